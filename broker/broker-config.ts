@@ -1,0 +1,42 @@
+import type { ScenarioPki } from '../sim/scenario-pki/build-scenario-pki.js';
+import type { Scenario } from '../sim/scenario/schema.js';
+import type { ClockModel } from '../sim/time/device-clock.js';
+
+/** Everything the embedded broker needs, as plain data that crosses a thread boundary. */
+export interface BrokerConfig {
+  seed: number;
+  pki: ScenarioPki;
+  /** Server certificate name -> the authority names sent after the leaf. */
+  serverChains: Record<string, string[]>;
+  initialServerCertificate: string;
+  /** Authorities whose device chains the broker accepts (its anchors for client certificates). */
+  deviceAuthorities: string[];
+  /** How the rotation service issues device certificates. */
+  deviceIssuance: { issuer: string; chain: string[]; lifetimeMs: number; backdateMs: number };
+  /** The broker's (and its CA's) clock; `start` is the true time it is set from. */
+  clock: { model: ClockModel; start: number };
+  /** Loopback only; port 0 picks a free port. */
+  listen: { host: string; port: number };
+}
+
+export function brokerConfigFrom(scenario: Scenario, pki: ScenarioPki, seed: number): BrokerConfig {
+  const devicePki = scenario.pki.deviceCertificates;
+  return {
+    seed,
+    pki,
+    serverChains: Object.fromEntries(scenario.pki.serverCertificates.map((s) => [s.name, s.chain])),
+    initialServerCertificate: scenario.broker.serverCertificate,
+    deviceAuthorities: scenario.broker.deviceAuthorities,
+    deviceIssuance: {
+      issuer: devicePki.issuer,
+      chain: devicePki.chain,
+      lifetimeMs: devicePki.lifetime,
+      backdateMs: devicePki.backdate,
+    },
+    clock: {
+      model: { offsetMs: scenario.broker.clock.offset, driftPpm: scenario.broker.clock.driftPpm, jumps: [] },
+      start: scenario.timeline.start,
+    },
+    listen: { host: '127.0.0.1', port: 0 },
+  };
+}

@@ -1,0 +1,118 @@
+import type { Aedes } from 'aedes';
+import type { DeliveryAck, DeliveryMessage, SyncRequest, SyncResponse } from '../sim/device-api/messages.js';
+import { deviceTopics, parseDeviceTopic } from '../sim/device-api/topics.js';
+import { publishJson } from './publish-json.js';
+
+export interface DeliveryOutcome {
+  /** Sent to a device that was online and acknowledged. */
+  pushed: number;
+  /** Held for the device's next connect. */
+  queued: number;
+}
+
+/**
+ * Cloud-to-device deliveries (trust-bundle updates, certificate payloads). A device that is online (it has
+ * connected, subscribed and asked for its queue) gets a delivery at once and acknowledges it; any other device gets
+ * it in the answer to the sync request it sends right after its next connect, as a job queued for an offline thing.
+ */
+export class DeliveryService {
+  readonly #broker: Aedes;
+  readonly #ackTimeoutMs: number;
+  readonly #online = new Set<string>();
+  readonly #queued = new Map<string, DeliveryMessage[]>();
+  readonly #awaitingAck = new Map<string, () => void>();
+
+  constructor(broker: Aedes, options: { ackTimeoutMs: number }) {
+    this.#broker = broker;
+    this.#ackTimeoutMs = options.ackTimeoutMs;
+  }
+
+  async start(): Promise<void> {
+    await Promise.all([
+      this.#subscribe('devices/+/sync/request', (deviceId, body: SyncRequest) => this.#sync(deviceId, body)),
+      this.#subscribe('devices/+/delivery/ack', (deviceId, body: DeliveryAck) => {
+        this.#awaitingAck.get(ackKey(deviceId, body.updateId))?.();
+      }),
+    ]);
+  }
+
+  /** The device's session ended: from now on its deliveries queue. */
+  deviceDisconnected(deviceId: string): void {
+    this.#online.delete(deviceId);
+  }
+
+  queuedFor(deviceId: string): number {
+    return this.#queued.get(deviceId)?.length ?? 0;
+  }
+
+  /** Delivers each message to its device; resolves when every online device has acknowledged (or timed out). */
+  async deliver(items: readonly { deviceId: string; message: DeliveryMessage }[]): Promise<DeliveryOutcome> {
+    let queued = 0;
+    const acks: Promise<boolean>[] = [];
+    for (const { deviceId, message } of items) {
+      if (this.#online.has(deviceId)) {
+        acks.push(this.#push(deviceId, message));
+      } else {
+        this.#queue(deviceId, message);
+        queued += 1;
+      }
+    }
+    const results = await Promise.all(acks);
+    // A push nobody acknowledged is not lost: it waits in the queue for the device's next connect.
+    const unacked = results.filter((ok) => !ok).length;
+    return { pushed: results.length - unacked, queued: queued + unacked };
+  }
+
+  #push(deviceId: string, message: DeliveryMessage): Promise<boolean> {
+    return new Promise((resolve) => {
+      const key = ackKey(deviceId, message.updateId);
+      const timer = setTimeout(() => {
+        this.#awaitingAck.delete(key);
+        this.#queue(deviceId, message);
+        resolve(false);
+      }, this.#ackTimeoutMs);
+      this.#awaitingAck.set(key, () => {
+        clearTimeout(timer);
+        this.#awaitingAck.delete(key);
+        resolve(true);
+      });
+      publishJson(this.#broker, deviceTopics(deviceId).delivery, message).catch(() => undefined);
+    });
+  }
+
+  #queue(deviceId: string, message: DeliveryMessage): void {
+    const list = this.#queued.get(deviceId) ?? [];
+    list.push(message);
+    this.#queued.set(deviceId, list);
+  }
+
+  #sync(deviceId: string, _body: SyncRequest): void {
+    const deliveries = this.#queued.get(deviceId) ?? [];
+    this.#queued.delete(deviceId);
+    this.#online.add(deviceId);
+    const response: SyncResponse = { deliveries };
+    publishJson(this.#broker, deviceTopics(deviceId).syncResponse, response).catch(() => undefined);
+  }
+
+  #subscribe<T>(filter: string, handler: (deviceId: string, body: T) => void): Promise<void> {
+    return new Promise((resolve) => {
+      this.#broker.subscribe(
+        filter,
+        (packet, callback) => {
+          const topic = parseDeviceTopic(packet.topic);
+          try {
+            if (topic) handler(topic.deviceId, JSON.parse(packet.payload.toString()) as T);
+          } catch {
+            // A malformed body from a device is dropped; the device times out and retries.
+          }
+          callback();
+        },
+        resolve,
+      );
+    });
+  }
+}
+
+function ackKey(deviceId: string, updateId: string): string {
+  return `${deviceId}\u0000${updateId}`;
+}

@@ -1,0 +1,74 @@
+import type { TLSSocket } from 'node:tls';
+import type { AuthenticateError, Client } from 'aedes';
+import type { Cause } from '../sim/causes.js';
+import { parseSimTimeUsername } from '../sim/device-api/messages.js';
+import type { DeviceClock } from '../sim/time/device-clock.js';
+import type { CertificatePool } from '../sim/verify/certificate-pool.js';
+import type { ParsedCertificate, Verdict } from '../sim/verify/types.js';
+import { verifyChainAt } from '../sim/verify/verify-chain.js';
+import { peerChain } from '../sim/tls/peer-chain.js';
+
+export interface AdmissionContext {
+  pool: CertificatePool;
+  clock: DeviceClock;
+  /** The accepted device authorities right now. */
+  anchors: () => readonly ParsedCertificate[];
+  isRevoked: (cert: ParsedCertificate, issuer: ParsedCertificate, at: number) => boolean;
+  /** True time to judge at when a client does not say (a client that is not a certfleet device). */
+  fallbackTime: () => number;
+  onAdmission: (decision: AdmissionDecision) => void;
+}
+
+export interface AdmissionDecision {
+  clientId: string;
+  t: number;
+  cause: Cause;
+  verdict?: Verdict | undefined;
+  leaf?: ParsedCertificate | undefined;
+}
+
+/**
+ * The aedes `authenticate` hook: the TLS handshake has proved the device holds the key of the certificate it sent;
+ * here the broker judges that certificate's chain at the broker's clock, and ties the client id to the CN.
+ * Refusing here (not in preConnect) sends a CONNACK with return code 5, "not authorized" (MQTT 3.1.1 3.2.2.3).
+ */
+export function deviceAdmission(context: AdmissionContext) {
+  return (
+    client: Client,
+    username: Readonly<string | undefined>,
+    _password: Readonly<Buffer | undefined>,
+    done: (error: AuthenticateError | null, success: boolean | null) => void,
+  ): void => {
+    const t = parseSimTimeUsername(username) ?? context.fallbackTime();
+    const decision = judge(context, client, t);
+    context.onAdmission(decision);
+    if (decision.cause === 'ok') {
+      done(null, true);
+      return;
+    }
+    const error = new Error(`device ${client.id} refused: ${decision.cause}`) as AuthenticateError;
+    (error as { returnCode: number }).returnCode = 5;
+    done(error, false);
+  };
+}
+
+function judge(context: AdmissionContext, client: Client, t: number): AdmissionDecision {
+  const socket = client.conn as TLSSocket;
+  const chain = peerChain(socket, context.pool);
+  const leaf = chain[0];
+  if (!leaf) return { clientId: client.id, t, cause: 'client_cert_missing' };
+  const verdict = verifyChainAt({
+    leaf,
+    presented: chain.slice(1),
+    anchors: context.anchors(),
+    at: context.clock.read(t),
+    trueTime: t,
+    policy: { pathBuilding: 'trusted-first', anchorExpiry: 'enforce' },
+    purpose: 'clientAuth',
+    isRevoked: context.isRevoked,
+    pool: context.pool,
+  });
+  if (verdict.cause !== 'ok') return { clientId: client.id, t, cause: verdict.cause, verdict, leaf };
+  if (leaf.label !== client.id) return { clientId: client.id, t, cause: 'client_id_mismatch', verdict, leaf };
+  return { clientId: client.id, t, cause: 'ok', verdict, leaf };
+}

@@ -1,0 +1,39 @@
+import type { Client, PublishPacket, Subscription } from 'aedes';
+import { DEVICE_TOPIC_ROOT } from '../sim/device-api/topics.js';
+
+/**
+ * A device may publish and subscribe only under `devices/<its client id>/` (the AWS IoT policy variable
+ * `${iot:ClientId}` pattern). Admission already tied the client id to the certificate CN.
+ */
+export function ownsTopic(clientId: string, topic: string): boolean {
+  const prefix = `${DEVICE_TOPIC_ROOT}/${clientId}/`;
+  // MQTT 3.1.1 4.7.1: a wildcard in the client-id level would reach other devices' topics.
+  return !/[+#]/.test(clientId) && topic.startsWith(prefix);
+}
+
+export function authorizePublish(onDenied: (clientId: string, topic: string) => void) {
+  return (client: Client | null, packet: PublishPacket, callback: (error?: Error | null) => void): void => {
+    if (client === null || ownsTopic(client.id, packet.topic)) {
+      callback(null);
+      return;
+    }
+    onDenied(client.id, packet.topic);
+    callback(new Error(`client ${client.id} may not publish to ${packet.topic}`));
+  };
+}
+
+export function authorizeSubscribe(onDenied: (clientId: string, topic: string) => void) {
+  return (
+    client: Client,
+    subscription: Subscription,
+    callback: (error: Error | null, subscription?: Subscription | null) => void,
+  ): void => {
+    if (ownsTopic(client.id, subscription.topic)) {
+      callback(null, subscription);
+      return;
+    }
+    onDenied(client.id, subscription.topic);
+    // [MQTT-3.9.3] a refused subscription is answered with a failure return code (0x80) in the SUBACK.
+    callback(null, null);
+  };
+}

@@ -1,0 +1,52 @@
+#!/usr/bin/env node
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { runCommand } from './run-command.js';
+import { validateCommand } from './validate-command.js';
+import { EXIT } from './exit-codes.js';
+
+await yargs(hideBin(process.argv))
+  .scriptName('certfleet')
+  .usage('$0 <command> [options]')
+  .command(
+    'run <scenario>',
+    'run a scenario on the embedded broker and write results/<run-id>/',
+    (y) =>
+      y
+        .positional('scenario', { type: 'string', demandOption: true, describe: 'a scenario file (YAML)' })
+        .option('devices', { type: 'number', describe: 'fleet size (default: the scenario\'s fleet.devices)' })
+        .option('seed', { type: 'number', describe: 'run seed (default: the scenario\'s seed)' })
+        .option('out', { type: 'string', describe: 'run folder (default: results/<scenario>-<time>-seed<seed>)' })
+        .option('workers', { type: 'number', describe: 'device worker threads (default: CPU cores - 1, at least 1)' })
+        .option('concurrency', { type: 'number', describe: 'devices acting at once per worker (default 64)' })
+        .option('quiet', { type: 'boolean', default: false, describe: 'no progress bar' }),
+    async (args) => {
+      process.exitCode = await runCommand({
+        scenario: args.scenario,
+        devices: args.devices,
+        seed: args.seed,
+        out: args.out,
+        workers: args.workers,
+        concurrency: args.concurrency,
+        quiet: args.quiet,
+      });
+    },
+  )
+  .command(
+    'validate <scenario>',
+    'check a scenario file against the schema and print what it describes',
+    (y) => y.positional('scenario', { type: 'string', demandOption: true, describe: 'a scenario file (YAML)' }),
+    (args) => {
+      process.exitCode = validateCommand(args.scenario);
+    },
+  )
+  .demandCommand(1, 'name a command: run or validate')
+  .strict()
+  .fail((message, error, y) => {
+    if (error) throw error;
+    y.showHelp((help: string) => process.stderr.write(`${help}\n\n`));
+    process.stderr.write(`certfleet: ${message}\n`);
+    process.exit(EXIT.invalidInput);
+  })
+  .help()
+  .parseAsync();

@@ -1,0 +1,80 @@
+import { runScenario } from '../sim/run/run-scenario.js';
+import { EXIT } from './exit-codes.js';
+import { loadOrExplain } from './load-or-explain.js';
+import { ProgressBar } from './progress-bar.js';
+
+export interface RunArguments {
+  scenario: string;
+  devices?: number | undefined;
+  seed?: number | undefined;
+  out?: string | undefined;
+  workers?: number | undefined;
+  concurrency?: number | undefined;
+  quiet: boolean;
+}
+
+export async function runCommand(args: RunArguments): Promise<number> {
+  const problems = [
+    positiveInteger('--devices', args.devices),
+    positiveInteger('--workers', args.workers),
+    positiveInteger('--concurrency', args.concurrency),
+    args.seed === undefined || (Number.isInteger(args.seed) && args.seed >= 0) ? undefined : `--seed: expected a whole number >= 0, got ${args.seed}`,
+  ].filter((p): p is string => p !== undefined);
+  if (problems.length > 0) {
+    process.stderr.write(problems.map((p) => `certfleet: ${p}\n`).join(''));
+    return EXIT.invalidInput;
+  }
+  const loaded = loadOrExplain(args.scenario);
+  if (!loaded) return EXIT.invalidInput;
+
+  const controller = new AbortController();
+  const onSignal = () => {
+    if (controller.signal.aborted) process.exit(EXIT.interrupted);
+    process.stderr.write('\ncertfleet: stopping after this epoch and writing a partial summary (Ctrl-C again to quit at once)\n');
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const bar = new ProgressBar(process.stderr, !args.quiet);
+  const devices = args.devices ?? loaded.scenario.fleet.devices;
+  const { dir, summary } = await runScenario({
+    loaded,
+    seed: args.seed,
+    devices: args.devices,
+    outDir: args.out,
+    workers: args.workers,
+    concurrency: args.concurrency,
+    signal: controller.signal,
+    onStage: (stage) => {
+      if (!args.quiet) process.stderr.write(`certfleet: ${stage}\n`);
+    },
+    onProgress: (p) => {
+      const connected = p.status.reduce((a, s) => a + s.connected, 0);
+      const failing = p.status.reduce((a, s) => a + s.failing, 0);
+      const refused = Object.values(p.broker.refused).reduce((a, n) => a + (n ?? 0), 0);
+      bar.update(
+        p.fraction,
+        `${new Date(p.t).toISOString().slice(0, 16)}Z connected ${connected}/${devices} failing ${failing} rotations ${p.broker.issued} refused ${refused}`,
+      );
+    },
+  });
+  bar.done();
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+
+  const rotations = summary.rotations;
+  process.stderr.write(
+    `certfleet: ${summary.complete ? 'finished' : `stopped early (${summary.interruption ?? 'unknown'})`} in ${summary.wall.seconds} s: ` +
+      `${rotations.succeeded}/${rotations.attempted} rotations (p50 ${rotations.latencyMs.p50} ms, p99 ${rotations.latencyMs.p99} ms), ` +
+      `${summary.unrecovered.devices} devices unable to connect at the end\n`,
+  );
+  process.stdout.write(`results: ${dir}\n  ${dir}/summary.md\n  ${dir}/summary.json\n  ${dir}/events.ndjson\n`);
+  if (summary.complete) return EXIT.ok;
+  return controller.signal.aborted ? EXIT.interrupted : EXIT.runFailed;
+}
+
+function positiveInteger(flag: string, value: number | undefined): string | undefined {
+  if (value === undefined || (Number.isInteger(value) && value >= 1)) return undefined;
+  return `${flag}: expected a whole number >= 1, got ${value}`;
+}

@@ -1,0 +1,32 @@
+/**
+ * The MQTT contract between a device and the backend (broker, CA, fleet manager). Every topic of device X lives
+ * under `devices/X/`, and the broker lets a client publish and subscribe only under its own id.
+ */
+export const DEVICE_TOPIC_ROOT = 'devices';
+
+export const deviceTopics = (deviceId: string) => {
+  const base = `${DEVICE_TOPIC_ROOT}/${deviceId}`;
+  return {
+    /** Everything the backend sends this device. */
+    subscription: `${base}/#`,
+    /** device -> CA: a CSR for a new certificate (RotationRequest). */
+    csr: `${base}/rotation/csr`,
+    /** CA -> device: the certificate, or why not (RotationResponse). */
+    certificate: `${base}/rotation/cert`,
+    /** backend -> device: a trust-bundle update or a certificate payload (DeliveryMessage). */
+    delivery: `${base}/delivery`,
+    /** device -> backend: a delivery was received (DeliveryAck). */
+    deliveryAck: `${base}/delivery/ack`,
+    /** device -> backend, right after connecting: send me what was queued while I was away (SyncRequest). */
+    syncRequest: `${base}/sync/request`,
+    /** backend -> device: the queued deliveries (SyncResponse). */
+    syncResponse: `${base}/sync/response`,
+  };
+};
+
+/** Splits `devices/<id>/<rest>` into its parts; undefined for any other topic. */
+export function parseDeviceTopic(topic: string): { deviceId: string; rest: string } | undefined {
+  const parts = topic.split('/');
+  if (parts.length < 3 || parts[0] !== DEVICE_TOPIC_ROOT || !parts[1]) return undefined;
+  return { deviceId: parts[1], rest: parts.slice(2).join('/') };
+}

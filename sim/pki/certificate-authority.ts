@@ -1,0 +1,249 @@
+/**
+ * A local certificate authority: its certificate plus its private key.
+ *
+ * Children get issuer = the exact subject DER of the CA certificate (RFC 5280 4.1.2.4: issuer and subject are
+ * matched as names, so byte equality is the safe choice) and AKI keyIdentifier = the CA's SKI (4.2.1.1).
+ * Nothing here clamps a child's validity to the CA's or checks that the key matches the certificate: the
+ * simulator builds broken chains (expired intermediates, forged signatures) on purpose.
+ */
+import type { KeyObject } from 'node:crypto';
+import { randomSerial, serialContent, serialFromHex, signCertificate } from './certificate-builder.js';
+import { certificateBasicConstraints, certificateSubjectKeyId, readCertificate } from './certificate-reader.js';
+import { signCrl } from './crl.js';
+import { expectTag, readSingle } from './der-reader.js';
+import { parseCsr, type ParsedCsr } from './csr.js';
+import { authorityKeyIdentifier, crlNumber, profileExtensions, subjectAltName, subjectKeyIdentifier, type SubjectAltNames } from './extensions.js';
+import { keyKind, signatureAlgorithmFor, spkiDer, subjectKeyIdentifierOf } from './key-pair.js';
+import { encodeName } from './names.js';
+import { toPem } from './pem.js';
+import type { CertificateProfile, DistinguishedName, IssuedCertificate, IssueRequest, KeyPair } from './types.js';
+
+export interface CertificateAuthorityOptions {
+  certificateDer: Buffer;
+  privateKey: KeyObject;
+  /** Serial source for certificates issued without an explicit serial (e.g. seeded); random 16 octets otherwise. */
+  serials?: (() => Buffer) | undefined;
+}
+
+export interface SelfSignedOptions {
+  subject: DistinguishedName;
+  keyPair: KeyPair;
+  notBefore: number;
+  notAfter: number;
+  pathLength?: number | undefined;
+  serial?: Buffer | undefined;
+  serials?: (() => Buffer) | undefined;
+}
+
+export interface CrossSignOptions {
+  notBefore: number;
+  notAfter: number;
+  serial?: Buffer | undefined;
+  /** Defaults to the target's own pathLenConstraint. */
+  pathLength?: number | undefined;
+}
+
+export interface SignCsrOptions {
+  notBefore: number;
+  notAfter: number;
+  profile: 'device' | 'server';
+  /** When set, the CSR subject's CN must equal it. */
+  expectedCommonName?: string | undefined;
+  subjectAltNames?: SubjectAltNames | undefined;
+  serial?: Buffer | undefined;
+}
+
+export type CsrRejection = 'bad_csr_signature' | 'malformed_csr' | 'subject_mismatch';
+
+export type SignCsrResult =
+  | { ok: true; certificate: IssuedCertificate }
+  | { ok: false; reason: CsrRejection; /** Human-readable detail for logs. */ detail: string };
+
+export interface CreateCrlOptions {
+  thisUpdate: number;
+  nextUpdate: number;
+  revoked: readonly { serialHex: string; revokedAt: number }[];
+  /** RFC 5280 5.2.3: monotonically increasing; defaults to one more than the last CRL this CA made (from 1). */
+  crlNumber?: number | undefined;
+}
+
+interface IssueParts {
+  subjectDer: Buffer;
+  spkiDer: Buffer;
+  subjectKeyKind: 'ec' | 'rsa';
+  profile: CertificateProfile;
+  notBefore: number;
+  notAfter: number;
+  serial?: Buffer | undefined;
+  pathLength?: number | undefined;
+  subjectAltNames?: SubjectAltNames | undefined;
+  subjectKeyId?: Buffer | undefined;
+}
+
+export class CertificateAuthority {
+  readonly #certificateDer: Buffer;
+  readonly #privateKey: KeyObject;
+  readonly #subjectDer: Buffer;
+  readonly #subjectKeyId: Buffer;
+  readonly #signatureAlgorithm: Buffer;
+  readonly #authorityKeyId: Buffer;
+  readonly #serials: () => Buffer;
+  #certificatePem: string | undefined;
+  #nextCrlNumber = 1;
+
+  constructor(opts: CertificateAuthorityOptions) {
+    this.#certificateDer = Buffer.from(opts.certificateDer);
+    const cert = readCertificate(this.#certificateDer);
+    this.#privateKey = opts.privateKey;
+    this.#subjectDer = Buffer.from(cert.subjectDer);
+    // RFC 5280 4.2.1.1: children's AKI is this CA's SKI as its certificate states it; computed when absent.
+    this.#subjectKeyId = Buffer.from(certificateSubjectKeyId(cert) ?? subjectKeyIdentifierOf(cert.spkiDer));
+    this.#signatureAlgorithm = signatureAlgorithmFor(opts.privateKey);
+    this.#authorityKeyId = authorityKeyIdentifier(this.#subjectKeyId);
+    this.#serials = opts.serials ?? randomSerial;
+  }
+
+  /** A self-signed root CA (profile root-ca): issuer = subject, no AKI (RFC 5280 4.2.1.1 exception). */
+  static selfSigned(opts: SelfSignedOptions): CertificateAuthority {
+    const subjectDer = encodeName(opts.subject);
+    const spki = spkiDer(opts.keyPair.publicKey);
+    const { der } = signCertificate(
+      {
+        serial: serialContent(opts.serial ?? opts.serials?.() ?? randomSerial()),
+        signatureAlgorithm: signatureAlgorithmFor(opts.keyPair.privateKey),
+        issuerDer: subjectDer,
+        subjectDer,
+        spkiDer: spki,
+        notBefore: opts.notBefore,
+        notAfter: opts.notAfter,
+        extensions: [...profileExtensions('root-ca', keyKind(opts.keyPair.publicKey), opts.pathLength), subjectKeyIdentifier(subjectKeyIdentifierOf(spki))],
+      },
+      opts.keyPair.privateKey,
+    );
+    return new CertificateAuthority({ certificateDer: der, privateKey: opts.keyPair.privateKey, serials: opts.serials });
+  }
+
+  get certificateDer(): Buffer {
+    return this.#certificateDer;
+  }
+
+  get certificatePem(): string {
+    return (this.#certificatePem ??= toPem(this.#certificateDer, 'CERTIFICATE'));
+  }
+
+  /** The exact subject Name DER of the CA certificate: the issuer of everything this CA signs. */
+  get subjectDer(): Buffer {
+    return this.#subjectDer;
+  }
+
+  get subjectKeyId(): Buffer {
+    return this.#subjectKeyId;
+  }
+
+  get privateKey(): KeyObject {
+    return this.#privateKey;
+  }
+
+  /** Issues a v3 certificate for `request.publicKey` under `request.profile`. */
+  issue(request: IssueRequest): IssuedCertificate {
+    return this.#issue({
+      subjectDer: Buffer.isBuffer(request.subject) ? expectTag(readSingle(request.subject, 'subject Name'), 0x30, 'subject Name').raw : encodeName(request.subject),
+      spkiDer: spkiDer(request.publicKey),
+      subjectKeyKind: keyKind(request.publicKey),
+      profile: request.profile,
+      notBefore: request.notBefore,
+      notAfter: request.notAfter,
+      serial: request.serial,
+      pathLength: request.pathLength,
+      subjectAltNames: request.subjectAltNames,
+    });
+  }
+
+  /**
+   * Cross-signs another CA's certificate: same subject bytes, same SubjectPublicKeyInfo bytes and same SKI as the
+   * target, issued (and AKI-linked) by this CA, so paths through either issuer reach the same key.
+   */
+  crossSign(target: { certificateDer: Buffer }, opts: CrossSignOptions): IssuedCertificate {
+    const cert = readCertificate(target.certificateDer);
+    const constraints = certificateBasicConstraints(cert);
+    if (!constraints.ca) throw new Error('crossSign: the target certificate is not a CA (basicConstraints cA is not TRUE)');
+    return this.#issue({
+      subjectDer: cert.subjectDer,
+      spkiDer: cert.spkiDer,
+      subjectKeyKind: 'ec', // unused for CA profiles
+      profile: 'intermediate-ca',
+      notBefore: opts.notBefore,
+      notAfter: opts.notAfter,
+      serial: opts.serial,
+      pathLength: opts.pathLength ?? constraints.pathLength,
+      subjectKeyId: certificateSubjectKeyId(cert) ?? subjectKeyIdentifierOf(cert.spkiDer),
+    });
+  }
+
+  /** Verifies a PKCS#10 CSR (signature, optional CN) and issues a leaf with its key and exact subject bytes. */
+  signCsr(csrDer: Buffer, opts: SignCsrOptions): SignCsrResult {
+    let csr: ParsedCsr;
+    let kind: 'ec' | 'rsa';
+    try {
+      csr = parseCsr(csrDer);
+      if (!csr.signatureValid) return { ok: false, reason: 'bad_csr_signature', detail: 'the CSR signature does not verify with its own public key' };
+      kind = keyKind(csr.publicKey);
+    } catch (err) {
+      return { ok: false, reason: 'malformed_csr', detail: (err as Error).message };
+    }
+    if (opts.expectedCommonName !== undefined && csr.commonName !== opts.expectedCommonName) {
+      return { ok: false, reason: 'subject_mismatch', detail: `CSR CN ${JSON.stringify(csr.commonName ?? null)}, expected ${JSON.stringify(opts.expectedCommonName)}` };
+    }
+    const certificate = this.#issue({
+      subjectDer: csr.subjectDer,
+      spkiDer: spkiDer(csr.publicKey),
+      subjectKeyKind: kind,
+      profile: opts.profile,
+      notBefore: opts.notBefore,
+      notAfter: opts.notAfter,
+      serial: opts.serial,
+      subjectAltNames: opts.subjectAltNames,
+    });
+    return { ok: true, certificate };
+  }
+
+  /** A signed X.509 v2 CRL (RFC 5280 5.1) with authorityKeyIdentifier and cRLNumber. */
+  createCrl(opts: CreateCrlOptions): Buffer {
+    const number = opts.crlNumber ?? this.#nextCrlNumber;
+    this.#nextCrlNumber = Math.max(this.#nextCrlNumber, number + 1);
+    return signCrl(
+      {
+        signatureAlgorithm: this.#signatureAlgorithm,
+        issuerDer: this.#subjectDer,
+        thisUpdate: opts.thisUpdate,
+        nextUpdate: opts.nextUpdate,
+        revoked: opts.revoked.map((r) => ({ serial: serialFromHex(r.serialHex), revokedAt: r.revokedAt })),
+        extensions: [this.#authorityKeyId, crlNumber(number)],
+      },
+      this.#privateKey,
+    );
+  }
+
+  #issue(p: IssueParts): IssuedCertificate {
+    const extensions = [
+      ...profileExtensions(p.profile, p.subjectKeyKind, p.pathLength),
+      subjectKeyIdentifier(p.subjectKeyId ?? subjectKeyIdentifierOf(p.spkiDer)),
+      this.#authorityKeyId,
+    ];
+    const san = p.subjectAltNames;
+    if (san && ((san.dns?.length ?? 0) > 0 || (san.ip?.length ?? 0) > 0)) extensions.push(subjectAltName(san));
+    return signCertificate(
+      {
+        serial: serialContent(p.serial ?? this.#serials()),
+        signatureAlgorithm: this.#signatureAlgorithm,
+        issuerDer: this.#subjectDer,
+        subjectDer: p.subjectDer,
+        spkiDer: p.spkiDer,
+        notBefore: p.notBefore,
+        notAfter: p.notAfter,
+        extensions,
+      },
+      this.#privateKey,
+    );
+  }
+}

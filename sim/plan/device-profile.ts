@@ -1,0 +1,54 @@
+import { SeededRandom } from '../random/seeded-random.js';
+import type { Scenario, ScenarioClock, ScenarioCohort } from '../scenario/schema.js';
+import type { ClockModel } from '../time/device-clock.js';
+import type { FleetPlan, PlannedDevice } from './fleet-plan.js';
+
+/**
+ * The per-device draws that make device i itself: its clock's drift, when its first certificate was issued, the
+ * phase of its outages. Drawn from the run seed and the device id only, so every thread derives the same profile.
+ */
+export interface DeviceProfile {
+  index: number;
+  id: string;
+  cohortIndex: number;
+  cohort: ScenarioCohort;
+  clock: ClockModel;
+  /** When the factory issued the first certificate (true time). */
+  firstIssuedAt: number;
+  /** Offset of each outage series' first start from the timeline start. */
+  outagePhases: number[];
+}
+
+export function deviceProfile(plan: FleetPlan, device: PlannedDevice): DeviceProfile {
+  const { scenario, seed } = plan;
+  const cohort = scenario.fleet.cohorts[device.cohort];
+  if (!cohort) throw new RangeError(`device ${device.id} has no cohort ${device.cohort}`);
+  const random = new SeededRandom(seed, `${device.id}/profile`);
+  const clock = clockModel(cohort.clock, random);
+  const firstIssuedAt = firstIssueTime(scenario, cohort, random);
+  const outagePhases = cohort.connectivity.outages.map((o) => Math.floor(random.next() * o.every));
+  return { index: device.index, id: device.id, cohortIndex: device.cohort, cohort, clock, firstIssuedAt, outagePhases };
+}
+
+export function clockModel(clock: ScenarioClock, random: SeededRandom): ClockModel {
+  const drift = typeof clock.driftPpm === 'number' ? clock.driftPpm : random.between(clock.driftPpm.min, clock.driftPpm.max);
+  return {
+    offsetMs: clock.offset,
+    driftPpm: drift,
+    boot: clock.boot && {
+      resetTo: clock.boot.resetTo,
+      syncAfterMs: clock.boot.syncAfter === 'never' ? undefined : clock.boot.syncAfter,
+    },
+    syncEveryMs: clock.syncEvery,
+    jumps: clock.jumps.map((j) => ({ at: j.at, byMs: j.by })),
+  };
+}
+
+function firstIssueTime(scenario: Scenario, cohort: ScenarioCohort, random: SeededRandom): number {
+  const { issued, lifetime } = scenario.pki.deviceCertificates;
+  if (issued === 'spread') {
+    // A fleet in steady state: renewals fall evenly over the first renewal period of the timeline.
+    return Math.floor(scenario.timeline.start - random.next() * cohort.renewal.at * lifetime);
+  }
+  return Math.floor(random.between(issued.from, issued.to));
+}

@@ -1,0 +1,123 @@
+import { SeededRandom } from '../random/seeded-random.js';
+import type { Scenario, ScenarioCohort } from '../scenario/schema.js';
+
+/**
+ * What a run will do, decided before it starts from the scenario and the seed alone: which device is in which
+ * cohort, when the broker changes, which devices receive which trust update when. Pure and printable; the run
+ * only carries it out, so any shard of the fleet can be replayed on its own.
+ */
+export interface FleetPlan {
+  scenario: Scenario;
+  seed: number;
+  devices: PlannedDevice[];
+  brokerEvents: BrokerEvent[];
+  deliveries: Delivery[];
+  /** Times where an epoch must start because the broker changes there. */
+  boundaries: number[];
+}
+
+export interface PlannedDevice {
+  index: number;
+  id: string;
+  cohort: number;
+}
+
+export type BrokerEvent =
+  | { at: number; kind: 'server-certificate'; use: string }
+  | { at: number; kind: 'revoke-authority'; authority: string }
+  | { at: number; kind: 'revoke-devices'; deviceIds: string[] }
+  | { at: number; kind: 'device-authorities'; add: string[]; remove: string[] };
+
+/** A trust-bundle update sent cloud-to-device, effective at `effectiveAt` on the device that receives it. */
+export interface Delivery {
+  updateId: string;
+  deviceId: string;
+  effectiveAt: number;
+  add: string[];
+  remove: string[];
+}
+
+export function planFleet(scenario: Scenario, options: { seed: number; devices?: number | undefined }): FleetPlan {
+  const count = options.devices ?? scenario.fleet.devices;
+  const seed = options.seed;
+  const cohortOf = assignCohorts(scenario.fleet.cohorts, count, new SeededRandom(seed, 'cohorts'));
+  const width = Math.max(5, String(count - 1).length);
+  const devices = cohortOf.map((cohort, index) => ({ index, id: `device-${String(index).padStart(width, '0')}`, cohort }));
+  const cohortIndex = new Map(scenario.fleet.cohorts.map((c, i) => [c.name, i]));
+  const inCohorts = (names: string[] | undefined) => {
+    if (!names) return devices;
+    const wanted = new Set(names.map((n) => cohortIndex.get(n)));
+    return devices.filter((d) => wanted.has(d.cohort));
+  };
+
+  const brokerEvents: BrokerEvent[] = [];
+  const deliveries: Delivery[] = [];
+  scenario.events.forEach((event, eventIndex) => {
+    switch (event.type) {
+      case 'server-certificate':
+        brokerEvents.push({ at: event.at, kind: 'server-certificate', use: event.use });
+        break;
+      case 'broker-device-authorities':
+        brokerEvents.push({ at: event.at, kind: 'device-authorities', add: event.add, remove: event.remove });
+        break;
+      case 'revoke':
+        if (event.authority !== undefined) {
+          brokerEvents.push({ at: event.at, kind: 'revoke-authority', authority: event.authority });
+        } else if (event.devices) {
+          const chosen = pickShare(inCohorts(event.devices.cohorts), event.devices.share, new SeededRandom(seed, `event-${eventIndex}`));
+          brokerEvents.push({ at: event.at, kind: 'revoke-devices', deviceIds: chosen.map((d) => d.id) });
+        }
+        break;
+      case 'trust-rollout': {
+        const random = new SeededRandom(seed, `event-${eventIndex}`);
+        for (const device of pickShare(inCohorts(event.cohorts), event.share, random)) {
+          deliveries.push({
+            updateId: `rollout-${eventIndex}`,
+            deviceId: device.id,
+            effectiveAt: Math.floor(event.at + random.next() * event.over),
+            add: event.add,
+            remove: event.remove,
+          });
+        }
+        break;
+      }
+    }
+  });
+  brokerEvents.sort((a, b) => a.at - b.at);
+  deliveries.sort((a, b) => a.effectiveAt - b.effectiveAt || a.deviceId.localeCompare(b.deviceId));
+  const boundaries = [...new Set(brokerEvents.map((e) => e.at))].sort((a, b) => a - b);
+  return { scenario, seed, devices, brokerEvents, deliveries, boundaries };
+}
+
+/** Exact cohort sizes by largest remainder, then a seeded shuffle so cohorts interleave across shards. */
+export function assignCohorts(cohorts: readonly ScenarioCohort[], count: number, random: SeededRandom): number[] {
+  const exact = cohorts.map((c) => c.share * count);
+  const sizes = exact.map(Math.floor);
+  const remainders = exact
+    .map((value, index) => ({ index, remainder: value - Math.floor(value) }))
+    .sort((a, b) => b.remainder - a.remainder || a.index - b.index);
+  let missing = count - sizes.reduce((a, b) => a + b, 0);
+  for (const { index } of remainders) {
+    if (missing <= 0) break;
+    sizes[index] = (sizes[index] ?? 0) + 1;
+    missing -= 1;
+  }
+  const labels = sizes.flatMap((size, cohort) => Array.from({ length: size }, () => cohort));
+  shuffle(labels, random);
+  return labels;
+}
+
+/** round(share * n) members chosen by a seeded shuffle, returned in their original order. */
+function pickShare<T extends { index: number }>(items: readonly T[], share: number, random: SeededRandom): T[] {
+  const order = items.map((_, i) => i);
+  shuffle(order, random);
+  const chosen = new Set(order.slice(0, Math.round(share * items.length)));
+  return items.filter((_, i) => chosen.has(i));
+}
+
+function shuffle<T>(items: T[], random: SeededRandom): void {
+  for (let i = items.length - 1; i > 0; i -= 1) {
+    const j = Math.floor(random.next() * (i + 1));
+    [items[i], items[j]] = [items[j] as T, items[i] as T];
+  }
+}

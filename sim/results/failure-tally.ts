@@ -1,0 +1,140 @@
+import type { Cause, Judge } from '../causes.js';
+import type { FleetEvent } from '../events/fleet-event.js';
+
+export interface CauseTally {
+  /** Failed attempts with this cause. */
+  count: number;
+  /** Distinct devices that saw it. */
+  devices: number;
+  /** True time of the first and last occurrence. */
+  first: number;
+  last: number;
+}
+
+export interface DeviceOutcome {
+  device: string;
+  cohort: string;
+  /** The device's last connect failed: it ended the run unable to connect. */
+  lastCause: Cause;
+  lastJudge: Judge;
+  /** True time of the first failure of the streak it ended in. */
+  since: number;
+}
+
+interface Entry {
+  count: number;
+  devices: Set<string>;
+  first: number;
+  last: number;
+}
+
+/**
+ * Failures by precise cause, per cohort and judge, built from the event stream. A device only learns that the broker
+ * said "not authorized" (CONNACK 5); the broker's own record, joined on device and true time, gives the cause.
+ */
+export class FailureTally {
+  readonly #cohortOf: (device: string) => string;
+  readonly #entries = new Map<string, Entry>();
+  /** device -> its last connect: ok, or the failure with the time it happened. */
+  readonly #lastConnect = new Map<string, { t: number; cause: Cause; judge: Judge; since: number }>();
+  readonly #brokerCause = new Map<string, Cause>();
+  /** device@t of refusals the device reported before the broker's record arrived. */
+  readonly #unresolved = new Map<string, string>();
+
+  constructor(cohortOf: (device: string) => string) {
+    this.#cohortOf = cohortOf;
+  }
+
+  add(event: FleetEvent): void {
+    if (event.type === 'broker.admission') {
+      const key = `${event.device}@${event.t}`;
+      this.#brokerCause.set(key, event.cause);
+      this.#count('broker', event.cause, event.device, event.t);
+      const pending = this.#unresolved.get(key);
+      if (pending !== undefined) {
+        this.#unresolved.delete(key);
+        this.#resolveLast(pending, event.t, event.cause);
+      }
+      return;
+    }
+    if (event.type !== 'device.connect') return;
+    if (event.cause === 'ok') {
+      this.#lastConnect.set(event.device, { t: event.t, cause: 'ok', judge: 'device', since: event.t });
+      return;
+    }
+    if (event.cause === 'connection_refused') {
+      const key = `${event.device}@${event.t}`;
+      const precise = this.#brokerCause.get(key);
+      this.#setFailure(event.device, event.t, precise ?? 'connection_refused', 'broker');
+      if (precise === undefined) this.#unresolved.set(key, event.device);
+      return;
+    }
+    this.#count('device', event.cause, event.device, event.t);
+    this.#setFailure(event.device, event.t, event.cause, 'device');
+  }
+
+  #setFailure(device: string, t: number, cause: Cause, judge: Judge): void {
+    const previous = this.#lastConnect.get(device);
+    const since = previous && previous.cause !== 'ok' ? previous.since : t;
+    this.#lastConnect.set(device, { t, cause, judge, since });
+  }
+
+  /** Tallies keyed by cohort, then "judge:cause". */
+  byCohort(): Record<string, Record<string, CauseTally>> {
+    const out: Record<string, Record<string, CauseTally>> = {};
+    for (const [key, entry] of this.#entries) {
+      const [cohort, judgeCause] = splitOnce(key, '|');
+      (out[cohort] ??= {})[judgeCause] = toTally(entry);
+    }
+    return out;
+  }
+
+  /** Tallies keyed by "judge:cause" over the whole fleet. */
+  overall(): Record<string, CauseTally> {
+    const merged = new Map<string, Entry>();
+    for (const [key, entry] of this.#entries) {
+      const judgeCause = splitOnce(key, '|')[1];
+      const into = merged.get(judgeCause) ?? { count: 0, devices: new Set<string>(), first: Infinity, last: -Infinity };
+      into.count += entry.count;
+      entry.devices.forEach((d) => into.devices.add(d));
+      into.first = Math.min(into.first, entry.first);
+      into.last = Math.max(into.last, entry.last);
+      merged.set(judgeCause, into);
+    }
+    return Object.fromEntries([...merged].map(([k, e]) => [k, toTally(e)]));
+  }
+
+  /** Devices whose last connect failed, with the cause of that failure. */
+  unrecovered(): DeviceOutcome[] {
+    const out: DeviceOutcome[] = [];
+    for (const [device, last] of this.#lastConnect) {
+      if (last.cause === 'ok') continue;
+      out.push({ device, cohort: this.#cohortOf(device), lastCause: last.cause, lastJudge: last.judge, since: last.since });
+    }
+    return out.sort((a, b) => a.device.localeCompare(b.device));
+  }
+
+  #resolveLast(device: string, t: number, cause: Cause): void {
+    const last = this.#lastConnect.get(device);
+    if (last && last.t === t && last.cause === 'connection_refused') this.#lastConnect.set(device, { ...last, cause });
+  }
+
+  #count(judge: Judge, cause: Cause, device: string, t: number): void {
+    const key = `${this.#cohortOf(device)}|${judge}:${cause}`;
+    const entry = this.#entries.get(key) ?? { count: 0, devices: new Set<string>(), first: t, last: t };
+    entry.count += 1;
+    entry.devices.add(device);
+    entry.first = Math.min(entry.first, t);
+    entry.last = Math.max(entry.last, t);
+    this.#entries.set(key, entry);
+  }
+}
+
+function toTally(entry: Entry): CauseTally {
+  return { count: entry.count, devices: entry.devices.size, first: entry.first, last: entry.last };
+}
+
+function splitOnce(text: string, separator: string): [string, string] {
+  const at = text.indexOf(separator);
+  return [text.slice(0, at), text.slice(at + 1)];
+}

@@ -1,0 +1,69 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { fileURLToPath } from 'node:url';
+
+/** What a run was: enough to rerun it and to know which machine produced its numbers. */
+export interface RunManifest {
+  tool: { name: 'certfleet'; version: string; commit: string };
+  node: string;
+  openssl: string;
+  machine: { cpu: string; cores: number; memoryGiB: number; platform: string };
+  scenario: { name: string; file: string; sha256: string };
+  seed: number;
+  devices: number;
+  workers: number;
+  startedAt: string;
+}
+
+const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url)).replace(/dist\/$/, '');
+
+export function buildManifest(input: {
+  scenarioName: string;
+  scenarioFile: string;
+  scenarioSha256: string;
+  seed: number;
+  devices: number;
+  workers: number;
+  startedAt: Date;
+}): RunManifest {
+  return {
+    tool: { name: 'certfleet', version: packageVersion(), commit: gitCommit() },
+    node: process.version,
+    openssl: process.versions.openssl ?? 'unknown',
+    machine: machineDescription(),
+    scenario: { name: input.scenarioName, file: input.scenarioFile, sha256: input.scenarioSha256 },
+    seed: input.seed,
+    devices: input.devices,
+    workers: input.workers,
+    startedAt: input.startedAt.toISOString(),
+  };
+}
+
+export function machineDescription(): RunManifest['machine'] {
+  const all = cpus();
+  return {
+    cpu: all[0]?.model.trim() ?? 'unknown',
+    cores: all.length,
+    memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+    platform: `${process.platform}-${process.arch}`,
+  };
+}
+
+export function packageVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(`${PACKAGE_ROOT}package.json`, 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+export function gitCommit(): string {
+  try {
+    return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: PACKAGE_ROOT, stdio: ['ignore', 'pipe', 'ignore'] })
+      .toString()
+      .trim();
+  } catch {
+    return 'unknown';
+  }
+}

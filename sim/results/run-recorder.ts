@@ -1,0 +1,77 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { build, decodeFromCompressedBase64, type Histogram } from 'hdr-histogram-js';
+import type { FleetEvent } from '../events/fleet-event.js';
+import type { FleetPlan } from '../plan/fleet-plan.js';
+import { addCohortCounters, emptyCohortCounters, type CohortCounters } from '../stats/fleet-counters.js';
+import type { EncodedHistograms } from '../../workers/protocol.js';
+import { EventLog } from './event-log.js';
+import { FailureTally } from './failure-tally.js';
+import { buildSummary, type RunSummary, type SummaryInput } from './run-summary.js';
+import { renderSummaryMarkdown } from './summary-markdown.js';
+
+/**
+ * Receives everything a run produces (events from the broker and the workers, worker statistics) and writes the
+ * run folder: the event stream as it arrives, the summary at the end or on interruption.
+ */
+export class RunRecorder {
+  readonly dir: string;
+  readonly tally: FailureTally;
+  readonly #log: EventLog;
+  readonly #cohortOf: Map<string, string>;
+  readonly #shardStats = new Map<number, { counters: CohortCounters[]; histograms: EncodedHistograms }>();
+  readonly #cohortCount: number;
+
+  constructor(dir: string, plan: FleetPlan) {
+    this.dir = dir;
+    const names = plan.scenario.fleet.cohorts.map((c) => c.name);
+    this.#cohortCount = names.length;
+    this.#cohortOf = new Map(plan.devices.map((d) => [d.id, names[d.cohort] ?? 'unknown']));
+    this.tally = new FailureTally((device) => this.#cohortOf.get(device) ?? 'unknown');
+    this.#log = new EventLog(join(dir, 'events.ndjson'));
+  }
+
+  onEvent = (event: FleetEvent): void => {
+    const cohort = 'device' in event ? this.#cohortOf.get(event.device) : undefined;
+    this.#log.write(event, cohort);
+    this.tally.add(event);
+  };
+
+  onEvents = (events: FleetEvent[]): void => {
+    for (const event of events) this.onEvent(event);
+  };
+
+  onStats = (message: { shard: number; counters: CohortCounters[]; histograms: EncodedHistograms }): void => {
+    this.#shardStats.set(message.shard, { counters: message.counters, histograms: message.histograms });
+  };
+
+  counters(): CohortCounters[] {
+    const merged = Array.from({ length: this.#cohortCount }, () => emptyCohortCounters());
+    for (const { counters } of this.#shardStats.values()) {
+      counters.forEach((c, i) => {
+        const into = merged[i];
+        if (into) addCohortCounters(into, c);
+      });
+    }
+    return merged;
+  }
+
+  histograms(): { rotation: Histogram; connect: Histogram } {
+    const rotation = build();
+    const connect = build();
+    for (const { histograms } of this.#shardStats.values()) {
+      rotation.add(decodeFromCompressedBase64(histograms.rotationLatencyMs));
+      connect.add(decodeFromCompressedBase64(histograms.connectLatencyMs));
+    }
+    return { rotation, connect };
+  }
+
+  /** Writes summary.json and summary.md and closes the event stream. */
+  async finish(input: Omit<SummaryInput, 'counters' | 'histograms' | 'tally'>): Promise<RunSummary> {
+    const summary = buildSummary({ ...input, counters: this.counters(), histograms: this.histograms(), tally: this.tally });
+    await writeFile(join(this.dir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+    await writeFile(join(this.dir, 'summary.md'), renderSummaryMarkdown(summary));
+    await this.#log.close();
+    return summary;
+  }
+}

@@ -1,0 +1,192 @@
+import type { Histogram } from 'hdr-histogram-js';
+import type { Cause } from '../causes.js';
+import type { Scenario } from '../scenario/schema.js';
+import { addCohortCounters, addRecord, emptyCohortCounters, sumValues, type CohortCounters, type StatusCounts } from '../stats/fleet-counters.js';
+import type { CauseTally, DeviceOutcome, FailureTally } from './failure-tally.js';
+
+export interface AvailabilitySample {
+  t: number;
+  /** Per cohort, in scenario order. */
+  cohorts: StatusCounts[];
+}
+
+export interface BrokerTotals {
+  admitted: number;
+  refused: Partial<Record<Cause, number>>;
+  issued: number;
+  issuanceRejected: number;
+  topicDenied: number;
+  tlsErrors: number;
+}
+
+export interface SummaryInput {
+  complete: boolean;
+  interruption?: string | undefined;
+  scenario: Scenario;
+  seed: number;
+  devices: number;
+  /** Devices per cohort, in scenario order. */
+  cohortSizes: number[];
+  reached: number;
+  wallMs: number;
+  epochs: number;
+  counters: CohortCounters[];
+  histograms: { rotation: Histogram; connect: Histogram };
+  broker: BrokerTotals;
+  tally: FailureTally;
+  availability: AvailabilitySample[];
+  harness: { speed: number; lateEpochs: number; maxLagMs: number; finalLagMs: number };
+  deliveries: { pushed: number; queued: number };
+}
+
+export interface Percentiles {
+  count: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+}
+
+/** The run's numbers, as written to summary.json. Times are ISO strings; durations are wall milliseconds. */
+export function buildSummary(input: SummaryInput) {
+  const cohortNames = input.scenario.fleet.cohorts.map((c) => c.name);
+  const total = emptyCohortCounters();
+  input.counters.forEach((c) => addCohortCounters(total, c));
+  const wallSeconds = input.wallMs / 1000;
+  const rotationsFailed = sumValues(total.rotationsFailed);
+  const brokerRefusals = sumValues(input.broker.refused);
+  return {
+    complete: input.complete,
+    ...(input.interruption ? { interruption: input.interruption } : {}),
+    scenario: input.scenario.name,
+    seed: input.seed,
+    devices: input.devices,
+    timeline: {
+      start: iso(input.scenario.timeline.start),
+      end: iso(input.scenario.timeline.end),
+      reached: iso(input.reached),
+    },
+    wall: { seconds: round(wallSeconds, 2), epochs: input.epochs },
+    rotations: {
+      attempted: total.rotationsAttempted,
+      succeeded: total.rotationsSucceeded,
+      failed: rotationsFailed,
+      failuresByCause: sortedRecord(total.rotationsFailed),
+      throughputPerWallSecond: round(total.rotationsSucceeded / Math.max(wallSeconds, 1e-9), 1),
+      latencyMs: percentiles(input.histograms.rotation),
+    },
+    connects: {
+      attempted: total.connectAttempts,
+      succeeded: total.connectsSucceeded,
+      perWallSecond: round(total.connectAttempts / Math.max(wallSeconds, 1e-9), 1),
+      latencyMs: percentiles(input.histograms.connect),
+      refusedByBroker: brokerRefusals,
+    },
+    failures: {
+      byCause: formatTallies(input.tally.overall()),
+      byCohort: Object.fromEntries(
+        cohortNames.map((name) => [name, formatTallies(input.tally.byCohort()[name] ?? {})]),
+      ),
+    },
+    cohorts: Object.fromEntries(
+      cohortNames.map((name, i) => {
+        const c = input.counters[i] ?? emptyCohortCounters();
+        return [
+          name,
+          {
+            devices: input.cohortSizes[i] ?? 0,
+            connects: { attempted: c.connectAttempts, succeeded: c.connectsSucceeded },
+            rotations: { attempted: c.rotationsAttempted, succeeded: c.rotationsSucceeded, failed: sumValues(c.rotationsFailed) },
+            lockedOut: c.lockedOut,
+            trustUpdates: sortedRecord(c.trustUpdates),
+          },
+        ];
+      }),
+    ),
+    lockedOut: total.lockedOut,
+    unrecovered: summarizeUnrecovered(input.tally.unrecovered()),
+    broker: { ...input.broker, refused: sortedRecord(input.broker.refused) },
+    deliveries: input.deliveries,
+    availability: availabilitySeries(input.availability, cohortNames, input.cohortSizes),
+    harness: {
+      /** Simulated ms per wall second the scenario asked for ("max": as fast as possible). */
+      speed: Number.isFinite(input.harness.speed) ? input.harness.speed : 'max',
+      /** Epochs that ended behind that pace, and by how much (wall ms). */
+      lateEpochs: input.harness.lateEpochs,
+      maxLagMs: Math.round(input.harness.maxLagMs),
+      finalLagMs: Math.round(input.harness.finalLagMs),
+    },
+  };
+}
+
+export type RunSummary = ReturnType<typeof buildSummary>;
+
+export function percentiles(histogram: Histogram): Percentiles {
+  if (histogram.totalCount === 0) return { count: 0, p50: 0, p95: 0, p99: 0, max: 0 };
+  return {
+    count: histogram.totalCount,
+    p50: histogram.getValueAtPercentile(50),
+    p95: histogram.getValueAtPercentile(95),
+    p99: histogram.getValueAtPercentile(99),
+    max: histogram.maxValue,
+  };
+}
+
+function formatTallies(tallies: Record<string, CauseTally>) {
+  return Object.fromEntries(
+    Object.entries(tallies)
+      .sort(([, a], [, b]) => b.count - a.count)
+      .map(([key, t]) => [key, { count: t.count, devices: t.devices, first: iso(t.first), last: iso(t.last) }]),
+  );
+}
+
+function summarizeUnrecovered(outcomes: DeviceOutcome[]) {
+  const byCause: Partial<Record<string, number>> = {};
+  for (const o of outcomes) addRecord(byCause, { [`${o.lastJudge}:${o.lastCause}`]: 1 });
+  return {
+    devices: outcomes.length,
+    byCause: sortedRecord(byCause),
+    list: outcomes.map((o) => ({ device: o.device, cohort: o.cohort, cause: `${o.lastJudge}:${o.lastCause}`, since: iso(o.since) })),
+  };
+}
+
+function availabilitySeries(samples: AvailabilitySample[], cohortNames: string[], sizes: number[]) {
+  const fleet = sizes.reduce((a, b) => a + b, 0);
+  const share = (n: number, of: number) => (of === 0 ? 0 : round(n / of, 4));
+  const series = samples.map((s) => {
+    const connected = s.cohorts.reduce((a, c) => a + c.connected, 0);
+    const failing = s.cohorts.reduce((a, c) => a + c.failing, 0);
+    const offline = s.cohorts.reduce((a, c) => a + c.offline, 0);
+    return {
+      t: iso(s.t),
+      connected: share(connected, fleet),
+      failing: share(failing, fleet),
+      offline: share(offline, fleet),
+      cohorts: Object.fromEntries(cohortNames.map((name, i) => [name, share(s.cohorts[i]?.connected ?? 0, sizes[i] ?? 0)])),
+    };
+  });
+  const lowest = series.reduce<(typeof series)[number] | undefined>((low, s) => (!low || s.connected < low.connected ? s : low), undefined);
+  return {
+    /** Share of the fleet connected at each sample; failing = trying and failing; offline = planned outage. */
+    samples: series,
+    lowest: lowest ? { t: lowest.t, connected: lowest.connected } : undefined,
+    final: series.at(-1),
+  };
+}
+
+function sortedRecord(record: Partial<Record<string, number>>): Record<string, number> {
+  return Object.fromEntries(
+    Object.entries(record)
+      .filter((entry): entry is [string, number] => (entry[1] ?? 0) > 0)
+      .sort(([, a], [, b]) => b - a),
+  );
+}
+
+export function iso(t: number): string {
+  return Number.isFinite(t) ? new Date(t).toISOString() : String(t);
+}
+
+function round(value: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}

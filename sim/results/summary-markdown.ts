@@ -1,0 +1,125 @@
+import { CAUSES, isCause } from '../causes.js';
+import type { RunSummary } from './run-summary.js';
+
+/** The summary as a report a person reads in a minute: what happened, to whom, when, and why. */
+export function renderSummaryMarkdown(summary: RunSummary): string {
+  const lines: string[] = [];
+  const push = (...more: string[]) => lines.push(...more);
+  push(`# ${summary.scenario}: run summary`, '');
+  if (!summary.complete) {
+    push(`**Partial run**: stopped at ${summary.timeline.reached}${summary.interruption ? ` (${summary.interruption})` : ''}.`, '');
+  }
+  push(headline(summary), '');
+  push(
+    `Seed ${summary.seed}, ${summary.devices} devices, simulated ${summary.timeline.start} to ${summary.timeline.reached}, ` +
+      `${summary.wall.seconds} s of wall time in ${summary.wall.epochs} epochs.`,
+    '',
+  );
+
+  push('## Rotations', '');
+  const r = summary.rotations;
+  push(
+    '| attempted | succeeded | failed | per wall second | latency p50 | p95 | p99 | max |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|',
+    `| ${r.attempted} | ${r.succeeded} | ${r.failed} | ${r.throughputPerWallSecond} | ${r.latencyMs.p50} ms | ${r.latencyMs.p95} ms | ${r.latencyMs.p99} ms | ${r.latencyMs.max} ms |`,
+    '',
+  );
+  if (Object.keys(r.failuresByCause).length > 0) {
+    push('Rotation failures: ' + Object.entries(r.failuresByCause).map(([c, n]) => `${c} ${n}`).join(', '), '');
+  }
+
+  push('## Connections', '');
+  const c = summary.connects;
+  push(
+    `${c.attempted} attempts, ${c.succeeded} succeeded (${c.perWallSecond} per wall second; handshake to CONNACK p50 ` +
+      `${c.latencyMs.p50} ms, p99 ${c.latencyMs.p99} ms); the broker refused ${c.refusedByBroker}.`,
+    '',
+  );
+
+  push('## Failures by cause', '');
+  const causes = Object.entries(summary.failures.byCause);
+  if (causes.length === 0) {
+    push('No connection failed.', '');
+  } else {
+    push('| judge:cause | attempts | devices | first | last | meaning |', '|---|---:|---:|---|---|---|');
+    for (const [key, t] of causes) push(`| ${key} | ${t.count} | ${t.devices} | ${t.first} | ${t.last} | ${meaning(key)} |`);
+    push('');
+  }
+
+  push('## Cohorts', '');
+  push(
+    '| cohort | devices | connected at end | lowest connected | rotations ok / tried | locked out | failures (judge:cause devices, first) |',
+    '|---|---:|---:|---:|---:|---:|---|',
+  );
+  for (const [name, cohort] of Object.entries(summary.cohorts)) {
+    const samples = summary.availability.samples.map((s) => s.cohorts[name] ?? 0);
+    const failures = Object.entries(summary.failures.byCohort[name] ?? {})
+      .map(([key, t]) => `${key} ${t.devices}, ${t.first.slice(0, 16)}Z`)
+      .join('; ');
+    push(
+      `| ${name} | ${cohort.devices} | ${percent(samples.at(-1) ?? 0)} | ${percent(samples.length ? Math.min(...samples) : 0)} | ` +
+        `${cohort.rotations.succeeded} / ${cohort.rotations.attempted} | ${cohort.lockedOut} | ${failures || 'none'} |`,
+    );
+  }
+  push('');
+
+  push('## Availability over simulated time', '');
+  push(availabilityTable(summary), '');
+
+  push('## Broker', '');
+  const b = summary.broker;
+  push(
+    `Admitted ${b.admitted}, refused ${Object.values(b.refused).reduce((a, n) => a + n, 0)}` +
+      `${Object.keys(b.refused).length ? ` (${Object.entries(b.refused).map(([k, n]) => `${k} ${n}`).join(', ')})` : ''}; ` +
+      `issued ${b.issued} certificates, rejected ${b.issuanceRejected} CSRs; trust deliveries pushed ${summary.deliveries.pushed}, ` +
+      `queued for the next connect ${summary.deliveries.queued}.`,
+    '',
+  );
+  push('## Harness', '');
+  const h = summary.harness;
+  push(
+    h.speed === 'max'
+      ? 'Pace: as fast as possible.'
+      : `Pace asked: ${h.speed} simulated ms per wall second; ${h.lateEpochs} epochs ended late, by at most ${h.maxLagMs} ms.`,
+    '',
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+/** One sentence generated from the data. */
+function headline(summary: RunSummary): string {
+  const lowest = summary.availability.lowest;
+  const unrecovered = summary.unrecovered.devices;
+  const top = Object.entries(summary.failures.byCause)[0];
+  if (!lowest || !top) return 'Every device stayed connected throughout.';
+  const share = (n: number) => percent(n / Math.max(summary.devices, 1));
+  return (
+    `Fleet connectivity fell to ${percent(lowest.connected)} at ${lowest.t}; the most common failure was ${top[0]} ` +
+    `(${top[1].devices} devices, first at ${top[1].first}); ${unrecovered} devices (${share(unrecovered)}) never recovered.`
+  );
+}
+
+function availabilityTable(summary: RunSummary): string {
+  const samples = summary.availability.samples;
+  if (samples.length === 0) return 'No samples.';
+  const cohorts = Object.keys(summary.cohorts);
+  // At most about 24 rows: every k-th sample plus the lowest.
+  const every = Math.max(1, Math.ceil(samples.length / 24));
+  const rows = samples.filter((s, i) => i % every === 0 || i === samples.length - 1 || s.t === summary.availability.lowest?.t);
+  const header = `| time | connected | failing | offline | ${cohorts.join(' | ')} |`;
+  const rule = `|---|---:|---:|---:|${cohorts.map(() => '---:').join('|')}|`;
+  const body = rows.map(
+    (s) =>
+      `| ${s.t.slice(0, 10)} | ${percent(s.connected)} | ${percent(s.failing)} | ${percent(s.offline)} | ${cohorts.map((n) => percent(s.cohorts[n] ?? 0)).join(' | ')} |`,
+  );
+  return [header, rule, ...body].join('\n');
+}
+
+function meaning(judgeCause: string): string {
+  const cause = judgeCause.split(':')[1] ?? '';
+  return isCause(cause) ? CAUSES[cause] : '';
+}
+
+function percent(share: number): string {
+  return `${(share * 100).toFixed(1)}%`;
+}

@@ -1,0 +1,128 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { performance } from 'node:perf_hooks';
+import type { DeliveryMessage } from '../device-api/messages.js';
+import type { BrokerEvent, Delivery, FleetPlan } from '../plan/fleet-plan.js';
+import type { AvailabilitySample } from '../results/run-summary.js';
+import type { StatusCounts } from '../stats/fleet-counters.js';
+
+/** The broker as the coordinator drives it. */
+export interface CoordinatedBroker {
+  applyEvent(event: BrokerEvent): void;
+  setCurrentTime(t: number): void;
+  deliver(items: readonly { deviceId: string; message: DeliveryMessage }[]): Promise<{ pushed: number; queued: number }>;
+}
+
+/** The fleet as the coordinator drives it. */
+export interface CoordinatedFleet {
+  advance(epoch: number, from: number, to: number): Promise<{ nextDueAt: number; status: StatusCounts[] }>;
+}
+
+export interface EpochProgress {
+  epoch: number;
+  t: number;
+  fraction: number;
+  status: StatusCounts[];
+}
+
+export interface CoordinationResult {
+  reached: number;
+  epochs: number;
+  availability: AvailabilitySample[];
+  harness: { lateEpochs: number; maxLagMs: number; finalLagMs: number };
+  deliveries: { pushed: number; queued: number };
+}
+
+export interface CoordinatorInput {
+  plan: FleetPlan;
+  broker: CoordinatedBroker;
+  fleet: CoordinatedFleet;
+  /** Builds the message for a planned delivery (PEMs and fingerprints of the named authorities). */
+  deliveryMessage: (delivery: Delivery) => DeliveryMessage;
+  signal?: AbortSignal | undefined;
+  onEpoch?: ((progress: EpochProgress) => void) | undefined;
+}
+
+/**
+ * Carries out a plan as a conservative discrete-event simulation. True time advances in epochs [from, to): the
+ * broker first applies the events at `from` and delivers what falls due in the epoch, then every device worker runs
+ * its due actions, each at its own true time. Epochs end at every broker event and availability sample, and at
+ * most `timeline.step` apart; time in which nothing is due is skipped. With a finite `timeline.speed` the loop also
+ * paces itself to wall time and counts, rather than hides, the epochs it finishes late.
+ */
+export async function coordinate(input: CoordinatorInput): Promise<CoordinationResult> {
+  const { plan, broker, fleet } = input;
+  const { start, end, step, sample, speed } = plan.scenario.timeline;
+  const events = plan.brokerEvents;
+  const deliveries = plan.deliveries;
+  let nextEvent = 0;
+  let nextDelivery = 0;
+  let nextSample = start + sample;
+  const availability: AvailabilitySample[] = [];
+  const harness = { lateEpochs: 0, maxLagMs: 0, finalLagMs: 0 };
+  const delivered = { pushed: 0, queued: 0 };
+  const wallStart = performance.now();
+  let t = start;
+  let epoch = 0;
+  let nextDueAt = start;
+  let lastStatus: StatusCounts[] = plan.scenario.fleet.cohorts.map(() => ({ connected: 0, failing: 0, offline: 0 }));
+
+  while (t < end && !input.signal?.aborted) {
+    while (nextEvent < events.length && (events[nextEvent]?.at ?? Infinity) <= t) {
+      const event = events[nextEvent];
+      if (event) broker.applyEvent(event);
+      nextEvent += 1;
+    }
+    broker.setCurrentTime(t);
+    const to = Math.min(t + step, events[nextEvent]?.at ?? Infinity, nextSample, end);
+
+    const due: { deviceId: string; message: DeliveryMessage }[] = [];
+    while (nextDelivery < deliveries.length && (deliveries[nextDelivery]?.effectiveAt ?? Infinity) < to) {
+      const delivery = deliveries[nextDelivery];
+      if (delivery) due.push({ deviceId: delivery.deviceId, message: input.deliveryMessage(delivery) });
+      nextDelivery += 1;
+    }
+    if (due.length > 0) {
+      const outcome = await broker.deliver(due);
+      delivered.pushed += outcome.pushed;
+      delivered.queued += outcome.queued;
+    }
+
+    const result = await fleet.advance(epoch, t, to);
+    nextDueAt = result.nextDueAt;
+    lastStatus = result.status;
+    epoch += 1;
+    if (to === nextSample) {
+      availability.push({ t: to, cohorts: lastStatus });
+      nextSample += sample;
+    }
+
+    // Skip ahead over time in which nothing is due; the fleet's status cannot change there.
+    const idleUntil = Math.min(nextDueAt, events[nextEvent]?.at ?? Infinity, deliveries[nextDelivery]?.effectiveAt ?? Infinity, end);
+    let resume = to;
+    if (idleUntil > to) {
+      while (nextSample <= idleUntil && nextSample <= end) {
+        availability.push({ t: nextSample, cohorts: lastStatus });
+        nextSample += sample;
+      }
+      resume = idleUntil;
+    }
+    t = resume;
+    await pace(t);
+    input.onEpoch?.({ epoch, t, fraction: (t - start) / (end - start), status: lastStatus });
+  }
+  return { reached: t, epochs: epoch, availability, harness, deliveries: delivered };
+
+  async function pace(reached: number): Promise<void> {
+    if (!Number.isFinite(speed)) return;
+    const due = wallStart + ((reached - start) / speed) * 1000;
+    const lag = performance.now() - due;
+    harness.finalLagMs = Math.max(0, lag);
+    if (lag <= 0) {
+      await sleep(-lag);
+      return;
+    }
+    // The harness could not keep the pace the scenario asked for: count it, never stretch time silently.
+    harness.lateEpochs += 1;
+    harness.maxLagMs = Math.max(harness.maxLagMs, lag);
+  }
+}

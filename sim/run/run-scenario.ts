@@ -1,0 +1,146 @@
+import { createHash } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { brokerConfigFrom } from '../../broker/broker-config.js';
+import { startEmbeddedBroker, type EmbeddedBroker } from '../../broker/embedded-broker.js';
+import type { DeliveryMessage } from '../device-api/messages.js';
+import type { Delivery } from '../plan/fleet-plan.js';
+import { planFleet } from '../plan/fleet-plan.js';
+import { pemToDer } from '../pki/index.js';
+import { buildManifest } from '../results/manifest.js';
+import { RunRecorder } from '../results/run-recorder.js';
+import type { RunSummary } from '../results/run-summary.js';
+import { buildScenarioPki, type ScenarioPki } from '../scenario-pki/build-scenario-pki.js';
+import { manufactureDevices } from '../scenario-pki/device-factory.js';
+import type { LoadedScenario } from '../scenario/load-scenario.js';
+import { coordinate, type CoordinationResult, type EpochProgress } from './coordinator.js';
+import { ShardPool } from './shard-pool.js';
+
+export interface RunOptions {
+  loaded: LoadedScenario;
+  seed?: number | undefined;
+  devices?: number | undefined;
+  /** The run folder; default results/<scenario>-<time>-seed<seed>. */
+  outDir?: string | undefined;
+  workers?: number | undefined;
+  concurrency?: number | undefined;
+  signal?: AbortSignal | undefined;
+  onStage?: ((stage: string) => void) | undefined;
+  onProgress?: ((progress: EpochProgress & { broker: ReturnType<EmbeddedBroker['stats']> }) => void) | undefined;
+}
+
+export interface RunOutcome {
+  dir: string;
+  summary: RunSummary;
+}
+
+/**
+ * One run: plan the fleet, build the PKI, manufacture the devices, start the broker and the device workers, carry
+ * out the plan, and write the run folder. Whatever stops the run (the end of the timeline, Ctrl-C, a failure),
+ * the folder ends with a readable summary.
+ */
+export async function runScenario(options: RunOptions): Promise<RunOutcome> {
+  const { scenario } = options.loaded;
+  const seed = options.seed ?? scenario.seed;
+  const started = new Date();
+  const plan = planFleet(scenario, { seed, devices: options.devices });
+  const workers = options.workers ?? Math.max(1, availableParallelism() - 1);
+  const dir = options.outDir ?? join('results', `${scenario.name}-${compactTime(started)}-seed${seed}`);
+  await mkdir(dir, { recursive: true });
+  const manifest = buildManifest({
+    scenarioName: scenario.name,
+    scenarioFile: options.loaded.file,
+    scenarioSha256: options.loaded.sha256,
+    seed,
+    devices: plan.devices.length,
+    workers,
+    startedAt: started,
+  });
+  await writeFile(join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+
+  const recorder = new RunRecorder(dir, plan);
+  const wallStart = performance.now();
+  let broker: EmbeddedBroker | undefined;
+  let fleet: ShardPool | undefined;
+  let result: CoordinationResult | undefined;
+  let interruption: string | undefined;
+  try {
+    options.onStage?.('building the PKI');
+    const pki = buildScenarioPki(scenario, seed);
+    options.onStage?.(`manufacturing ${plan.devices.length} devices`);
+    const credentials = manufactureDevices(plan, pki);
+    options.onStage?.('starting the broker');
+    broker = await startEmbeddedBroker(brokerConfigFrom(scenario, pki, seed), recorder.onEvent);
+    options.onStage?.(`starting ${workers} device worker${workers === 1 ? '' : 's'}`);
+    fleet = await ShardPool.start({
+      plan,
+      pki,
+      credentials,
+      broker: { host: broker.host, port: broker.port },
+      workers,
+      shardOptions: { concurrency: options.concurrency ?? 64, connectTimeoutMs: 30_000, rotationTimeoutMs: 30_000 },
+      onEvents: recorder.onEvents,
+      onStats: recorder.onStats,
+    });
+    options.onStage?.('running');
+    const liveBroker = broker;
+    result = await coordinate({
+      plan,
+      broker: liveBroker,
+      fleet,
+      deliveryMessage: deliveryMessages(pki),
+      signal: options.signal,
+      onEpoch: (progress) => options.onProgress?.({ ...progress, broker: liveBroker.stats() }),
+    });
+    if (options.signal?.aborted) interruption = 'interrupted';
+  } catch (error) {
+    interruption = (error as Error).message;
+  } finally {
+    await fleet?.stop().catch(() => undefined);
+    await broker?.close().catch(() => undefined);
+  }
+
+  const brokerStats = broker?.stats();
+  const summary = await recorder.finish({
+    complete: interruption === undefined,
+    interruption,
+    scenario,
+    seed,
+    devices: plan.devices.length,
+    cohortSizes: scenario.fleet.cohorts.map((_, i) => plan.devices.filter((d) => d.cohort === i).length),
+    reached: result?.reached ?? scenario.timeline.start,
+    wallMs: performance.now() - wallStart,
+    epochs: result?.epochs ?? 0,
+    broker: {
+      admitted: brokerStats?.admitted ?? 0,
+      refused: brokerStats?.refused ?? {},
+      issued: brokerStats?.issued ?? 0,
+      issuanceRejected: brokerStats?.issuanceRejected ?? 0,
+      topicDenied: brokerStats?.topicDenied ?? 0,
+      tlsErrors: brokerStats?.tlsErrors ?? 0,
+    },
+    availability: result?.availability ?? [],
+    harness: { speed: scenario.timeline.speed, ...(result?.harness ?? { lateEpochs: 0, maxLagMs: 0, finalLagMs: 0 }) },
+    deliveries: result?.deliveries ?? { pushed: 0, queued: 0 },
+  });
+  return { dir, summary };
+}
+
+/** Trust-bundle messages: the PEMs of authorities to add, the SHA-256 fingerprints of those to remove. */
+function deliveryMessages(pki: ScenarioPki): (delivery: Delivery) => DeliveryMessage {
+  const pem = (name: string) => pki.certificates[name] ?? '';
+  const fingerprint = (name: string) => createHash('sha256').update(pemToDer(pem(name))[0] ?? Buffer.alloc(0)).digest('hex');
+  return (delivery) => ({
+    kind: 'trust-bundle',
+    updateId: delivery.updateId,
+    effectiveAt: delivery.effectiveAt,
+    add: delivery.add.map(pem),
+    remove: delivery.remove.map(fingerprint),
+  });
+}
+
+function compactTime(date: Date): string {
+  return date.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+}

@@ -1,0 +1,177 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import { Piscina } from 'piscina';
+import type { FleetEvent } from '../events/fleet-event.js';
+import type { FleetPlan } from '../plan/fleet-plan.js';
+import type { ScenarioPki } from '../scenario-pki/build-scenario-pki.js';
+import type { FactoryCredentials } from '../scenario-pki/device-factory.js';
+import { emptyStatusCounts, type StatusCounts } from '../stats/fleet-counters.js';
+import type { CoordinatorMessage, ShardMessage, ShardOptions, ShardTask } from '../../workers/protocol.js';
+
+export interface ShardPoolOptions {
+  plan: FleetPlan;
+  pki: ScenarioPki;
+  credentials: Record<string, FactoryCredentials>;
+  broker: { host: string; port: number };
+  workers: number;
+  shardOptions: ShardOptions;
+  onEvents: (events: FleetEvent[]) => void;
+  onStats: (message: Extract<ShardMessage, { type: 'stats' }>) => void;
+}
+
+interface Shard {
+  port: MessagePort;
+  task: Promise<void>;
+  pending?: { resolve: (m: Extract<ShardMessage, { type: 'epoch-done' }>) => void; reject: (e: Error) => void } | undefined;
+}
+
+/**
+ * The device workers: long-lived piscina workers, each serving one shard of the fleet (device i on shard i mod N).
+ * `atomics: 'disabled'` keeps each worker's event loop running between tasks (piscina's default Atomics.wait would
+ * freeze its sockets), and a fixed thread count with no idle timeout keeps the threads alive for the whole run.
+ */
+export class ShardPool {
+  readonly #pool: Piscina;
+  readonly #shards: Shard[];
+  readonly #cohorts: number;
+  /** Set by a worker that reports a failure; every later advance rejects with it. */
+  readonly #health: { failure?: Error | undefined };
+
+  private constructor(pool: Piscina, shards: Shard[], cohorts: number, health: { failure?: Error | undefined }) {
+    this.#pool = pool;
+    this.#shards = shards;
+    this.#cohorts = cohorts;
+    this.#health = health;
+  }
+
+  static async start(options: ShardPoolOptions): Promise<ShardPool> {
+    const workers = Math.max(1, Math.min(options.workers, options.plan.devices.length));
+    const pool = new Piscina({
+      filename: workerScript(),
+      minThreads: workers,
+      maxThreads: workers,
+      idleTimeout: Number.POSITIVE_INFINITY,
+      atomics: 'disabled',
+      concurrentTasksPerWorker: 1,
+    });
+    const readies: Promise<void>[] = [];
+    const shards: Shard[] = [];
+    const health: { failure?: Error | undefined } = {};
+    for (let shard = 0; shard < workers; shard += 1) {
+      const channel = new MessageChannel();
+      const credentials: Record<string, FactoryCredentials> = {};
+      for (const device of options.plan.devices) {
+        if (device.index % workers !== shard) continue;
+        const c = options.credentials[device.id];
+        if (c) credentials[device.id] = c;
+      }
+      const task: ShardTask = {
+        shard,
+        shards: workers,
+        plan: options.plan,
+        pki: options.pki,
+        credentials,
+        broker: options.broker,
+        options: options.shardOptions,
+        port: channel.port2,
+      };
+      const entry: Shard = { port: channel.port1, task: Promise.resolve() };
+      readies.push(
+        new Promise<void>((resolve, reject) => {
+          channel.port1.on('message', (message: ShardMessage) => {
+            switch (message.type) {
+              case 'ready':
+                resolve();
+                break;
+              case 'epoch-done':
+                entry.pending?.resolve(message);
+                entry.pending = undefined;
+                break;
+              case 'events':
+                options.onEvents(message.events);
+                break;
+              case 'stats':
+                options.onStats(message);
+                break;
+              case 'failed': {
+                const error = new Error(`device worker ${message.shard} failed: ${message.message}`);
+                health.failure = error;
+                entry.pending?.reject(error);
+                entry.pending = undefined;
+                reject(error);
+                break;
+              }
+            }
+          });
+        }),
+      );
+      entry.task = pool.run(task, { transferList: [channel.port2] }).catch((error: Error) => {
+        // A worker that dies takes its shard with it; the run reports the failure instead of hanging.
+        entry.pending?.reject(error);
+        entry.pending = undefined;
+      });
+      shards.push(entry);
+    }
+    const self = new ShardPool(pool, shards, options.plan.scenario.fleet.cohorts.length, health);
+    try {
+      await Promise.all(readies);
+    } catch (error) {
+      await self.destroy();
+      throw error;
+    }
+    return self;
+  }
+
+  /** Runs every shard through [from, to); resolves with the earliest next action and the summed status. */
+  async advance(epoch: number, from: number, to: number): Promise<{ nextDueAt: number; status: StatusCounts[] }> {
+    if (this.#health.failure) throw this.#health.failure;
+    const done = await Promise.all(
+      this.#shards.map(
+        (shard) =>
+          new Promise<Extract<ShardMessage, { type: 'epoch-done' }>>((resolve, reject) => {
+            shard.pending = { resolve, reject };
+            const message: CoordinatorMessage = { type: 'advance', epoch, from, to };
+            shard.port.postMessage(message);
+          }),
+      ),
+    );
+    const status = Array.from({ length: this.#cohorts }, () => emptyStatusCounts());
+    let nextDueAt = Number.POSITIVE_INFINITY;
+    for (const message of done) {
+      nextDueAt = Math.min(nextDueAt, message.nextDueAt);
+      message.status.forEach((s, i) => {
+        const into = status[i];
+        if (!into) return;
+        into.connected += s.connected;
+        into.failing += s.failing;
+        into.offline += s.offline;
+      });
+    }
+    return { nextDueAt, status };
+  }
+
+  /** Asks every shard to disconnect its devices and send final statistics, then ends the workers. */
+  async stop(): Promise<void> {
+    for (const shard of this.#shards) {
+      const message: CoordinatorMessage = { type: 'stop' };
+      shard.port.postMessage(message);
+    }
+    await Promise.all(this.#shards.map((s) => s.task));
+    await this.destroy();
+  }
+
+  async destroy(): Promise<void> {
+    for (const shard of this.#shards) shard.port.close();
+    await this.#pool.destroy().catch(() => undefined);
+  }
+}
+
+/** The compiled worker entry; tests running from TypeScript sources use the build in dist/. */
+function workerScript(): string {
+  const beside = fileURLToPath(new URL('../../workers/device-worker.js', import.meta.url));
+  if (existsSync(beside)) return beside;
+  const built = fileURLToPath(new URL('../../dist/workers/device-worker.js', import.meta.url));
+  if (existsSync(built)) return built;
+  throw new Error(`the device worker is not built: run "npm run build" (looked for ${beside} and ${built})`);
+}

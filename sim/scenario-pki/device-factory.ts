@@ -1,0 +1,38 @@
+import { deviceProfile } from '../plan/device-profile.js';
+import type { FleetPlan } from '../plan/fleet-plan.js';
+import { generateKeyPair } from '../pki/index.js';
+import { authorityFromPki, type ScenarioPki } from './build-scenario-pki.js';
+
+export interface FactoryCredentials {
+  keyPem: string;
+  certificatePem: string;
+  chainPems: string[];
+}
+
+/**
+ * The factory: every device gets a fresh key and a first certificate (CN = device id) from the device issuing CA,
+ * issued at the time its profile draws (RFC 5280 4.1.2.5: notBefore backdated by the scenario's backdate).
+ */
+export function manufactureDevices(plan: FleetPlan, pki: ScenarioPki): Record<string, FactoryCredentials> {
+  const spec = plan.scenario.pki.deviceCertificates;
+  const issuer = authorityFromPki(pki, spec.issuer, plan.seed, 'factory');
+  const chainPems = spec.chain.map((name) => pki.certificates[name] ?? '');
+  const credentials: Record<string, FactoryCredentials> = {};
+  for (const device of plan.devices) {
+    const profile = deviceProfile(plan, device);
+    const keyPair = generateKeyPair(spec.key);
+    const issued = issuer.issue({
+      subject: { CN: device.id },
+      publicKey: keyPair.publicKey,
+      profile: 'device',
+      notBefore: profile.firstIssuedAt - spec.backdate,
+      notAfter: profile.firstIssuedAt + spec.lifetime,
+    });
+    credentials[device.id] = {
+      keyPem: keyPair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+      certificatePem: issued.pem,
+      chainPems,
+    };
+  }
+  return credentials;
+}

@@ -1,0 +1,177 @@
+import type { Scenario } from './schema.js';
+
+/** A problem found in a scenario: where (a path into the document) and what was expected. */
+export interface ScenarioProblem {
+  path: (string | number)[];
+  message: string;
+}
+
+/**
+ * Checks what a schema cannot: that names refer to things that exist, that shares add up, that time windows are
+ * ordered. Returns every problem found, never only the first.
+ */
+export function checkReferences(scenario: Scenario): ScenarioProblem[] {
+  const problems: ScenarioProblem[] = [];
+  const problem = (path: (string | number)[], message: string) => problems.push({ path, message });
+
+  const authorities = new Map(scenario.pki.authorities.map((a) => [a.name, a]));
+  const servers = new Map(scenario.pki.serverCertificates.map((s) => [s.name, s]));
+  const cohorts = new Set(scenario.fleet.cohorts.map((c) => c.name));
+  const { start, end } = scenario.timeline;
+
+  const expectAuthority = (path: (string | number)[], ref: string) => {
+    if (!authorities.has(ref)) problem(path, `expected the name of an authority in pki.authorities, got "${ref}"`);
+  };
+  const expectCohort = (path: (string | number)[], ref: string) => {
+    if (!cohorts.has(ref)) problem(path, `expected the name of a cohort in fleet.cohorts, got "${ref}"`);
+  };
+  const expectOrdered = (path: (string | number)[], notBefore: number, notAfter: number) => {
+    if (notAfter <= notBefore) problem([...path, 'notAfter'], 'expected notAfter to be later than notBefore');
+  };
+
+  findDuplicates(scenario.pki.authorities.map((a) => a.name)).forEach((i) =>
+    problem(['pki', 'authorities', i, 'name'], 'expected a name not used by another authority'),
+  );
+  scenario.pki.serverCertificates.forEach((s, i) => {
+    if (authorities.has(s.name)) {
+      problem(['pki', 'serverCertificates', i, 'name'], 'expected a name not used by an authority');
+    }
+  });
+  findDuplicates(scenario.pki.serverCertificates.map((s) => s.name)).forEach((i) =>
+    problem(['pki', 'serverCertificates', i, 'name'], 'expected a name not used by another server certificate'),
+  );
+
+  scenario.pki.authorities.forEach((a, i) => {
+    const path = ['pki', 'authorities', i];
+    expectOrdered(path, a.notBefore, a.notAfter);
+    if (a.issuer !== undefined) expectAuthority([...path, 'issuer'], a.issuer);
+    if (a.crossSigns !== undefined) {
+      expectAuthority([...path, 'crossSigns'], a.crossSigns);
+      if (a.issuer === undefined) problem([...path, 'issuer'], 'expected the authority that signs the cross-certificate');
+      if (a.subject !== undefined) {
+        problem([...path, 'subject'], 'expected no subject: a cross-sign copies the subject of the authority it signs');
+      }
+      if (a.crossSigns === a.name) problem([...path, 'crossSigns'], 'expected another authority than this one');
+    } else if (a.subject === undefined) {
+      problem([...path, 'subject'], 'expected a subject such as { CN: "Fleet Root CA" }');
+    }
+  });
+  findIssuerCycle(scenario).forEach((i) =>
+    problem(['pki', 'authorities', i, 'issuer'], 'expected issuers that end at a self-signed root, found a cycle'),
+  );
+
+  scenario.pki.serverCertificates.forEach((s, i) => {
+    const path = ['pki', 'serverCertificates', i];
+    expectOrdered(path, s.notBefore, s.notAfter);
+    expectAuthority([...path, 'issuer'], s.issuer);
+    s.chain.forEach((ref, j) => expectAuthority([...path, 'chain', j], ref));
+  });
+  const devicePki = scenario.pki.deviceCertificates;
+  expectAuthority(['pki', 'deviceCertificates', 'issuer'], devicePki.issuer);
+  devicePki.chain.forEach((ref, j) => expectAuthority(['pki', 'deviceCertificates', 'chain', j], ref));
+  if (typeof devicePki.issued === 'object' && devicePki.issued.to < devicePki.issued.from) {
+    problem(['pki', 'deviceCertificates', 'issued', 'to'], 'expected "to" to be later than or equal to "from"');
+  }
+
+  if (!servers.has(scenario.broker.serverCertificate)) {
+    problem(
+      ['broker', 'serverCertificate'],
+      `expected the name of a server certificate in pki.serverCertificates, got "${scenario.broker.serverCertificate}"`,
+    );
+  }
+  scenario.broker.deviceAuthorities.forEach((ref, j) => expectAuthority(['broker', 'deviceAuthorities', j], ref));
+
+  if (end <= start) problem(['timeline', 'end'], 'expected the end to be later than the start');
+
+  findDuplicates(scenario.fleet.cohorts.map((c) => c.name)).forEach((i) =>
+    problem(['fleet', 'cohorts', i, 'name'], 'expected a name not used by another cohort'),
+  );
+  const shareSum = scenario.fleet.cohorts.reduce((sum, c) => sum + c.share, 0);
+  if (Math.abs(shareSum - 1) > 1e-6) {
+    problem(['fleet', 'cohorts'], `expected cohort shares that add up to 1, got ${Number(shareSum.toFixed(6))}`);
+  }
+  scenario.fleet.cohorts.forEach((c, i) => {
+    const path = ['fleet', 'cohorts', i];
+    c.trustStore.anchors.forEach((ref, j) => expectAuthority([...path, 'trustStore', 'anchors', j], ref));
+    c.trustStore.pins.forEach((ref, j) => {
+      if (!authorities.has(ref) && !servers.has(ref)) {
+        problem([...path, 'trustStore', 'pins', j], `expected the name of an authority or server certificate, got "${ref}"`);
+      }
+    });
+    if (c.renewal.at - c.renewal.jitter <= 0 || c.renewal.at + c.renewal.jitter > 1) {
+      problem([...path, 'renewal', 'jitter'], 'expected renewal.at plus or minus jitter to stay within (0, 1]');
+    }
+    if (c.renewal.retry.max < c.renewal.retry.initial) {
+      problem([...path, 'renewal', 'retry', 'max'], 'expected max to be at least initial');
+    }
+    c.connectivity.outages.forEach((o, j) => {
+      if (o.duration >= o.every) {
+        problem([...path, 'connectivity', 'outages', j, 'duration'], 'expected an outage shorter than its period ("every")');
+      }
+    });
+  });
+
+  scenario.events.forEach((e, i) => {
+    const path = ['events', i];
+    if (e.at < start || e.at > end) problem([...path, 'at'], 'expected a time within the timeline (start to end)');
+    switch (e.type) {
+      case 'trust-rollout':
+        e.add.forEach((ref, j) => expectAuthority([...path, 'add', j], ref));
+        e.remove.forEach((ref, j) => expectAuthority([...path, 'remove', j], ref));
+        e.cohorts?.forEach((ref, j) => expectCohort([...path, 'cohorts', j], ref));
+        if (e.add.length + e.remove.length === 0) problem([...path, 'add'], 'expected at least one authority to add or remove');
+        break;
+      case 'server-certificate':
+        if (!servers.has(e.use)) {
+          problem([...path, 'use'], `expected the name of a server certificate in pki.serverCertificates, got "${e.use}"`);
+        }
+        break;
+      case 'revoke':
+        if ((e.authority === undefined) === (e.devices === undefined)) {
+          problem(path, 'expected exactly one of "authority" or "devices"');
+        }
+        if (e.authority !== undefined) {
+          expectAuthority([...path, 'authority'], e.authority);
+          if (authorities.get(e.authority) && authorities.get(e.authority)?.issuer === undefined) {
+            problem([...path, 'authority'], 'expected an authority with an issuer: a self-signed root cannot be revoked');
+          }
+        }
+        e.devices?.cohorts?.forEach((ref, j) => expectCohort([...path, 'devices', 'cohorts', j], ref));
+        break;
+      case 'broker-device-authorities':
+        e.add.forEach((ref, j) => expectAuthority([...path, 'add', j], ref));
+        e.remove.forEach((ref, j) => expectAuthority([...path, 'remove', j], ref));
+        break;
+    }
+  });
+  return problems;
+}
+
+function findDuplicates(names: string[]): number[] {
+  const seen = new Set<string>();
+  const duplicates: number[] = [];
+  names.forEach((n, i) => {
+    if (seen.has(n)) duplicates.push(i);
+    seen.add(n);
+  });
+  return duplicates;
+}
+
+/** Indices of authorities whose issuer chain loops back on itself. */
+function findIssuerCycle(scenario: Scenario): number[] {
+  const byName = new Map(scenario.pki.authorities.map((a) => [a.name, a]));
+  const cyclic: number[] = [];
+  scenario.pki.authorities.forEach((a, i) => {
+    const seen = new Set<string>([a.name]);
+    let issuer = a.issuer;
+    while (issuer !== undefined && byName.has(issuer)) {
+      if (seen.has(issuer)) {
+        cyclic.push(i);
+        return;
+      }
+      seen.add(issuer);
+      issuer = byName.get(issuer)?.issuer;
+    }
+  });
+  return cyclic;
+}

@@ -1,0 +1,139 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
+import type { z } from 'zod';
+import { checkReferences, type ScenarioProblem } from './check-references.js';
+import { describeInput } from './primitives.js';
+import { scenarioSchema, type Scenario } from './schema.js';
+
+/** A scenario file that cannot be used, with every problem found in it. */
+export class ScenarioError extends Error {
+  readonly file: string;
+  readonly problems: readonly string[];
+
+  constructor(file: string, problems: readonly string[]) {
+    super(`${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'}\n${problems.map((p) => `  ${p}`).join('\n')}`);
+    this.name = 'ScenarioError';
+    this.file = file;
+    this.problems = problems;
+  }
+}
+
+export interface LoadedScenario {
+  file: string;
+  scenario: Scenario;
+  /** SHA-256 of the file's bytes, for the run manifest. */
+  sha256: string;
+}
+
+export function loadScenario(file: string): LoadedScenario {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new ScenarioError(file, [code === 'ENOENT' ? 'no such file' : `cannot read the file (${code ?? 'unknown error'})`]);
+  }
+  return { file, scenario: parseScenario(text, file), sha256: createHash('sha256').update(text).digest('hex') };
+}
+
+/** Parses and checks scenario text; `file` only names the source in messages. */
+export function parseScenario(text: string, file: string): Scenario {
+  const lineCounter = new LineCounter();
+  const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  if (document.errors.length > 0) {
+    throw new ScenarioError(
+      file,
+      document.errors.map((e) => {
+        const where = e.linePos?.[0];
+        return `${where ? `line ${where.line}, column ${where.col}: ` : ''}YAML: ${firstLine(e.message)}`;
+      }),
+    );
+  }
+  const result = scenarioSchema.safeParse(document.toJS(), { reportInput: true });
+  const problems: ScenarioProblem[] = result.success ? checkReferences(result.data) : result.error.issues.flatMap(toProblems);
+  if (problems.length > 0) {
+    const located = problems.map((p) => ({ ...locate(document, lineCounter, p.path), problem: p }));
+    located.sort((a, b) => a.line - b.line || a.col - b.col);
+    throw new ScenarioError(
+      file,
+      located.map(({ line, col, problem }) => `${line > 0 ? `line ${line}, column ${col}: ` : ''}${formatPath(problem.path)}: ${problem.message}`),
+    );
+  }
+  return result.data as Scenario;
+}
+
+function toProblems(issue: z.core.$ZodIssue): ScenarioProblem[] {
+  const path = issue.path.map((p) => (typeof p === 'number' ? p : String(p)));
+  switch (issue.code) {
+    case 'unrecognized_keys':
+      return issue.keys.map((key) => ({ path: [...path, key], message: 'unknown key (not part of the scenario schema)' }));
+    case 'invalid_type':
+      if (issue.input === undefined) return [{ path, message: `required: expected ${article(issue.expected)}` }];
+      if (issue.message.startsWith('expected')) return [{ path, message: issue.message }];
+      return [{ path, message: `expected ${article(issue.expected)}, got ${describeInput(issue.input)}` }];
+    case 'too_small':
+      return [{ path, message: tooSmall(issue) }];
+    case 'too_big':
+      return [{ path, message: `expected ${issue.origin === 'string' ? 'at most' : 'a value <='} ${issue.maximum}${issue.origin === 'string' ? ' characters' : ''}` }];
+    case 'invalid_value':
+      return [{ path, message: `expected ${issue.values.map((v) => JSON.stringify(v)).join(' or ')}, got ${describeInput(issue.input)}` }];
+    case 'invalid_format':
+      return [{ path, message: issue.message.startsWith('expected') ? issue.message : `expected ${issue.format}, got ${describeInput(issue.input)}` }];
+    default:
+      return [{ path, message: issue.message }];
+  }
+}
+
+function tooSmall(issue: z.core.$ZodIssueTooSmall): string {
+  if (issue.origin === 'array') return `expected at least ${issue.minimum} item${issue.minimum === 1 ? '' : 's'}`;
+  if (issue.origin === 'string') {
+    return issue.exact ? `expected exactly ${issue.minimum} characters` : 'expected a non-empty text';
+  }
+  return `expected a number ${issue.inclusive ? '>=' : '>'} ${issue.minimum}, got ${describeInput(issue.input)}`;
+}
+
+function article(expected: string): string {
+  const nouns: Record<string, string> = {
+    number: 'a number',
+    int: 'a whole number',
+    string: 'a text',
+    boolean: 'true or false',
+    array: 'a list',
+    object: 'a mapping',
+  };
+  return nouns[expected] ?? expected;
+}
+
+/** "fleet.cohorts[2].clock.driftPpm" */
+export function formatPath(path: readonly (string | number)[]): string {
+  if (path.length === 0) return '(top level)';
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
+}
+
+/** Line and column of the deepest part of the path that exists in the document; line 0 when none does. */
+function locate(document: Document, lineCounter: LineCounter, path: readonly (string | number)[]): { line: number; col: number } {
+  for (let depth = path.length; depth >= 0; depth -= 1) {
+    const prefix = path.slice(0, depth);
+    const node = prefix.length === 0 ? document.contents : document.getIn(prefix, true);
+    const keyNode = depth === path.length && depth > 0 ? findKeyNode(document, prefix) : undefined;
+    const range = (keyNode ?? node) as { range?: [number, number, number] } | undefined;
+    if (isNode(keyNode ?? node) && range?.range) {
+      return lineCounter.linePos(range.range[0]);
+    }
+  }
+  return { line: 0, col: 0 };
+}
+
+/** For a path ending in a mapping key, the key node (so an unknown key points at itself). */
+function findKeyNode(document: Document, path: readonly (string | number)[]): unknown {
+  const parent = path.length === 1 ? document.contents : document.getIn(path.slice(0, -1), true);
+  const last = path.at(-1);
+  const items = (parent as { items?: { key?: { value?: unknown } }[] } | null)?.items;
+  if (!items || typeof last !== 'string') return undefined;
+  return items.find((pair) => pair.key?.value === last)?.key;
+}
+
+function firstLine(message: string): string {
+  return message.split('\n')[0] ?? message;
+}

@@ -1,0 +1,106 @@
+import { z } from 'zod';
+import { DURATION_HINT, parseDuration } from '../time/duration.js';
+
+/** Describes a YAML value in an error message the way a user wrote it. */
+export function describeInput(input: unknown): string {
+  if (input === undefined) return 'nothing';
+  if (input === null) return 'null';
+  if (typeof input === 'string') return JSON.stringify(input);
+  if (Array.isArray(input)) return 'a list';
+  if (typeof input === 'object') return 'a mapping';
+  return String(input);
+}
+
+const ISO_UTC = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?Z)?$/;
+
+/** An instant written as ISO 8601 in UTC ("2030-01-01T00:00:00Z" or "2030-01-01"), as ms since the Unix epoch. */
+export const instant = z
+  .string({ error: (issue) => `expected a UTC time such as "2030-01-01T00:00:00Z", got ${describeInput(issue.input)}` })
+  .transform((text, ctx) => {
+    const ms = ISO_UTC.test(text) ? Date.parse(text) : Number.NaN;
+    if (Number.isNaN(ms)) {
+      ctx.issues.push({
+        code: 'custom',
+        input: text,
+        message: `expected a UTC time such as "2030-01-01T00:00:00Z", got ${describeInput(text)}`,
+      });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+/** A duration ("24h", "90d") as milliseconds. */
+export const duration = z
+  .string({ error: (issue) => `expected ${DURATION_HINT}, got ${describeInput(issue.input)}` })
+  .transform((text, ctx) => {
+    const ms = parseDuration(text);
+    if (ms === undefined) {
+      ctx.issues.push({ code: 'custom', input: text, message: `expected ${DURATION_HINT}, got ${describeInput(text)}` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+/** A strictly positive duration. */
+export const positiveDuration = duration.refine((ms) => ms > 0, { message: 'expected a duration greater than zero' });
+
+/** A fraction in [0, 1] written as 0.8, "80%" or "2/3". */
+export const fraction = z
+  .union([z.number(), z.string()], {
+    error: (issue) => `expected a fraction such as 0.8, "80%" or "2/3", got ${describeInput(issue.input)}`,
+  })
+  .transform((value, ctx) => {
+    const parsed = parseFraction(value);
+    if (parsed === undefined || parsed < 0 || parsed > 1) {
+      ctx.issues.push({
+        code: 'custom',
+        input: value,
+        message: `expected a fraction between 0 and 1 such as 0.8, "80%" or "2/3", got ${describeInput(value)}`,
+      });
+      return z.NEVER;
+    }
+    return parsed;
+  });
+
+function parseFraction(value: number | string): number | undefined {
+  if (typeof value === 'number') return value;
+  const percent = /^(\d+(?:\.\d+)?)%$/.exec(value);
+  if (percent) return Number(percent[1]) / 100;
+  const ratio = /^(\d+)\/(\d+)$/.exec(value);
+  if (ratio && Number(ratio[2]) > 0) return Number(ratio[1]) / Number(ratio[2]);
+  return undefined;
+}
+
+/** A number, or a range drawn uniformly per device: { min, max }. */
+export const numberOrRange = z.union(
+  [
+    z.number(),
+    z
+      .strictObject({ min: z.number(), max: z.number() })
+      .refine((r) => r.min <= r.max, { message: 'expected min <= max' }),
+  ],
+  { error: (issue) => `expected a number or a range { min, max }, got ${describeInput(issue.input)}` },
+);
+
+/** Names that other parts of the scenario refer to. */
+export const name = z
+  .string({ error: (issue) => `expected a name, got ${describeInput(issue.input)}` })
+  .regex(/^[a-z0-9][a-z0-9._-]*$/, { message: 'expected a name of lower-case letters, digits, ".", "_" and "-"' });
+
+export const keyAlgorithm = z.enum(['ec-p256', 'rsa-2048'], {
+  error: (issue) => `expected "ec-p256" or "rsa-2048", got ${describeInput(issue.input)}`,
+});
+
+/** Simulated time per wall second: "30d/s" gives milliseconds of simulated time per wall second; "max" is Infinity. */
+export const speed = z
+  .string({ error: (issue) => `expected "max" or a rate such as "30d/s", got ${describeInput(issue.input)}` })
+  .transform((text, ctx) => {
+    if (text === 'max') return Number.POSITIVE_INFINITY;
+    const perSecond = /^(.+)\/s$/.exec(text);
+    const ms = perSecond?.[1] === undefined ? undefined : parseDuration(perSecond[1]);
+    if (ms === undefined || ms <= 0) {
+      ctx.issues.push({ code: 'custom', input: text, message: `expected "max" or a rate such as "30d/s", got ${describeInput(text)}` });
+      return z.NEVER;
+    }
+    return ms;
+  });

@@ -1,0 +1,212 @@
+import { z } from 'zod';
+import {
+  describeInput,
+  duration,
+  fraction,
+  instant,
+  keyAlgorithm,
+  name,
+  numberOrRange,
+  positiveDuration,
+  speed,
+} from './primitives.js';
+
+/**
+ * The one schema every scenario file is checked against. Unknown keys are refused everywhere (strictObject), and the
+ * cross-references (issuer names, cohort shares) are checked in `checkReferences` so that every problem in a file is
+ * reported at once, each with its path.
+ */
+
+const distinguishedName = z.strictObject({
+  CN: z.string().min(1),
+  O: z.string().min(1).optional(),
+  OU: z.string().min(1).optional(),
+  C: z.string().length(2).optional(),
+});
+
+const authority = z.strictObject({
+  name,
+  /** Omitted for a cross-sign, which copies the subject of the authority it cross-signs. */
+  subject: distinguishedName.optional(),
+  /** Omitted: a self-signed root. */
+  issuer: name.optional(),
+  /** This certificate carries the subject and key of another authority, issued by `issuer` (a cross-sign). */
+  crossSigns: name.optional(),
+  key: keyAlgorithm.default('ec-p256'),
+  notBefore: instant,
+  notAfter: instant,
+  pathLength: z.number().int().min(0).optional(),
+});
+
+const serverCertificate = z.strictObject({
+  name,
+  issuer: name,
+  notBefore: instant,
+  notAfter: instant,
+  key: keyAlgorithm.default('ec-p256'),
+  /** The names the certificate covers (RFC 5280 4.2.1.6 subjectAltName). */
+  hosts: z.array(z.string().min(1)).min(1).default(['localhost', '127.0.0.1']),
+  /** Authorities sent after the leaf, in order (the chain the broker serves). */
+  chain: z.array(name).default([]),
+});
+
+const deviceCertificates = z.strictObject({
+  issuer: name,
+  /** Authorities a device sends after its leaf. */
+  chain: z.array(name).default([]),
+  lifetime: positiveDuration,
+  /** notBefore is set this far before the issuing time (RFC 5280 does not require it; CAs do it for clock skew). */
+  backdate: duration.default(0),
+  key: keyAlgorithm.default('ec-p256'),
+  /**
+   * When the first certificates were issued: "spread" draws each device's issue time uniformly over one renewal
+   * period before the timeline starts (a fleet in steady state); a window issues them all inside it (a same-week
+   * manufacturing cohort).
+   */
+  issued: z.union([z.literal('spread'), z.strictObject({ from: instant, to: instant })]).default('spread'),
+});
+
+const pki = z.strictObject({
+  authorities: z.array(authority).min(1),
+  serverCertificates: z.array(serverCertificate).min(1),
+  deviceCertificates,
+});
+
+const clock = z.strictObject({
+  offset: duration.default(0),
+  driftPpm: numberOrRange.default(0),
+  boot: z
+    .strictObject({
+      resetTo: instant,
+      /** "never": no time sync ever arrives. */
+      syncAfter: z.union([z.literal('never'), duration]).default('never'),
+    })
+    .optional(),
+  syncEvery: positiveDuration.optional(),
+  jumps: z.array(z.strictObject({ at: instant, by: duration })).default([]),
+});
+
+const trustStore = z.strictObject({
+  anchors: z.array(name).min(1),
+  /** accept: trust-bundle updates pushed by the backend are applied; ignore: the store is frozen in firmware. */
+  updates: z.enum(['accept', 'ignore']).default('accept'),
+  /** Authorities or server certificates the device pins; one must appear in the chain the broker serves. */
+  pins: z.array(name).default([]),
+});
+
+const renewal = z.strictObject({
+  /** Renew at this fraction of the certificate's lifetime, read on the device's own clock. */
+  at: fraction.default(2 / 3),
+  /** Plus or minus this fraction of the lifetime, uniform per certificate. */
+  jitter: fraction.default(0),
+  /** Retry backoff after a failed rotation or connect: full jitter between 0 and min(max, initial * 2^attempt). */
+  retry: z
+    .strictObject({ initial: positiveDuration.default(60_000), max: positiveDuration.default(86_400_000) })
+    .default({ initial: 60_000, max: 86_400_000 }),
+});
+
+const outage = z.strictObject({
+  every: positiveDuration,
+  duration: positiveDuration,
+});
+
+const connectivity = z.strictObject({
+  /** Mean time between session drops (network churn); the device reconnects at once. Omitted: sessions last. */
+  reconnectEvery: positiveDuration.optional(),
+  /** Recurring offline periods, each device with its own random phase. */
+  outages: z.array(outage).default([]),
+});
+
+const cohort = z.strictObject({
+  name,
+  share: fraction,
+  trustStore,
+  pathBuilding: z.enum(['trusted-first', 'untrusted-first']).default('trusted-first'),
+  anchorExpiry: z.enum(['enforce', 'ignore']).default('enforce'),
+  clock: clock.default({ offset: 0, driftPpm: 0, jumps: [] }),
+  renewal: renewal.default({ at: 2 / 3, jitter: 0, retry: { initial: 60_000, max: 86_400_000 } }),
+  connectivity: connectivity.default({ outages: [] }),
+});
+
+const broker = z.strictObject({
+  serverCertificate: name,
+  /** The authorities whose device certificates the broker accepts (its trust anchors for client chains). */
+  deviceAuthorities: z.array(name).min(1),
+  clock: z.strictObject({ offset: duration.default(0), driftPpm: z.number().default(0) }).default({ offset: 0, driftPpm: 0 }),
+  /** What devices dial; checked against the server certificate's names. */
+  host: z.string().min(1).default('localhost'),
+});
+
+const timeline = z.strictObject({
+  start: instant,
+  end: instant,
+  /** Simulated time per wall second ("30d/s"), or "max" to run as fast as the harness can. */
+  speed: speed.default(Number.POSITIVE_INFINITY),
+  /** Epoch length: devices and broker synchronise at least this often in simulated time. */
+  step: positiveDuration.default(3_600_000),
+  /** How often fleet availability is sampled. */
+  sample: positiveDuration.default(86_400_000),
+});
+
+const trustRollout = z.strictObject({
+  type: z.literal('trust-rollout'),
+  at: instant,
+  add: z.array(name).default([]),
+  remove: z.array(name).default([]),
+  /** Share of the targeted devices that receive the update. */
+  share: fraction.default(1),
+  /** Deliveries are spread uniformly over this period after `at`. */
+  over: duration.default(0),
+  /** Only these cohorts; all when omitted. */
+  cohorts: z.array(name).optional(),
+});
+
+const serverCertificateSwitch = z.strictObject({
+  type: z.literal('server-certificate'),
+  at: instant,
+  use: name,
+});
+
+const revoke = z.strictObject({
+  type: z.literal('revoke'),
+  at: instant,
+  /** An authority (revoked by its issuer) ... */
+  authority: name.optional(),
+  /** ... or this share of the device certificates of these cohorts (all cohorts when omitted). */
+  devices: z.strictObject({ share: fraction, cohorts: z.array(name).optional() }).optional(),
+});
+
+const deviceAuthoritiesChange = z.strictObject({
+  type: z.literal('broker-device-authorities'),
+  at: instant,
+  add: z.array(name).default([]),
+  remove: z.array(name).default([]),
+});
+
+const event = z.discriminatedUnion('type', [trustRollout, serverCertificateSwitch, revoke, deviceAuthoritiesChange], {
+  error: (issue) =>
+    `expected an event type of "trust-rollout", "server-certificate", "revoke" or "broker-device-authorities", got ${describeInput(
+      (issue.input as { type?: unknown } | undefined)?.type,
+    )}`,
+});
+
+export const scenarioSchema = z.strictObject({
+  name,
+  description: z.string().min(1),
+  seed: z.number().int().min(0).default(1),
+  timeline,
+  pki,
+  broker,
+  fleet: z.strictObject({
+    devices: z.number().int().min(1),
+    cohorts: z.array(cohort).min(1),
+  }),
+  events: z.array(event).default([]),
+});
+
+export type Scenario = z.output<typeof scenarioSchema>;
+export type ScenarioAuthority = Scenario['pki']['authorities'][number];
+export type ScenarioServerCertificate = Scenario['pki']['serverCertificates'][number];
+export type ScenarioCohort = Scenario['fleet']['cohorts'][number];
+export type ScenarioClock = ScenarioCohort['clock'];
+export type ScenarioEvent = Scenario['events'][number];

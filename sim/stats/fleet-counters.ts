@@ -1,0 +1,64 @@
+import type { Cause } from '../causes.js';
+
+/** What a device worker counts for one cohort. Plain numbers, so they add across workers and cross threads. */
+export interface CohortCounters {
+  connectAttempts: number;
+  connectsSucceeded: number;
+  /** Failed connects by the device's view of the cause (connection_refused: the broker's record has the precise one). */
+  connectFailures: Partial<Record<Cause, number>>;
+  rotationsAttempted: number;
+  rotationsSucceeded: number;
+  rotationsFailed: Partial<Record<Cause, number>>;
+  lockedOut: number;
+  trustUpdates: Partial<Record<string, number>>;
+}
+
+/** Device status at a sample time. */
+export interface StatusCounts {
+  connected: number;
+  /** Trying to connect and failing. */
+  failing: number;
+  /** In a planned outage: not trying. */
+  offline: number;
+}
+
+export function emptyCohortCounters(): CohortCounters {
+  return {
+    connectAttempts: 0,
+    connectsSucceeded: 0,
+    connectFailures: {},
+    rotationsAttempted: 0,
+    rotationsSucceeded: 0,
+    rotationsFailed: {},
+    lockedOut: 0,
+    trustUpdates: {},
+  };
+}
+
+export function emptyStatusCounts(): StatusCounts {
+  return { connected: 0, failing: 0, offline: 0 };
+}
+
+export function increment<K extends string>(record: Partial<Record<K, number>>, key: K, by = 1): void {
+  record[key] = (record[key] ?? 0) + by;
+}
+
+/** Adds `from` into `into`, field by field. */
+export function addCohortCounters(into: CohortCounters, from: CohortCounters): void {
+  into.connectAttempts += from.connectAttempts;
+  into.connectsSucceeded += from.connectsSucceeded;
+  into.rotationsAttempted += from.rotationsAttempted;
+  into.rotationsSucceeded += from.rotationsSucceeded;
+  into.lockedOut += from.lockedOut;
+  addRecord(into.connectFailures, from.connectFailures);
+  addRecord(into.rotationsFailed, from.rotationsFailed);
+  addRecord(into.trustUpdates, from.trustUpdates);
+}
+
+export function addRecord<K extends string>(into: Partial<Record<K, number>>, from: Partial<Record<K, number>>): void {
+  for (const [key, value] of Object.entries(from) as [K, number][]) increment(into, key, value);
+}
+
+export function sumValues(record: Partial<Record<string, number>>): number {
+  return Object.values(record).reduce<number>((a, b) => a + (b ?? 0), 0);
+}

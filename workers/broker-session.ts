@@ -1,0 +1,196 @@
+import { connect as tlsConnect, type SecureContext, type TLSSocket } from 'node:tls';
+import { performance } from 'node:perf_hooks';
+import { MqttClient } from 'mqtt';
+import type { Cause } from '../sim/causes.js';
+import { simTimeUsername } from '../sim/device-api/messages.js';
+import type { ParsedCertificate, Verdict } from '../sim/verify/types.js';
+import type { CertificatePool } from '../sim/verify/certificate-pool.js';
+import { peerChain } from '../sim/tls/peer-chain.js';
+
+export interface DialOptions {
+  /** Loopback address to dial. */
+  address: string;
+  port: number;
+  /** The host name the device believes it dials (SNI, and what the server certificate must name). */
+  serverName: string;
+  secureContext: SecureContext;
+  clientId: string;
+  /** True time of the connect, sent in the CONNECT username so the broker judges at its clock reading of it. */
+  t: number;
+  pool: CertificatePool;
+  /** The device's verdict on the chain the broker presented, at the device's clock. */
+  judge: (chain: ParsedCertificate[]) => Verdict;
+  timeoutMs: number;
+}
+
+export type DialOutcome =
+  | { ok: true; session: BrokerSession; verdict: Verdict; latencyMs: number }
+  | { ok: false; cause: Cause; verdict?: Verdict | undefined; detail?: string | undefined };
+
+/**
+ * One connection attempt: a real TLS handshake with the device's key and certificate, then the device's own
+ * judgement of the broker's chain (Node's TLS can only judge at the host clock), then MQTT CONNECT over the same
+ * socket. A device that rejects the chain closes the socket before CONNECT, as a device whose TLS stack failed
+ * verification would.
+ */
+export function dialBroker(options: DialOptions): Promise<DialOutcome> {
+  const started = performance.now();
+  return new Promise((resolve) => {
+    let settled = false;
+    const finish = (outcome: DialOutcome) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve(outcome);
+    };
+    const isIp = /^\d{1,3}(\.\d{1,3}){3}$/.test(options.serverName);
+    const socket: TLSSocket = tlsConnect({
+      host: options.address,
+      port: options.port,
+      secureContext: options.secureContext,
+      rejectUnauthorized: false,
+      // RFC 6066 3: SNI carries host names only, never IP literals.
+      ...(isIp ? {} : { servername: options.serverName }),
+    });
+    // Small request/response packets: Nagle plus delayed ACKs would add ~40 ms to every MQTT round trip.
+    socket.setNoDelay(true);
+    const timer = setTimeout(() => {
+      socket.destroy();
+      finish({ ok: false, cause: 'connect_timeout' });
+    }, options.timeoutMs);
+    socket.once('error', (error: NodeJS.ErrnoException) => {
+      finish({ ok: false, cause: transportCause(error), detail: error.code ?? error.message });
+    });
+    socket.once('close', () => finish({ ok: false, cause: 'broker_unreachable', detail: 'closed during handshake' }));
+    socket.once('secureConnect', () => {
+      const verdict = options.judge(peerChain(socket, options.pool));
+      if (verdict.cause !== 'ok') {
+        socket.destroy();
+        finish({ ok: false, cause: verdict.cause, verdict });
+        return;
+      }
+      socket.removeAllListeners('close');
+      socket.removeAllListeners('error');
+      const session = new BrokerSession(socket, options.clientId, options.t, options.timeoutMs);
+      session.ready.then(
+        () => finish({ ok: true, session, verdict, latencyMs: performance.now() - started }),
+        (error: Error & { code?: number }) => {
+          session.close();
+          finish({
+            ok: false,
+            cause: typeof error.code === 'number' ? 'connection_refused' : 'broker_unreachable',
+            verdict,
+            detail: error.message,
+          });
+        },
+      );
+    });
+  });
+}
+
+function transportCause(error: NodeJS.ErrnoException): Cause {
+  if (error.code === 'ECONNREFUSED' || error.code === 'ECONNRESET' || error.code === 'EPIPE') return 'broker_unreachable';
+  return 'tls_handshake_failed';
+}
+
+type MessageHandler = (topic: string, payload: Buffer) => void;
+
+/** An MQTT 3.1.1 session over an already-verified TLS socket. */
+export class BrokerSession {
+  readonly ready: Promise<void>;
+  readonly #client: MqttClient;
+  readonly #handlers = new Map<string, MessageHandler>();
+  #fallback: MessageHandler | undefined;
+  #closed = false;
+  #onClose: (() => void) | undefined;
+
+  constructor(socket: TLSSocket, clientId: string, t: number, connackTimeoutMs: number) {
+    this.#client = new MqttClient(() => socket, {
+      clientId,
+      username: simTimeUsername(t),
+      protocolVersion: 4,
+      clean: true,
+      // Keepalive pings are wall-clock traffic with no meaning on a compressed timeline.
+      keepalive: 0,
+      reconnectPeriod: 0,
+      connectTimeout: connackTimeoutMs,
+    });
+    this.ready = new Promise((resolve, reject) => {
+      this.#client.once('connect', () => resolve());
+      this.#client.once('error', reject);
+      this.#client.once('close', () => reject(new Error('connection closed before CONNACK')));
+    });
+    this.#client.on('error', () => undefined);
+    this.#client.on('message', (topic, payload) => {
+      const handler = this.#handlers.get(topic) ?? this.#fallback;
+      handler?.(topic, payload);
+    });
+    this.#client.on('close', () => {
+      if (this.#closed) return;
+      this.#closed = true;
+      this.#onClose?.();
+    });
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Called once if the broker or the network ends the session (not when `close` is called). */
+  onUnexpectedClose(listener: () => void): void {
+    this.#onClose = listener;
+  }
+
+  onMessage(topic: string, handler: MessageHandler): void {
+    this.#handlers.set(topic, handler);
+  }
+
+  onAnyMessage(handler: MessageHandler): void {
+    this.#fallback = handler;
+  }
+
+  subscribe(filter: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#client.subscribe(filter, { qos: 0 }, (error, granted) => {
+        // [MQTT-3.9.3] return code 0x80 in the SUBACK: the broker refused the subscription.
+        if (error || granted?.some((g) => g.qos === 128)) reject(error ?? new Error(`subscription to ${filter} refused`));
+        else resolve();
+      });
+    });
+  }
+
+  publish(topic: string, body: unknown): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#client.publish(topic, JSON.stringify(body), { qos: 0 }, (error) => (error ? reject(error) : resolve()));
+    });
+  }
+
+  /** Publishes and waits for the first message on `replyTopic` that `matches`, or undefined after timeoutMs. */
+  request<T>(topic: string, body: unknown, replyTopic: string, matches: (reply: T) => boolean, timeoutMs: number): Promise<T | undefined> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.#handlers.delete(replyTopic);
+        resolve(undefined);
+      }, timeoutMs);
+      this.onMessage(replyTopic, (_topic, payload) => {
+        let reply: T;
+        try {
+          reply = JSON.parse(payload.toString()) as T;
+        } catch {
+          return;
+        }
+        if (!matches(reply)) return;
+        clearTimeout(timer);
+        this.#handlers.delete(replyTopic);
+        resolve(reply);
+      });
+      this.publish(topic, body).catch(() => undefined);
+    });
+  }
+
+  /** Ends the session cleanly (DISCONNECT, then the socket). */
+  close(): Promise<void> {
+    this.#closed = true;
+    return new Promise((resolve) => this.#client.end(false, {}, () => resolve()));
+  }
+}

@@ -1,0 +1,62 @@
+import type { MessagePort } from 'node:worker_threads';
+import type { FleetEvent } from '../sim/events/fleet-event.js';
+import type { FleetPlan } from '../sim/plan/fleet-plan.js';
+import type { ScenarioPki } from '../sim/scenario-pki/build-scenario-pki.js';
+import type { CohortCounters, StatusCounts } from '../sim/stats/fleet-counters.js';
+
+/**
+ * The one protocol between the coordinator (main thread) and the device workers. A worker gets one long-lived
+ * task (`ShardTask`) carrying a MessagePort; everything after that is these tagged messages.
+ */
+export interface ShardTask {
+  shard: number;
+  shards: number;
+  plan: FleetPlan;
+  pki: ScenarioPki;
+  /** The factory's first credentials for the devices of this shard, by device id. */
+  credentials: Record<string, DeviceCredentials>;
+  broker: { host: string; port: number };
+  options: ShardOptions;
+  port: MessagePort;
+}
+
+export interface DeviceCredentials {
+  keyPem: string;
+  certificatePem: string;
+  chainPems: string[];
+}
+
+export interface ShardOptions {
+  /** Devices of this shard acting at once (bounds TLS handshakes in flight). */
+  concurrency: number;
+  /** Wall-clock limits for a handshake + CONNACK and for a CSR round trip (harness safety nets). */
+  connectTimeoutMs: number;
+  rotationTimeoutMs: number;
+}
+
+export type CoordinatorMessage =
+  | { type: 'advance'; epoch: number; from: number; to: number }
+  | { type: 'stop' };
+
+export type ShardMessage =
+  | { type: 'ready'; shard: number; devices: number }
+  | {
+      type: 'epoch-done';
+      shard: number;
+      epoch: number;
+      /** Earliest true time any device of this shard acts next; Infinity when none will. */
+      nextDueAt: number;
+      /** Status of this shard's devices at the end of the epoch, per cohort. */
+      status: StatusCounts[];
+    }
+  | { type: 'events'; shard: number; events: FleetEvent[] }
+  | { type: 'stats'; shard: number; final: boolean; counters: CohortCounters[]; histograms: EncodedHistograms }
+  | { type: 'failed'; shard: number; message: string };
+
+/** HDR histograms, compressed base64 (hdr-histogram-js), merged in the main thread. */
+export interface EncodedHistograms {
+  /** Wall ms from key generation to CONNACK on the new certificate. */
+  rotationLatencyMs: string;
+  /** Wall ms from TCP connect to CONNACK. */
+  connectLatencyMs: string;
+}

@@ -1,0 +1,164 @@
+import { performance } from 'node:perf_hooks';
+import type { MessagePort } from 'node:worker_threads';
+import { build, encodeIntoCompressedBase64, type Histogram } from 'hdr-histogram-js';
+import type { FleetEvent } from '../sim/events/fleet-event.js';
+import { deviceProfile } from '../sim/plan/device-profile.js';
+import { fractionOfLifetime, type RenewalPolicy } from '../sim/policy/renewal-policy.js';
+import { emptyCohortCounters, emptyStatusCounts, type CohortCounters, type StatusCounts } from '../sim/stats/fleet-counters.js';
+import { CertificatePool } from '../sim/verify/certificate-pool.js';
+import type { ParsedCertificate } from '../sim/verify/types.js';
+import type { DeviceEnvironment } from './device-environment.js';
+import type { CoordinatorMessage, ShardMessage, ShardTask } from './protocol.js';
+import { SimulatedDevice } from './simulated-device.js';
+
+const EVENT_BATCH = 500;
+
+/**
+ * The devices of one shard (device i lives on shard i mod N) inside one worker thread. The coordinator drives it
+ * epoch by epoch; within an epoch every due device runs up to the epoch's end, at most `concurrency` at once.
+ */
+export class ShardRunner {
+  readonly #task: ShardTask;
+  readonly #devices: SimulatedDevice[];
+  readonly #counters: CohortCounters[];
+  readonly #histograms: { rotation: Histogram; connect: Histogram };
+  #events: FleetEvent[] = [];
+
+  constructor(task: ShardTask) {
+    this.#task = task;
+    const { plan, pki } = task;
+    const scenario = plan.scenario;
+    const pool = new CertificatePool();
+    const certificate = (name: string): ParsedCertificate => {
+      const pem = pki.certificates[name];
+      const parsed = pem === undefined ? undefined : pool.parsePem(pem)[0];
+      if (!parsed) throw new RangeError(`no certificate named "${name}" in the scenario PKI`);
+      return parsed;
+    };
+    const policies: RenewalPolicy[] = scenario.fleet.cohorts.map((c) => fractionOfLifetime(c.renewal));
+    this.#counters = scenario.fleet.cohorts.map(() => emptyCohortCounters());
+    this.#histograms = { rotation: build(), connect: build() };
+    const env: DeviceEnvironment = {
+      seed: plan.seed,
+      timeline: { start: scenario.timeline.start, end: scenario.timeline.end },
+      broker: { address: task.broker.host, port: task.broker.port, serverName: scenario.broker.host },
+      options: task.options,
+      pool,
+      keyAlgorithm: scenario.pki.deviceCertificates.key,
+      certificate,
+      identityAnchors: [certificate(scenario.pki.deviceCertificates.issuer)],
+      renewalPolicy: (cohort) => policies[cohort] ?? fractionOfLifetime({ at: 2 / 3, jitter: 0, retry: { initial: 60_000, max: 86_400_000 } }),
+      counters: (cohort) => this.#counters[cohort] ?? emptyCohortCounters(),
+      histograms: this.#histograms,
+      emit: (event) => this.#emit(event),
+    };
+    this.#devices = plan.devices
+      .filter((d) => d.index % task.shards === task.shard)
+      .map((d) => {
+        const credentials = task.credentials[d.id];
+        if (!credentials) throw new Error(`no factory credentials for ${d.id}`);
+        return new SimulatedDevice(env, deviceProfile(plan, d), credentials);
+      });
+  }
+
+  get deviceCount(): number {
+    return this.#devices.length;
+  }
+
+  /** Runs every device due before `to`; returns when all of them have finished. */
+  async advance(to: number): Promise<{ nextDueAt: number; status: StatusCounts[] }> {
+    const due = this.#devices.filter((d) => d.nextWake < to);
+    let next = 0;
+    const lane = async () => {
+      while (next < due.length) {
+        const device = due[next];
+        next += 1;
+        await device?.runUntil(to);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.#task.options.concurrency, due.length) }, lane));
+    let nextDueAt = Number.POSITIVE_INFINITY;
+    const status = this.#task.plan.scenario.fleet.cohorts.map(() => emptyStatusCounts());
+    for (const device of this.#devices) {
+      nextDueAt = Math.min(nextDueAt, device.nextWake);
+      const counts = status[device.cohortIndex];
+      if (!counts) continue;
+      if (device.status === 'connected') counts.connected += 1;
+      else if (device.status === 'failing') counts.failing += 1;
+      else if (device.status === 'offline') counts.offline += 1;
+    }
+    this.flushEvents();
+    return { nextDueAt, status };
+  }
+
+  flushEvents(): void {
+    if (this.#events.length === 0) return;
+    this.#post({ type: 'events', shard: this.#task.shard, events: this.#events });
+    this.#events = [];
+  }
+
+  postStats(final: boolean): void {
+    this.#post({
+      type: 'stats',
+      shard: this.#task.shard,
+      final,
+      counters: this.#counters,
+      histograms: {
+        rotationLatencyMs: encodeIntoCompressedBase64(this.#histograms.rotation),
+        connectLatencyMs: encodeIntoCompressedBase64(this.#histograms.connect),
+      },
+    });
+  }
+
+  async shutdown(): Promise<void> {
+    await Promise.all(this.#devices.map((d) => d.shutdown()));
+    this.flushEvents();
+  }
+
+  #emit(event: FleetEvent): void {
+    this.#events.push(event);
+    if (this.#events.length >= EVENT_BATCH) this.flushEvents();
+  }
+
+  #post(message: ShardMessage): void {
+    this.#task.port.postMessage(message);
+  }
+}
+
+/** Serves one shard over its port until the coordinator says stop. */
+export async function serveShard(task: ShardTask): Promise<void> {
+  const port: MessagePort = task.port;
+  const post = (message: ShardMessage) => port.postMessage(message);
+  let runner: ShardRunner;
+  try {
+    runner = new ShardRunner(task);
+  } catch (error) {
+    post({ type: 'failed', shard: task.shard, message: (error as Error).message });
+    return;
+  }
+  post({ type: 'ready', shard: task.shard, devices: runner.deviceCount });
+  let lastStats = 0;
+  await new Promise<void>((resolve) => {
+    let queue = Promise.resolve();
+    port.on('message', (message: CoordinatorMessage) => {
+      queue = queue.then(async () => {
+        if (message.type === 'advance') {
+          const result = await runner.advance(message.to);
+          // Histograms every few seconds of wall time, so an interrupted run still has recent latencies.
+          if (performance.now() - lastStats > 2_000) {
+            runner.postStats(false);
+            lastStats = performance.now();
+          }
+          post({ type: 'epoch-done', shard: task.shard, epoch: message.epoch, ...result });
+        } else {
+          await runner.shutdown();
+          runner.postStats(true);
+          port.close();
+          resolve();
+        }
+      }).catch((error: Error) => {
+        post({ type: 'failed', shard: task.shard, message: error.stack ?? error.message });
+      });
+    });
+  });
+}
