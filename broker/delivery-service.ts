@@ -1,4 +1,4 @@
-import type { Aedes } from 'aedes';
+import type { Aedes, Client } from 'aedes';
 import type { DeliveryAck, DeliveryMessage, SyncRequest, SyncResponse } from '../sim/device-api/messages.js';
 import { deviceTopics, parseDeviceTopic } from '../sim/device-api/topics.js';
 import { publishJson } from './publish-json.js';
@@ -18,7 +18,9 @@ export interface DeliveryOutcome {
 export class DeliveryService {
   readonly #broker: Aedes;
   readonly #ackTimeoutMs: number;
-  readonly #online = new Set<string>();
+  /** The live session of each device, and the sessions that have asked for their queue (so are subscribed). */
+  readonly #sessions = new Map<string, Client>();
+  readonly #synced = new WeakSet<Client>();
   readonly #queued = new Map<string, DeliveryMessage[]>();
   readonly #awaitingAck = new Map<string, () => void>();
 
@@ -28,17 +30,17 @@ export class DeliveryService {
   }
 
   async start(): Promise<void> {
+    this.#broker.on('clientReady', (client) => this.#sessions.set(client.id, client));
+    this.#broker.on('clientDisconnect', (client) => {
+      // A device that reconnected has a new session already; only its current session's end takes it offline.
+      if (this.#sessions.get(client.id) === client) this.#sessions.delete(client.id);
+    });
     await Promise.all([
       this.#subscribe('devices/+/sync/request', (deviceId, body: SyncRequest) => this.#sync(deviceId, body)),
       this.#subscribe('devices/+/delivery/ack', (deviceId, body: DeliveryAck) => {
         this.#awaitingAck.get(ackKey(deviceId, body.updateId))?.();
       }),
     ]);
-  }
-
-  /** The device's session ended: from now on its deliveries queue. */
-  deviceDisconnected(deviceId: string): void {
-    this.#online.delete(deviceId);
   }
 
   queuedFor(deviceId: string): number {
@@ -50,7 +52,7 @@ export class DeliveryService {
     let queued = 0;
     const acks: Promise<boolean>[] = [];
     for (const { deviceId, message } of items) {
-      if (this.#online.has(deviceId)) {
+      if (this.#isOnline(deviceId)) {
         acks.push(this.#push(deviceId, message));
       } else {
         this.#queue(deviceId, message);
@@ -86,10 +88,16 @@ export class DeliveryService {
     this.#queued.set(deviceId, list);
   }
 
+  #isOnline(deviceId: string): boolean {
+    const session = this.#sessions.get(deviceId);
+    return session !== undefined && this.#synced.has(session);
+  }
+
   #sync(deviceId: string, _body: SyncRequest): void {
     const deliveries = this.#queued.get(deviceId) ?? [];
     this.#queued.delete(deviceId);
-    this.#online.add(deviceId);
+    const session = this.#sessions.get(deviceId);
+    if (session) this.#synced.add(session);
     const response: SyncResponse = { deliveries };
     publishJson(this.#broker, deviceTopics(deviceId).syncResponse, response).catch(() => undefined);
   }

@@ -95,7 +95,6 @@ export async function startEmbeddedBroker(config: BrokerConfig, onEvent: (event:
     authorizeSubscribe: authorizeSubscribe(onDenied),
   });
   const deliveries = new DeliveryService(broker, { ackTimeoutMs: 10_000 });
-  broker.on('clientDisconnect', (client) => deliveries.deviceDisconnected(client.id));
   await deliveries.start();
 
   const issuer = authorityFromPki(config.pki, config.deviceIssuance.issuer, config.seed, 'rotation');

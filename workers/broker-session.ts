@@ -153,7 +153,9 @@ export class BrokerSession {
     return new Promise((resolve, reject) => {
       this.#client.subscribe(filter, { qos: 0 }, (error, granted) => {
         // [MQTT-3.9.3] return code 0x80 in the SUBACK: the broker refused the subscription.
-        if (error || granted?.some((g) => g.qos === 128)) reject(error ?? new Error(`subscription to ${filter} refused`));
+        if (error || granted?.some((g) => g.qos === 128)) {
+          reject(new Error(`subscription to ${filter} refused${error ? ` (${error.message})` : ''}`));
+        }
         else resolve();
       });
     });
