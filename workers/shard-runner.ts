@@ -84,7 +84,7 @@ export class ShardRunner {
       const counts = status[device.cohortIndex];
       if (!counts) continue;
       if (device.status === 'connected') counts.connected += 1;
-      else if (device.status === 'failing') counts.failing += 1;
+      else if (device.status === 'failing' || device.status === 'locked-out') counts.failing += 1;
       else if (device.status === 'offline') counts.offline += 1;
     }
     this.flushEvents();

@@ -1,6 +1,7 @@
 import { createSecureContext, type SecureContext } from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import type { Cause } from '../sim/causes.js';
+import type { RotationMethod, RotationStep } from '../sim/events/fleet-event.js';
 import type { DeliveryMessage, RotationRequest, RotationResponse, SyncResponse } from '../sim/device-api/messages.js';
 import { deviceTopics } from '../sim/device-api/topics.js';
 import type { DeviceProfile } from '../sim/plan/device-profile.js';
@@ -17,7 +18,7 @@ import type { DeviceEnvironment } from './device-environment.js';
 import { OutageSchedule } from './outage-schedule.js';
 import type { DeviceCredentials } from './protocol.js';
 
-type Status = 'connected' | 'failing' | 'offline' | 'idle';
+type Status = 'connected' | 'failing' | 'offline' | 'idle' | 'locked-out';
 
 interface Credentials extends DeviceCredentials {
   certificate: ParsedCertificate;
@@ -50,7 +51,6 @@ export class SimulatedDevice {
   #pendingPush: { at: number; credentials: Credentials } | undefined;
   #failedConnects = 0;
   #rotationAttempts = 0;
-  #lockedOut = false;
   #lastActedAt: number;
 
   constructor(env: DeviceEnvironment, profile: DeviceProfile, credentials: DeviceCredentials) {
@@ -83,6 +83,8 @@ export class SimulatedDevice {
 
   /** The next true time this device acts. */
   get nextWake(): number {
+    // Locked out is the end: the device's certificate has expired and it has no way to get another.
+    if (this.#status === 'locked-out') return Number.POSITIVE_INFINITY;
     if (this.#status === 'offline') return this.#outageEndAt;
     const online = this.#session !== undefined;
     return Math.min(
@@ -137,7 +139,7 @@ export class SimulatedDevice {
       this.#pendingPush = undefined;
       this.#env.counters(this.cohortIndex).rotationsAttempted += 1;
       this.#rotationAttempts += 1;
-      await this.#switchCredentials(t, pushed, performance.now());
+      await this.#switchCredentials(t, pushed, { method: 'push', started: performance.now() });
       return;
     }
     if (t === this.#connectAt) {
@@ -157,7 +159,7 @@ export class SimulatedDevice {
       increment(counters.connectFailures, outcome.cause);
       this.#failedConnects += 1;
       this.#connectAt = t + this.#policy.retryDelay(this.#failedConnects, this.#random);
-      this.#noteLockOut(t);
+      this.#noteLockOut(t, outcome.cause);
       return false;
     }
     this.#failedConnects = 0;
@@ -291,16 +293,16 @@ export class SimulatedDevice {
       (reply) => reply.requestId === requestId,
       this.#env.options.rotationTimeoutMs,
     );
-    if (!response) return this.#rotationFailed(t, 'rotation_timeout');
-    if (!response.ok) return this.#rotationFailed(t, 'rotation_rejected');
+    if (!response) return this.#rotationFailed(t, 'rotation_timeout', 'csr', 'request');
+    if (!response.ok) return this.#rotationFailed(t, 'rotation_rejected', 'csr', 'request');
     const candidate = this.#adopt({
       keyPem: keyPair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
       certificatePem: response.certificate,
       chainPems: response.chain,
     });
     const check = this.#judgeOwnCertificate(candidate, t);
-    if (check.cause !== 'ok') return this.#rotationFailed(t, check.cause);
-    await this.#switchCredentials(t, candidate, started);
+    if (check.cause !== 'ok') return this.#rotationFailed(t, check.cause, 'csr', 'check');
+    await this.#switchCredentials(t, candidate, { method: 'csr', started, issuedAfterMs: performance.now() - started });
   }
 
   /** The device checks a certificate it was given before using it: its key, its issuer, its dates at its clock. */
@@ -318,18 +320,31 @@ export class SimulatedDevice {
   }
 
   /** Reconnects with new credentials; keeps them if the broker admits the device, else rolls back. */
-  async #switchCredentials(t: number, candidate: Credentials, started: number): Promise<void> {
+  async #switchCredentials(
+    t: number,
+    candidate: Credentials,
+    rotation: { method: RotationMethod; started: number; issuedAfterMs?: number },
+  ): Promise<void> {
     const previous = this.#credentials;
     await this.#endSession();
     const outcome = await this.#dial(t, candidate);
     if (outcome.ok) {
       this.#credentials = candidate;
-      this.#lockedOut = false;
       await this.#startSession(t, outcome.session);
-      const latencyMs = performance.now() - started;
+      const latencyMs = performance.now() - rotation.started;
       this.#env.histograms.rotation.recordValue(Math.max(1, Math.round(latencyMs)));
       this.#env.counters(this.cohortIndex).rotationsSucceeded += 1;
-      this.#env.emit({ type: 'device.rotation', t, device: this.id, outcome: 'succeeded', cause: 'ok', latencyMs, attempt: this.#rotationAttempts });
+      this.#env.emit({
+        type: 'device.rotation',
+        t,
+        device: this.id,
+        method: rotation.method,
+        outcome: 'succeeded',
+        cause: 'ok',
+        latencyMs: round(latencyMs),
+        issuedAfterMs: rotation.issuedAfterMs === undefined ? undefined : round(rotation.issuedAfterMs),
+        attempt: this.#rotationAttempts,
+      });
       this.#rotationAttempts = 0;
       this.#renewAt = this.#scheduleRenewal(t);
       return;
@@ -337,20 +352,24 @@ export class SimulatedDevice {
     // Rollback: the old certificate is still installed; reconnect with it.
     this.#credentials = previous;
     this.#connectAt = t;
-    this.#rotationFailed(t, outcome.cause);
+    this.#rotationFailed(t, outcome.cause, rotation.method, 'reconnect');
   }
 
-  #rotationFailed(t: number, cause: Cause): void {
+  #rotationFailed(t: number, cause: Cause, method: RotationMethod, step: RotationStep): void {
     increment(this.#env.counters(this.cohortIndex).rotationsFailed, cause);
-    this.#env.emit({ type: 'device.rotation', t, device: this.id, outcome: 'failed', cause, attempt: this.#rotationAttempts });
+    this.#env.emit({ type: 'device.rotation', t, device: this.id, method, outcome: 'failed', cause, step, attempt: this.#rotationAttempts });
     this.#renewAt = t + this.#policy.retryDelay(this.#rotationAttempts, this.#random);
   }
 
-  /** The first time a connect fails after the device's own certificate expired, the device is locked out. */
-  #noteLockOut(t: number): void {
+  /**
+   * A connect the broker refused after the device's own certificate expired locks the device out: it cannot renew
+   * over mutual TLS any more, and without a recovery path it stops trying.
+   */
+  #noteLockOut(t: number, cause: Cause): void {
     const notAfter = this.#credentials.certificate.notAfter;
-    if (this.#lockedOut || t <= notAfter) return;
-    this.#lockedOut = true;
+    if (cause !== 'connection_refused' || t <= notAfter) return;
+    this.#status = 'locked-out';
+    this.#connectAt = Number.POSITIVE_INFINITY;
     this.#env.counters(this.cohortIndex).lockedOut += 1;
     this.#env.emit({ type: 'device.locked-out', t, device: this.id, certificateExpiredAt: notAfter });
   }
@@ -367,6 +386,10 @@ export class SimulatedDevice {
     if (!certificate) throw new Error(`device ${this.id}: no certificate in its credentials`);
     return { ...credentials, certificate };
   }
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 10) / 10;
 }
 
 function parseJson<T>(payload: Buffer): T | undefined {

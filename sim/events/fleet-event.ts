@@ -22,10 +22,16 @@ export type FleetEvent =
       type: 'device.rotation';
       t: number;
       device: string;
+      method: RotationMethod;
       outcome: 'succeeded' | 'failed';
       cause: Cause;
+      /** The step that failed. */
+      step?: RotationStep | undefined;
       /** Wall milliseconds from key generation to the CONNACK on the new certificate. */
       latencyMs?: number | undefined;
+      /** Wall milliseconds from key generation until the issued certificate passed the device's own check. */
+      issuedAfterMs?: number | undefined;
+      /** Consecutive attempts for this renewal, this one included. */
       attempt: number;
     }
   | { type: 'device.locked-out'; t: number; device: string; certificateExpiredAt: number }
@@ -44,3 +50,9 @@ export type FleetEvent =
   | { type: 'broker.device-authorities'; t: number; authorities: string[] };
 
 export type FleetEventType = FleetEvent['type'];
+
+/** csr: the device makes a key and a CSR and the CA answers over MQTT; push: the backend sends certificate and key. */
+export type RotationMethod = 'csr' | 'push';
+
+/** request: CSR out, certificate back; check: the device judges the certificate; reconnect: the broker judges it. */
+export type RotationStep = 'request' | 'check' | 'reconnect';

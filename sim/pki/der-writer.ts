@@ -173,10 +173,15 @@ export function printableString(text: string): Buffer {
   return tlv(TAG.PRINTABLE_STRING, Buffer.from(text, 'latin1'));
 }
 
-export function ia5String(text: string): Buffer {
+/** IA5String content octets (ASCII), for use under an IMPLICIT tag such as dNSName. */
+export function ia5Bytes(text: string): Buffer {
   // eslint-disable-next-line no-control-regex
   if (!/^[\x00-\x7f]*$/.test(text)) throw new Error(`not an IA5String: "${text}"`);
-  return tlv(TAG.IA5_STRING, Buffer.from(text, 'latin1'));
+  return Buffer.from(text, 'latin1');
+}
+
+export function ia5String(text: string): Buffer {
+  return tlv(TAG.IA5_STRING, ia5Bytes(text));
 }
 
 function pad(value: number, width: number): string {

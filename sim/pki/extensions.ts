@@ -6,7 +6,7 @@
  * certificate, cross-signed ones included, carries keyIdentifier = the issuer's SKI.
  */
 import { isIPv4 } from 'node:net';
-import { bitString, boolean, explicit, ia5String, implicit, integer, octetString, oid, sequence } from './der-writer.js';
+import { bitString, boolean, explicit, ia5Bytes, implicit, integer, octetString, oid, sequence } from './der-writer.js';
 import { DerError, decodeBoolean, decodeOid, decodeSmallInteger, expectTag, readChildren, readSingle } from './der-reader.js';
 import type { CertificateProfile } from './types.js';
 
@@ -74,7 +74,7 @@ export interface SubjectAltNames {
 /** RFC 5280 4.2.1.6: subjectAltName with dNSName [2] IA5String and iPAddress [7] (IPv4, 4 octets). */
 export function subjectAltName(names: SubjectAltNames): Buffer {
   const general: Buffer[] = [];
-  for (const dns of names.dns ?? []) general.push(implicit(2, ia5String(dns).subarray(2)));
+  for (const dns of names.dns ?? []) general.push(implicit(2, ia5Bytes(dns)));
   for (const ip of names.ip ?? []) {
     if (!isIPv4(ip)) throw new Error(`subjectAltName iPAddress must be dotted IPv4: "${ip}"`);
     general.push(implicit(7, Buffer.from(ip.split('.').map(Number))));

@@ -2,8 +2,8 @@
  * Keys and signatures, all through node:crypto: key generation, SubjectPublicKeyInfo export, and the
  * signature AlgorithmIdentifier an issuer's key implies (RFC 5758 3.2 for ECDSA, RFC 4055 5 for RSA).
  */
-import { createHash, createPublicKey, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
-import { bitString, integer, nullValue, oid, sequence } from './der-writer.js';
+import { createECDH, createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
+import { nullValue, oid, sequence } from './der-writer.js';
 import { decodeBitString, expectTag, readChildren, readSingle } from './der-reader.js';
 import type { KeyAlgorithm, KeyPair } from './types.js';
 
@@ -12,13 +12,42 @@ export const SIGNATURE_OIDS = {
   sha256WithRsa: '1.2.840.113549.1.1.11',
 } as const;
 
-/** EC P-256 by default; RSA-2048 takes 150-250 ms per key, so keep it for CAs and the odd test. */
+const SPKI_CACHE = new WeakMap<KeyObject, Buffer>();
+
+// RFC 5480 2: SubjectPublicKeyInfo { { id-ecPublicKey, namedCurve secp256r1 }, BIT STRING (0 unused) } prefix,
+// followed by the 65-octet uncompressed point 04||x||y (SEC 1 2.3.3); the same bytes OpenSSL writes.
+const EC_P256_SPKI_PREFIX = Buffer.from('3059301306072a8648ce3d020106082a8648ce3d030107034200', 'hex');
+const EC_P256_SPKI_LENGTH = EC_P256_SPKI_PREFIX.length + 65;
+
+/**
+ * EC P-256 by default; RSA-2048 takes 150-450 ms per key, so keep it for CAs and the odd test.
+ *
+ * P-256 keys come from `createECDH` (the raw point is the SPKI's BIT STRING, so no export is needed) and are
+ * imported as JWK. Not `generateKeyPairSync` + `export()`: OpenSSL 3's SPKI encoder costs ~0.17 ms a key, and
+ * `export({ format: 'jwk' })` of a freshly generated key can deadlock Node 20 (it allocates while holding the key's
+ * mutex; a GC finalizing the key's KeyGenJob then locks the same mutex), so JWK export is never used here.
+ */
 export function generateKeyPair(algorithm: KeyAlgorithm = 'ec-p256'): KeyPair {
-  const { privateKey, publicKey } =
-    algorithm === 'ec-p256'
-      ? generateKeyPairSync('ec', { namedCurve: 'prime256v1' })
-      : generateKeyPairSync('rsa', { modulusLength: 2048, publicExponent: 0x10001 });
+  if (algorithm === 'rsa-2048') {
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048, publicExponent: 0x10001 });
+    return { algorithm, privateKey, publicKey };
+  }
+  const ecdh = createECDH('prime256v1');
+  const point = ecdh.generateKeys();
+  const d = ecdh.getPrivateKey();
+  const privateKey = createPrivateKey({
+    key: { kty: 'EC', crv: 'P-256', x: point.subarray(1, 33).toString('base64url'), y: point.subarray(33).toString('base64url'), d: leftPad32(d).toString('base64url') },
+    format: 'jwk',
+  });
+  const publicKey = createPublicKey(privateKey);
+  const spki = Buffer.concat([EC_P256_SPKI_PREFIX, point], EC_P256_SPKI_LENGTH);
+  SPKI_CACHE.set(privateKey, spki);
+  SPKI_CACHE.set(publicKey, spki);
   return { algorithm, privateKey, publicKey };
+}
+
+function leftPad32(bytes: Buffer): Buffer {
+  return bytes.length >= 32 ? bytes : Buffer.concat([Buffer.alloc(32 - bytes.length), bytes]);
 }
 
 /** 'ec' or 'rsa' for a public or private KeyObject; other key types are not supported. */
@@ -41,41 +70,12 @@ export function keyAlgorithmOf(key: KeyObject): KeyAlgorithm {
   return 'rsa-2048';
 }
 
-const SPKI_CACHE = new WeakMap<KeyObject, Buffer>();
-
-// RFC 5480 2: SubjectPublicKeyInfo { { id-ecPublicKey, namedCurve secp256r1 }, BIT STRING (0 unused) } prefix,
-// followed by the 65-octet uncompressed point 04||x||y (SEC 1 2.3.3); the same bytes OpenSSL writes.
-const EC_P256_SPKI_PREFIX = Buffer.from('3059301306072a8648ce3d020106082a8648ce3d030107034200', 'hex');
-const EC_P256_SPKI_LENGTH = EC_P256_SPKI_PREFIX.length + 65;
-const RSA_ALGORITHM = sequence(oid('1.2.840.113549.1.1.1'), nullValue());
-
-function coordinate(b64url: string | undefined): Buffer {
-  const bytes = Buffer.from(b64url ?? '', 'base64url');
-  if (bytes.length > 32) throw new Error('EC coordinate longer than 32 octets');
-  return bytes.length === 32 ? bytes : Buffer.concat([Buffer.alloc(32 - bytes.length), bytes]);
-}
-
-/**
- * SPKI DER built from the key's JWK form: OpenSSL 3's SPKI encoder costs ~0.2 ms a key (slower than an ECDSA
- * signature), its JWK export ~5 us. RFC 5480 2 (EC) and RFC 3279 2.3.1 (RSA: SEQUENCE { n, e } in a BIT STRING).
- */
-function exportSpki(key: KeyObject): Buffer {
-  const jwk = key.export({ format: 'jwk' });
-  if (jwk.kty === 'EC' && jwk.crv === 'P-256') {
-    return Buffer.concat([EC_P256_SPKI_PREFIX, Buffer.from([0x04]), coordinate(jwk.x), coordinate(jwk.y)], EC_P256_SPKI_LENGTH);
-  }
-  if (jwk.kty === 'RSA' && jwk.n && jwk.e) {
-    const rsaPublicKey = sequence(integer(Buffer.from(jwk.n, 'base64url')), integer(Buffer.from(jwk.e, 'base64url')));
-    return sequence(RSA_ALGORITHM, bitString(rsaPublicKey));
-  }
-  return (key.type === 'private' ? createPublicKey(key) : key).export({ type: 'spki', format: 'der' });
-}
-
 /** RFC 5280 4.1.2.7: SubjectPublicKeyInfo DER of a key (a private key gives its public half). Cached per KeyObject. */
 export function spkiDer(key: KeyObject): Buffer {
   let der = SPKI_CACHE.get(key);
   if (!der) {
-    der = exportSpki(key);
+    // KeyObject.export takes no lock that a GC callback could also take, unlike JWK export (see generateKeyPair).
+    der = (key.type === 'private' ? createPublicKey(key) : key).export({ type: 'spki', format: 'der' });
     SPKI_CACHE.set(key, der);
   }
   return der;

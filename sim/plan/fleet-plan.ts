@@ -28,14 +28,13 @@ export type BrokerEvent =
   | { at: number; kind: 'revoke-devices'; deviceIds: string[] }
   | { at: number; kind: 'device-authorities'; add: string[]; remove: string[] };
 
-/** A trust-bundle update sent cloud-to-device, effective at `effectiveAt` on the device that receives it. */
-export interface Delivery {
-  updateId: string;
-  deviceId: string;
-  effectiveAt: number;
-  add: string[];
-  remove: string[];
-}
+/**
+ * Something the backend sends a device cloud-to-device, effective at `effectiveAt` on the device that receives it:
+ * a trust-bundle update (authorities to add and remove), or a certificate with its key (server push).
+ */
+export type Delivery =
+  | { kind: 'trust-bundle'; updateId: string; deviceId: string; effectiveAt: number; add: string[]; remove: string[] }
+  | { kind: 'certificate'; updateId: string; deviceId: string; effectiveAt: number };
 
 export function planFleet(scenario: Scenario, options: { seed: number; devices?: number | undefined }): FleetPlan {
   const count = options.devices ?? scenario.fleet.devices;
@@ -72,11 +71,24 @@ export function planFleet(scenario: Scenario, options: { seed: number; devices?:
         const random = new SeededRandom(seed, `event-${eventIndex}`);
         for (const device of pickShare(inCohorts(event.cohorts), event.share, random)) {
           deliveries.push({
+            kind: 'trust-bundle',
             updateId: `rollout-${eventIndex}`,
             deviceId: device.id,
             effectiveAt: Math.floor(event.at + random.next() * event.over),
             add: event.add,
             remove: event.remove,
+          });
+        }
+        break;
+      }
+      case 'push-certificates': {
+        const random = new SeededRandom(seed, `event-${eventIndex}`);
+        for (const device of pickShare(inCohorts(event.cohorts), event.share, random)) {
+          deliveries.push({
+            kind: 'certificate',
+            updateId: `push-${eventIndex}-${device.id}`,
+            deviceId: device.id,
+            effectiveAt: Math.floor(event.at + random.next() * event.over),
           });
         }
         break;
@@ -91,7 +103,9 @@ export function planFleet(scenario: Scenario, options: { seed: number; devices?:
 
 /** Exact cohort sizes by largest remainder, then a seeded shuffle so cohorts interleave across shards. */
 export function assignCohorts(cohorts: readonly ScenarioCohort[], count: number, random: SeededRandom): number[] {
-  const exact = cohorts.map((c) => c.share * count);
+  // Shares are checked to add up to 1 within 1e-6; normalise so the sizes add up to the fleet exactly.
+  const shareSum = cohorts.reduce((sum, c) => sum + c.share, 0);
+  const exact = cohorts.map((c) => (c.share / shareSum) * count);
   const sizes = exact.map(Math.floor);
   const remainders = exact
     .map((value, index) => ({ index, remainder: value - Math.floor(value) }))

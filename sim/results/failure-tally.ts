@@ -35,6 +35,8 @@ interface Entry {
 export class FailureTally {
   readonly #cohortOf: (device: string) => string;
   readonly #entries = new Map<string, Entry>();
+  /** Failed rotations by cause (the device's own check, the CA's refusal, or the reconnect that failed). */
+  readonly #rotationEntries = new Map<string, Entry>();
   /** device -> its last connect: ok, or the failure with the time it happened. */
   readonly #lastConnect = new Map<string, { t: number; cause: Cause; judge: Judge; since: number }>();
   readonly #brokerCause = new Map<string, Cause>();
@@ -55,6 +57,10 @@ export class FailureTally {
         this.#unresolved.delete(key);
         this.#resolveLast(pending, event.t, event.cause);
       }
+      return;
+    }
+    if (event.type === 'device.rotation') {
+      if (event.outcome === 'failed') record(this.#rotationEntries, event.cause, event.device, event.t);
       return;
     }
     if (event.type !== 'device.connect') return;
@@ -104,6 +110,11 @@ export class FailureTally {
     return Object.fromEntries([...merged].map(([k, e]) => [k, toTally(e)]));
   }
 
+  /** Failed rotations by cause over the whole fleet. */
+  rotationFailures(): Record<string, CauseTally> {
+    return Object.fromEntries([...this.#rotationEntries].map(([k, e]) => [k, toTally(e)]));
+  }
+
   /** Devices whose last connect failed, with the cause of that failure. */
   unrecovered(): DeviceOutcome[] {
     const out: DeviceOutcome[] = [];
@@ -120,14 +131,17 @@ export class FailureTally {
   }
 
   #count(judge: Judge, cause: Cause, device: string, t: number): void {
-    const key = `${this.#cohortOf(device)}|${judge}:${cause}`;
-    const entry = this.#entries.get(key) ?? { count: 0, devices: new Set<string>(), first: t, last: t };
-    entry.count += 1;
-    entry.devices.add(device);
-    entry.first = Math.min(entry.first, t);
-    entry.last = Math.max(entry.last, t);
-    this.#entries.set(key, entry);
+    record(this.#entries, `${this.#cohortOf(device)}|${judge}:${cause}`, device, t);
   }
+}
+
+function record(entries: Map<string, Entry>, key: string, device: string, t: number): void {
+  const entry = entries.get(key) ?? { count: 0, devices: new Set<string>(), first: t, last: t };
+  entry.count += 1;
+  entry.devices.add(device);
+  entry.first = Math.min(entry.first, t);
+  entry.last = Math.max(entry.last, t);
+  entries.set(key, entry);
 }
 
 function toTally(entry: Entry): CauseTally {

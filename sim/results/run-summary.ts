@@ -71,7 +71,8 @@ export function buildSummary(input: SummaryInput) {
       attempted: total.rotationsAttempted,
       succeeded: total.rotationsSucceeded,
       failed: rotationsFailed,
-      failuresByCause: sortedRecord(total.rotationsFailed),
+      /** Failed rotations by cause: how many, how many devices, first and last (true time). */
+      failuresByCause: formatTallies(input.tally.rotationFailures()),
       throughputPerWallSecond: round(total.rotationsSucceeded / Math.max(wallSeconds, 1e-9), 1),
       latencyMs: percentiles(input.histograms.rotation),
     },

@@ -24,8 +24,11 @@ export function renderSummaryMarkdown(summary: RunSummary): string {
     `| ${r.attempted} | ${r.succeeded} | ${r.failed} | ${r.throughputPerWallSecond} | ${r.latencyMs.p50} ms | ${r.latencyMs.p95} ms | ${r.latencyMs.p99} ms | ${r.latencyMs.max} ms |`,
     '',
   );
-  if (Object.keys(r.failuresByCause).length > 0) {
-    push('Rotation failures: ' + Object.entries(r.failuresByCause).map(([c, n]) => `${c} ${n}`).join(', '), '');
+  const rotationFailures = Object.entries(r.failuresByCause);
+  if (rotationFailures.length > 0) {
+    push('| rotation failure | attempts | devices | first | last | meaning |', '|---|---:|---:|---|---|---|');
+    for (const [cause, t] of rotationFailures) push(`| ${cause} | ${t.count} | ${t.devices} | ${t.first} | ${t.last} | ${meaning(`:${cause}`)} |`);
+    push('');
   }
 
   push('## Connections', '');

@@ -1,21 +1,18 @@
-import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { brokerConfigFrom } from '../../broker/broker-config.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../broker/embedded-broker.js';
-import type { DeliveryMessage } from '../device-api/messages.js';
-import type { Delivery } from '../plan/fleet-plan.js';
 import { planFleet } from '../plan/fleet-plan.js';
-import { pemToDer } from '../pki/index.js';
 import { buildManifest } from '../results/manifest.js';
 import { RunRecorder } from '../results/run-recorder.js';
 import type { RunSummary } from '../results/run-summary.js';
-import { buildScenarioPki, type ScenarioPki } from '../scenario-pki/build-scenario-pki.js';
+import { buildScenarioPki } from '../scenario-pki/build-scenario-pki.js';
 import { manufactureDevices } from '../scenario-pki/device-factory.js';
 import type { LoadedScenario } from '../scenario/load-scenario.js';
 import { coordinate, type CoordinationResult, type EpochProgress } from './coordinator.js';
+import { deliveryMessages } from './delivery-messages.js';
 import { ShardPool } from './shard-pool.js';
 
 export interface RunOptions {
@@ -90,7 +87,7 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
       plan,
       broker: liveBroker,
       fleet,
-      deliveryMessage: deliveryMessages(pki),
+      deliveryMessage: deliveryMessages(plan, pki),
       signal: options.signal,
       onEpoch: (progress) => options.onProgress?.({ ...progress, broker: liveBroker.stats() }),
     });
@@ -126,19 +123,6 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
     deliveries: result?.deliveries ?? { pushed: 0, queued: 0 },
   });
   return { dir, summary };
-}
-
-/** Trust-bundle messages: the PEMs of authorities to add, the SHA-256 fingerprints of those to remove. */
-function deliveryMessages(pki: ScenarioPki): (delivery: Delivery) => DeliveryMessage {
-  const pem = (name: string) => pki.certificates[name] ?? '';
-  const fingerprint = (name: string) => createHash('sha256').update(pemToDer(pem(name))[0] ?? Buffer.alloc(0)).digest('hex');
-  return (delivery) => ({
-    kind: 'trust-bundle',
-    updateId: delivery.updateId,
-    effectiveAt: delivery.effectiveAt,
-    add: delivery.add.map(pem),
-    remove: delivery.remove.map(fingerprint),
-  });
 }
 
 function compactTime(date: Date): string {

@@ -23,6 +23,8 @@ export interface ShardPoolOptions {
 interface Shard {
   port: MessagePort;
   task: Promise<void>;
+  /** Resolves when the shard's final statistics (sent after its last events, on the same port) have arrived. */
+  finalStats: Promise<void>;
   pending?: { resolve: (m: Extract<ShardMessage, { type: 'epoch-done' }>) => void; reject: (e: Error) => void } | undefined;
 }
 
@@ -76,7 +78,14 @@ export class ShardPool {
         options: options.shardOptions,
         port: channel.port2,
       };
-      const entry: Shard = { port: channel.port1, task: Promise.resolve() };
+      let finalStatsArrived = () => undefined as void;
+      const entry: Shard = {
+        port: channel.port1,
+        task: Promise.resolve(),
+        finalStats: new Promise<void>((resolve) => {
+          finalStatsArrived = resolve;
+        }),
+      };
       readies.push(
         new Promise<void>((resolve, reject) => {
           channel.port1.on('message', (message: ShardMessage) => {
@@ -93,6 +102,7 @@ export class ShardPool {
                 break;
               case 'stats':
                 options.onStats(message);
+                if (message.final) finalStatsArrived();
                 break;
               case 'failed': {
                 const error = new Error(`device worker ${message.shard} failed: ${message.message}`);
@@ -110,6 +120,7 @@ export class ShardPool {
         // A worker that dies takes its shard with it; the run reports the failure instead of hanging.
         entry.pending?.reject(error);
         entry.pending = undefined;
+        finalStatsArrived();
       });
       shards.push(entry);
     }
@@ -158,6 +169,10 @@ export class ShardPool {
       shard.port.postMessage(message);
     }
     await Promise.all(this.#shards.map((s) => s.task));
+    // The task ends on piscina's channel, the statistics come on the shard's own port: wait for both (a shard
+    // that never answers is given up on after a while rather than hanging the run).
+    const giveUp = new Promise<void>((resolve) => setTimeout(resolve, 30_000).unref());
+    await Promise.race([Promise.all(this.#shards.map((s) => s.finalStats)), giveUp]);
     await this.destroy();
   }
 

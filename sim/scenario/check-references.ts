@@ -138,6 +138,9 @@ export function checkReferences(scenario: Scenario): ScenarioProblem[] {
         }
         e.devices?.cohorts?.forEach((ref, j) => expectCohort([...path, 'devices', 'cohorts', j], ref));
         break;
+      case 'push-certificates':
+        e.cohorts?.forEach((ref, j) => expectCohort([...path, 'cohorts', j], ref));
+        break;
       case 'broker-device-authorities':
         e.add.forEach((ref, j) => expectAuthority([...path, 'add', j], ref));
         e.remove.forEach((ref, j) => expectAuthority([...path, 'remove', j], ref));

@@ -45,8 +45,8 @@ export function parseScenario(text: string, file: string): Scenario {
     throw new ScenarioError(
       file,
       document.errors.map((e) => {
-        const where = e.linePos?.[0];
-        return `${where ? `line ${where.line}, column ${where.col}: ` : ''}YAML: ${firstLine(e.message)}`;
+        const where = lineCounter.linePos(e.pos[0]);
+        return `line ${where.line}, column ${where.col}: YAML: ${firstLine(e.message)}`;
       }),
     );
   }

@@ -18,7 +18,8 @@ export const instant = z
   .string({ error: (issue) => `expected a UTC time such as "2030-01-01T00:00:00Z", got ${describeInput(issue.input)}` })
   .transform((text, ctx) => {
     const ms = ISO_UTC.test(text) ? Date.parse(text) : Number.NaN;
-    if (Number.isNaN(ms)) {
+    // Date.parse rolls 2030-02-30 over to March; a date that does not exist is a mistake in the file.
+    if (Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 10) !== text.slice(0, 10)) {
       ctx.issues.push({
         code: 'custom',
         input: text,

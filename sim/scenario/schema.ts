@@ -176,6 +176,15 @@ const revoke = z.strictObject({
   devices: z.strictObject({ share: fraction, cohorts: z.array(name).optional() }).optional(),
 });
 
+/** Server push: the backend issues a certificate and key for each chosen device and sends them cloud-to-device. */
+const pushCertificates = z.strictObject({
+  type: z.literal('push-certificates'),
+  at: instant,
+  share: fraction.default(1),
+  over: duration.default(0),
+  cohorts: z.array(name).optional(),
+});
+
 const deviceAuthoritiesChange = z.strictObject({
   type: z.literal('broker-device-authorities'),
   at: instant,
@@ -183,9 +192,9 @@ const deviceAuthoritiesChange = z.strictObject({
   remove: z.array(name).default([]),
 });
 
-const event = z.discriminatedUnion('type', [trustRollout, serverCertificateSwitch, revoke, deviceAuthoritiesChange], {
+const event = z.discriminatedUnion('type', [trustRollout, serverCertificateSwitch, revoke, pushCertificates, deviceAuthoritiesChange], {
   error: (issue) =>
-    `expected an event type of "trust-rollout", "server-certificate", "revoke" or "broker-device-authorities", got ${describeInput(
+    `expected an event type of "trust-rollout", "server-certificate", "revoke", "push-certificates" or "broker-device-authorities", got ${describeInput(
       (issue.input as { type?: unknown } | undefined)?.type,
     )}`,
 });

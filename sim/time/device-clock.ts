@@ -88,17 +88,35 @@ export class DeviceClock {
    */
   trueTimeWhenReading(target: number, from: number, until: number): number | undefined {
     let t = from;
-    // One step per clock change (a daily sync is one a day), so a few thousand steps cover years.
-    for (let guard = 0; guard < 100_000 && t <= until; guard += 1) {
+    for (let guard = 0; guard < 10_000 && t <= until; guard += 1) {
       const reading = this.read(t);
       if (reading >= target) return t;
       const change = this.nextChangeAfter(t);
       // Within a linear piece the reading grows at #rate per ms of true time.
       const reachAt = t + Math.ceil((target - reading) / this.#rate);
       if (change === undefined || reachAt < change) return reachAt <= until ? reachAt : undefined;
-      t = change;
+      t = this.#skipPeriodicSyncs(t, target) ?? change;
     }
     return undefined;
+  }
+
+  /**
+   * Between t and the target only periodic syncs happen (no boot, no jump)? Then every sync resets the reading to
+   * true time plus the offset, so the target falls in the sync period that starts at the last sync before
+   * target - offset: jump there instead of stepping one sync at a time (an hourly sync is 8,760 steps a year).
+   * A fast clock may read the target a little before that sync; being at most one sync period late is accepted.
+   */
+  #skipPeriodicSyncs(t: number, target: number): number | undefined {
+    const every = this.model.syncEveryMs;
+    if (every === undefined) return undefined;
+    const estimate = target - this.model.offsetMs;
+    const lastSync = this.#start + Math.floor((estimate - this.#start) / every) * every;
+    if (lastSync <= t) return undefined;
+    const otherChange = Math.min(
+      this.#bootAnchors.find((a) => a.at > t)?.at ?? Number.POSITIVE_INFINITY,
+      this.#jumps.find((j) => j.at > t)?.at ?? Number.POSITIVE_INFINITY,
+    );
+    return otherChange <= lastSync ? undefined : lastSync;
   }
 
   /** The next true time after t when the reading changes other than by running: a sync, jump or boot anchor. */

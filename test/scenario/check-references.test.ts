@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { checkReferences } from '../../sim/scenario/check-references.js';
+import { parseScenario } from '../../sim/scenario/load-scenario.js';
+import { scenarioSchema, type Scenario } from '../../sim/scenario/schema.js';
+import { parse as parseYaml } from 'yaml';
+import { BASE, edited, type Edit } from './scenario-text.js';
+
+/** The scenario after the schema alone (no reference checks), so checkReferences can be called directly. */
+function schemaOnly(...edits: Edit[]): Scenario {
+  return scenarioSchema.parse(parseYaml(edited(...edits)));
+}
+
+describe('checkReferences', () => {
+  it('finds nothing in the minimal valid scenario', () => {
+    expect(checkReferences(parseScenario(BASE, 'test.yaml'))).toEqual([]);
+  });
+
+  it('returns every problem with its path into the document, never only the first', () => {
+    const scenario = schemaOnly(
+      ['      issuer: root\n', '      issuer: nowhere\n'],
+      ['      share: 0.4', '      share: 0.3'],
+      ['  deviceAuthorities: [root]', '  deviceAuthorities: [root, ghost]'],
+      ['    use: broker', '    use: other'],
+    );
+    expect(checkReferences(scenario)).toEqual([
+      { path: ['pki', 'authorities', 1, 'issuer'], message: 'expected the name of an authority in pki.authorities, got "nowhere"' },
+      { path: ['broker', 'deviceAuthorities', 1], message: 'expected the name of an authority in pki.authorities, got "ghost"' },
+      { path: ['fleet', 'cohorts'], message: 'expected cohort shares that add up to 1, got 0.9' },
+      { path: ['events', 0, 'use'], message: 'expected the name of a server certificate in pki.serverCertificates, got "other"' },
+    ]);
+  });
+
+  it('accepts shares that add up to 1 within floating-point error ("1/3" three times)', () => {
+    const scenario = schemaOnly(
+      ['      share: 0.6', '      share: 1/3'],
+      ['      share: 0.4\n      trustStore: { anchors: [root] }\n', '      share: 1/3\n      trustStore: { anchors: [root] }\n    - name: c\n      share: 1/3\n      trustStore: { anchors: [root] }\n'],
+    );
+    expect(checkReferences(scenario)).toEqual([]);
+  });
+
+  it('reports an authority whose issuer chain runs into a cycle, as well as the authorities on the cycle', () => {
+    const scenario = schemaOnly(
+      ['      subject: { CN: Test Root }\n', '      subject: { CN: Test Root }\n      issuer: ca\n'],
+      [
+        '      notAfter: 2035-01-01T00:00:00Z\n',
+        '      notAfter: 2035-01-01T00:00:00Z\n    - name: leafward\n      subject: { CN: Leafward }\n      issuer: ca\n      notBefore: 2020-01-01T00:00:00Z\n      notAfter: 2030-06-01T00:00:00Z\n',
+      ],
+    );
+    const cycle = checkReferences(scenario).filter((p) => p.message.includes('found a cycle'));
+    expect(cycle.map((p) => p.path)).toEqual([
+      ['pki', 'authorities', 0, 'issuer'],
+      ['pki', 'authorities', 1, 'issuer'],
+      ['pki', 'authorities', 2, 'issuer'],
+    ]);
+  });
+
+  it('a self-issued authority naming itself as issuer is a cycle', () => {
+    const scenario = schemaOnly(['    - name: ca\n      subject: { CN: Test CA }\n      issuer: root\n', '    - name: ca\n      subject: { CN: Test CA }\n      issuer: ca\n']);
+    expect(checkReferences(scenario)).toEqual([
+      { path: ['pki', 'authorities', 1, 'issuer'], message: 'expected issuers that end at a self-signed root, found a cycle' },
+    ]);
+  });
+});
