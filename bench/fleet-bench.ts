@@ -119,9 +119,9 @@ export async function measureFleet(opts: { devices: number; workers: number; con
     brokerEventLoopUtilization: Math.round(p.elu * 100) / 100,
     latencyMs: percentiles(latency),
   });
-  // Every rotation ends with a full handshake on the new certificate, also counted by the connect counters.
+  // Connect counters count first connects and reconnects; the handshake that ends a rotation is part of the rotation.
   const rotations = counters.rotationsSucceeded;
-  const connects = counters.connectsSucceeded - rotations;
+  const connects = counters.connectsSucceeded;
   return {
     devices: opts.devices,
     workers: opts.workers,

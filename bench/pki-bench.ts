@@ -70,5 +70,5 @@ export async function measureIssuance(opts: { durationMs: number }): Promise<Iss
     });
     if (!result.ok) throw new Error(`bench CSR rejected: ${result.reason}`);
   });
-  return { certificatesPerSecond, csrRoundTripsPerSecond, keyAlgorithm: 'ec-p256' };
+  return { certificatesPerSecond: Math.round(certificatesPerSecond), csrRoundTripsPerSecond: Math.round(csrRoundTripsPerSecond), keyAlgorithm: 'ec-p256' };
 }

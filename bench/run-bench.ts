@@ -57,7 +57,7 @@ writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
 
 console.log(`machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${process.version}`);
 console.log(`openssl speed: ECDSA P-256 ${openssl.ecdsaP256SignPerSecond} sign/s, ${openssl.ecdsaP256VerifyPerSecond} verify/s; ECDH P-256 ${openssl.ecdhP256PerSecond}/s`);
-console.log(`issuance: ${issuance.certificatesPerSecond} certificates/s, ${issuance.csrRoundTripsPerSecond} CSR sign/s (one thread)`);
+console.log(`issuance: ${Math.round(issuance.certificatesPerSecond)} certificates/s, ${Math.round(issuance.csrRoundTripsPerSecond)} CSR sign/s (one thread)`);
 console.log(
   `fleet of ${devices} (${workers} worker${workers === 1 ? '' : 's'}): ${fleet.connects.perSecond} connects/s ` +
     `(${fleet.connects.failures} failed, ${fleet.connects.cpuMsPerOperation} ms CPU each), ${fleet.rotations.perSecond} rotations/s ` +
