@@ -9,7 +9,7 @@ import { manufactureDevices } from '../sim/scenario-pki/device-factory.js';
 import { parseScenario } from '../sim/scenario/load-scenario.js';
 import { addCohortCounters, emptyCohortCounters, sumValues, type CohortCounters } from '../sim/stats/fleet-counters.js';
 import { ShardPool } from '../sim/run/shard-pool.js';
-import type { EncodedHistograms } from '../workers/protocol.js';
+import type { EncodedHistograms } from '../sim/stats/encoded-histograms.js';
 
 /**
  * A fleet that does two things: every device connects at the first instant (a connect storm of full EC mutual-TLS

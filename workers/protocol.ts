@@ -2,6 +2,7 @@ import type { MessagePort } from 'node:worker_threads';
 import type { FleetEvent } from '../sim/events/fleet-event.js';
 import type { FleetPlan } from '../sim/plan/fleet-plan.js';
 import type { ScenarioPki } from '../sim/scenario-pki/build-scenario-pki.js';
+import type { EncodedHistograms } from '../sim/stats/encoded-histograms.js';
 import type { CohortCounters, StatusCounts } from '../sim/stats/fleet-counters.js';
 
 /**
@@ -52,11 +53,3 @@ export type ShardMessage =
   | { type: 'events'; shard: number; events: FleetEvent[] }
   | { type: 'stats'; shard: number; final: boolean; counters: CohortCounters[]; histograms: EncodedHistograms }
   | { type: 'failed'; shard: number; message: string };
-
-/** HDR histograms, compressed base64 (hdr-histogram-js), merged in the main thread. */
-export interface EncodedHistograms {
-  /** Wall ms from key generation to CONNACK on the new certificate. */
-  rotationLatencyMs: string;
-  /** Wall ms from TCP connect to CONNACK. */
-  connectLatencyMs: string;
-}

@@ -4,7 +4,7 @@ import { build, decodeFromCompressedBase64, type Histogram } from 'hdr-histogram
 import type { FleetEvent } from '../events/fleet-event.js';
 import type { FleetPlan } from '../plan/fleet-plan.js';
 import { addCohortCounters, emptyCohortCounters, type CohortCounters } from '../stats/fleet-counters.js';
-import type { EncodedHistograms } from '../../workers/protocol.js';
+import type { EncodedHistograms } from '../stats/encoded-histograms.js';
 import { EventLog } from './event-log.js';
 import { FailureTally } from './failure-tally.js';
 import { buildSummary, type RunSummary, type SummaryInput } from './run-summary.js';

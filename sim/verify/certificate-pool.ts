@@ -121,8 +121,6 @@ export class CertificatePool implements IssuerChecks {
   }
 }
 
-/** The pool used when a caller passes none (one per thread: each worker has its own module instance). */
-export const sharedPool = new CertificatePool();
 
 function buildParsed(der: Buffer, x509: X509Certificate, fingerprint: string): ParsedCertificate {
   const publicKey: KeyObject = x509.publicKey;

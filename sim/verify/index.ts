@@ -1,5 +1,5 @@
 /** Chain verification at a simulated clock: parse once, build a path by policy, judge, attribute the cause. */
-export { CertificatePool, sharedPool, nameKey, KEY_USAGE } from './certificate-pool.js';
+export { CertificatePool, nameKey, KEY_USAGE } from './certificate-pool.js';
 export type { CertificatePoolOptions } from './certificate-pool.js';
 export {
   MAX_PATH_LENGTH,

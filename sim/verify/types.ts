@@ -85,8 +85,8 @@ export interface VerifyInput {
   pins?: readonly string[] | undefined;
   /** Revocation lookup at the judge's clock: is `cert` revoked by `issuer` at time `at`? */
   isRevoked?: ((cert: ParsedCertificate, issuer: ParsedCertificate, at: number) => boolean) | undefined;
-  /** Memoised issuer checks; defaults to the thread's shared `CertificatePool`. */
-  pool?: IssuerChecks | undefined;
+  /** Memoised issuer checks: the judge's `CertificatePool` (one per thread of judges, passed, never global). */
+  pool: IssuerChecks;
 }
 
 export type PathRole = 'leaf' | 'intermediate' | 'anchor';

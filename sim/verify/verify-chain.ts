@@ -36,7 +36,7 @@
  */
 import { isIP } from 'node:net';
 import type { Cause } from '../causes.js';
-import { KEY_USAGE, sharedPool } from './certificate-pool.js';
+import { KEY_USAGE } from './certificate-pool.js';
 import { buildPath, existsValidPath, isTimeValid } from './path-builder.js';
 import type { PathContext } from './path-builder.js';
 import type { IssuerChecks, ParsedCertificate, PathRole, Purpose, Verdict, VerifyInput } from './types.js';
@@ -149,7 +149,7 @@ export function pinMatches(path: readonly ParsedCertificate[], pins: readonly st
 
 /** Judges the peer's chain at `input.at`. Pure: reads no clock, no file, no network. */
 export function verifyChainAt(input: VerifyInput): Verdict {
-  const pool = input.pool ?? sharedPool;
+  const pool = input.pool;
   const clockSkewMs = input.trueTime === undefined ? 0 : input.at - input.trueTime;
   const ctx: PathContext = {
     leaf: input.leaf,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assignCohorts, planFleet, type FleetPlan } from '../../sim/plan/fleet-plan.js';
+import { assignCohorts, planFleet, type Delivery, type FleetPlan } from '../../sim/plan/fleet-plan.js';
 import { SeededRandom } from '../../sim/random/seeded-random.js';
 import { parseScenario } from '../../sim/scenario/load-scenario.js';
 import type { Scenario } from '../../sim/scenario/schema.js';
@@ -190,8 +190,9 @@ describe('planFleet devices', () => {
 });
 
 describe('planFleet trust rollouts', () => {
-  const firstRollout = plan.deliveries.filter((d) => d.updateId === 'rollout-1');
-  const secondRollout = plan.deliveries.filter((d) => d.updateId === 'rollout-5');
+  const trustBundles = plan.deliveries.filter((d): d is Extract<Delivery, { kind: 'trust-bundle' }> => d.kind === 'trust-bundle');
+  const firstRollout = trustBundles.filter((d) => d.updateId === 'rollout-1');
+  const secondRollout = trustBundles.filter((d) => d.updateId === 'rollout-5');
   const cohorts = cohortOf(plan);
 
   it('a 90% rollout to cohorts a and b reaches round(0.9 * 800) = 720 devices, each once, all in a or b', () => {

@@ -9,10 +9,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CertificateAuthority, generateKeyPair, toPem } from '../../sim/pki/index.js';
 import type { CertificateProfile, KeyPair } from '../../sim/pki/index.js';
-import { CertificatePool } from '../../sim/verify/index.js';
+import { CertificatePool, verifyChainAt } from '../../sim/verify/index.js';
+import type { Verdict, VerifyInput } from '../../sim/verify/index.js';
 import type { ParsedCertificate, Purpose } from '../../sim/verify/index.js';
 
 export const pool = new CertificatePool();
+
+/** The tests' judge: verifyChainAt with the fixtures' pool unless a test brings its own. */
+export type TestInput = Omit<VerifyInput, 'pool'> & { pool?: VerifyInput['pool'] };
+export const verifyWithPool = (input: TestInput): Verdict => verifyChainAt({ ...input, pool: input.pool ?? pool });
 
 export const T = (iso: string): number => {
   const t = Date.parse(iso);

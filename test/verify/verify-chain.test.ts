@@ -2,9 +2,9 @@ import { describe, expect, test } from 'vitest';
 import { CertificateAuthority, generateKeyPair } from '../../sim/pki/index.js';
 import type { Cause } from '../../sim/causes.js';
 import { ALL_CAUSES } from '../../sim/causes.js';
-import { verifyChainAt } from '../../sim/verify/index.js';
-import type { ParsedCertificate, Verdict, VerifyInput, VerifyPolicy } from '../../sim/verify/index.js';
-import { T, crossSign, forger, intermediate, leaf, opensslVerify, pool, root } from './fixtures.js';
+import type { ParsedCertificate, Verdict, VerifyPolicy } from '../../sim/verify/index.js';
+import { T, crossSign, forger, intermediate, leaf, opensslVerify, pool, root, verifyWithPool as verifyChainAt } from './fixtures.js';
+import type { TestInput as VerifyInput } from './fixtures.js';
 import type { OpensslError, OpensslRun } from './fixtures.js';
 
 const TF_ENFORCE: VerifyPolicy = { pathBuilding: 'trusted-first', anchorExpiry: 'enforce' };
