@@ -2,6 +2,7 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { runCommand } from './run-command.js';
+import { schemaCommand } from './schema-command.js';
 import { validateCommand } from './validate-command.js';
 import { EXIT } from './exit-codes.js';
 
@@ -40,7 +41,10 @@ await yargs(hideBin(process.argv))
       process.exitCode = validateCommand(args.scenario);
     },
   )
-  .demandCommand(1, 'name a command: run or validate')
+  .command('schema', 'print the JSON Schema of scenario files (for editors)', {}, () => {
+    process.exitCode = schemaCommand();
+  })
+  .demandCommand(1, 'name a command: run, validate or schema')
   .strict()
   .fail((message, error, y) => {
     if (error) throw error;
