@@ -3,10 +3,10 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server, type TLSSocket } from 'node:tls';
 import { Aedes } from 'aedes';
-import type { Cause } from '../sim/causes.js';
 import type { DeliveryMessage } from '../sim/device-api/messages.js';
 import type { FleetEvent } from '../sim/events/fleet-event.js';
 import type { BrokerEvent } from '../sim/plan/fleet-plan.js';
+import { emptyBrokerStats, type BrokerStats } from '../sim/stats/broker-stats.js';
 import { authorityFromPki } from '../sim/scenario-pki/build-scenario-pki.js';
 import { DeviceClock } from '../sim/time/device-clock.js';
 import { CertificatePool } from '../sim/verify/certificate-pool.js';
@@ -17,16 +17,6 @@ import { deviceAdmission, type AdmissionDecision } from './device-admission.js';
 import { RevocationRegistry } from './revocation-registry.js';
 import { startRotationService } from './rotation-service.js';
 import { authorizePublish, authorizeSubscribe } from './topic-policy.js';
-
-export interface BrokerStats {
-  admitted: number;
-  refused: Partial<Record<Cause, number>>;
-  issued: number;
-  issuanceRejected: number;
-  topicDenied: number;
-  tlsErrors: number;
-  connected: number;
-}
 
 export interface EmbeddedBroker {
   readonly host: string;
@@ -60,7 +50,7 @@ export async function startEmbeddedBroker(config: BrokerConfig, onEvent: (event:
   let currentTime = config.clock.start;
   /** The certificate each device last used or was issued, for "revoke these devices". */
   const deviceCertificates = new Map<string, { issuer: string; serialHex: string }>();
-  const stats: BrokerStats = { admitted: 0, refused: {}, issued: 0, issuanceRejected: 0, topicDenied: 0, tlsErrors: 0, connected: 0 };
+  const stats = emptyBrokerStats();
 
   const onAdmission = (decision: AdmissionDecision) => {
     if (decision.cause === 'ok') {

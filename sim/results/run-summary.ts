@@ -1,6 +1,6 @@
 import type { Histogram } from 'hdr-histogram-js';
-import type { Cause } from '../causes.js';
 import type { Scenario } from '../scenario/schema.js';
+import type { BrokerStats } from '../stats/broker-stats.js';
 import { addCohortCounters, addRecord, emptyCohortCounters, sumValues, type CohortCounters, type StatusCounts } from '../stats/fleet-counters.js';
 import type { CauseTally, DeviceOutcome, FailureTally } from './failure-tally.js';
 
@@ -8,15 +8,6 @@ export interface AvailabilitySample {
   t: number;
   /** Per cohort, in scenario order. */
   cohorts: StatusCounts[];
-}
-
-export interface BrokerTotals {
-  admitted: number;
-  refused: Partial<Record<Cause, number>>;
-  issued: number;
-  issuanceRejected: number;
-  topicDenied: number;
-  tlsErrors: number;
 }
 
 export interface SummaryInput {
@@ -32,7 +23,7 @@ export interface SummaryInput {
   epochs: number;
   counters: CohortCounters[];
   histograms: { rotation: Histogram; connect: Histogram };
-  broker: BrokerTotals;
+  broker: BrokerStats;
   tally: FailureTally;
   availability: AvailabilitySample[];
   harness: { speed: number; lateEpochs: number; maxLagMs: number; finalLagMs: number };
@@ -106,7 +97,7 @@ export function buildSummary(input: SummaryInput) {
     ),
     lockedOut: total.lockedOut,
     unrecovered: summarizeUnrecovered(input.tally.unrecovered()),
-    broker: { ...input.broker, refused: sortedRecord(input.broker.refused) },
+    broker: brokerTotals(input.broker),
     deliveries: input.deliveries,
     availability: availabilitySeries(input.availability, cohortNames, input.cohortSizes),
     harness: {
@@ -121,6 +112,12 @@ export function buildSummary(input: SummaryInput) {
 }
 
 export type RunSummary = ReturnType<typeof buildSummary>;
+
+/** The broker's counts over the run (how many sessions happened to be open at the end says nothing). */
+function brokerTotals(stats: BrokerStats) {
+  const { connected: _openAtEnd, ...totals } = stats;
+  return { ...totals, refused: sortedRecord(stats.refused) };
+}
 
 export function percentiles(histogram: Histogram): Percentiles {
   if (histogram.totalCount === 0) return { count: 0, p50: 0, p95: 0, p99: 0, max: 0 };

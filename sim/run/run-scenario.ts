@@ -9,6 +9,7 @@ import { buildManifest } from '../results/manifest.js';
 import { RunRecorder } from '../results/run-recorder.js';
 import type { RunSummary } from '../results/run-summary.js';
 import { buildScenarioPki } from '../scenario-pki/build-scenario-pki.js';
+import { emptyBrokerStats } from '../stats/broker-stats.js';
 import { manufactureDevices } from '../scenario-pki/device-factory.js';
 import type { LoadedScenario } from '../scenario/load-scenario.js';
 import { coordinate, type CoordinationResult, type EpochProgress } from './coordinator.js';
@@ -99,7 +100,6 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
     await broker?.close().catch(() => undefined);
   }
 
-  const brokerStats = broker?.stats();
   const summary = await recorder.finish({
     complete: interruption === undefined,
     interruption,
@@ -110,14 +110,7 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
     reached: result?.reached ?? scenario.timeline.start,
     wallMs: performance.now() - wallStart,
     epochs: result?.epochs ?? 0,
-    broker: {
-      admitted: brokerStats?.admitted ?? 0,
-      refused: brokerStats?.refused ?? {},
-      issued: brokerStats?.issued ?? 0,
-      issuanceRejected: brokerStats?.issuanceRejected ?? 0,
-      topicDenied: brokerStats?.topicDenied ?? 0,
-      tlsErrors: brokerStats?.tlsErrors ?? 0,
-    },
+    broker: broker?.stats() ?? emptyBrokerStats(),
     availability: result?.availability ?? [],
     harness: { speed: scenario.timeline.speed, ...(result?.harness ?? { lateEpochs: 0, maxLagMs: 0, finalLagMs: 0 }) },
     deliveries: result?.deliveries ?? { pushed: 0, queued: 0 },

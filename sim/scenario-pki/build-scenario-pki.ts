@@ -65,7 +65,7 @@ export function buildScenarioPki(scenario: Scenario, seed: number): ScenarioPki 
         pathLength: spec.pathLength,
       });
       authority = new CertificateAuthority({
-        certificateDer: firstDer(issued.pem),
+        certificateDer: issued.der,
         privateKey: keyPair.privateKey,
         serials: serials(`${spec.name}/issued`),
       });

@@ -1,0 +1,22 @@
+import type { Cause } from '../causes.js';
+
+/** What the broker counts over a run. */
+export interface BrokerStats {
+  /** Devices admitted (CONNACK 0). */
+  admitted: number;
+  /** Devices refused (CONNACK 5), by the broker's precise cause. */
+  refused: Partial<Record<Cause, number>>;
+  /** Certificates the CA issued for CSRs, and CSRs it refused. */
+  issued: number;
+  issuanceRejected: number;
+  /** Publishes and subscriptions outside a device's own topics. */
+  topicDenied: number;
+  /** Handshakes that failed before any certificate could be judged. */
+  tlsErrors: number;
+  /** Sessions open right now. */
+  connected: number;
+}
+
+export function emptyBrokerStats(): BrokerStats {
+  return { admitted: 0, refused: {}, issued: 0, issuanceRejected: 0, topicDenied: 0, tlsErrors: 0, connected: 0 };
+}
