@@ -29,13 +29,14 @@ export function buildScenarioPki(scenario: Scenario, seed: number): ScenarioPki 
 
   const build = (spec: ScenarioAuthority): void => {
     if (certificates[spec.name] !== undefined) return;
+    const { notBefore, notAfter } = validityOf(spec);
     if (spec.issuer !== undefined) build(required(byName, spec.issuer));
     if (spec.crossSigns !== undefined) build(required(byName, spec.crossSigns));
     if (spec.crossSigns !== undefined) {
       const target = required(authorities, spec.crossSigns);
       const issued = required(authorities, required(spec, 'issuer')).crossSign(target, {
-        notBefore: spec.notBefore,
-        notAfter: spec.notAfter,
+        notBefore,
+        notAfter,
         pathLength: spec.pathLength,
       });
       certificates[spec.name] = issued.pem;
@@ -49,8 +50,8 @@ export function buildScenarioPki(scenario: Scenario, seed: number): ScenarioPki 
       authority = CertificateAuthority.selfSigned({
         subject,
         keyPair,
-        notBefore: spec.notBefore,
-        notAfter: spec.notAfter,
+        notBefore,
+        notAfter,
         pathLength: spec.pathLength,
         serial: serials(spec.name)(),
         serials: serials(`${spec.name}/issued`),
@@ -60,8 +61,8 @@ export function buildScenarioPki(scenario: Scenario, seed: number): ScenarioPki 
         subject,
         publicKey: keyPair.publicKey,
         profile: 'intermediate-ca',
-        notBefore: spec.notBefore,
-        notAfter: spec.notAfter,
+        notBefore,
+        notAfter,
         pathLength: spec.pathLength,
       });
       authority = new CertificateAuthority({
@@ -91,6 +92,14 @@ export function buildScenarioPki(scenario: Scenario, seed: number): ScenarioPki 
     serverKeys[server.name] = pkcs8(keyPair.privateKey);
   }
   return { certificates, serverKeys, authorityKeys };
+}
+
+/** An authority's validity window as the scenario gives it. */
+function validityOf(spec: ScenarioAuthority): { notBefore: number; notAfter: number } {
+  if (spec.notBefore === undefined || spec.notAfter === undefined) {
+    throw new RangeError(`authority "${spec.name}" has no notBefore/notAfter`);
+  }
+  return { notBefore: spec.notBefore, notAfter: spec.notAfter };
 }
 
 /** A CA that can issue, rebuilt from materials in whichever thread needs it. */

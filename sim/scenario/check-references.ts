@@ -43,7 +43,11 @@ export function checkReferences(scenario: Scenario): ScenarioProblem[] {
 
   scenario.pki.authorities.forEach((a, i) => {
     const path = ['pki', 'authorities', i];
-    expectOrdered(path, a.notBefore, a.notAfter);
+    if (a.mirrors === undefined) {
+      if (a.notBefore === undefined) problem([...path, 'notBefore'], 'required: expected a UTC time such as "2030-01-01T00:00:00Z"');
+      if (a.notAfter === undefined) problem([...path, 'notAfter'], 'required: expected a UTC time such as "2030-01-01T00:00:00Z"');
+    }
+    if (a.notBefore !== undefined && a.notAfter !== undefined) expectOrdered(path, a.notBefore, a.notAfter);
     if (a.issuer !== undefined) expectAuthority([...path, 'issuer'], a.issuer);
     if (a.crossSigns !== undefined) {
       expectAuthority([...path, 'crossSigns'], a.crossSigns);
@@ -93,6 +97,9 @@ export function checkReferences(scenario: Scenario): ScenarioProblem[] {
   scenario.fleet.cohorts.forEach((c, i) => {
     const path = ['fleet', 'cohorts', i];
     c.trustStore.anchors.forEach((ref, j) => expectAuthority([...path, 'trustStore', 'anchors', j], ref));
+    if (c.trustStore.anchors.length === 0 && c.trustStore.bundle === undefined) {
+      problem([...path, 'trustStore', 'anchors'], 'expected at least one anchor, or a bundle');
+    }
     c.trustStore.pins.forEach((ref, j) => {
       if (!authorities.has(ref) && !servers.has(ref)) {
         problem([...path, 'trustStore', 'pins', j], `expected the name of an authority or server certificate, got "${ref}"`);

@@ -33,9 +33,15 @@ const authority = z.strictObject({
   /** This certificate carries the subject and key of another authority, issued by `issuer` (a cross-sign). */
   crossSigns: name.optional(),
   key: keyAlgorithm.default('ec-p256'),
-  notBefore: instant,
-  notAfter: instant,
+  /** Omitted only for a stand-in (`mirrors`), which copies the real certificate's validity. */
+  notBefore: instant.optional(),
+  notAfter: instant.optional(),
   pathLength: z.number().int().min(0).optional(),
+  /**
+   * A stand-in for a real root from a PEM bundle: same subject and validity as the real certificate (our own key,
+   * since nobody has the real one), and it replaces the real certificate in trust stores built from that bundle.
+   */
+  mirrors: z.strictObject({ bundle: z.string().min(1), subjectCN: z.string().min(1) }).optional(),
 });
 
 const serverCertificate = z.strictObject({
@@ -87,7 +93,10 @@ const clock = z.strictObject({
 });
 
 const trustStore = z.strictObject({
-  anchors: z.array(name).min(1),
+  /** Scenario authorities the device trusts. */
+  anchors: z.array(name).default([]),
+  /** A PEM bundle (path relative to the scenario file), e.g. a frozen copy of /etc/ssl/certs/ca-certificates.crt. */
+  bundle: z.string().min(1).optional(),
   /** accept: trust-bundle updates pushed by the backend are applied; ignore: the store is frozen in firmware. */
   updates: z.enum(['accept', 'ignore']).default('accept'),
   /** Authorities or server certificates the device pins; one must appear in the chain the broker serves. */
@@ -211,6 +220,13 @@ export const scenarioSchema = z.strictObject({
     cohorts: z.array(cohort).min(1),
   }),
   events: z.array(event).default([]),
+  /**
+   * Pass/fail criteria evaluated at the end of the run, e.g. "availability.min >= 99.5%", "lockedOut == 0",
+   * "rotation.latency.p95 < 2s", "failures[expired_root] == 0"; optionally for one cohort.
+   */
+  thresholds: z
+    .array(z.union([z.string().min(1), z.strictObject({ check: z.string().min(1), cohort: name.optional(), name: z.string().min(1).optional() })]))
+    .default([]),
 });
 
 export type Scenario = z.output<typeof scenarioSchema>;
