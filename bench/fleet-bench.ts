@@ -81,7 +81,7 @@ export async function measureFleet(opts: { devices: number; workers: number; con
     credentials,
     broker: { host: broker.host, port: broker.port },
     workers: opts.workers,
-    shardOptions: { concurrency: opts.concurrency, connectTimeoutMs: 60_000, rotationTimeoutMs: 60_000 },
+    shardOptions: { concurrency: opts.concurrency, ordered: false, connectTimeoutMs: 60_000, rotationTimeoutMs: 60_000 },
     onEvents: () => undefined,
     onStats: (m) => stats.set(m.shard, m),
   });

@@ -9,6 +9,8 @@ export interface BrokerConfig {
   /** Server certificate name -> the authority names sent after the leaf. */
   serverChains: Record<string, string[]>;
   initialServerCertificate: string;
+  /** Host name (lower case) -> the server certificate the broker serves to a client that sends it in SNI. */
+  endpoints: Record<string, string>;
   /** Authorities whose device chains the broker accepts (its anchors for client certificates). */
   deviceAuthorities: string[];
   /** How the rotation service issues device certificates. */
@@ -17,15 +19,30 @@ export interface BrokerConfig {
   clock: { model: ClockModel; start: number };
   /** Loopback only; port 0 picks a free port. */
   listen: { host: string; port: number };
+  /** Capacity limits in simulated time (scenario broker.limits). */
+  limits: { connectsPerSecond?: number | undefined; connectsPerClientPerSecond?: number | undefined; issuancePerSecond?: number | undefined };
+  /**
+   * Account-wide limits are split evenly over the shards of the fleet (device i is on shard i mod shards), so each
+   * shard's devices meet their share in their own deterministic order.
+   */
+  shards: number;
+  /** Device id -> index in the fleet, to find a device's shard. */
+  deviceIndex: Record<string, number>;
 }
 
-export function brokerConfigFrom(scenario: Scenario, pki: ScenarioPki, seed: number): BrokerConfig {
+export function brokerConfigFrom(
+  scenario: Scenario,
+  pki: ScenarioPki,
+  seed: number,
+  fleet: { shards: number; deviceIndex: Record<string, number> } = { shards: 1, deviceIndex: {} },
+): BrokerConfig {
   const devicePki = scenario.pki.deviceCertificates;
   return {
     seed,
     pki,
     serverChains: Object.fromEntries(scenario.pki.serverCertificates.map((s) => [s.name, s.chain])),
     initialServerCertificate: scenario.broker.serverCertificate,
+    endpoints: Object.fromEntries(scenario.broker.endpoints.map((e) => [e.host.toLowerCase(), e.serverCertificate])),
     deviceAuthorities: scenario.broker.deviceAuthorities,
     deviceIssuance: {
       issuer: devicePki.issuer,
@@ -38,5 +55,8 @@ export function brokerConfigFrom(scenario: Scenario, pki: ScenarioPki, seed: num
       start: scenario.timeline.start,
     },
     listen: { host: '127.0.0.1', port: 0 },
+    limits: scenario.broker.limits ?? {},
+    shards: fleet.shards,
+    deviceIndex: fleet.deviceIndex,
   };
 }

@@ -16,6 +16,8 @@ export interface AdmissionContext {
   isRevoked: (cert: ParsedCertificate, issuer: ParsedCertificate, at: number) => boolean;
   /** True time to judge at when a client does not say (a client that is not a certfleet device). */
   fallbackTime: () => number;
+  /** Capacity before certificates: is the broker up, and is there room under the connect rate limits? */
+  capacity: (clientId: string, t: number) => 'rate_limited' | 'broker_unavailable' | undefined;
   onAdmission: (decision: AdmissionDecision) => void;
 }
 
@@ -40,14 +42,16 @@ export function deviceAdmission(context: AdmissionContext) {
     done: (error: AuthenticateError | null, success: boolean | null) => void,
   ): void => {
     const t = parseSimTimeUsername(username) ?? context.fallbackTime();
-    const decision = judge(context, client, t);
+    const refusedForCapacity = context.capacity(client.id, t);
+    const decision = refusedForCapacity ? { clientId: client.id, t, cause: refusedForCapacity } : judge(context, client, t);
     context.onAdmission(decision);
     if (decision.cause === 'ok') {
       done(null, true);
       return;
     }
     const error = new Error(`device ${client.id} refused: ${decision.cause}`) as AuthenticateError;
-    (error as { returnCode: number }).returnCode = 5;
+    // MQTT 3.1.1 3.2.2.3: 3 "Server unavailable" for capacity, 5 "Not authorized" for credentials.
+    (error as { returnCode: number }).returnCode = refusedForCapacity ? 3 : 5;
     done(error, false);
   };
 }

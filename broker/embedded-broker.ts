@@ -1,7 +1,7 @@
 import { constants as cryptoConstants } from 'node:crypto';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import { createServer, type Server, type TLSSocket } from 'node:tls';
+import { createSecureContext, createServer, type SecureContext, type Server, type TLSSocket } from 'node:tls';
 import { Aedes } from 'aedes';
 import type { DeliveryMessage } from '../sim/device-api/messages.js';
 import type { FleetEvent } from '../sim/events/fleet-event.js';
@@ -14,6 +14,8 @@ import type { ParsedCertificate } from '../sim/verify/types.js';
 import type { BrokerConfig } from './broker-config.js';
 import { DeliveryService, type DeliveryOutcome } from './delivery-service.js';
 import { deviceAdmission, type AdmissionDecision } from './device-admission.js';
+import { ConnectRateLimiter } from './limits/connect-rate-limiter.js';
+import { ServiceQueue } from './limits/service-queue.js';
 import { RevocationRegistry } from './revocation-registry.js';
 import { startRotationService } from './rotation-service.js';
 import { authorizePublish, authorizeSubscribe } from './topic-policy.js';
@@ -48,6 +50,31 @@ export async function startEmbeddedBroker(config: BrokerConfig, onEvent: (event:
   };
   let deviceAnchors = config.deviceAuthorities.map(certificate);
   let currentTime = config.clock.start;
+  let downUntil = Number.NEGATIVE_INFINITY;
+  const shardOf = (clientId: string) => String((config.deviceIndex[clientId] ?? 0) % config.shards);
+  const { limits } = config;
+  const accountLimit = limits.connectsPerSecond === undefined ? undefined : new ConnectRateLimiter(limits.connectsPerSecond / config.shards);
+  const clientLimit = limits.connectsPerClientPerSecond === undefined ? undefined : new ConnectRateLimiter(limits.connectsPerClientPerSecond);
+  const issuanceQueues = new Map<string, ServiceQueue>();
+  const issuanceSlot =
+    limits.issuancePerSecond === undefined
+      ? undefined
+      : (deviceId: string, t: number) => {
+          const shard = shardOf(deviceId);
+          let queue = issuanceQueues.get(shard);
+          if (!queue) {
+            queue = new ServiceQueue((limits.issuancePerSecond ?? 1) / config.shards);
+            issuanceQueues.set(shard, queue);
+          }
+          return queue.serve(t);
+        };
+  const capacity = (clientId: string, t: number) => {
+    if (t < downUntil) return 'broker_unavailable' as const;
+    // Per-client first, as AWS IoT throttles a client id before the account.
+    if (clientLimit && !clientLimit.tryAcquire(clientId, t)) return 'rate_limited' as const;
+    if (accountLimit && !accountLimit.tryAcquire(shardOf(clientId), t)) return 'rate_limited' as const;
+    return undefined;
+  };
   /** The certificate each device last used or was issued, for "revoke these devices". */
   const deviceCertificates = new Map<string, { issuer: string; serialHex: string }>();
   const stats = emptyBrokerStats();
@@ -79,6 +106,7 @@ export async function startEmbeddedBroker(config: BrokerConfig, onEvent: (event:
       anchors: () => deviceAnchors,
       isRevoked: revocations.isRevoked,
       fallbackTime: () => currentTime,
+      capacity,
       onAdmission,
     }),
     authorizePublish: authorizePublish(onDenied),
@@ -96,6 +124,7 @@ export async function startEmbeddedBroker(config: BrokerConfig, onEvent: (event:
     clock,
     lifetimeMs: config.deviceIssuance.lifetimeMs,
     backdateMs: config.deviceIssuance.backdateMs,
+    issuanceSlot,
     onIssuance: (record) => {
       if (record.ok) {
         stats.issued += 1;
@@ -116,8 +145,16 @@ export async function startEmbeddedBroker(config: BrokerConfig, onEvent: (event:
     }
     return { key, cert: [leaf, ...chain.map((c) => config.pki.certificates[c] ?? '')].join('') };
   };
+  // One context per extra endpoint, chosen by the host name the client sends in SNI (RFC 6066 3). Other names, and
+  // clients that send none, get the default context: the initial certificate or the last `server-certificate` switch.
+  const endpointContexts = new Map<string, SecureContext>(
+    Object.entries(config.endpoints).map(([host, name]) => [host, createSecureContext({ ...serverOptions(name), secureOptions: cryptoConstants.SSL_OP_NO_TICKET })]),
+  );
+  const sniCallback = (servername: string, done: (error: Error | null, context?: SecureContext) => void) =>
+    done(null, endpointContexts.get(servername.toLowerCase()));
   const server: Server = createServer({
     ...serverOptions(config.initialServerCertificate),
+    ...(endpointContexts.size > 0 ? { SNICallback: sniCallback } : {}),
     requestCert: true,
     rejectUnauthorized: false,
     // Devices make full handshakes; session tickets would only cost the server (limits.md: up to 15% of its CPU).
@@ -161,6 +198,15 @@ export async function startEmbeddedBroker(config: BrokerConfig, onEvent: (event:
             count += 1;
           }
           onEvent({ type: 'broker.revocation', t: event.at, target: `${event.deviceIds.length} devices`, certificates: count });
+          break;
+        }
+        case 'restart': {
+          // Every session drops; until the broker is back, CONNECTs are refused (CONNACK 3).
+          downUntil = event.at + event.downFor;
+          // aedes keeps its connected clients in `clients` (not in its typings).
+          const clients = (broker as unknown as { clients: Record<string, { close(): void }> }).clients;
+          for (const client of Object.values(clients)) client.close();
+          onEvent({ type: 'broker.restart', t: event.at, downFor: event.downFor });
           break;
         }
         case 'device-authorities': {

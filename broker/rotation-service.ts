@@ -13,6 +13,8 @@ export interface RotationServiceOptions {
   clock: DeviceClock;
   lifetimeMs: number;
   backdateMs: number;
+  /** With an issuance limit: the true time the CA gets to a request that arrived at t (a queue); else t itself. */
+  issuanceSlot?: ((deviceId: string, t: number) => number) | undefined;
   onIssuance: (record: { deviceId: string; t: number; ok: boolean; reason?: string; serialHex?: string }) => void;
 }
 
@@ -42,7 +44,8 @@ function handle(options: RotationServiceOptions, packet: AedesPublishPacket): vo
     options.onIssuance({ deviceId, t: 0, ok: false, reason: 'malformed_request' });
     return;
   }
-  const now = options.clock.read(request.t);
+  const servedAt = options.issuanceSlot?.(deviceId, request.t) ?? request.t;
+  const now = options.clock.read(servedAt);
   const result = options.authority.signCsr(Buffer.from(request.csr, 'base64'), {
     notBefore: now - options.backdateMs,
     notAfter: now + options.lifetimeMs,
@@ -50,11 +53,11 @@ function handle(options: RotationServiceOptions, packet: AedesPublishPacket): vo
     expectedCommonName: deviceId,
   });
   const response: RotationResponse = result.ok
-    ? { requestId: request.requestId, ok: true, certificate: result.certificate.pem, chain: options.chain }
+    ? { requestId: request.requestId, ok: true, certificate: result.certificate.pem, chain: options.chain, issuedAt: servedAt }
     : { requestId: request.requestId, ok: false, reason: result.reason };
   options.onIssuance(
     result.ok
-      ? { deviceId, t: request.t, ok: true, serialHex: result.certificate.serialHex }
+      ? { deviceId, t: servedAt, ok: true, serialHex: result.certificate.serialHex }
       : { deviceId, t: request.t, ok: false, reason: result.reason },
   );
   publishJson(options.broker, deviceTopics(deviceId).certificate, response);

@@ -20,6 +20,13 @@ await yargs(hideBin(process.argv))
         .option('out', { type: 'string', describe: 'run folder (default: results/<scenario>-<time>-seed<seed>)' })
         .option('workers', { type: 'number', describe: 'device worker threads (default: CPU cores - 1, at least 1)' })
         .option('concurrency', { type: 'number', describe: 'devices acting at once per worker (default 64)' })
+        .option('threshold', {
+          type: 'string',
+          array: true,
+          // One value per flag, so a scenario file after the flag is not read as a second check.
+          nargs: 1,
+          describe: 'a check such as "lockedOut == 0" or "rotation.latency.p95 < 2s", added to the scenario\'s thresholds (repeatable)',
+        })
         .option('quiet', { type: 'boolean', default: false, describe: 'no progress bar' }),
     async (args) => {
       process.exitCode = await runCommand({
@@ -29,6 +36,7 @@ await yargs(hideBin(process.argv))
         out: args.out,
         workers: args.workers,
         concurrency: args.concurrency,
+        thresholds: args.threshold,
         quiet: args.quiet,
       });
     },

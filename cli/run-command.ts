@@ -1,4 +1,6 @@
 import { runScenario } from '../sim/run/run-scenario.js';
+import { defineThreshold, type Threshold } from '../sim/thresholds/define-threshold.js';
+import { describeThresholdResult, type ThresholdResult } from '../sim/thresholds/evaluate-thresholds.js';
 import { EXIT } from './exit-codes.js';
 import { loadOrExplain } from './load-or-explain.js';
 import { ProgressBar } from './progress-bar.js';
@@ -10,6 +12,8 @@ export interface RunArguments {
   out?: string | undefined;
   workers?: number | undefined;
   concurrency?: number | undefined;
+  /** Checks such as "lockedOut == 0", evaluated with the scenario's thresholds. */
+  thresholds?: string[] | undefined;
   quiet: boolean;
 }
 
@@ -20,6 +24,8 @@ export async function runCommand(args: RunArguments): Promise<number> {
     positiveInteger('--concurrency', args.concurrency),
     args.seed === undefined || (Number.isInteger(args.seed) && args.seed >= 0) ? undefined : `--seed: expected a whole number >= 0, got ${args.seed}`,
   ].filter((p): p is string => p !== undefined);
+  const thresholds = commandLineThresholds(args.thresholds ?? []);
+  problems.push(...thresholds.problems);
   if (problems.length > 0) {
     process.stderr.write(problems.map((p) => `certfleet: ${p}\n`).join(''));
     return EXIT.invalidInput;
@@ -45,6 +51,7 @@ export async function runCommand(args: RunArguments): Promise<number> {
     outDir: args.out,
     workers: args.workers,
     concurrency: args.concurrency,
+    thresholds: thresholds.defined,
     signal: controller.signal,
     onStage: (stage) => {
       if (!args.quiet) process.stderr.write(`certfleet: ${stage}\n`);
@@ -69,9 +76,34 @@ export async function runCommand(args: RunArguments): Promise<number> {
       `${rotations.succeeded}/${rotations.attempted} rotations (p50 ${rotations.latencyMs.p50} ms, p99 ${rotations.latencyMs.p99} ms), ` +
       `${summary.unrecovered.devices} devices unable to connect at the end\n`,
   );
-  process.stdout.write(`results: ${dir}\n  ${dir}/summary.md\n  ${dir}/summary.json\n  ${dir}/events.ndjson\n`);
-  if (summary.complete) return EXIT.ok;
-  return controller.signal.aborted ? EXIT.interrupted : EXIT.runFailed;
+  process.stderr.write(thresholdReport(summary.thresholds, summary.complete));
+  process.stdout.write(`results: ${dir}\n  ${dir}/summary.md\n  ${dir}/summary.json\n  ${dir}/junit.xml\n  ${dir}/events.ndjson\n`);
+  // A broken or interrupted run says so first: its thresholds only saw part of the timeline.
+  if (!summary.complete) return controller.signal.aborted ? EXIT.interrupted : EXIT.runFailed;
+  return summary.thresholdsPassed ? EXIT.ok : EXIT.thresholdFailed;
+}
+
+/** The --threshold checks, or what is wrong with each. The command line names no cohorts, so none are known. */
+function commandLineThresholds(checks: string[]): { defined: Threshold[]; problems: string[] } {
+  const defined: Threshold[] = [];
+  const problems: string[] = [];
+  for (const check of checks) {
+    const result = defineThreshold({ check }, []);
+    if ('threshold' in result) defined.push(result.threshold);
+    else problems.push(...result.problems.map((p) => `--threshold ${JSON.stringify(check)}: ${p.message}`));
+  }
+  return { defined, problems };
+}
+
+/** One line per threshold ("PASS lockedOut == 0 (actual 0)") and a count of the failures. */
+function thresholdReport(results: ThresholdResult[], complete: boolean): string {
+  if (results.length === 0) return '';
+  const lines = results.map((r) => `${r.passed ? 'PASS' : 'FAIL'} ${describeThresholdResult(r)}`);
+  const failed = results.filter((r) => !r.passed).length;
+  const partial = complete ? '' : ' on the partial run';
+  const count = `${results.length} threshold${results.length === 1 ? '' : 's'}`;
+  lines.push(`certfleet: ${failed === 0 ? `${count} passed` : `${failed} of ${count} failed`}${partial}`);
+  return `${lines.join('\n')}\n`;
 }
 
 function positiveInteger(flag: string, value: number | undefined): string | undefined {

@@ -27,6 +27,8 @@ export const CAUSES = {
   client_cert_missing: 'the device sent no certificate in the TLS handshake',
   client_id_mismatch: 'the MQTT client id differs from the certificate common name',
   topic_denied: 'a device published or subscribed outside its own topics',
+  rate_limited: 'the broker refused the CONNECT because a connect rate limit was reached (CONNACK 3; MQTT 5 has 0x9F)',
+  broker_unavailable: 'the broker was down (restarting) when the device tried to connect (CONNACK 3)',
   // --- transport ---
   broker_unreachable: 'the TCP connection to the broker was refused or reset',
   tls_handshake_failed: 'the TLS handshake itself failed (no certificate was judged)',

@@ -1,6 +1,7 @@
 import type { Histogram } from 'hdr-histogram-js';
 import type { FleetEvent } from '../sim/events/fleet-event.js';
 import type { KeyAlgorithm } from '../sim/pki/index.js';
+import type { Backoff } from '../sim/policy/backoff.js';
 import type { RenewalPolicy } from '../sim/policy/renewal-policy.js';
 import type { CohortCounters } from '../sim/stats/fleet-counters.js';
 import type { CertificatePool } from '../sim/verify/certificate-pool.js';
@@ -19,7 +20,16 @@ export interface DeviceEnvironment {
   certificate(name: string): ParsedCertificate;
   /** What a device checks a newly issued certificate of its own against: its issuing CA. */
   identityAnchors: readonly ParsedCertificate[];
-  renewalPolicy(cohortIndex: number): RenewalPolicy;
+  /**
+   * The anchors a cohort's devices start with: its bundle (stand-ins in place of the real certificates they
+   * replace), then its scenario anchors. One frozen array per cohort, shared by its devices.
+   */
+  trustAnchors(cohortIndex: number): readonly ParsedCertificate[];
+  renewalPolicy(cohortIndex: number, deviceId: string): RenewalPolicy;
+  /** Backoff before reconnecting after a failed connect or a lost session. */
+  reconnectBackoff(cohortIndex: number): Backoff;
+  /** The true time the shard's current epoch started at: "now" for things that happen between actions. */
+  now(): number;
   counters(cohortIndex: number): CohortCounters;
   histograms: { rotation: Histogram; connect: Histogram };
   emit(event: FleetEvent): void;

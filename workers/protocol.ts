@@ -30,13 +30,22 @@ export interface DeviceCredentials {
 export interface ShardOptions {
   /** Devices of this shard acting at once (bounds TLS handshakes in flight). */
   concurrency: number;
+  /** One action at a time in (time, device) order, for scenarios whose outcomes depend on arrival order. */
+  ordered: boolean;
   /** Wall-clock limits for a handshake + CONNACK and for a CSR round trip (harness safety nets). */
   connectTimeoutMs: number;
   rotationTimeoutMs: number;
 }
 
 export type CoordinatorMessage =
-  | { type: 'advance'; epoch: number; from: number; to: number }
+  | {
+      type: 'advance';
+      epoch: number;
+      from: number;
+      to: number;
+      /** The broker restarted at `from`: every session dropped (devices learn it before they act). */
+      brokerRestarted?: boolean | undefined;
+    }
   | { type: 'stop' };
 
 export type ShardMessage =

@@ -3,7 +3,8 @@ import type { MessagePort } from 'node:worker_threads';
 import { build, encodeIntoCompressedBase64, type Histogram } from 'hdr-histogram-js';
 import type { FleetEvent } from '../sim/events/fleet-event.js';
 import { deviceProfile } from '../sim/plan/device-profile.js';
-import { fractionOfLifetime, type RenewalPolicy } from '../sim/policy/renewal-policy.js';
+import { bundleAnchors } from '../sim/scenario-pki/bundle-anchors.js';
+import { cohortPolicies, type CohortPolicies } from '../sim/policy/cohort-policies.js';
 import { emptyCohortCounters, emptyStatusCounts, type CohortCounters, type StatusCounts } from '../sim/stats/fleet-counters.js';
 import { CertificatePool } from '../sim/verify/certificate-pool.js';
 import type { ParsedCertificate } from '../sim/verify/types.js';
@@ -23,8 +24,13 @@ export class ShardRunner {
   readonly #counters: CohortCounters[];
   readonly #histograms: { rotation: Histogram; connect: Histogram };
   #events: FleetEvent[] = [];
+  #epochStart: number;
 
-  constructor(task: ShardTask) {
+  static async create(task: ShardTask): Promise<ShardRunner> {
+    return new ShardRunner(task, await cohortPolicies(task.plan.scenario.fleet.cohorts));
+  }
+
+  private constructor(task: ShardTask, policies: CohortPolicies[]) {
     this.#task = task;
     const { plan, pki } = task;
     const scenario = plan.scenario;
@@ -35,9 +41,21 @@ export class ShardRunner {
       if (!parsed) throw new RangeError(`no certificate named "${name}" in the scenario PKI`);
       return parsed;
     };
-    const policies: RenewalPolicy[] = scenario.fleet.cohorts.map((c) => fractionOfLifetime(c.renewal));
+    this.#epochStart = scenario.timeline.start;
+    const policyOf = (cohort: number): CohortPolicies => {
+      const found = policies[cohort];
+      if (!found) throw new RangeError(`no policies for cohort ${cohort}`);
+      return found;
+    };
     this.#counters = scenario.fleet.cohorts.map(() => emptyCohortCounters());
     this.#histograms = { rotation: build(), connect: build() };
+    // Parsed once per worker: a root-store bundle holds 100+ certificates, and every device of a cohort shares them.
+    const trustAnchors = scenario.fleet.cohorts.map(({ trustStore }) =>
+      Object.freeze([
+        ...(trustStore.bundle === undefined ? [] : bundleAnchors(pki, trustStore.bundle, certificate)),
+        ...trustStore.anchors.map(certificate),
+      ]),
+    );
     const env: DeviceEnvironment = {
       seed: plan.seed,
       timeline: { start: scenario.timeline.start, end: scenario.timeline.end },
@@ -47,7 +65,10 @@ export class ShardRunner {
       keyAlgorithm: scenario.pki.deviceCertificates.key,
       certificate,
       identityAnchors: [certificate(scenario.pki.deviceCertificates.issuer)],
-      renewalPolicy: (cohort) => policies[cohort] ?? fractionOfLifetime({ at: 2 / 3, jitter: 0, retry: { initial: 60_000, max: 86_400_000 } }),
+      trustAnchors: (cohort) => trustAnchors[cohort] ?? [],
+      renewalPolicy: (cohort, deviceId) => policyOf(cohort).renewal(deviceId),
+      reconnectBackoff: (cohort) => policyOf(cohort).reconnect,
+      now: () => this.#epochStart,
       counters: (cohort) => this.#counters[cohort] ?? emptyCohortCounters(),
       histograms: this.#histograms,
       emit: (event) => this.#emit(event),
@@ -65,18 +86,12 @@ export class ShardRunner {
     return this.#devices.length;
   }
 
-  /** Runs every device due before `to`; returns when all of them have finished. */
-  async advance(to: number): Promise<{ nextDueAt: number; status: StatusCounts[] }> {
-    const due = this.#devices.filter((d) => d.nextWake < to);
-    let next = 0;
-    const lane = async () => {
-      while (next < due.length) {
-        const device = due[next];
-        next += 1;
-        await device?.runUntil(to);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(this.#task.options.concurrency, due.length) }, lane));
+  /** Runs every device due in [from, to); returns when all of them have finished. */
+  async advance(from: number, to: number, brokerRestarted = false): Promise<{ nextDueAt: number; status: StatusCounts[] }> {
+    this.#epochStart = from;
+    if (brokerRestarted) for (const device of this.#devices) device.sessionDroppedByBroker(from);
+    if (this.#task.options.ordered) await this.#runInOrder(to);
+    else await this.#runConcurrently(to);
     let nextDueAt = Number.POSITIVE_INFINITY;
     const status = this.#task.plan.scenario.fleet.cohorts.map(() => emptyStatusCounts());
     for (const device of this.#devices) {
@@ -89,6 +104,35 @@ export class ShardRunner {
     }
     this.flushEvents();
     return { nextDueAt, status };
+  }
+
+  /** Up to `concurrency` devices at once, each running all its actions of the epoch. */
+  async #runConcurrently(to: number): Promise<void> {
+    const due = this.#devices.filter((d) => d.nextWake < to);
+    let next = 0;
+    const lane = async () => {
+      while (next < due.length) {
+        const device = due[next];
+        next += 1;
+        await device?.runUntil(to);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.#task.options.concurrency, due.length) }, lane));
+  }
+
+  /**
+   * One action at a time, always the earliest (ties: the lowest device index). Outcomes that depend on the order in
+   * which devices reach the broker (rate limits, issuance queues, shared client ids) are then the same on every run.
+   */
+  async #runInOrder(to: number): Promise<void> {
+    for (;;) {
+      let earliest: SimulatedDevice | undefined;
+      for (const device of this.#devices) {
+        if (device.nextWake < (earliest?.nextWake ?? to)) earliest = device;
+      }
+      if (!earliest) return;
+      await earliest.step(to);
+    }
   }
 
   flushEvents(): void {
@@ -131,7 +175,7 @@ export async function serveShard(task: ShardTask): Promise<void> {
   const post = (message: ShardMessage) => port.postMessage(message);
   let runner: ShardRunner;
   try {
-    runner = new ShardRunner(task);
+    runner = await ShardRunner.create(task);
   } catch (error) {
     post({ type: 'failed', shard: task.shard, message: (error as Error).message });
     return;
@@ -143,7 +187,7 @@ export async function serveShard(task: ShardTask): Promise<void> {
     port.on('message', (message: CoordinatorMessage) => {
       queue = queue.then(async () => {
         if (message.type === 'advance') {
-          const result = await runner.advance(message.to);
+          const result = await runner.advance(message.from, message.to, message.brokerRestarted);
           // Histograms every few seconds of wall time, so an interrupted run still has recent latencies.
           if (performance.now() - lastStats > 2_000) {
             runner.postStats(false);

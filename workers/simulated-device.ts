@@ -6,6 +6,7 @@ import type { DeliveryMessage, RotationRequest, RotationResponse, SyncResponse }
 import { deviceTopics } from '../sim/device-api/topics.js';
 import type { DeviceProfile } from '../sim/plan/device-profile.js';
 import { createCsr, generateKeyPair } from '../sim/pki/index.js';
+import type { Backoff } from '../sim/policy/backoff.js';
 import type { RenewalPolicy } from '../sim/policy/renewal-policy.js';
 import { SeededRandom } from '../sim/random/seeded-random.js';
 import { increment } from '../sim/stats/fleet-counters.js';
@@ -19,6 +20,15 @@ import { OutageSchedule } from './outage-schedule.js';
 import type { DeviceCredentials } from './protocol.js';
 
 type Status = 'connected' | 'failing' | 'offline' | 'idle' | 'locked-out';
+
+interface PendingInstall {
+  /** True time at which to install. */
+  at: number;
+  credentials: Credentials;
+  method: RotationMethod;
+  /** Wall ms the request took (key generation to certificate received); 0 for a push. */
+  requestMs: number;
+}
 
 interface Credentials extends DeviceCredentials {
   certificate: ParsedCertificate;
@@ -39,6 +49,9 @@ export class SimulatedDevice {
   readonly #trust: TrustStore;
   readonly #random: SeededRandom;
   readonly #policy: RenewalPolicy;
+  readonly #reconnect: Backoff;
+  #lastReconnectDelay: number | undefined;
+  #lastRotationDelay: number | undefined;
   readonly #outages: OutageSchedule;
   #credentials: Credentials;
   #session: BrokerSession | undefined;
@@ -48,7 +61,8 @@ export class SimulatedDevice {
   #renewAt: number;
   #outageStartAt: number;
   #outageEndAt = Number.POSITIVE_INFINITY;
-  #pendingPush: { at: number; credentials: Credentials } | undefined;
+  /** A certificate received but not installed yet: a push effective later, or a CSR the CA's queue serves later. */
+  #pendingInstall: PendingInstall | undefined;
   #failedConnects = 0;
   #rotationAttempts = 0;
   #lastActedAt: number;
@@ -63,12 +77,13 @@ export class SimulatedDevice {
     this.#clock.boot(start);
     const cohort = profile.cohort;
     this.#trust = new TrustStore({
-      anchors: cohort.trustStore.anchors.map((name) => env.certificate(name)),
+      anchors: env.trustAnchors(profile.cohortIndex),
       mode: cohort.trustStore.updates === 'accept' ? 'updatable' : 'frozen',
       pins: cohort.trustStore.pins.map((name) => env.certificate(name).fingerprint),
     });
     this.#random = new SeededRandom(env.seed, profile.id);
-    this.#policy = env.renewalPolicy(profile.cohortIndex);
+    this.#policy = env.renewalPolicy(profile.cohortIndex, profile.id);
+    this.#reconnect = env.reconnectBackoff(profile.cohortIndex);
     this.#outages = new OutageSchedule(cohort.connectivity.outages, profile.outagePhases, start);
     this.#credentials = this.#adopt(credentials);
     this.#connectAt = start;
@@ -92,16 +107,37 @@ export class SimulatedDevice {
       this.#outageStartAt,
       online ? this.#dropAt : Number.POSITIVE_INFINITY,
       online ? this.#renewAt : Number.POSITIVE_INFINITY,
-      this.#pendingPush?.at ?? Number.POSITIVE_INFINITY,
+      this.#pendingInstall?.at ?? Number.POSITIVE_INFINITY,
     );
   }
 
   /** Carries out everything due before `limit`, each at its own true time, in order. */
   async runUntil(limit: number): Promise<void> {
-    for (let t = this.nextWake; t < limit; t = this.nextWake) {
-      this.#lastActedAt = t;
-      await this.#act(t);
-    }
+    while (await this.step(limit));
+  }
+
+  /** Carries out the next action if it is due before `limit`; false when nothing is. */
+  async step(limit: number): Promise<boolean> {
+    const t = this.nextWake;
+    if (t >= limit) return false;
+    this.#lastActedAt = t;
+    await this.#act(t);
+    return true;
+  }
+
+  /**
+   * The broker dropped every session at true time t (a restart). The device learns it as its connection closes;
+   * it reconnects after its backoff, as any client would after an unexpected disconnect.
+   */
+  sessionDroppedByBroker(t: number): void {
+    const session = this.#session;
+    if (!session) return;
+    this.#session = undefined;
+    this.#dropAt = Number.POSITIVE_INFINITY;
+    this.#status = 'failing';
+    this.#failedConnects += 1;
+    this.#connectAt = t + this.#reconnectDelay(this.#failedConnects);
+    void session.close();
   }
 
   /** Ends the session at the end of a run. */
@@ -133,13 +169,10 @@ export class SimulatedDevice {
       this.#connectAt = t;
       return;
     }
-    if (this.#pendingPush && t === this.#pendingPush.at) {
-      // Server push: the backend sent the certificate and its key; install it at its effective time.
-      const pushed = this.#pendingPush.credentials;
-      this.#pendingPush = undefined;
-      this.#env.counters(this.cohortIndex).rotationsAttempted += 1;
-      this.#rotationAttempts += 1;
-      await this.#switchCredentials(t, pushed, { method: 'push', started: performance.now() });
+    if (this.#pendingInstall && t === this.#pendingInstall.at) {
+      const pending = this.#pendingInstall;
+      this.#pendingInstall = undefined;
+      await this.#install(t, pending);
       return;
     }
     if (t === this.#connectAt) {
@@ -158,11 +191,12 @@ export class SimulatedDevice {
       this.#status = 'failing';
       increment(counters.connectFailures, outcome.cause);
       this.#failedConnects += 1;
-      this.#connectAt = t + this.#policy.retryDelay(this.#failedConnects, this.#random);
+      this.#connectAt = t + this.#reconnectDelay(this.#failedConnects);
       this.#noteLockOut(t, outcome.cause);
       return false;
     }
     this.#failedConnects = 0;
+    this.#lastReconnectDelay = undefined;
     counters.connectsSucceeded += 1;
     await this.#startSession(t, outcome.session);
     if (this.#renewAt <= t) await this.#rotate(t);
@@ -178,7 +212,7 @@ export class SimulatedDevice {
     const outcome = await dialBroker({
       address: env.broker.address,
       port: env.broker.port,
-      serverName: env.broker.serverName,
+      serverName: this.#serverName,
       secureContext: credentials.context,
       clientId: this.id,
       t,
@@ -200,6 +234,11 @@ export class SimulatedDevice {
     return outcome;
   }
 
+  /** The host name this device dials: its cohort's endpoint, or the broker's. */
+  get #serverName(): string {
+    return this.#profile.cohort.connectivity.host ?? this.#env.broker.serverName;
+  }
+
   #judgeBroker(chain: ParsedCertificate[], t: number): Verdict {
     const [leaf, ...presented] = chain;
     if (!leaf) {
@@ -214,7 +253,7 @@ export class SimulatedDevice {
       trueTime: t,
       policy: { pathBuilding: cohort.pathBuilding, anchorExpiry: cohort.anchorExpiry },
       purpose: 'serverAuth',
-      hostname: this.#env.broker.serverName,
+      hostname: this.#serverName,
       pins: this.#trust.pins.length > 0 ? this.#trust.pins : undefined,
       pool: this.#env.pool,
     });
@@ -227,9 +266,12 @@ export class SimulatedDevice {
     this.#dropAt = reconnectEvery === undefined ? Number.POSITIVE_INFINITY : t + Math.max(1, Math.round(this.#random.exponential(reconnectEvery)));
     session.onUnexpectedClose(() => {
       if (this.#session !== session) return;
+      // The broker or the network ended the session (a broker restart, a session takeover): reconnect after the
+      // cohort's backoff, counted from the current simulated time at the earliest.
       this.#session = undefined;
       this.#status = 'failing';
-      this.#connectAt = this.#lastActedAt;
+      this.#failedConnects += 1;
+      this.#connectAt = Math.max(this.#lastActedAt, this.#env.now()) + this.#reconnectDelay(this.#failedConnects);
     });
     const topics = deviceTopics(this.id);
     session.onMessage(topics.delivery, (_topic, payload) => {
@@ -259,9 +301,14 @@ export class SimulatedDevice {
       this.#env.emit({ type: 'device.trust-update', t: message.effectiveAt, device: this.id, updateId: message.updateId, result });
       return;
     }
-    this.#pendingPush = {
+    // Server push: the backend sent a certificate and its key; the device installs them at their effective time.
+    this.#env.counters(this.cohortIndex).rotationsAttempted += 1;
+    this.#rotationAttempts += 1;
+    this.#pendingInstall = {
       at: message.effectiveAt,
       credentials: this.#adopt({ keyPem: message.key, certificatePem: message.certificate, chainPems: message.chain }),
+      method: 'push',
+      requestMs: 0,
     };
   }
 
@@ -295,14 +342,30 @@ export class SimulatedDevice {
     );
     if (!response) return this.#rotationFailed(t, 'rotation_timeout', 'csr', 'request');
     if (!response.ok) return this.#rotationFailed(t, 'rotation_rejected', 'csr', 'request');
-    const candidate = this.#adopt({
-      keyPem: keyPair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-      certificatePem: response.certificate,
-      chainPems: response.chain,
-    });
-    const check = this.#judgeOwnCertificate(candidate, t);
-    if (check.cause !== 'ok') return this.#rotationFailed(t, check.cause, 'csr', 'check');
-    await this.#switchCredentials(t, candidate, { method: 'csr', started, issuedAfterMs: performance.now() - started });
+    const pending: PendingInstall = {
+      at: Math.max(t, response.issuedAt),
+      credentials: this.#adopt({
+        keyPem: keyPair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+        certificatePem: response.certificate,
+        chainPems: response.chain,
+      }),
+      method: 'csr',
+      requestMs: performance.now() - started,
+    };
+    // A CA with a backlog serves the request later in simulated time: the device waits for it.
+    if (pending.at > t) {
+      this.#pendingInstall = pending;
+      this.#renewAt = Number.POSITIVE_INFINITY;
+    } else {
+      await this.#install(t, pending);
+    }
+  }
+
+  /** Checks a received certificate at the device's clock, then swaps it in. */
+  async #install(t: number, pending: PendingInstall): Promise<void> {
+    const check = this.#judgeOwnCertificate(pending.credentials, t);
+    if (check.cause !== 'ok') return this.#rotationFailed(t, check.cause, pending.method, 'check');
+    await this.#switchCredentials(t, pending);
   }
 
   /** The device checks a certificate it was given before using it: its key, its issuer, its dates at its clock. */
@@ -320,18 +383,17 @@ export class SimulatedDevice {
   }
 
   /** Reconnects with new credentials; keeps them if the broker admits the device, else rolls back. */
-  async #switchCredentials(
-    t: number,
-    candidate: Credentials,
-    rotation: { method: RotationMethod; started: number; issuedAfterMs?: number },
-  ): Promise<void> {
+  async #switchCredentials(t: number, rotation: PendingInstall): Promise<void> {
     const previous = this.#credentials;
+    const candidate = rotation.credentials;
+    const reconnectStarted = performance.now();
     await this.#endSession();
     const outcome = await this.#dial(t, candidate);
     if (outcome.ok) {
       this.#credentials = candidate;
       await this.#startSession(t, outcome.session);
-      const latencyMs = performance.now() - rotation.started;
+      // Wall time of the request (key, CSR, CA) plus the reconnect; time spent waiting for simulated time excluded.
+      const latencyMs = rotation.requestMs + (performance.now() - reconnectStarted);
       this.#env.histograms.rotation.recordValue(Math.max(1, Math.round(latencyMs)));
       this.#env.counters(this.cohortIndex).rotationsSucceeded += 1;
       this.#env.emit({
@@ -342,10 +404,11 @@ export class SimulatedDevice {
         outcome: 'succeeded',
         cause: 'ok',
         latencyMs: round(latencyMs),
-        issuedAfterMs: rotation.issuedAfterMs === undefined ? undefined : round(rotation.issuedAfterMs),
+        issuedAfterMs: rotation.method === 'csr' ? round(rotation.requestMs) : undefined,
         attempt: this.#rotationAttempts,
       });
       this.#rotationAttempts = 0;
+      this.#lastRotationDelay = undefined;
       this.#renewAt = this.#scheduleRenewal(t);
       return;
     }
@@ -358,7 +421,8 @@ export class SimulatedDevice {
   #rotationFailed(t: number, cause: Cause, method: RotationMethod, step: RotationStep): void {
     increment(this.#env.counters(this.cohortIndex).rotationsFailed, cause);
     this.#env.emit({ type: 'device.rotation', t, device: this.id, method, outcome: 'failed', cause, step, attempt: this.#rotationAttempts });
-    this.#renewAt = t + this.#policy.retryDelay(this.#rotationAttempts, this.#random);
+    this.#lastRotationDelay = this.#policy.retryDelay(this.#rotationAttempts, this.#random, this.#lastRotationDelay);
+    this.#renewAt = t + this.#lastRotationDelay;
   }
 
   /**
@@ -372,6 +436,11 @@ export class SimulatedDevice {
     this.#connectAt = Number.POSITIVE_INFINITY;
     this.#env.counters(this.cohortIndex).lockedOut += 1;
     this.#env.emit({ type: 'device.locked-out', t, device: this.id, certificateExpiredAt: notAfter });
+  }
+
+  #reconnectDelay(attempt: number): number {
+    this.#lastReconnectDelay = this.#reconnect(attempt, this.#random, this.#lastReconnectDelay);
+    return this.#lastReconnectDelay;
   }
 
   /** The true time at which the renewal policy, read on this device's clock, says to renew the current certificate. */

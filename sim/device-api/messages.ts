@@ -10,7 +10,14 @@ export interface RotationRequest {
 }
 
 export type RotationResponse =
-  | { requestId: string; ok: true; certificate: string; chain: string[] }
+  | {
+      requestId: string;
+      ok: true;
+      certificate: string;
+      chain: string[];
+      /** True time at which the CA served the request (later than asked when its issuance queue is backed up). */
+      issuedAt: number;
+    }
   | { requestId: string; ok: false; reason: string };
 
 export type DeliveryMessage =

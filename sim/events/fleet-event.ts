@@ -46,6 +46,7 @@ export type FleetEvent =
     }
   | { type: 'broker.issuance'; t: number; device: string; ok: boolean; reason?: string | undefined }
   | { type: 'broker.server-certificate'; t: number; name: string }
+  | { type: 'broker.restart'; t: number; downFor: number }
   | { type: 'broker.revocation'; t: number; target: string; certificates: number }
   | { type: 'broker.device-authorities'; t: number; authorities: string[] };
 

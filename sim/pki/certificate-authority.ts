@@ -26,7 +26,8 @@ export interface CertificateAuthorityOptions {
 }
 
 export interface SelfSignedOptions {
-  subject: DistinguishedName;
+  /** A name object, or the exact DER of a Name (a stand-in copies a real root's subject byte for byte). */
+  subject: DistinguishedName | Buffer;
   keyPair: KeyPair;
   notBefore: number;
   notAfter: number;
@@ -105,7 +106,7 @@ export class CertificateAuthority {
 
   /** A self-signed root CA (profile root-ca): issuer = subject, no AKI (RFC 5280 4.2.1.1 exception). */
   static selfSigned(opts: SelfSignedOptions): CertificateAuthority {
-    const subjectDer = encodeName(opts.subject);
+    const subjectDer = subjectNameDer(opts.subject);
     const spki = spkiDer(opts.keyPair.publicKey);
     const { der } = signCertificate(
       {
@@ -147,7 +148,7 @@ export class CertificateAuthority {
   /** Issues a v3 certificate for `request.publicKey` under `request.profile`. */
   issue(request: IssueRequest): IssuedCertificate {
     return this.#issue({
-      subjectDer: Buffer.isBuffer(request.subject) ? expectTag(readSingle(request.subject, 'subject Name'), 0x30, 'subject Name').raw : encodeName(request.subject),
+      subjectDer: subjectNameDer(request.subject),
       spkiDer: spkiDer(request.publicKey),
       subjectKeyKind: keyKind(request.publicKey),
       profile: request.profile,
@@ -246,4 +247,9 @@ export class CertificateAuthority {
       this.#privateKey,
     );
   }
+}
+
+/** The DER of a subject Name: encoded from a name object, or checked to be one DER Name and used as it is. */
+function subjectNameDer(subject: DistinguishedName | Buffer): Buffer {
+  return Buffer.isBuffer(subject) ? expectTag(readSingle(subject, 'subject Name'), 0x30, 'subject Name').raw : encodeName(subject);
 }

@@ -26,7 +26,8 @@ export type BrokerEvent =
   | { at: number; kind: 'server-certificate'; use: string }
   | { at: number; kind: 'revoke-authority'; authority: string }
   | { at: number; kind: 'revoke-devices'; deviceIds: string[] }
-  | { at: number; kind: 'device-authorities'; add: string[]; remove: string[] };
+  | { at: number; kind: 'device-authorities'; add: string[]; remove: string[] }
+  | { at: number; kind: 'restart'; downFor: number };
 
 /**
  * Something the backend sends a device cloud-to-device, effective at `effectiveAt` on the device that receives it:
@@ -55,6 +56,9 @@ export function planFleet(scenario: Scenario, options: { seed: number; devices?:
     switch (event.type) {
       case 'server-certificate':
         brokerEvents.push({ at: event.at, kind: 'server-certificate', use: event.use });
+        break;
+      case 'broker-restart':
+        brokerEvents.push({ at: event.at, kind: 'restart', downFor: event.downFor });
         break;
       case 'broker-device-authorities':
         brokerEvents.push({ at: event.at, kind: 'device-authorities', add: event.add, remove: event.remove });

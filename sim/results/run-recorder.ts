@@ -7,8 +7,11 @@ import { addCohortCounters, emptyCohortCounters, type CohortCounters } from '../
 import type { EncodedHistograms } from '../stats/encoded-histograms.js';
 import { EventLog } from './event-log.js';
 import { FailureTally } from './failure-tally.js';
-import { buildSummary, type RunSummary, type SummaryInput } from './run-summary.js';
+import { judgeSummary, type JudgedRunSummary } from '../thresholds/evaluate-thresholds.js';
+import type { Threshold } from '../thresholds/define-threshold.js';
+import { buildSummary, type SummaryInput } from './run-summary.js';
 import { renderSummaryMarkdown } from './summary-markdown.js';
+import { renderThresholdsJunit } from './thresholds-junit.js';
 
 /**
  * Receives everything a run produces (events from the broker and the workers, worker statistics) and writes the
@@ -66,11 +69,16 @@ export class RunRecorder {
     return { rotation, connect };
   }
 
-  /** Writes summary.json and summary.md and closes the event stream. */
-  async finish(input: Omit<SummaryInput, 'counters' | 'histograms' | 'tally'>): Promise<RunSummary> {
-    const summary = buildSummary({ ...input, counters: this.counters(), histograms: this.histograms(), tally: this.tally });
+  /**
+   * Writes summary.json and summary.md with the thresholds evaluated on the final numbers, junit.xml with one test
+   * per threshold, and closes the event stream.
+   */
+  async finish(input: Omit<SummaryInput, 'counters' | 'histograms' | 'tally'>, thresholds: readonly Threshold[]): Promise<JudgedRunSummary> {
+    const measured = buildSummary({ ...input, counters: this.counters(), histograms: this.histograms(), tally: this.tally });
+    const summary = judgeSummary(measured, thresholds);
     await writeFile(join(this.dir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
     await writeFile(join(this.dir, 'summary.md'), renderSummaryMarkdown(summary));
+    await writeFile(join(this.dir, 'junit.xml'), renderThresholdsJunit(summary));
     await this.#log.close();
     return summary;
   }

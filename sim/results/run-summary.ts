@@ -88,7 +88,13 @@ export function buildSummary(input: SummaryInput) {
           {
             devices: input.cohortSizes[i] ?? 0,
             connects: { attempted: c.connectAttempts, succeeded: c.connectsSucceeded },
-            rotations: { attempted: c.rotationsAttempted, succeeded: c.rotationsSucceeded, failed: sumValues(c.rotationsFailed) },
+            rotations: {
+              attempted: c.rotationsAttempted,
+              succeeded: c.rotationsSucceeded,
+              failed: sumValues(c.rotationsFailed),
+              /** Failed rotations of this cohort by cause (the worker's counters; the fleet-wide tally is in rotations). */
+              failuresByCause: sortedRecord(c.rotationsFailed),
+            },
             lockedOut: c.lockedOut,
             trustUpdates: sortedRecord(c.trustUpdates),
           },

@@ -1,8 +1,10 @@
 import { CAUSES, isCause } from '../causes.js';
+import { defaultThresholdName } from '../thresholds/define-threshold.js';
+import { formatActual, type JudgedRunSummary } from '../thresholds/evaluate-thresholds.js';
 import type { RunSummary } from './run-summary.js';
 
 /** The summary as a report a person reads in a minute: what happened, to whom, when, and why. */
-export function renderSummaryMarkdown(summary: RunSummary): string {
+export function renderSummaryMarkdown(summary: JudgedRunSummary): string {
   const lines: string[] = [];
   const push = (...more: string[]) => lines.push(...more);
   push(`# ${summary.scenario}: run summary`, '');
@@ -15,6 +17,17 @@ export function renderSummaryMarkdown(summary: RunSummary): string {
       `${summary.wall.seconds} s of wall time in ${summary.wall.epochs} epochs.`,
     '',
   );
+
+  if (summary.thresholds.length > 0) {
+    push('## Thresholds', '');
+    if (!summary.complete) push(`Evaluated on the partial run, up to ${summary.timeline.reached}.`, '');
+    push('| result | threshold | cohort | actual |', '|---|---|---|---:|');
+    for (const t of summary.thresholds) {
+      const named = t.name === defaultThresholdName(t.check, t.cohort) ? `\`${t.check}\`` : `${t.name.replace(/\|/g, '\\|')}: \`${t.check}\``;
+      push(`| ${t.passed ? 'PASS' : 'FAIL'} | ${named} | ${t.cohort ?? 'all'} | ${formatActual(t).replace(/^actual /, '')} |`);
+    }
+    push('');
+  }
 
   push('## Rotations', '');
   const r = summary.rotations;

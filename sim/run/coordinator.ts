@@ -14,7 +14,7 @@ export interface CoordinatedBroker {
 
 /** The fleet as the coordinator drives it. */
 export interface CoordinatedFleet {
-  advance(epoch: number, from: number, to: number): Promise<{ nextDueAt: number; status: StatusCounts[] }>;
+  advance(epoch: number, from: number, to: number, notices?: { brokerRestarted?: boolean }): Promise<{ nextDueAt: number; status: StatusCounts[] }>;
 }
 
 export interface EpochProgress {
@@ -67,9 +67,11 @@ export async function coordinate(input: CoordinatorInput): Promise<CoordinationR
   let lastStatus: StatusCounts[] = plan.scenario.fleet.cohorts.map(() => ({ connected: 0, failing: 0, offline: 0 }));
 
   while (t < end && !input.signal?.aborted) {
+    let brokerRestarted = false;
     while (nextEvent < events.length && (events[nextEvent]?.at ?? Infinity) <= t) {
       const event = events[nextEvent];
       if (event) broker.applyEvent(event);
+      if (event?.kind === 'restart') brokerRestarted = true;
       nextEvent += 1;
     }
     broker.setCurrentTime(t);
@@ -87,7 +89,7 @@ export async function coordinate(input: CoordinatorInput): Promise<CoordinationR
       delivered.queued += outcome.queued;
     }
 
-    const result = await fleet.advance(epoch, t, to);
+    const result = await fleet.advance(epoch, t, to, { brokerRestarted });
     nextDueAt = result.nextDueAt;
     lastStatus = result.status;
     epoch += 1;

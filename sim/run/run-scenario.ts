@@ -7,11 +7,14 @@ import { startEmbeddedBroker, type EmbeddedBroker } from '../../broker/embedded-
 import { planFleet } from '../plan/fleet-plan.js';
 import { buildManifest } from '../results/manifest.js';
 import { RunRecorder } from '../results/run-recorder.js';
-import type { RunSummary } from '../results/run-summary.js';
 import { buildScenarioPki } from '../scenario-pki/build-scenario-pki.js';
 import { emptyBrokerStats } from '../stats/broker-stats.js';
 import { manufactureDevices } from '../scenario-pki/device-factory.js';
-import type { LoadedScenario } from '../scenario/load-scenario.js';
+import { ScenarioError, type LoadedScenario } from '../scenario/load-scenario.js';
+import { scenarioThresholds, type Threshold } from '../thresholds/define-threshold.js';
+import type { JudgedRunSummary } from '../thresholds/evaluate-thresholds.js';
+import { cohortPolicies } from '../policy/cohort-policies.js';
+import { needsOrderedRun } from './ordered-run.js';
 import { coordinate, type CoordinationResult, type EpochProgress } from './coordinator.js';
 import { deliveryMessages } from './delivery-messages.js';
 import { ShardPool } from './shard-pool.js';
@@ -24,6 +27,8 @@ export interface RunOptions {
   outDir?: string | undefined;
   workers?: number | undefined;
   concurrency?: number | undefined;
+  /** Thresholds evaluated in addition to the scenario's (the command line's --threshold). */
+  thresholds?: readonly Threshold[] | undefined;
   signal?: AbortSignal | undefined;
   onStage?: ((stage: string) => void) | undefined;
   onProgress?: ((progress: EpochProgress & { broker: ReturnType<EmbeddedBroker['stats']> }) => void) | undefined;
@@ -31,19 +36,21 @@ export interface RunOptions {
 
 export interface RunOutcome {
   dir: string;
-  summary: RunSummary;
+  summary: JudgedRunSummary;
 }
 
 /**
  * One run: plan the fleet, build the PKI, manufacture the devices, start the broker and the device workers, carry
- * out the plan, and write the run folder. Whatever stops the run (the end of the timeline, Ctrl-C, a failure),
- * the folder ends with a readable summary.
+ * out the plan, and write the run folder with the thresholds evaluated. Whatever stops the run (the end of the
+ * timeline, Ctrl-C, a failure), the folder ends with a readable summary.
  */
 export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   const { scenario } = options.loaded;
   const seed = options.seed ?? scenario.seed;
+  await checkPolicyModules(options.loaded);
   const started = new Date();
   const plan = planFleet(scenario, { seed, devices: options.devices });
+  const thresholds = [...scenarioThresholds(scenario), ...(options.thresholds ?? [])];
   const workers = options.workers ?? Math.max(1, availableParallelism() - 1);
   const dir = options.outDir ?? join('results', `${scenario.name}-${compactTime(started)}-seed${seed}`);
   await mkdir(dir, { recursive: true });
@@ -70,7 +77,9 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
     options.onStage?.(`manufacturing ${plan.devices.length} devices`);
     const credentials = manufactureDevices(plan, pki);
     options.onStage?.('starting the broker');
-    broker = await startEmbeddedBroker(brokerConfigFrom(scenario, pki, seed), recorder.onEvent);
+    const deviceIndex = Object.fromEntries(plan.devices.map((d) => [d.id, d.index]));
+    const shards = Math.max(1, Math.min(workers, plan.devices.length));
+    broker = await startEmbeddedBroker(brokerConfigFrom(scenario, pki, seed, { shards, deviceIndex }), recorder.onEvent);
     options.onStage?.(`starting ${workers} device worker${workers === 1 ? '' : 's'}`);
     fleet = await ShardPool.start({
       plan,
@@ -78,7 +87,12 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
       credentials,
       broker: { host: broker.host, port: broker.port },
       workers,
-      shardOptions: { concurrency: options.concurrency ?? 64, connectTimeoutMs: 30_000, rotationTimeoutMs: 30_000 },
+      shardOptions: {
+        concurrency: options.concurrency ?? 64,
+        ordered: needsOrderedRun(scenario),
+        connectTimeoutMs: 30_000,
+        rotationTimeoutMs: 30_000,
+      },
       onEvents: recorder.onEvents,
       onStats: recorder.onStats,
     });
@@ -114,8 +128,18 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
     availability: result?.availability ?? [],
     harness: { speed: scenario.timeline.speed, ...(result?.harness ?? { lateEpochs: 0, maxLagMs: 0, finalLagMs: 0 }) },
     deliveries: result?.deliveries ?? { pushed: 0, queued: 0 },
-  });
+  }, thresholds);
   return { dir, summary };
+}
+
+/** The teams' own policy modules load and answer before anything starts; a broken one is bad input, not a crash. */
+async function checkPolicyModules(loaded: LoadedScenario): Promise<void> {
+  try {
+    await cohortPolicies(loaded.scenario.fleet.cohorts);
+  } catch (error) {
+    const index = loaded.scenario.fleet.cohorts.findIndex((c) => c.renewal.module !== undefined && (error as Error).message.includes(c.renewal.module));
+    throw new ScenarioError(loaded.file, [`fleet.cohorts[${Math.max(index, 0)}].renewal.module: ${(error as Error).message}`]);
+  }
 }
 
 function compactTime(date: Date): string {

@@ -135,14 +135,14 @@ export class ShardPool {
   }
 
   /** Runs every shard through [from, to); resolves with the earliest next action and the summed status. */
-  async advance(epoch: number, from: number, to: number): Promise<{ nextDueAt: number; status: StatusCounts[] }> {
+  async advance(epoch: number, from: number, to: number, notices: { brokerRestarted?: boolean } = {}): Promise<{ nextDueAt: number; status: StatusCounts[] }> {
     if (this.#health.failure) throw this.#health.failure;
     const done = await Promise.all(
       this.#shards.map(
         (shard) =>
           new Promise<Extract<ShardMessage, { type: 'epoch-done' }>>((resolve, reject) => {
             shard.pending = { resolve, reject };
-            const message: CoordinatorMessage = { type: 'advance', epoch, from, to };
+            const message: CoordinatorMessage = { type: 'advance', epoch, from, to, brokerRestarted: notices.brokerRestarted };
             shard.port.postMessage(message);
           }),
       ),

@@ -2,6 +2,7 @@ import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { CertificateAuthority, generateKeyPair, pemToDer } from '../pki/index.js';
 import { SeededRandom } from '../random/seeded-random.js';
 import type { Scenario, ScenarioAuthority } from '../scenario/schema.js';
+import { loadPemBundle, type BundleCertificate } from '../trust/pem-bundle.js';
 
 /**
  * The certificates a scenario's `pki` section describes, as PEM text that crosses thread boundaries unchanged.
@@ -14,12 +15,18 @@ export interface ScenarioPki {
   serverKeys: Record<string, string>;
   /** PKCS#8 private keys of the authorities that have their own key (cross-signs share their target's). */
   authorityKeys: Record<string, string>;
+  /**
+   * Stand-ins (authorities that mirror a real certificate), by authority name: the bundle (absolute path) and the
+   * SHA-256 fingerprint of the real certificate the stand-in replaces in trust stores built from that bundle.
+   */
+  standIns: Record<string, { bundle: string; replaces: string }>;
 }
 
 export function buildScenarioPki(scenario: Scenario, seed: number): ScenarioPki {
   const certificates: Record<string, string> = {};
   const serverKeys: Record<string, string> = {};
   const authorityKeys: Record<string, string> = {};
+  const standIns: Record<string, { bundle: string; replaces: string }> = {};
   const authorities = new Map<string, CertificateAuthority>();
   const byName = new Map(scenario.pki.authorities.map((a) => [a.name, a]));
   const serials = (name: string) => {
@@ -29,7 +36,10 @@ export function buildScenarioPki(scenario: Scenario, seed: number): ScenarioPki 
 
   const build = (spec: ScenarioAuthority): void => {
     if (certificates[spec.name] !== undefined) return;
-    const { notBefore, notAfter } = validityOf(spec);
+    // A stand-in: the real certificate's exact subject bytes and validity, with a key of our own.
+    const real = spec.mirrors === undefined ? undefined : mirroredCertificate(spec);
+    if (real && spec.mirrors) standIns[spec.name] = { bundle: spec.mirrors.bundle, replaces: real.certificate.fingerprint };
+    const { notBefore, notAfter } = real?.certificate ?? validityOf(spec);
     if (spec.issuer !== undefined) build(required(byName, spec.issuer));
     if (spec.crossSigns !== undefined) build(required(byName, spec.crossSigns));
     if (spec.crossSigns !== undefined) {
@@ -44,7 +54,7 @@ export function buildScenarioPki(scenario: Scenario, seed: number): ScenarioPki 
     }
     const keyPair = generateKeyPair(spec.key);
     authorityKeys[spec.name] = pkcs8(keyPair.privateKey);
-    const subject = required(spec, 'subject');
+    const subject = real?.subjectDer ?? required(spec, 'subject');
     let authority: CertificateAuthority;
     if (spec.issuer === undefined) {
       authority = CertificateAuthority.selfSigned({
@@ -91,7 +101,18 @@ export function buildScenarioPki(scenario: Scenario, seed: number): ScenarioPki 
     certificates[server.name] = issued.pem;
     serverKeys[server.name] = pkcs8(keyPair.privateKey);
   }
-  return { certificates, serverKeys, authorityKeys };
+  return { certificates, serverKeys, authorityKeys, standIns };
+}
+
+/** The one certificate of its bundle a stand-in mirrors (sim/scenario/check-bundles.ts has checked there is one). */
+function mirroredCertificate(spec: ScenarioAuthority): BundleCertificate {
+  const mirrors = required(spec, 'mirrors');
+  const found = loadPemBundle(mirrors.bundle).named(mirrors.subjectCN);
+  const [real] = found;
+  if (real === undefined || found.length > 1) {
+    throw new RangeError(`authority "${spec.name}": ${found.length} certificates named "${mirrors.subjectCN}" in ${mirrors.bundle}, expected one`);
+  }
+  return real;
 }
 
 /** An authority's validity window as the scenario gives it. */

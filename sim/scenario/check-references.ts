@@ -1,3 +1,4 @@
+import { defineThreshold, toThresholdSpec } from '../thresholds/define-threshold.js';
 import type { Scenario } from './schema.js';
 
 /** A problem found in a scenario: where (a path into the document) and what was expected. */
@@ -8,7 +9,7 @@ export interface ScenarioProblem {
 
 /**
  * Checks what a schema cannot: that names refer to things that exist, that shares add up, that time windows are
- * ordered. Returns every problem found, never only the first.
+ * ordered, that threshold checks name known metrics and causes. Returns every problem found, never only the first.
  */
 export function checkReferences(scenario: Scenario): ScenarioProblem[] {
   const problems: ScenarioProblem[] = [];
@@ -56,7 +57,15 @@ export function checkReferences(scenario: Scenario): ScenarioProblem[] {
         problem([...path, 'subject'], 'expected no subject: a cross-sign copies the subject of the authority it signs');
       }
       if (a.crossSigns === a.name) problem([...path, 'crossSigns'], 'expected another authority than this one');
-    } else if (a.subject === undefined) {
+    }
+    if (a.mirrors !== undefined) {
+      // A stand-in copies the real certificate's subject bytes and validity (sim/scenario/check-bundles.ts finds it).
+      const copied = 'a stand-in copies the subject and validity of the certificate it mirrors';
+      if (a.subject !== undefined) problem([...path, 'subject'], `expected no subject: ${copied}`);
+      if (a.notBefore !== undefined) problem([...path, 'notBefore'], `expected no notBefore: ${copied}`);
+      if (a.notAfter !== undefined) problem([...path, 'notAfter'], `expected no notAfter: ${copied}`);
+      if (a.crossSigns !== undefined) problem([...path, 'crossSigns'], 'expected no crossSigns: a stand-in has its own key');
+    } else if (a.crossSigns === undefined && a.subject === undefined) {
       problem([...path, 'subject'], 'expected a subject such as { CN: "Fleet Root CA" }');
     }
   });
@@ -84,6 +93,18 @@ export function checkReferences(scenario: Scenario): ScenarioProblem[] {
     );
   }
   scenario.broker.deviceAuthorities.forEach((ref, j) => expectAuthority(['broker', 'deviceAuthorities', j], ref));
+  // Host names compare case-insensitively (RFC 6066 3: SNI is a DNS host name).
+  const endpointHosts = new Set([scenario.broker.host.toLowerCase()]);
+  scenario.broker.endpoints.forEach((endpoint, j) => {
+    const path = ['broker', 'endpoints', j];
+    if (endpointHosts.has(endpoint.host.toLowerCase())) {
+      problem([...path, 'host'], `expected a host name not used by broker.host or another endpoint, got "${endpoint.host}"`);
+    }
+    endpointHosts.add(endpoint.host.toLowerCase());
+    if (!servers.has(endpoint.serverCertificate)) {
+      problem([...path, 'serverCertificate'], `expected the name of a server certificate in pki.serverCertificates, got "${endpoint.serverCertificate}"`);
+    }
+  });
 
   if (end <= start) problem(['timeline', 'end'], 'expected the end to be later than the start');
 
@@ -145,6 +166,8 @@ export function checkReferences(scenario: Scenario): ScenarioProblem[] {
         }
         e.devices?.cohorts?.forEach((ref, j) => expectCohort([...path, 'devices', 'cohorts', j], ref));
         break;
+      case 'broker-restart':
+        break;
       case 'push-certificates':
         e.cohorts?.forEach((ref, j) => expectCohort([...path, 'cohorts', j], ref));
         break;
@@ -153,6 +176,13 @@ export function checkReferences(scenario: Scenario): ScenarioProblem[] {
         e.remove.forEach((ref, j) => expectAuthority([...path, 'remove', j], ref));
         break;
     }
+  });
+
+  scenario.thresholds.forEach((entry, i) => {
+    const defined = defineThreshold(toThresholdSpec(entry), [...cohorts]);
+    if ('threshold' in defined) return;
+    // A plain string is the check itself; in { check, cohort, name } the problem points at the field.
+    for (const p of defined.problems) problem(typeof entry === 'string' ? ['thresholds', i] : ['thresholds', i, p.field], p.message);
   });
   return problems;
 }

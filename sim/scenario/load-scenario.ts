@@ -1,9 +1,12 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
+import { checkBundles } from './check-bundles.js';
 import { checkReferences, type ScenarioProblem } from './check-references.js';
 import { describeInput } from './primitives.js';
+import { resolveScenarioPaths } from './resolve-paths.js';
 import { scenarioSchema, type Scenario } from './schema.js';
 
 /** A scenario file that cannot be used, with every problem found in it. */
@@ -37,8 +40,11 @@ export function loadScenario(file: string): LoadedScenario {
   return { file, scenario: parseScenario(text, file), sha256: createHash('sha256').update(text).digest('hex') };
 }
 
-/** Parses and checks scenario text; `file` only names the source in messages. */
-export function parseScenario(text: string, file: string): Scenario {
+/**
+ * Parses and checks scenario text; `file` names the source in messages, and the files the scenario names are
+ * relative to its folder (`baseDir`, default: the folder of `file`).
+ */
+export function parseScenario(text: string, file: string, options: { baseDir?: string } = {}): Scenario {
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (document.errors.length > 0) {
@@ -51,7 +57,14 @@ export function parseScenario(text: string, file: string): Scenario {
     );
   }
   const result = scenarioSchema.safeParse(document.toJS(), { reportInput: true });
-  const problems: ScenarioProblem[] = result.success ? checkReferences(result.data) : result.error.issues.flatMap(toProblems);
+  const problems: ScenarioProblem[] = result.success
+    ? [
+        ...checkReferences(result.data),
+        ...resolveScenarioPaths(result.data, options.baseDir ?? dirname(file)),
+        // After resolveScenarioPaths: it makes the bundle paths absolute.
+        ...checkBundles(result.data),
+      ]
+    : result.error.issues.flatMap(toProblems);
   if (problems.length > 0) {
     const located = problems.map((p) => ({ ...locate(document, lineCounter, p.path), problem: p }));
     located.sort((a, b) => a.line - b.line || a.col - b.col);

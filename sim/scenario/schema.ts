@@ -103,15 +103,27 @@ const trustStore = z.strictObject({
   pins: z.array(name).default([]),
 });
 
+/** A retry discipline (sim/policy/backoff.ts). */
+const retry = z.strictObject({
+  policy: z.enum(['full-jitter', 'exponential', 'fixed', 'decorrelated']).default('full-jitter'),
+  initial: positiveDuration.default(60_000),
+  max: positiveDuration.default(86_400_000),
+});
+const DEFAULT_RETRY = { policy: 'full-jitter', initial: 60_000, max: 86_400_000 } as const;
+
 const renewal = z.strictObject({
   /** Renew at this fraction of the certificate's lifetime, read on the device's own clock. */
   at: fraction.default(2 / 3),
   /** Plus or minus this fraction of the lifetime, uniform per certificate. */
   jitter: fraction.default(0),
-  /** Retry backoff after a failed rotation or connect: full jitter between 0 and min(max, initial * 2^attempt). */
-  retry: z
-    .strictObject({ initial: positiveDuration.default(60_000), max: positiveDuration.default(86_400_000) })
-    .default({ initial: 60_000, max: 86_400_000 }),
+  /** Instead of at/jitter: a uniform random point inside this part of the lifetime (an ACME ARI-style window). */
+  window: z.strictObject({ from: fraction, to: fraction }).optional(),
+  /** Instead: the team's own policy, a JavaScript or TypeScript module (path relative to the scenario file). */
+  module: z.string().min(1).optional(),
+  /** Passed to the module's factory. */
+  options: z.record(z.string(), z.unknown()).optional(),
+  /** Backoff after a failed rotation. */
+  retry: retry.default(DEFAULT_RETRY),
 });
 
 const outage = z.strictObject({
@@ -124,6 +136,10 @@ const connectivity = z.strictObject({
   reconnectEvery: positiveDuration.optional(),
   /** Recurring offline periods, each device with its own random phase. */
   outages: z.array(outage).default([]),
+  /** Backoff before reconnecting after a failed connect or a lost session. */
+  retry: retry.default(DEFAULT_RETRY),
+  /** The host name these devices dial (SNI, and the name they check the server certificate for); default broker.host. */
+  host: z.string().min(1).optional(),
 });
 
 const cohort = z.strictObject({
@@ -133,8 +149,8 @@ const cohort = z.strictObject({
   pathBuilding: z.enum(['trusted-first', 'untrusted-first']).default('trusted-first'),
   anchorExpiry: z.enum(['enforce', 'ignore']).default('enforce'),
   clock: clock.default({ offset: 0, driftPpm: 0, jumps: [] }),
-  renewal: renewal.default({ at: 2 / 3, jitter: 0, retry: { initial: 60_000, max: 86_400_000 } }),
-  connectivity: connectivity.default({ outages: [] }),
+  renewal: renewal.default({ at: 2 / 3, jitter: 0, retry: DEFAULT_RETRY }),
+  connectivity: connectivity.default({ outages: [], retry: DEFAULT_RETRY }),
 });
 
 const broker = z.strictObject({
@@ -144,6 +160,27 @@ const broker = z.strictObject({
   clock: z.strictObject({ offset: duration.default(0), driftPpm: z.number().default(0) }).default({ offset: 0, driftPpm: 0 }),
   /** What devices dial; checked against the server certificate's names. */
   host: z.string().min(1).default('localhost'),
+  /**
+   * More names the broker answers to, each with its own server certificate, chosen by the name a device sends in
+   * TLS SNI (RFC 6066 3), like a cloud endpoint per region or per root. Any other name gets `serverCertificate`
+   * (which `server-certificate` events switch).
+   */
+  endpoints: z.array(z.strictObject({ host: z.string().min(1), serverCertificate: name })).default([]),
+  /**
+   * Capacity limits (AWS IoT Core publishes its own: 1 CONNECT per second per client id, an account CONNECT rate,
+   * 15 CreateCertificateFromCsr per second). A run with limits goes one device action at a time so that who is
+   * refused, and who waits, is the same on every run.
+   */
+  limits: z
+    .strictObject({
+      /** CONNECTs per simulated second for the whole broker; beyond it CONNACK 3 and cause rate_limited. */
+      connectsPerSecond: z.number().positive().optional(),
+      /** CONNECTs per simulated second for one client id. */
+      connectsPerClientPerSecond: z.number().positive().optional(),
+      /** CSRs the CA signs per simulated second; the rest wait in a queue (the certificate is stamped when served). */
+      issuancePerSecond: z.number().positive().optional(),
+    })
+    .optional(),
 });
 
 const timeline = z.strictObject({
@@ -194,6 +231,13 @@ const pushCertificates = z.strictObject({
   cohorts: z.array(name).optional(),
 });
 
+/** The broker goes down: every session drops, CONNECTs are refused for `downFor`, then it is back. */
+const brokerRestart = z.strictObject({
+  type: z.literal('broker-restart'),
+  at: instant,
+  downFor: duration.default(0),
+});
+
 const deviceAuthoritiesChange = z.strictObject({
   type: z.literal('broker-device-authorities'),
   at: instant,
@@ -201,9 +245,9 @@ const deviceAuthoritiesChange = z.strictObject({
   remove: z.array(name).default([]),
 });
 
-const event = z.discriminatedUnion('type', [trustRollout, serverCertificateSwitch, revoke, pushCertificates, deviceAuthoritiesChange], {
+const event = z.discriminatedUnion('type', [trustRollout, serverCertificateSwitch, revoke, pushCertificates, brokerRestart, deviceAuthoritiesChange], {
   error: (issue) =>
-    `expected an event type of "trust-rollout", "server-certificate", "revoke", "push-certificates" or "broker-device-authorities", got ${describeInput(
+    `expected an event type of "trust-rollout", "server-certificate", "revoke", "push-certificates", "broker-restart" or "broker-device-authorities", got ${describeInput(
       (issue.input as { type?: unknown } | undefined)?.type,
     )}`,
 });

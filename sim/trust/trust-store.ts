@@ -53,7 +53,10 @@ export class TrustStore {
   constructor(init: TrustStoreInit) {
     this.mode = init.mode;
     this.pins = Object.freeze([...(init.pins ?? [])]);
-    this.#base = Object.freeze(dedupe(init.anchors));
+    // A frozen array without duplicates is kept as it is: the devices of a cohort then share one anchors array (and
+    // one path-builder index over it) until an update changes theirs. A root-store bundle holds 100+ anchors.
+    const unique = dedupe(init.anchors);
+    this.#base = Object.isFrozen(init.anchors) && unique.length === init.anchors.length ? init.anchors : Object.freeze(unique);
   }
 
   /** Updates accepted so far (whether or not in effect yet). */
@@ -105,6 +108,11 @@ export class TrustStore {
   }
 
   #rebuild(t: number): Snapshot {
+    const first = this.#updates[0];
+    if (first === undefined || first.effectiveAt > t) {
+      this.#snapshot = { from: -Infinity, until: first?.effectiveAt ?? Infinity, anchors: this.#base, revision: 0 };
+      return this.#snapshot;
+    }
     const byFingerprint = new Map<string, ParsedCertificate>();
     for (const a of this.#base) byFingerprint.set(a.fingerprint, a);
     let from = -Infinity;

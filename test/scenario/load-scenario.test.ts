@@ -51,7 +51,7 @@ describe('loadScenario on the shipped scenarios', () => {
       sample: DAY,
     });
     expect(scenario.fleet.cohorts.map((c) => c.share)).toEqual([0.6, 0.15, 0.15, 0.1]);
-    expect(scenario.fleet.cohorts[0]?.renewal).toEqual({ at: 2 / 3, jitter: 0.05, retry: { initial: 600_000, max: 2 * DAY } });
+    expect(scenario.fleet.cohorts[0]?.renewal).toEqual({ at: 2 / 3, jitter: 0.05, retry: { policy: 'full-jitter', initial: 600_000, max: 2 * DAY } });
     expect(scenario.events[0]).toMatchObject({ type: 'trust-rollout', share: 0.9, over: 90 * DAY, add: ['root-g2'] });
   });
 });
@@ -66,14 +66,14 @@ describe('parseScenario on valid text', () => {
     expect(s.pki.authorities.map((a) => a.key)).toEqual(['ec-p256', 'ec-p256']);
     expect(s.pki.serverCertificates[0]?.hosts).toEqual(['localhost', '127.0.0.1']);
     expect(s.pki.deviceCertificates).toEqual({ issuer: 'ca', chain: [], lifetime: 90 * DAY, backdate: 0, key: 'ec-p256', issued: 'spread' });
-    expect(s.broker).toEqual({ serverCertificate: 'broker', deviceAuthorities: ['root'], clock: { offset: 0, driftPpm: 0 }, host: 'localhost' });
+    expect(s.broker).toEqual({ serverCertificate: 'broker', deviceAuthorities: ['root'], clock: { offset: 0, driftPpm: 0 }, host: 'localhost', endpoints: [] });
     const b = s.fleet.cohorts[1];
     expect(b?.trustStore).toEqual({ anchors: ['root'], updates: 'accept', pins: [] });
     expect(b?.pathBuilding).toBe('trusted-first');
     expect(b?.anchorExpiry).toBe('enforce');
     expect(b?.clock).toEqual({ offset: 0, driftPpm: 0, jumps: [] });
-    expect(b?.renewal).toEqual({ at: 2 / 3, jitter: 0, retry: { initial: 60_000, max: DAY } });
-    expect(b?.connectivity).toEqual({ outages: [] });
+    expect(b?.renewal).toEqual({ at: 2 / 3, jitter: 0, retry: { policy: 'full-jitter', initial: 60_000, max: DAY } });
+    expect(b?.connectivity).toEqual({ outages: [], retry: { policy: 'full-jitter', initial: 60_000, max: DAY } });
     expect(s.fleet.cohorts[0]?.clock.driftPpm).toEqual({ min: -20, max: 20 });
   });
 
@@ -194,12 +194,12 @@ describe('parseScenario schema problems, with their exact text', () => {
     [
       'an unknown event type',
       [['  - type: server-certificate', '  - type: reboot']],
-      ['line 40, column 5: events[0].type: expected an event type of "trust-rollout", "server-certificate", "revoke", "push-certificates" or "broker-device-authorities", got "reboot"'],
+      ['line 40, column 5: events[0].type: expected an event type of "trust-rollout", "server-certificate", "revoke", "push-certificates", "broker-restart" or "broker-device-authorities", got "reboot"'],
     ],
     [
       'an event without a type',
       [['  - type: server-certificate\n', '  -\n']],
-      ['line 41, column 5: events[0].type: expected an event type of "trust-rollout", "server-certificate", "revoke", "push-certificates" or "broker-device-authorities", got nothing'],
+      ['line 41, column 5: events[0].type: expected an event type of "trust-rollout", "server-certificate", "revoke", "push-certificates", "broker-restart" or "broker-device-authorities", got nothing'],
     ],
   ];
 
