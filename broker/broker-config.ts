@@ -1,6 +1,7 @@
 import type { ScenarioPki } from '../sim/scenario-pki/build-scenario-pki.js';
 import type { Scenario } from '../sim/scenario/schema.js';
 import type { ClockModel } from '../sim/time/device-clock.js';
+import type { AuditSettings } from './audit/fleet-audit.js';
 
 /** Everything the embedded broker needs, as plain data that crosses a thread boundary. */
 export interface BrokerConfig {
@@ -28,6 +29,7 @@ export interface BrokerConfig {
   shards: number;
   /** Device id -> index in the fleet, to find a device's shard. */
   deviceIndex: Record<string, number>;
+  audits: AuditSettings;
 }
 
 export function brokerConfigFrom(
@@ -56,6 +58,7 @@ export function brokerConfigFrom(
     },
     listen: { host: '127.0.0.1', port: 0 },
     limits: scenario.broker.limits ?? {},
+    audits: { ...scenario.audits, lookbackDays: 31 },
     shards: fleet.shards,
     deviceIndex: fleet.deviceIndex,
   };

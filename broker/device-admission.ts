@@ -18,10 +18,14 @@ export interface AdmissionContext {
   fallbackTime: () => number;
   /** Capacity before certificates: is the broker up, and is there room under the connect rate limits? */
   capacity: (clientId: string, t: number) => 'rate_limited' | 'broker_unavailable' | undefined;
+  /** The backend's record of a certificate: one issued but not activated, or deactivated, is refused. */
+  certificateStatus: (leaf: ParsedCertificate) => 'active' | 'pending-activation' | 'inactive' | undefined;
   onAdmission: (decision: AdmissionDecision) => void;
 }
 
 export interface AdmissionDecision {
+  /** The connection (aedes client) the decision is about. */
+  connection: object;
   clientId: string;
   t: number;
   cause: Cause;
@@ -43,7 +47,7 @@ export function deviceAdmission(context: AdmissionContext) {
   ): void => {
     const t = parseSimTimeUsername(username) ?? context.fallbackTime();
     const refusedForCapacity = context.capacity(client.id, t);
-    const decision = refusedForCapacity ? { clientId: client.id, t, cause: refusedForCapacity } : judge(context, client, t);
+    const decision = refusedForCapacity ? { connection: client, clientId: client.id, t, cause: refusedForCapacity } : judge(context, client, t);
     context.onAdmission(decision);
     if (decision.cause === 'ok') {
       done(null, true);
@@ -60,7 +64,7 @@ function judge(context: AdmissionContext, client: Client, t: number): AdmissionD
   const socket = client.conn as TLSSocket;
   const chain = peerChain(socket, context.pool);
   const leaf = chain[0];
-  if (!leaf) return { clientId: client.id, t, cause: 'client_cert_missing' };
+  if (!leaf) return { connection: client, clientId: client.id, t, cause: 'client_cert_missing' };
   const verdict = verifyChainAt({
     leaf,
     presented: chain.slice(1),
@@ -72,7 +76,10 @@ function judge(context: AdmissionContext, client: Client, t: number): AdmissionD
     isRevoked: context.isRevoked,
     pool: context.pool,
   });
-  if (verdict.cause !== 'ok') return { clientId: client.id, t, cause: verdict.cause, verdict, leaf };
-  if (leaf.label !== client.id) return { clientId: client.id, t, cause: 'client_id_mismatch', verdict, leaf };
-  return { clientId: client.id, t, cause: 'ok', verdict, leaf };
+  const decided = (cause: Cause): AdmissionDecision => ({ connection: client, clientId: client.id, t, cause, verdict, leaf });
+  if (verdict.cause !== 'ok') return decided(verdict.cause);
+  if (leaf.label !== client.id) return decided('client_id_mismatch');
+  const status = context.certificateStatus(leaf);
+  if (status === 'inactive' || status === 'pending-activation') return decided('certificate_inactive');
+  return decided('ok');
 }

@@ -11,11 +11,13 @@ import { authorityFromPki } from '../sim/scenario-pki/build-scenario-pki.js';
 import { DeviceClock } from '../sim/time/device-clock.js';
 import { CertificatePool } from '../sim/verify/certificate-pool.js';
 import type { ParsedCertificate } from '../sim/verify/types.js';
+import type { AuditFinding } from '../sim/audit/audit-checks.js';
+import { auditFleet } from './audit/fleet-audit.js';
 import type { BrokerConfig } from './broker-config.js';
 import { DeliveryService, type DeliveryOutcome } from './delivery-service.js';
 import { deviceAdmission, type AdmissionDecision } from './device-admission.js';
-import { ConnectRateLimiter } from './limits/connect-rate-limiter.js';
-import { ServiceQueue } from './limits/service-queue.js';
+import { certificateKey, DeviceRegistry } from './device-registry.js';
+import { CapacityGate } from './limits/capacity-gate.js';
 import { RevocationRegistry } from './revocation-registry.js';
 import { startRotationService } from './rotation-service.js';
 import { authorizePublish, authorizeSubscribe } from './topic-policy.js';
@@ -29,6 +31,8 @@ export interface EmbeddedBroker {
   deliver(items: readonly { deviceId: string; message: DeliveryMessage }[]): Promise<DeliveryOutcome>;
   /** The true time to judge clients that do not carry one in their CONNECT. */
   setCurrentTime(t: number): void;
+  /** The audit checks on the backend's registry at true time t. */
+  audit(t: number): AuditFinding[];
   stats(): BrokerStats;
   close(): Promise<void>;
 }
@@ -49,40 +53,28 @@ export async function startEmbeddedBroker(config: BrokerConfig, onEvent: (event:
     return parsed;
   };
   let deviceAnchors = config.deviceAuthorities.map(certificate);
+  const issuingAuthorities = [config.deviceIssuance.issuer, ...config.deviceIssuance.chain].map(certificate);
+  /** The CA certificates the backend has registered: those it accepts device chains under, and those it issues with. */
+  const registeredAuthorities = () => [...new Map([...deviceAnchors, ...issuingAuthorities].map((a) => [a.fingerprint, a])).values()];
   let currentTime = config.clock.start;
-  let downUntil = Number.NEGATIVE_INFINITY;
-  const shardOf = (clientId: string) => String((config.deviceIndex[clientId] ?? 0) % config.shards);
-  const { limits } = config;
-  const accountLimit = limits.connectsPerSecond === undefined ? undefined : new ConnectRateLimiter(limits.connectsPerSecond / config.shards);
-  const clientLimit = limits.connectsPerClientPerSecond === undefined ? undefined : new ConnectRateLimiter(limits.connectsPerClientPerSecond);
-  const issuanceQueues = new Map<string, ServiceQueue>();
-  const issuanceSlot =
-    limits.issuancePerSecond === undefined
-      ? undefined
-      : (deviceId: string, t: number) => {
-          const shard = shardOf(deviceId);
-          let queue = issuanceQueues.get(shard);
-          if (!queue) {
-            queue = new ServiceQueue((limits.issuancePerSecond ?? 1) / config.shards);
-            issuanceQueues.set(shard, queue);
-          }
-          return queue.serve(t);
-        };
-  const capacity = (clientId: string, t: number) => {
-    if (t < downUntil) return 'broker_unavailable' as const;
-    // Per-client first, as AWS IoT throttles a client id before the account.
-    if (clientLimit && !clientLimit.tryAcquire(clientId, t)) return 'rate_limited' as const;
-    if (accountLimit && !accountLimit.tryAcquire(shardOf(clientId), t)) return 'rate_limited' as const;
-    return undefined;
-  };
-  /** The certificate each device last used or was issued, for "revoke these devices". */
-  const deviceCertificates = new Map<string, { issuer: string; serialHex: string }>();
+  const capacity = new CapacityGate(config.limits, config.shards, config.deviceIndex);
+  const registry = new DeviceRegistry();
+  const concurrentUse = { sharedCertificates: new Set<string>(), conflictingClientIds: new Set<string>() };
   const stats = emptyBrokerStats();
 
   const onAdmission = (decision: AdmissionDecision) => {
     if (decision.cause === 'ok') {
       stats.admitted += 1;
-      if (decision.leaf) deviceCertificates.set(decision.clientId, { issuer: decision.leaf.issuer, serialHex: decision.leaf.serialHex });
+      if (decision.leaf) {
+        // A second live session on the same certificate or client id: the Device Defender findings of cloned
+        // identities (the session takeover itself is aedes's, MQTT 3.1.1 3.1.4-2).
+        const key = certificateKey(decision.leaf);
+        for (const session of registry.liveSessions()) {
+          if (session.certificateKey === key) concurrentUse.sharedCertificates.add(key);
+          if (session.clientId === decision.clientId) concurrentUse.conflictingClientIds.add(decision.clientId);
+        }
+        registry.admitted(decision.connection, decision.clientId, decision.leaf, decision.t);
+      }
       return;
     }
     stats.refused[decision.cause] = (stats.refused[decision.cause] ?? 0) + 1;
@@ -106,17 +98,18 @@ export async function startEmbeddedBroker(config: BrokerConfig, onEvent: (event:
       anchors: () => deviceAnchors,
       isRevoked: revocations.isRevoked,
       fallbackTime: () => currentTime,
-      capacity,
+      capacity: (clientId, t) => capacity.admit(clientId, t),
+      certificateStatus: (leaf) => registry.statusOf(leaf),
       onAdmission,
     }),
     authorizePublish: authorizePublish(onDenied),
     authorizeSubscribe: authorizeSubscribe(onDenied),
   });
+  broker.on('clientDisconnect', (client) => registry.disconnected(client));
   const deliveries = new DeliveryService(broker, { ackTimeoutMs: 10_000 });
   await deliveries.start();
 
   const issuer = authorityFromPki(config.pki, config.deviceIssuance.issuer, config.seed, 'rotation');
-  const issuerSubject = certificate(config.deviceIssuance.issuer).subject;
   await startRotationService({
     broker,
     authority: issuer,
@@ -124,11 +117,12 @@ export async function startEmbeddedBroker(config: BrokerConfig, onEvent: (event:
     clock,
     lifetimeMs: config.deviceIssuance.lifetimeMs,
     backdateMs: config.deviceIssuance.backdateMs,
-    issuanceSlot,
+    issuanceSlot: (deviceId, t) => capacity.issuanceSlot(deviceId, t),
     onIssuance: (record) => {
       if (record.ok) {
         stats.issued += 1;
-        if (record.serialHex) deviceCertificates.set(record.deviceId, { issuer: issuerSubject, serialHex: record.serialHex });
+        const issued = record.certificatePem === undefined ? undefined : pool.parsePem(record.certificatePem)[0];
+        if (issued) registry.issued(record.deviceId, issued);
       } else {
         stats.issuanceRejected += 1;
       }
@@ -192,7 +186,7 @@ export async function startEmbeddedBroker(config: BrokerConfig, onEvent: (event:
         case 'revoke-devices': {
           let count = 0;
           for (const id of event.deviceIds) {
-            const current = deviceCertificates.get(id);
+            const current = registry.currentOf(id);
             if (!current) continue;
             revocations.revoke(current.issuer, current.serialHex, clock.read(event.at));
             count += 1;
@@ -202,7 +196,7 @@ export async function startEmbeddedBroker(config: BrokerConfig, onEvent: (event:
         }
         case 'restart': {
           // Every session drops; until the broker is back, CONNECTs are refused (CONNACK 3).
-          downUntil = event.at + event.downFor;
+          capacity.downUntil(event.at + event.downFor);
           // aedes keeps its connected clients in `clients` (not in its typings).
           const clients = (broker as unknown as { clients: Record<string, { close(): void }> }).clients;
           for (const client of Object.values(clients)) client.close();
@@ -221,6 +215,15 @@ export async function startEmbeddedBroker(config: BrokerConfig, onEvent: (event:
     setCurrentTime(t) {
       currentTime = t;
     },
+    audit: (t) =>
+      auditFleet({
+        t,
+        registry,
+        authorities: registeredAuthorities(),
+        isRevoked: revocations.isSerialRevoked,
+        concurrentUse,
+        settings: config.audits,
+      }),
     stats: () => ({ ...stats, refused: { ...stats.refused }, connected: broker.connectedClients }),
     async close() {
       server.close();

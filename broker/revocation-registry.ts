@@ -13,8 +13,10 @@ export class RevocationRegistry {
   }
 
   /** Revoked at or before the judge's clock reading `at`. */
-  isRevoked = (cert: ParsedCertificate, _issuer: ParsedCertificate, at: number): boolean => {
-    const revokedAt = this.#revokedAt.get(entryKey(cert.issuer, cert.serialHex));
+  isRevoked = (cert: ParsedCertificate, _issuer: ParsedCertificate, at: number): boolean => this.isSerialRevoked(cert.issuer, cert.serialHex, at);
+
+  isSerialRevoked = (issuer: string, serialHex: string, at: number): boolean => {
+    const revokedAt = this.#revokedAt.get(entryKey(issuer, serialHex));
     return revokedAt !== undefined && revokedAt <= at;
   };
 

@@ -15,7 +15,7 @@ export interface RotationServiceOptions {
   backdateMs: number;
   /** With an issuance limit: the true time the CA gets to a request that arrived at t (a queue); else t itself. */
   issuanceSlot?: ((deviceId: string, t: number) => number) | undefined;
-  onIssuance: (record: { deviceId: string; t: number; ok: boolean; reason?: string; serialHex?: string }) => void;
+  onIssuance: (record: { deviceId: string; t: number; ok: boolean; reason?: string; certificatePem?: string }) => void;
 }
 
 /**
@@ -57,7 +57,7 @@ function handle(options: RotationServiceOptions, packet: AedesPublishPacket): vo
     : { requestId: request.requestId, ok: false, reason: result.reason };
   options.onIssuance(
     result.ok
-      ? { deviceId, t: servedAt, ok: true, serialHex: result.certificate.serialHex }
+      ? { deviceId, t: servedAt, ok: true, certificatePem: result.certificate.pem }
       : { deviceId, t: request.t, ok: false, reason: result.reason },
   );
   publishJson(options.broker, deviceTopics(deviceId).certificate, response);

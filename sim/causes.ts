@@ -26,6 +26,8 @@ export const CAUSES = {
   // --- broker admission and authorisation ---
   client_cert_missing: 'the device sent no certificate in the TLS handshake',
   client_id_mismatch: 'the MQTT client id differs from the certificate common name',
+  certificate_inactive:
+    'the backend knows the certificate but it is not active: issued and never registered, or deactivated after a rotation',
   topic_denied: 'a device published or subscribed outside its own topics',
   rate_limited: 'the broker refused the CONNECT because a connect rate limit was reached (CONNACK 3; MQTT 5 has 0x9F)',
   broker_unavailable: 'the broker was down (restarting) when the device tried to connect (CONNACK 3)',

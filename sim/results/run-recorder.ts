@@ -79,6 +79,14 @@ export class RunRecorder {
     await writeFile(join(this.dir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
     await writeFile(join(this.dir, 'summary.md'), renderSummaryMarkdown(summary));
     await writeFile(join(this.dir, 'junit.xml'), renderThresholdsJunit(summary));
+    // Every audit finding with its resources, per sample: the per-day detail behind summary.audits.
+    await writeFile(
+      join(this.dir, 'audits.ndjson'),
+      input.audits
+        .flatMap((sample) => sample.findings.map((f) => JSON.stringify({ time: new Date(sample.t).toISOString(), ...f, count: f.resources.length })))
+        .map((line) => `${line}\n`)
+        .join(''),
+    );
     await this.#log.close();
     return summary;
   }

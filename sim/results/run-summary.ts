@@ -1,4 +1,5 @@
 import type { Histogram } from 'hdr-histogram-js';
+import { AUDIT_CHECKS, type AuditCheck, type AuditFinding } from '../audit/audit-checks.js';
 import type { Scenario } from '../scenario/schema.js';
 import type { BrokerStats } from '../stats/broker-stats.js';
 import { addCohortCounters, addRecord, emptyCohortCounters, sumValues, type CohortCounters, type StatusCounts } from '../stats/fleet-counters.js';
@@ -8,6 +9,11 @@ export interface AvailabilitySample {
   t: number;
   /** Per cohort, in scenario order. */
   cohorts: StatusCounts[];
+}
+
+export interface AuditSample {
+  t: number;
+  findings: AuditFinding[];
 }
 
 export interface SummaryInput {
@@ -26,6 +32,8 @@ export interface SummaryInput {
   broker: BrokerStats;
   tally: FailureTally;
   availability: AvailabilitySample[];
+  audits: AuditSample[];
+  auditSettings: { deviceCertificateExpiringDays: number; caCertificateExpiringDays: number };
   harness: { speed: number; lateEpochs: number; maxLagMs: number; finalLagMs: number };
   deliveries: { pushed: number; queued: number };
 }
@@ -106,6 +114,7 @@ export function buildSummary(input: SummaryInput) {
     broker: brokerTotals(input.broker),
     deliveries: input.deliveries,
     availability: availabilitySeries(input.availability, cohortNames, input.cohortSizes),
+    audits: auditSeries(input.audits, input.auditSettings),
     harness: {
       /** Simulated ms per wall second the scenario asked for ("max": as fast as possible). */
       speed: Number.isFinite(input.harness.speed) ? input.harness.speed : 'max',
@@ -175,6 +184,34 @@ function availabilitySeries(samples: AvailabilitySample[], cohortNames: string[]
     samples: series,
     lowest: lowest ? { t: lowest.t, connected: lowest.connected } : undefined,
     final: series.at(-1),
+  };
+}
+
+/**
+ * Per check: its severity, the count at every sample, when it first found something and the resources it names at
+ * the end. The resources at every sample are in audits.ndjson.
+ */
+function auditSeries(samples: AuditSample[], settings: SummaryInput['auditSettings']) {
+  const checks = Object.keys(AUDIT_CHECKS) as AuditCheck[];
+  const final = samples.at(-1);
+  return {
+    settings,
+    checks: Object.fromEntries(
+      checks.map((check) => {
+        const counts = samples.map((s) => s.findings.find((f) => f.check === check)?.resources.length ?? 0);
+        const first = samples.find((s) => s.findings.some((f) => f.check === check));
+        return [
+          check,
+          {
+            ...AUDIT_CHECKS[check],
+            max: Math.max(0, ...counts),
+            firstFound: first ? iso(first.t) : null,
+            final: final?.findings.find((f) => f.check === check)?.resources ?? [],
+            series: samples.map((s, i) => ({ t: iso(s.t), count: counts[i] ?? 0 })),
+          },
+        ];
+      }),
+    ),
   };
 }
 

@@ -82,6 +82,16 @@ export function renderSummaryMarkdown(summary: JudgedRunSummary): string {
   push('## Availability over simulated time', '');
   push(availabilityTable(summary), '');
 
+  push('## Audits', '');
+  const audits = Object.entries(summary.audits.checks).filter(([, c]) => c.max > 0);
+  if (audits.length === 0) {
+    push('No audit check found anything at any sample.', '');
+  } else {
+    push('| check | severity | first found | most at once | at the end |', '|---|---|---|---:|---:|');
+    for (const [check, c] of audits) push(`| ${check} | ${c.severity} | ${c.firstFound ?? ''} | ${c.max} | ${c.final.length} |`);
+    push('', 'Every finding with the devices it names, per sample: `audits.ndjson`.', '');
+  }
+
   push('## Broker', '');
   const b = summary.broker;
   push(

@@ -2,7 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { performance } from 'node:perf_hooks';
 import type { DeliveryMessage } from '../device-api/messages.js';
 import type { BrokerEvent, Delivery, FleetPlan } from '../plan/fleet-plan.js';
-import type { AvailabilitySample } from '../results/run-summary.js';
+import type { AuditFinding } from '../audit/audit-checks.js';
+import type { AuditSample, AvailabilitySample } from '../results/run-summary.js';
 import type { StatusCounts } from '../stats/fleet-counters.js';
 
 /** The broker as the coordinator drives it. */
@@ -10,6 +11,7 @@ export interface CoordinatedBroker {
   applyEvent(event: BrokerEvent): void;
   setCurrentTime(t: number): void;
   deliver(items: readonly { deviceId: string; message: DeliveryMessage }[]): Promise<{ pushed: number; queued: number }>;
+  audit(t: number): AuditFinding[];
 }
 
 /** The fleet as the coordinator drives it. */
@@ -28,6 +30,8 @@ export interface CoordinationResult {
   reached: number;
   epochs: number;
   availability: AvailabilitySample[];
+  /** Audit findings at every availability sample. */
+  audits: AuditSample[];
   harness: { lateEpochs: number; maxLagMs: number; finalLagMs: number };
   deliveries: { pushed: number; queued: number };
 }
@@ -58,6 +62,11 @@ export async function coordinate(input: CoordinatorInput): Promise<CoordinationR
   let nextDelivery = 0;
   let nextSample = start + sample;
   const availability: AvailabilitySample[] = [];
+  const audits: AuditSample[] = [];
+  const sampleAt = (at: number, status: StatusCounts[]) => {
+    availability.push({ t: at, cohorts: status });
+    audits.push({ t: at, findings: broker.audit(at) });
+  };
   const harness = { lateEpochs: 0, maxLagMs: 0, finalLagMs: 0 };
   const delivered = { pushed: 0, queued: 0 };
   const wallStart = performance.now();
@@ -94,7 +103,7 @@ export async function coordinate(input: CoordinatorInput): Promise<CoordinationR
     lastStatus = result.status;
     epoch += 1;
     if (to === nextSample) {
-      availability.push({ t: to, cohorts: lastStatus });
+      sampleAt(to, lastStatus);
       nextSample += sample;
     }
 
@@ -103,7 +112,7 @@ export async function coordinate(input: CoordinatorInput): Promise<CoordinationR
     let resume = to;
     if (idleUntil > to) {
       while (nextSample <= idleUntil && nextSample <= end) {
-        availability.push({ t: nextSample, cohorts: lastStatus });
+        sampleAt(nextSample, lastStatus);
         nextSample += sample;
       }
       resume = idleUntil;
@@ -112,7 +121,7 @@ export async function coordinate(input: CoordinatorInput): Promise<CoordinationR
     await pace(t);
     input.onEpoch?.({ epoch, t, fraction: (t - start) / (end - start), status: lastStatus });
   }
-  return { reached: t, epochs: epoch, availability, harness, deliveries: delivered };
+  return { reached: t, epochs: epoch, availability, audits, harness, deliveries: delivered };
 
   async function pace(reached: number): Promise<void> {
     if (!Number.isFinite(speed)) return;

@@ -126,6 +126,8 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
     epochs: result?.epochs ?? 0,
     broker: broker?.stats() ?? emptyBrokerStats(),
     availability: result?.availability ?? [],
+    audits: result?.audits ?? [],
+    auditSettings: scenario.audits,
     harness: { speed: scenario.timeline.speed, ...(result?.harness ?? { lateEpochs: 0, maxLagMs: 0, finalLagMs: 0 }) },
     deliveries: result?.deliveries ?? { pushed: 0, queued: 0 },
   }, thresholds);

@@ -264,6 +264,14 @@ export const scenarioSchema = z.strictObject({
     cohorts: z.array(cohort).min(1),
   }),
   events: z.array(event).default([]),
+  /** Device Defender-style audits, evaluated at every availability sample. */
+  audits: z
+    .strictObject({
+      /** DEVICE_CERTIFICATE_EXPIRING_CHECK threshold: 30 days by default, 30 to 3652 (AWS's range). */
+      deviceCertificateExpiringDays: z.number().int().min(30).max(3652).default(30),
+      caCertificateExpiringDays: z.number().int().min(30).max(3652).default(30),
+    })
+    .default({ deviceCertificateExpiringDays: 30, caCertificateExpiringDays: 30 }),
   /**
    * Pass/fail criteria evaluated at the end of the run, e.g. "availability.min >= 99.5%", "lockedOut == 0",
    * "rotation.latency.p95 < 2s", "failures[expired_root] == 0"; optionally for one cohort.

@@ -1,0 +1,61 @@
+import { ConnectRateLimiter } from './connect-rate-limiter.js';
+import { ServiceQueue } from './service-queue.js';
+
+export interface CapacityLimits {
+  connectsPerSecond?: number | undefined;
+  connectsPerClientPerSecond?: number | undefined;
+  issuancePerSecond?: number | undefined;
+}
+
+/**
+ * The broker's capacity in simulated time: whether it is up, its connect rate limits, and the CA's issuance queue.
+ * Account-wide capacity is split evenly over the fleet's shards (device i is on shard i mod N): each shard runs its
+ * devices in its own deterministic order, so who is refused or waits is the same on every run.
+ */
+export class CapacityGate {
+  readonly #shards: number;
+  readonly #deviceIndex: Readonly<Record<string, number>>;
+  readonly #account: ConnectRateLimiter | undefined;
+  readonly #perClient: ConnectRateLimiter | undefined;
+  readonly #issuancePerShard: number | undefined;
+  readonly #issuanceQueues = new Map<string, ServiceQueue>();
+  #downUntil = Number.NEGATIVE_INFINITY;
+
+  constructor(limits: CapacityLimits, shards: number, deviceIndex: Readonly<Record<string, number>>) {
+    this.#shards = shards;
+    this.#deviceIndex = deviceIndex;
+    this.#account = limits.connectsPerSecond === undefined ? undefined : new ConnectRateLimiter(limits.connectsPerSecond / shards);
+    this.#perClient = limits.connectsPerClientPerSecond === undefined ? undefined : new ConnectRateLimiter(limits.connectsPerClientPerSecond);
+    this.#issuancePerShard = limits.issuancePerSecond === undefined ? undefined : limits.issuancePerSecond / shards;
+  }
+
+  /** The broker is down (restarting) until true time t. */
+  downUntil(t: number): void {
+    this.#downUntil = t;
+  }
+
+  /** Whether a CONNECT at true time t gets through before any certificate is looked at. */
+  admit(clientId: string, t: number): 'rate_limited' | 'broker_unavailable' | undefined {
+    if (t < this.#downUntil) return 'broker_unavailable';
+    // Per client id first, as AWS IoT throttles a client id before the account.
+    if (this.#perClient && !this.#perClient.tryAcquire(clientId, t)) return 'rate_limited';
+    if (this.#account && !this.#account.tryAcquire(this.#shardOf(clientId), t)) return 'rate_limited';
+    return undefined;
+  }
+
+  /** The true time the CA serves a CSR that arrived at t: t itself, or later behind a backlog. */
+  issuanceSlot(deviceId: string, t: number): number {
+    if (this.#issuancePerShard === undefined) return t;
+    const shard = this.#shardOf(deviceId);
+    let queue = this.#issuanceQueues.get(shard);
+    if (!queue) {
+      queue = new ServiceQueue(this.#issuancePerShard);
+      this.#issuanceQueues.set(shard, queue);
+    }
+    return queue.serve(t);
+  }
+
+  #shardOf(clientId: string): string {
+    return String((this.#deviceIndex[clientId] ?? 0) % this.#shards);
+  }
+}
