@@ -168,24 +168,39 @@ export class BrokerSession {
   }
 
   /** Publishes and waits for the first message on `replyTopic` that `matches`, or undefined after timeoutMs. */
-  request<T>(topic: string, body: unknown, replyTopic: string, matches: (reply: T) => boolean, timeoutMs: number): Promise<T | undefined> {
+  async request<T>(topic: string, body: unknown, replyTopic: string, matches: (reply: T) => boolean, timeoutMs: number): Promise<T | undefined> {
+    return (await this.requestAny<T>(topic, body, [replyTopic], matches, timeoutMs))?.reply;
+  }
+
+  /**
+   * Publishes and waits for the first matching message on any of `replyTopics` (an accepted / rejected pair, as AWS
+   * IoT's MQTT APIs answer), or undefined after timeoutMs.
+   */
+  requestAny<T>(
+    topic: string,
+    body: unknown,
+    replyTopics: readonly string[],
+    matches: (reply: T) => boolean,
+    timeoutMs: number,
+  ): Promise<{ topic: string; reply: T } | undefined> {
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.#handlers.delete(replyTopic);
-        resolve(undefined);
-      }, timeoutMs);
-      this.onMessage(replyTopic, (_topic, payload) => {
-        let reply: T;
-        try {
-          reply = JSON.parse(payload.toString()) as T;
-        } catch {
-          return;
-        }
-        if (!matches(reply)) return;
+      const done = (result: { topic: string; reply: T } | undefined) => {
         clearTimeout(timer);
-        this.#handlers.delete(replyTopic);
-        resolve(reply);
-      });
+        for (const replyTopic of replyTopics) this.#handlers.delete(replyTopic);
+        resolve(result);
+      };
+      const timer = setTimeout(() => done(undefined), timeoutMs);
+      for (const replyTopic of replyTopics) {
+        this.onMessage(replyTopic, (_topic, payload) => {
+          let reply: T;
+          try {
+            reply = JSON.parse(payload.toString()) as T;
+          } catch {
+            return;
+          }
+          if (matches(reply)) done({ topic: replyTopic, reply });
+        });
+      }
       this.publish(topic, body).catch(() => undefined);
     });
   }

@@ -7,6 +7,7 @@ import type { CohortCounters } from '../sim/stats/fleet-counters.js';
 import type { CertificatePool } from '../sim/verify/certificate-pool.js';
 import type { ParsedCertificate } from '../sim/verify/types.js';
 import type { ShardOptions } from './protocol.js';
+import type { RotationProtocol } from './rotation/rotation-protocol.js';
 
 /** What the devices of one shard share: the broker address, parsed certificates, counters, the event sink. */
 export interface DeviceEnvironment {
@@ -26,6 +27,10 @@ export interface DeviceEnvironment {
    */
   trustAnchors(cohortIndex: number): readonly ParsedCertificate[];
   renewalPolicy(cohortIndex: number, deviceId: string): RenewalPolicy;
+  /** How the cohort's devices get their next certificate. */
+  rotationProtocol(cohortIndex: number): RotationProtocol;
+  /** How a device whose certificate lapsed re-enrols with its bootstrap identity. */
+  recoveryProtocol(): RotationProtocol;
   /** Backoff before reconnecting after a failed connect or a lost session. */
   reconnectBackoff(cohortIndex: number): Backoff;
   /** The true time the shard's current epoch started at: "now" for things that happen between actions. */

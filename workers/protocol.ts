@@ -25,6 +25,8 @@ export interface DeviceCredentials {
   keyPem: string;
   certificatePem: string;
   chainPems: string[];
+  /** A long-lived birth (claim, attestation) identity, for provisioning only; when the scenario issues one. */
+  bootstrap?: Omit<DeviceCredentials, 'bootstrap'> | undefined;
 }
 
 export interface ShardOptions {

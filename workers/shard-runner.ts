@@ -10,7 +10,9 @@ import { CertificatePool } from '../sim/verify/certificate-pool.js';
 import type { ParsedCertificate } from '../sim/verify/types.js';
 import type { DeviceEnvironment } from './device-environment.js';
 import type { CoordinatorMessage, ShardMessage, ShardTask } from './protocol.js';
-import { SimulatedDevice } from './simulated-device.js';
+import { SimulatedDevice } from './device/simulated-device.js';
+import { csrRotation } from './rotation/csr-rotation.js';
+import { recoveryProtocol, rotationProtocolFor } from './rotation/protocol-registry.js';
 
 const EVENT_BATCH = 500;
 
@@ -42,6 +44,7 @@ export class ShardRunner {
       return parsed;
     };
     this.#epochStart = scenario.timeline.start;
+    const protocols = scenario.fleet.cohorts.map(rotationProtocolFor);
     const policyOf = (cohort: number): CohortPolicies => {
       const found = policies[cohort];
       if (!found) throw new RangeError(`no policies for cohort ${cohort}`);
@@ -68,6 +71,8 @@ export class ShardRunner {
       trustAnchors: (cohort) => trustAnchors[cohort] ?? [],
       renewalPolicy: (cohort, deviceId) => policyOf(cohort).renewal(deviceId),
       reconnectBackoff: (cohort) => policyOf(cohort).reconnect,
+      rotationProtocol: (cohort) => protocols[cohort] ?? csrRotation,
+      recoveryProtocol: () => recoveryProtocol,
       now: () => this.#epochStart,
       counters: (cohort) => this.#counters[cohort] ?? emptyCohortCounters(),
       histograms: this.#histograms,

@@ -31,6 +31,13 @@ export type DeliveryMessage =
       remove: string[];
     }
   | {
+      /** A rotation job (AWS IoT Jobs style): renew now, then commit. */
+      kind: 'job';
+      updateId: string;
+      effectiveAt: number;
+      jobId: string;
+    }
+  | {
       kind: 'certificate';
       updateId: string;
       effectiveAt: number;
@@ -39,6 +46,35 @@ export type DeliveryMessage =
       /** PKCS#8 PEM: the server-push method sends the key with the certificate. */
       key: string;
     };
+
+/** create-from-csr: the certificate, inactive until RegisterThing redeems the ownership token. */
+export interface CreateFromCsrRequest {
+  requestId: string;
+  t: number;
+  certificateSigningRequest: string;
+}
+
+export type CreateFromCsrReply =
+  | { requestId: string; certificateId: string; certificatePem: string; chain: string[]; certificateOwnershipToken: string; issuedAt: number }
+  | { requestId: string; statusCode: number; errorCode: string; errorMessage: string };
+
+export interface ProvisionRequest {
+  requestId: string;
+  t: number;
+  certificateOwnershipToken: string;
+}
+
+export type ProvisionReply =
+  | { requestId: string; thingName: string; registeredAt: number }
+  | { requestId: string; statusCode: number; errorCode: 'OwnershipTokenExpired' | 'InvalidToken'; errorMessage: string };
+
+export interface JobCommit {
+  t: number;
+  /** Serial of the certificate the device now connects with. */
+  serialHex: string;
+}
+
+export type JobCommitReply = { jobId: string; status: 'SUCCEEDED' } | { jobId: string; status: 'REJECTED'; reason: string };
 
 export interface DeliveryAck {
   updateId: string;

@@ -21,6 +21,20 @@ export const deviceTopics = (deviceId: string) => {
     syncRequest: `${base}/sync/request`,
     /** backend -> device: the queued deliveries (SyncResponse). */
     syncResponse: `${base}/sync/response`,
+    /**
+     * Fleet provisioning, after AWS IoT's MQTT API ($aws/certificates/create-from-csr/json and
+     * $aws/provisioning-templates/<name>/provision/json), under the device's own prefix.
+     */
+    createFromCsr: `${base}/certificates/create-from-csr/json`,
+    createFromCsrAccepted: `${base}/certificates/create-from-csr/json/accepted`,
+    createFromCsrRejected: `${base}/certificates/create-from-csr/json/rejected`,
+    provision: (template: string) => `${base}/provisioning-templates/${template}/provision/json`,
+    provisionAccepted: (template: string) => `${base}/provisioning-templates/${template}/provision/json/accepted`,
+    provisionRejected: (template: string) => `${base}/provisioning-templates/${template}/provision/json/rejected`,
+    /** device -> backend: the job's certificate is in use; the backend deactivates the old one (JobCommit). */
+    jobCommit: (jobId: string) => `${base}/jobs/${jobId}/commit`,
+    jobCommitAccepted: (jobId: string) => `${base}/jobs/${jobId}/commit/accepted`,
+    jobCommitRejected: (jobId: string) => `${base}/jobs/${jobId}/commit/rejected`,
   };
 };
 

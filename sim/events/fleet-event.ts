@@ -35,6 +35,7 @@ export type FleetEvent =
       attempt: number;
     }
   | { type: 'device.locked-out'; t: number; device: string; certificateExpiredAt: number }
+  | { type: 'device.recovery'; t: number; device: string; via: 'bootstrap'; certificateExpiredAt: number }
   | { type: 'device.trust-update'; t: number; device: string; updateId: string; result: string }
   | {
       type: 'broker.admission';
@@ -52,8 +53,16 @@ export type FleetEvent =
 
 export type FleetEventType = FleetEvent['type'];
 
-/** csr: the device makes a key and a CSR and the CA answers over MQTT; push: the backend sends certificate and key. */
-export type RotationMethod = 'csr' | 'push';
+/**
+ * How a device got a certificate: csr (key and CSR over MQTT, the CA answers), fleet-provisioning (AWS-style
+ * create-from-csr then RegisterThing with an ownership token), attestation (CSR over a session on the device's
+ * attestation or bootstrap identity), job (a backend job runs a CSR rotation and commits it), push (the backend sends
+ * certificate and key).
+ */
+export type RotationMethod = 'csr' | 'fleet-provisioning' | 'attestation' | 'job' | 'push';
 
-/** request: CSR out, certificate back; check: the device judges the certificate; reconnect: the broker judges it. */
-export type RotationStep = 'request' | 'check' | 'reconnect';
+/**
+ * request: CSR out, certificate back; register: the ownership token redeemed; check: the device judges the
+ * certificate; reconnect: the broker judges it; commit: the backend confirms the device uses it.
+ */
+export type RotationStep = 'request' | 'register' | 'check' | 'reconnect' | 'commit';

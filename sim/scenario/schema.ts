@@ -76,6 +76,14 @@ const pki = z.strictObject({
   authorities: z.array(authority).min(1),
   serverCertificates: z.array(serverCertificate).min(1),
   deviceCertificates,
+  /**
+   * A long-lived second identity per device (a birth, claim or attestation certificate) the factory installs. The
+   * broker admits it only for provisioning (broker.bootstrapAuthorities), so a device whose operational certificate
+   * lapsed can re-enrol, and `attestation` devices renew through it.
+   */
+  bootstrapCertificates: z
+    .strictObject({ issuer: name, chain: z.array(name).default([]), lifetime: positiveDuration, key: keyAlgorithm.default('ec-p256') })
+    .optional(),
 });
 
 const clock = z.strictObject({
@@ -142,9 +150,24 @@ const connectivity = z.strictObject({
   host: z.string().min(1).optional(),
 });
 
+const rotation = z.strictObject({
+  /**
+   * csr: CSR over MQTT on the operational session. fleet-provisioning: AWS-style create-from-csr, then RegisterThing
+   * with the ownership token (1 hour) before the certificate is active. attestation: CSR over a session on the
+   * bootstrap identity (Azure Sphere daily attestation). job: the backend starts a CSR rotation as a job and the
+   * device commits it. push: the backend sends certificate and key.
+   */
+  protocol: z.enum(['csr', 'fleet-provisioning', 'attestation', 'job', 'push']).default('csr'),
+  /** job and push: the backend starts the rotation this long before the certificate expires (its own clock). */
+  before: positiveDuration.default(30 * 86_400_000),
+});
+
 const cohort = z.strictObject({
   name,
   share: fraction,
+  rotation: rotation.default({ protocol: 'csr', before: 30 * 86_400_000 }),
+  /** A device whose certificate lapsed before it was renewed: locked out (none), or re-enrols with its bootstrap identity. */
+  recovery: z.enum(['none', 'bootstrap']).default('none'),
   trustStore,
   pathBuilding: z.enum(['trusted-first', 'untrusted-first']).default('trusted-first'),
   anchorExpiry: z.enum(['enforce', 'ignore']).default('enforce'),
@@ -179,8 +202,16 @@ const broker = z.strictObject({
       connectsPerClientPerSecond: z.number().positive().optional(),
       /** CSRs the CA signs per simulated second; the rest wait in a queue (the certificate is stamped when served). */
       issuancePerSecond: z.number().positive().optional(),
+      /** fleet-provisioning: RegisterThing calls served per simulated second (AWS: 10). */
+      registrationsPerSecond: z.number().positive().optional(),
     })
     .optional(),
+  /** Authorities of bootstrap identities: admitted for provisioning topics only. */
+  bootstrapAuthorities: z.array(name).default([]),
+  /** The CA renews a certificate expired up to this long ago (step-ca's allowRenewalAfterExpiry); omitted: never. */
+  renewAfterExpiry: positiveDuration.optional(),
+  /** fleet-provisioning: how long a certificate ownership token stays valid (AWS: 1 hour). */
+  ownershipTokenLifetime: positiveDuration.default(3_600_000),
 });
 
 const timeline = z.strictObject({

@@ -66,7 +66,15 @@ describe('parseScenario on valid text', () => {
     expect(s.pki.authorities.map((a) => a.key)).toEqual(['ec-p256', 'ec-p256']);
     expect(s.pki.serverCertificates[0]?.hosts).toEqual(['localhost', '127.0.0.1']);
     expect(s.pki.deviceCertificates).toEqual({ issuer: 'ca', chain: [], lifetime: 90 * DAY, backdate: 0, key: 'ec-p256', issued: 'spread' });
-    expect(s.broker).toEqual({ serverCertificate: 'broker', deviceAuthorities: ['root'], clock: { offset: 0, driftPpm: 0 }, host: 'localhost', endpoints: [] });
+    expect(s.broker).toEqual({
+      serverCertificate: 'broker',
+      deviceAuthorities: ['root'],
+      clock: { offset: 0, driftPpm: 0 },
+      host: 'localhost',
+      endpoints: [],
+      bootstrapAuthorities: [],
+      ownershipTokenLifetime: 3_600_000,
+    });
     const b = s.fleet.cohorts[1];
     expect(b?.trustStore).toEqual({ anchors: ['root'], updates: 'accept', pins: [] });
     expect(b?.pathBuilding).toBe('trusted-first');

@@ -1,38 +1,31 @@
-import { createSecureContext, type SecureContext } from 'node:tls';
 import { performance } from 'node:perf_hooks';
-import type { Cause } from '../sim/causes.js';
-import type { RotationMethod, RotationStep } from '../sim/events/fleet-event.js';
-import type { DeliveryMessage, RotationRequest, RotationResponse, SyncResponse } from '../sim/device-api/messages.js';
-import { deviceTopics } from '../sim/device-api/topics.js';
-import type { DeviceProfile } from '../sim/plan/device-profile.js';
-import { createCsr, generateKeyPair } from '../sim/pki/index.js';
-import type { Backoff } from '../sim/policy/backoff.js';
-import type { RenewalPolicy } from '../sim/policy/renewal-policy.js';
-import { SeededRandom } from '../sim/random/seeded-random.js';
-import { increment } from '../sim/stats/fleet-counters.js';
-import { DeviceClock } from '../sim/time/device-clock.js';
-import { TrustStore } from '../sim/trust/trust-store.js';
-import type { ParsedCertificate, Verdict } from '../sim/verify/types.js';
-import { verifyChainAt } from '../sim/verify/verify-chain.js';
-import { dialBroker, type BrokerSession } from './broker-session.js';
-import type { DeviceEnvironment } from './device-environment.js';
-import { OutageSchedule } from './outage-schedule.js';
-import type { DeviceCredentials } from './protocol.js';
+import type { Cause } from '../../sim/causes.js';
+import type { DeliveryMessage, SyncResponse } from '../../sim/device-api/messages.js';
+import { deviceTopics } from '../../sim/device-api/topics.js';
+import type { RotationMethod, RotationStep } from '../../sim/events/fleet-event.js';
+import type { DeviceProfile } from '../../sim/plan/device-profile.js';
+import type { Backoff } from '../../sim/policy/backoff.js';
+import type { RenewalPolicy } from '../../sim/policy/renewal-policy.js';
+import { SeededRandom } from '../../sim/random/seeded-random.js';
+import { increment } from '../../sim/stats/fleet-counters.js';
+import { DeviceClock } from '../../sim/time/device-clock.js';
+import { TrustStore } from '../../sim/trust/trust-store.js';
+import { dialBroker, type BrokerSession, type DialOutcome } from '../broker-session.js';
+import type { DeviceEnvironment } from '../device-environment.js';
+import { OutageSchedule } from '../outage-schedule.js';
+import type { DeviceCredentials } from '../protocol.js';
+import { runJobRotation } from '../rotation/job-rotation.js';
+import type { RotationHost, RotationOutcome, RotationProtocol } from '../rotation/rotation-protocol.js';
+import { adoptCredentials, secureContextOf, type Credentials } from './credentials.js';
+import { judgeBroker, judgeOwnCertificate } from './device-verdicts.js';
 
 type Status = 'connected' | 'failing' | 'offline' | 'idle' | 'locked-out';
 
-interface PendingInstall {
-  /** True time at which to install. */
+/** A rotation between its steps: what to do, and at which true time, to carry on. */
+interface RotationInFlight {
   at: number;
-  credentials: Credentials;
   method: RotationMethod;
-  /** Wall ms the request took (key generation to certificate received); 0 for a push. */
-  requestMs: number;
-}
-
-interface Credentials extends DeviceCredentials {
-  certificate: ParsedCertificate;
-  context?: SecureContext | undefined;
+  resume: (t: number) => Promise<RotationOutcome>;
 }
 
 /**
@@ -49,10 +42,11 @@ export class SimulatedDevice {
   readonly #trust: TrustStore;
   readonly #random: SeededRandom;
   readonly #policy: RenewalPolicy;
+  readonly #protocol: RotationProtocol;
   readonly #reconnect: Backoff;
-  #lastReconnectDelay: number | undefined;
-  #lastRotationDelay: number | undefined;
   readonly #outages: OutageSchedule;
+  readonly #bootstrap: Credentials | undefined;
+  readonly #host: RotationHost;
   #credentials: Credentials;
   #session: BrokerSession | undefined;
   #status: Status = 'idle';
@@ -61,10 +55,11 @@ export class SimulatedDevice {
   #renewAt: number;
   #outageStartAt: number;
   #outageEndAt = Number.POSITIVE_INFINITY;
-  /** A certificate received but not installed yet: a push effective later, or a CSR the CA's queue serves later. */
-  #pendingInstall: PendingInstall | undefined;
+  #rotation: RotationInFlight | undefined;
   #failedConnects = 0;
   #rotationAttempts = 0;
+  #lastReconnectDelay: number | undefined;
+  #lastRotationDelay: number | undefined;
   #lastActedAt: number;
 
   constructor(env: DeviceEnvironment, profile: DeviceProfile, credentials: DeviceCredentials) {
@@ -83,9 +78,18 @@ export class SimulatedDevice {
     });
     this.#random = new SeededRandom(env.seed, profile.id);
     this.#policy = env.renewalPolicy(profile.cohortIndex, profile.id);
+    this.#protocol = env.rotationProtocol(profile.cohortIndex);
     this.#reconnect = env.reconnectBackoff(profile.cohortIndex);
     this.#outages = new OutageSchedule(cohort.connectivity.outages, profile.outagePhases, start);
-    this.#credentials = this.#adopt(credentials);
+    this.#credentials = adoptCredentials(env.pool, credentials, this.id);
+    this.#bootstrap = credentials.bootstrap ? adoptCredentials(env.pool, credentials.bootstrap, this.id) : undefined;
+    this.#host = {
+      deviceId: this.id,
+      env,
+      session: () => this.#session,
+      adopt: (c) => adoptCredentials(env.pool, c, this.id),
+      openBootstrapSession: (t) => this.#openBootstrapSession(t),
+    };
     this.#connectAt = start;
     this.#lastActedAt = start;
     this.#outageStartAt = this.#outages.nextStartAfter(start - 1);
@@ -106,8 +110,8 @@ export class SimulatedDevice {
       this.#connectAt,
       this.#outageStartAt,
       online ? this.#dropAt : Number.POSITIVE_INFINITY,
-      online ? this.#renewAt : Number.POSITIVE_INFINITY,
-      this.#pendingInstall?.at ?? Number.POSITIVE_INFINITY,
+      online || this.#protocol.worksOffline ? this.#renewAt : Number.POSITIVE_INFINITY,
+      this.#rotation?.at ?? Number.POSITIVE_INFINITY,
     );
   }
 
@@ -169,20 +173,20 @@ export class SimulatedDevice {
       this.#connectAt = t;
       return;
     }
-    if (this.#pendingInstall && t === this.#pendingInstall.at) {
-      const pending = this.#pendingInstall;
-      this.#pendingInstall = undefined;
-      await this.#install(t, pending);
+    if (this.#rotation && t === this.#rotation.at) {
+      const rotation = this.#rotation;
+      this.#rotation = undefined;
+      await this.#follow(t, rotation.method, await rotation.resume(t));
       return;
     }
     if (t === this.#connectAt) {
       await this.#connect(t);
       return;
     }
-    if (this.#session && t === this.#renewAt) await this.#rotate(t);
+    if (t === this.#renewAt) await this.#rotate(t, this.#protocol);
   }
 
-  async #connect(t: number): Promise<boolean> {
+  async #connect(t: number): Promise<void> {
     this.#connectAt = Number.POSITIVE_INFINITY;
     const counters = this.#env.counters(this.cohortIndex);
     counters.connectAttempts += 1;
@@ -192,44 +196,43 @@ export class SimulatedDevice {
       increment(counters.connectFailures, outcome.cause);
       this.#failedConnects += 1;
       this.#connectAt = t + this.#reconnectDelay(this.#failedConnects);
-      this.#noteLockOut(t, outcome.cause);
-      return false;
+      await this.#afterRefusal(t, outcome.cause);
+      return;
     }
     this.#failedConnects = 0;
     this.#lastReconnectDelay = undefined;
     counters.connectsSucceeded += 1;
     await this.#startSession(t, outcome.session);
-    if (this.#renewAt <= t) await this.#rotate(t);
-    return true;
+    if (this.#renewAt <= t && !this.#rotation) await this.#rotate(t, this.#protocol);
   }
 
-  async #dial(t: number, credentials: Credentials) {
-    credentials.context ??= createSecureContext({
-      key: credentials.keyPem,
-      cert: credentials.certificatePem + credentials.chainPems.join(''),
-    });
+  /** A TLS handshake and MQTT CONNECT with these credentials; the device judges the broker at its own clock. */
+  async #dial(t: number, credentials: Credentials): Promise<DialOutcome> {
     const env = this.#env;
+    const serverName = this.#serverName;
     const outcome = await dialBroker({
       address: env.broker.address,
       port: env.broker.port,
-      serverName: this.#serverName,
-      secureContext: credentials.context,
+      serverName,
+      secureContext: secureContextOf(credentials),
       clientId: this.id,
       t,
       pool: env.pool,
-      judge: (chain) => this.#judgeBroker(chain, t),
+      judge: (chain) =>
+        judgeBroker({ chain, t, clock: this.#clock, trust: this.#trust, cohort: this.#profile.cohort, serverName, pool: env.pool }),
       timeoutMs: env.options.connectTimeoutMs,
     });
     if (outcome.ok) env.histograms.connect.recordValue(Math.max(1, Math.round(outcome.latencyMs)));
+    const verdict = outcome.verdict;
     env.emit({
       type: 'device.connect',
       t,
       device: this.id,
       cause: outcome.ok ? 'ok' : outcome.cause,
-      certificateCause: outcome.verdict?.cause === outcome.verdict?.certificateCause ? undefined : outcome.verdict?.certificateCause,
-      clockSkewMs: outcome.verdict?.clockSkewMs === 0 ? undefined : outcome.verdict?.clockSkewMs,
-      path: outcome.verdict?.path.map((c) => c.label),
-      failed: outcome.verdict?.failed?.certificate.label,
+      certificateCause: verdict?.cause === verdict?.certificateCause ? undefined : verdict?.certificateCause,
+      clockSkewMs: verdict?.clockSkewMs === 0 ? undefined : verdict?.clockSkewMs,
+      path: verdict?.path.map((c) => c.label),
+      failed: verdict?.failed?.certificate.label,
     });
     return outcome;
   }
@@ -239,26 +242,6 @@ export class SimulatedDevice {
     return this.#profile.cohort.connectivity.host ?? this.#env.broker.serverName;
   }
 
-  #judgeBroker(chain: ParsedCertificate[], t: number): Verdict {
-    const [leaf, ...presented] = chain;
-    if (!leaf) {
-      return { cause: 'untrusted_root', certificateCause: 'untrusted_root', path: [], clockSkewMs: this.#clock.skew(t) };
-    }
-    const cohort = this.#profile.cohort;
-    return verifyChainAt({
-      leaf,
-      presented,
-      anchors: this.#trust.anchorsAt(t),
-      at: this.#clock.read(t),
-      trueTime: t,
-      policy: { pathBuilding: cohort.pathBuilding, anchorExpiry: cohort.anchorExpiry },
-      purpose: 'serverAuth',
-      hostname: this.#serverName,
-      pins: this.#trust.pins.length > 0 ? this.#trust.pins : undefined,
-      pool: this.#env.pool,
-    });
-  }
-
   async #startSession(t: number, session: BrokerSession): Promise<void> {
     this.#session = session;
     this.#status = 'connected';
@@ -266,8 +249,8 @@ export class SimulatedDevice {
     this.#dropAt = reconnectEvery === undefined ? Number.POSITIVE_INFINITY : t + Math.max(1, Math.round(this.#random.exponential(reconnectEvery)));
     session.onUnexpectedClose(() => {
       if (this.#session !== session) return;
-      // The broker or the network ended the session (a broker restart, a session takeover): reconnect after the
-      // cohort's backoff, counted from the current simulated time at the earliest.
+      // The broker or the network ended the session (a session takeover, say): reconnect after the cohort's
+      // backoff, counted from the current simulated time at the earliest.
       this.#session = undefined;
       this.#status = 'failing';
       this.#failedConnects += 1;
@@ -301,15 +284,19 @@ export class SimulatedDevice {
       this.#env.emit({ type: 'device.trust-update', t: message.effectiveAt, device: this.id, updateId: message.updateId, result });
       return;
     }
-    // Server push: the backend sent a certificate and its key; the device installs them at their effective time.
     this.#env.counters(this.cohortIndex).rotationsAttempted += 1;
     this.#rotationAttempts += 1;
-    this.#pendingInstall = {
-      at: message.effectiveAt,
-      credentials: this.#adopt({ keyPem: message.key, certificatePem: message.certificate, chainPems: message.chain }),
-      method: 'push',
-      requestMs: 0,
-    };
+    if (message.kind === 'job') {
+      // A rotation job: renew by CSR at the job's time, reconnect, commit.
+      const { jobId } = message;
+      const attempt = this.#rotationAttempts;
+      this.#rotation = { at: message.effectiveAt, method: 'job', resume: (t) => runJobRotation(this.#host, t, attempt, jobId) };
+      return;
+    }
+    // Server push: the backend sent a certificate and its key; the device installs them at their effective time.
+    const credentials = adoptCredentials(this.#env.pool, { keyPem: message.key, certificatePem: message.certificate, chainPems: message.chain }, this.id);
+    const outcome: RotationOutcome = { kind: 'install', at: message.effectiveAt, credentials, requestMs: 0 };
+    this.#rotation = { at: message.effectiveAt, method: 'push', resume: async () => outcome };
   }
 
   async #endSession(): Promise<void> {
@@ -320,102 +307,62 @@ export class SimulatedDevice {
     await session?.close();
   }
 
-  /** Key, CSR over MQTT, check the certificate, swap it in and reconnect with it; back off on failure. */
-  async #rotate(t: number): Promise<void> {
-    const session = this.#session;
-    if (!session) return;
-    const started = performance.now();
+  async #rotate(t: number, protocol: RotationProtocol): Promise<void> {
     const counters = this.#env.counters(this.cohortIndex);
     counters.rotationsAttempted += 1;
     this.#rotationAttempts += 1;
-    const keyPair = generateKeyPair(this.#env.keyAlgorithm);
-    const csr = createCsr({ subject: { CN: this.id }, keyPair });
-    const topics = deviceTopics(this.id);
-    const requestId = `${this.id}-${t}-${this.#rotationAttempts}`;
-    const request: RotationRequest = { requestId, t, csr: csr.toString('base64') };
-    const response = await session.request<RotationResponse>(
-      topics.csr,
-      request,
-      topics.certificate,
-      (reply) => reply.requestId === requestId,
-      this.#env.options.rotationTimeoutMs,
-    );
-    if (!response) return this.#rotationFailed(t, 'rotation_timeout', 'csr', 'request');
-    if (!response.ok) return this.#rotationFailed(t, 'rotation_rejected', 'csr', 'request');
-    const pending: PendingInstall = {
-      at: Math.max(t, response.issuedAt),
-      credentials: this.#adopt({
-        keyPem: keyPair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-        certificatePem: response.certificate,
-        chainPems: response.chain,
-      }),
-      method: 'csr',
-      requestMs: performance.now() - started,
-    };
-    // A CA with a backlog serves the request later in simulated time: the device waits for it.
-    if (pending.at > t) {
-      this.#pendingInstall = pending;
-      this.#renewAt = Number.POSITIVE_INFINITY;
-    } else {
-      await this.#install(t, pending);
+    this.#renewAt = Number.POSITIVE_INFINITY;
+    await this.#follow(t, protocol.method, await protocol.start(this.#host, t, this.#rotationAttempts));
+  }
+
+  /** Carries a rotation's outcome on: wait for a later step, install the certificate, or back off. */
+  async #follow(t: number, method: RotationMethod, outcome: RotationOutcome): Promise<void> {
+    if (outcome.kind === 'failed') return this.#rotationFailed(t, outcome.cause, method, outcome.step);
+    if (outcome.at > t) {
+      this.#rotation = { at: outcome.at, method, resume: outcome.kind === 'continue' ? outcome.resume : async () => outcome };
+      return;
     }
-  }
-
-  /** Checks a received certificate at the device's clock, then swaps it in. */
-  async #install(t: number, pending: PendingInstall): Promise<void> {
-    const check = this.#judgeOwnCertificate(pending.credentials, t);
-    if (check.cause !== 'ok') return this.#rotationFailed(t, check.cause, pending.method, 'check');
-    await this.#switchCredentials(t, pending);
-  }
-
-  /** The device checks a certificate it was given before using it: its key, its issuer, its dates at its clock. */
-  #judgeOwnCertificate(candidate: Credentials, t: number): Verdict {
-    return verifyChainAt({
-      leaf: candidate.certificate,
-      presented: candidate.chainPems.flatMap((pem) => this.#env.pool.parsePem(pem)),
-      anchors: this.#env.identityAnchors,
-      at: this.#clock.read(t),
-      trueTime: t,
-      policy: { pathBuilding: 'trusted-first', anchorExpiry: 'enforce' },
-      purpose: 'clientAuth',
-      pool: this.#env.pool,
-    });
+    if (outcome.kind === 'continue') return this.#follow(t, method, await outcome.resume(t));
+    const check = judgeOwnCertificate({ credentials: outcome.credentials, t, clock: this.#clock, anchors: this.#env.identityAnchors, pool: this.#env.pool });
+    if (check.cause !== 'ok') return this.#rotationFailed(t, check.cause, method, 'check');
+    await this.#switchCredentials(t, method, outcome);
   }
 
   /** Reconnects with new credentials; keeps them if the broker admits the device, else rolls back. */
-  async #switchCredentials(t: number, rotation: PendingInstall): Promise<void> {
+  async #switchCredentials(t: number, method: RotationMethod, install: Extract<RotationOutcome, { kind: 'install' }>): Promise<void> {
     const previous = this.#credentials;
-    const candidate = rotation.credentials;
     const reconnectStarted = performance.now();
     await this.#endSession();
-    const outcome = await this.#dial(t, candidate);
-    if (outcome.ok) {
-      this.#credentials = candidate;
-      await this.#startSession(t, outcome.session);
-      // Wall time of the request (key, CSR, CA) plus the reconnect; time spent waiting for simulated time excluded.
-      const latencyMs = rotation.requestMs + (performance.now() - reconnectStarted);
-      this.#env.histograms.rotation.recordValue(Math.max(1, Math.round(latencyMs)));
-      this.#env.counters(this.cohortIndex).rotationsSucceeded += 1;
-      this.#env.emit({
-        type: 'device.rotation',
-        t,
-        device: this.id,
-        method: rotation.method,
-        outcome: 'succeeded',
-        cause: 'ok',
-        latencyMs: round(latencyMs),
-        issuedAfterMs: rotation.method === 'csr' ? round(rotation.requestMs) : undefined,
-        attempt: this.#rotationAttempts,
-      });
-      this.#rotationAttempts = 0;
-      this.#lastRotationDelay = undefined;
-      this.#renewAt = this.#scheduleRenewal(t);
-      return;
+    const outcome = await this.#dial(t, install.credentials);
+    if (!outcome.ok) {
+      // Rollback: the old certificate is still installed; reconnect with it.
+      this.#credentials = previous;
+      this.#connectAt = t;
+      return this.#rotationFailed(t, outcome.cause, method, 'reconnect');
     }
-    // Rollback: the old certificate is still installed; reconnect with it.
-    this.#credentials = previous;
-    this.#connectAt = t;
-    this.#rotationFailed(t, outcome.cause, rotation.method, 'reconnect');
+    this.#credentials = install.credentials;
+    this.#status = this.#status === 'locked-out' ? 'idle' : this.#status;
+    await this.#startSession(t, outcome.session);
+    const afterInstall = install.afterInstall ? await install.afterInstall(outcome.session, t) : undefined;
+    // Wall time of the request (key, CSR, CA) plus the reconnect; time spent waiting for simulated time excluded.
+    const latencyMs = install.requestMs + (performance.now() - reconnectStarted);
+    if (afterInstall !== undefined) return this.#rotationFailed(t, afterInstall, method, 'commit');
+    this.#env.histograms.rotation.recordValue(Math.max(1, Math.round(latencyMs)));
+    this.#env.counters(this.cohortIndex).rotationsSucceeded += 1;
+    this.#env.emit({
+      type: 'device.rotation',
+      t,
+      device: this.id,
+      method,
+      outcome: 'succeeded',
+      cause: 'ok',
+      latencyMs: round(latencyMs),
+      issuedAfterMs: install.requestMs > 0 ? round(install.requestMs) : undefined,
+      attempt: this.#rotationAttempts,
+    });
+    this.#rotationAttempts = 0;
+    this.#lastRotationDelay = undefined;
+    this.#renewAt = this.#scheduleRenewal(t);
   }
 
   #rotationFailed(t: number, cause: Cause, method: RotationMethod, step: RotationStep): void {
@@ -426,16 +373,36 @@ export class SimulatedDevice {
   }
 
   /**
-   * A connect the broker refused after the device's own certificate expired locks the device out: it cannot renew
-   * over mutual TLS any more, and without a recovery path it stops trying.
+   * A connect the broker refused after the device's own certificate expired: it cannot renew over mutual TLS any
+   * more. A device with a bootstrap identity re-enrols with it; without one it is locked out and stops trying.
    */
-  #noteLockOut(t: number, cause: Cause): void {
+  async #afterRefusal(t: number, cause: Cause): Promise<void> {
     const notAfter = this.#credentials.certificate.notAfter;
-    if (cause !== 'connection_refused' || t <= notAfter) return;
+    if (cause !== 'connection_refused' || t <= notAfter || this.#rotation) return;
+    const recovery = this.#profile.cohort.recovery;
+    if (recovery === 'bootstrap' || this.#protocol.worksOffline) {
+      const protocol = this.#env.recoveryProtocol();
+      if (this.#bootstrap && this.#bootstrap.certificate.notAfter >= t) {
+        this.#env.emit({ type: 'device.recovery', t, device: this.id, via: 'bootstrap', certificateExpiredAt: notAfter });
+        this.#connectAt = Number.POSITIVE_INFINITY;
+        await this.#rotate(t, protocol);
+        if (!this.#session && this.#connectAt === Number.POSITIVE_INFINITY) this.#connectAt = this.#renewAt;
+        return;
+      }
+    }
     this.#status = 'locked-out';
     this.#connectAt = Number.POSITIVE_INFINITY;
     this.#env.counters(this.cohortIndex).lockedOut += 1;
     this.#env.emit({ type: 'device.locked-out', t, device: this.id, certificateExpiredAt: notAfter });
+  }
+
+  async #openBootstrapSession(t: number): Promise<{ ok: true; session: BrokerSession } | { ok: false; cause: Cause }> {
+    if (!this.#bootstrap) return { ok: false, cause: 'locked_out' };
+    const outcome = await this.#dial(t, this.#bootstrap);
+    if (!outcome.ok) return { ok: false, cause: outcome.cause };
+    const topics = deviceTopics(this.id);
+    await outcome.session.subscribe(topics.subscription).catch(() => undefined);
+    return { ok: true, session: outcome.session };
   }
 
   #reconnectDelay(attempt: number): number {
@@ -445,17 +412,12 @@ export class SimulatedDevice {
 
   /** The true time at which the renewal policy, read on this device's clock, says to renew the current certificate. */
   #scheduleRenewal(from: number): number {
-    const certificate = this.#credentials.certificate;
-    const target = this.#policy.renewAt(certificate, this.#random);
+    if (!this.#protocol.deviceInitiated) return Number.POSITIVE_INFINITY;
+    const target = this.#policy.renewAt(this.#credentials.certificate, this.#random);
     return this.#clock.trueTimeWhenReading(target, from, this.#env.timeline.end) ?? Number.POSITIVE_INFINITY;
   }
-
-  #adopt(credentials: DeviceCredentials): Credentials {
-    const certificate = this.#env.pool.parsePem(credentials.certificatePem)[0];
-    if (!certificate) throw new Error(`device ${this.id}: no certificate in its credentials`);
-    return { ...credentials, certificate };
-  }
 }
+
 
 function round(ms: number): number {
   return Math.round(ms * 10) / 10;

@@ -1,0 +1,76 @@
+import { performance } from 'node:perf_hooks';
+import type { CreateFromCsrReply, ProvisionReply } from '../../sim/device-api/messages.js';
+import { deviceTopics } from '../../sim/device-api/topics.js';
+import type { Credentials } from '../device/credentials.js';
+import { newKeyAndCsr } from './new-key-and-csr.js';
+import type { RotationHost, RotationOutcome, RotationProtocol } from './rotation-protocol.js';
+
+const TEMPLATE = 'certfleet-rotation';
+
+/**
+ * Fleet provisioning after AWS IoT's MQTT API: CreateCertificateFromCsr returns the certificate and an ownership
+ * token, then RegisterThing redeems the token, which activates the certificate. Both calls wait in the backend's
+ * queues in simulated time; a token redeemed more than its lifetime (AWS: 1 hour) after issue is refused, and the
+ * certificate stays inactive for good.
+ */
+export const fleetProvisioningRotation: RotationProtocol = {
+  method: 'fleet-provisioning',
+  worksOffline: false,
+  deviceInitiated: true,
+  async start(host, t, attempt) {
+    const session = host.session();
+    if (!session) return { kind: 'failed', cause: 'rotation_timeout', step: 'request' };
+    const started = performance.now();
+    const { keyPem, csrDer } = newKeyAndCsr(host.deviceId, host.env.keyAlgorithm);
+    const topics = deviceTopics(host.deviceId);
+    const requestId = `${host.deviceId}-${t}-${attempt}`;
+    const answer = await session.requestAny<CreateFromCsrReply>(
+      topics.createFromCsr,
+      { requestId, t, certificateSigningRequest: csrDer.toString('base64') },
+      [topics.createFromCsrAccepted, topics.createFromCsrRejected],
+      (reply) => reply.requestId === requestId,
+      host.env.options.rotationTimeoutMs,
+    );
+    if (!answer) return { kind: 'failed', cause: 'rotation_timeout', step: 'request' };
+    const reply = answer.reply;
+    if (!('certificatePem' in reply)) return { kind: 'failed', cause: 'rotation_rejected', step: 'request' };
+    const credentials = host.adopt({ keyPem, certificatePem: reply.certificatePem, chainPems: reply.chain });
+    const requestMs = performance.now() - started;
+    return {
+      kind: 'continue',
+      at: Math.max(t, reply.issuedAt),
+      step: 'register',
+      resume: (at) => register(host, at, attempt, reply.certificateOwnershipToken, credentials, requestMs),
+    };
+  },
+};
+
+async function register(
+  host: RotationHost,
+  t: number,
+  attempt: number,
+  token: string,
+  credentials: Credentials,
+  requestMs: number,
+): Promise<RotationOutcome> {
+  const session = host.session();
+  // The session dropped while the certificate waited: the answer to RegisterThing would be lost with it.
+  if (!session) return { kind: 'failed', cause: 'rotation_timeout', step: 'register' };
+  const started = performance.now();
+  const topics = deviceTopics(host.deviceId);
+  const requestId = `${host.deviceId}-${t}-${attempt}-register`;
+  const answer = await session.requestAny<ProvisionReply>(
+    topics.provision(TEMPLATE),
+    { requestId, t, certificateOwnershipToken: token },
+    [topics.provisionAccepted(TEMPLATE), topics.provisionRejected(TEMPLATE)],
+    (reply) => reply.requestId === requestId,
+    host.env.options.rotationTimeoutMs,
+  );
+  if (!answer) return { kind: 'failed', cause: 'rotation_timeout', step: 'register' };
+  const reply = answer.reply;
+  if (!('registeredAt' in reply)) {
+    return { kind: 'failed', cause: reply.errorCode === 'OwnershipTokenExpired' ? 'ownership_token_expired' : 'rotation_rejected', step: 'register' };
+  }
+  return { kind: 'install', at: Math.max(t, reply.registeredAt), credentials, requestMs: requestMs + (performance.now() - started) };
+}
+

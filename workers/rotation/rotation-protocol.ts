@@ -1,0 +1,45 @@
+import type { Cause } from '../../sim/causes.js';
+import type { RotationMethod, RotationStep } from '../../sim/events/fleet-event.js';
+import type { BrokerSession } from '../broker-session.js';
+import type { DeviceEnvironment } from '../device-environment.js';
+import type { Credentials } from '../device/credentials.js';
+import type { DeviceCredentials } from '../protocol.js';
+
+/**
+ * A rotation protocol: how a device gets its next certificate. A protocol is a sequence of named steps; a step that
+ * must wait in simulated time (a CA queue, a registration queue) returns `continue` with the true time to resume at,
+ * and the device carries on from there when its shard reaches that time.
+ */
+export type RotationOutcome =
+  | {
+      kind: 'install';
+      /** True time at which the certificate is in hand (after any queue). */
+      at: number;
+      credentials: Credentials;
+      /** Wall ms the request took, from key generation to the certificate received. */
+      requestMs: number;
+      /** A step after the device reconnected on the new certificate (a job's commit). */
+      afterInstall?: ((session: BrokerSession, t: number) => Promise<Cause | undefined>) | undefined;
+    }
+  | { kind: 'continue'; at: number; step: RotationStep; resume: (t: number) => Promise<RotationOutcome> }
+  | { kind: 'failed'; cause: Cause; step: RotationStep };
+
+/** What a protocol may use of the device running it. */
+export interface RotationHost {
+  readonly deviceId: string;
+  readonly env: DeviceEnvironment;
+  /** The device's operational session, when it has one. */
+  session(): BrokerSession | undefined;
+  adopt(credentials: DeviceCredentials): Credentials;
+  /** A separate session on the device's bootstrap (birth, claim, attestation) identity, for provisioning only. */
+  openBootstrapSession(t: number): Promise<{ ok: true; session: BrokerSession } | { ok: false; cause: Cause }>;
+}
+
+export interface RotationProtocol {
+  readonly method: RotationMethod;
+  /** False when the backend starts rotations (jobs, pushes): the device never renews on its own. */
+  readonly deviceInitiated: boolean;
+  /** Whether the protocol can run without an operational session (it brings its own). */
+  readonly worksOffline: boolean;
+  start(host: RotationHost, t: number, attempt: number): Promise<RotationOutcome>;
+}
