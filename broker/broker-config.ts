@@ -1,7 +1,10 @@
 import type { ScenarioPki } from '../sim/scenario-pki/build-scenario-pki.js';
 import type { Scenario } from '../sim/scenario/schema.js';
 import type { ClockModel } from '../sim/time/device-clock.js';
+import type { KeyAlgorithm } from '../sim/pki/index.js';
 import type { AuditSettings } from './audit/fleet-audit.js';
+import type { CapacityLimits } from './limits/capacity-gate.js';
+import type { BackendRotation } from './renewal-orchestrator.js';
 
 /** Everything the embedded broker needs, as plain data that crosses a thread boundary. */
 export interface BrokerConfig {
@@ -21,7 +24,14 @@ export interface BrokerConfig {
   /** Loopback only; port 0 picks a free port. */
   listen: { host: string; port: number };
   /** Capacity limits in simulated time (scenario broker.limits). */
-  limits: { connectsPerSecond?: number | undefined; connectsPerClientPerSecond?: number | undefined; issuancePerSecond?: number | undefined };
+  limits: CapacityLimits;
+  /** Authorities of bootstrap identities, admitted for provisioning only. */
+  bootstrapAuthorities: string[];
+  renewAfterExpiryMs: number | undefined;
+  ownershipTokenLifetimeMs: number;
+  /** Devices whose rotations the backend starts (job and push cohorts). */
+  backendRotations: Map<string, BackendRotation>;
+  keyAlgorithm: KeyAlgorithm;
   /**
    * Account-wide limits are split evenly over the shards of the fleet (device i is on shard i mod shards), so each
    * shard's devices meet their share in their own deterministic order.
@@ -36,7 +46,7 @@ export function brokerConfigFrom(
   scenario: Scenario,
   pki: ScenarioPki,
   seed: number,
-  fleet: { shards: number; deviceIndex: Record<string, number> } = { shards: 1, deviceIndex: {} },
+  fleet: { shards: number; deviceIndex: Record<string, number>; backendRotations?: Map<string, BackendRotation> } = { shards: 1, deviceIndex: {} },
 ): BrokerConfig {
   const devicePki = scenario.pki.deviceCertificates;
   return {
@@ -58,6 +68,11 @@ export function brokerConfigFrom(
     },
     listen: { host: '127.0.0.1', port: 0 },
     limits: scenario.broker.limits ?? {},
+    bootstrapAuthorities: scenario.broker.bootstrapAuthorities,
+    renewAfterExpiryMs: scenario.broker.renewAfterExpiry,
+    ownershipTokenLifetimeMs: scenario.broker.ownershipTokenLifetime,
+    backendRotations: fleet.backendRotations ?? new Map(),
+    keyAlgorithm: devicePki.key,
     audits: { ...scenario.audits, lookbackDays: 31 },
     shards: fleet.shards,
     deviceIndex: fleet.deviceIndex,

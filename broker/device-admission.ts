@@ -13,6 +13,10 @@ export interface AdmissionContext {
   clock: DeviceClock;
   /** The accepted device authorities right now. */
   anchors: () => readonly ParsedCertificate[];
+  /** Authorities of bootstrap identities: admitted for provisioning only. */
+  bootstrapAnchors: readonly ParsedCertificate[];
+  /** Admit, for renewal only, an operational certificate expired up to this long ago (undefined: never). */
+  renewAfterExpiryMs: number | undefined;
   isRevoked: (cert: ParsedCertificate, issuer: ParsedCertificate, at: number) => boolean;
   /** True time to judge at when a client does not say (a client that is not a certfleet device). */
   fallbackTime: () => number;
@@ -23,12 +27,19 @@ export interface AdmissionContext {
   onAdmission: (decision: AdmissionDecision) => void;
 }
 
+/**
+ * What an admitted session may do: operational (everything under devices/<id>/), or provisioning only: a bootstrap
+ * identity, or an operational certificate inside the renew-after-expiry grace.
+ */
+export type SessionRole = 'operational' | 'bootstrap' | 'renewal';
+
 export interface AdmissionDecision {
   /** The connection (aedes client) the decision is about. */
   connection: object;
   clientId: string;
   t: number;
   cause: Cause;
+  role?: SessionRole | undefined;
   verdict?: Verdict | undefined;
   leaf?: ParsedCertificate | undefined;
 }
@@ -65,18 +76,38 @@ function judge(context: AdmissionContext, client: Client, t: number): AdmissionD
   const chain = peerChain(socket, context.pool);
   const leaf = chain[0];
   if (!leaf) return { connection: client, clientId: client.id, t, cause: 'client_cert_missing' };
-  const verdict = verifyChainAt({
-    leaf,
-    presented: chain.slice(1),
-    anchors: context.anchors(),
-    at: context.clock.read(t),
-    trueTime: t,
-    policy: { pathBuilding: 'trusted-first', anchorExpiry: 'enforce' },
-    purpose: 'clientAuth',
-    isRevoked: context.isRevoked,
-    pool: context.pool,
-  });
-  const decided = (cause: Cause): AdmissionDecision => ({ connection: client, clientId: client.id, t, cause, verdict, leaf });
+  const at = context.clock.read(t);
+  const judgeUnder = (anchors: readonly ParsedCertificate[], when: number) =>
+    verifyChainAt({
+      leaf,
+      presented: chain.slice(1),
+      anchors,
+      at: when,
+      trueTime: t,
+      policy: { pathBuilding: 'trusted-first', anchorExpiry: 'enforce' },
+      purpose: 'clientAuth',
+      isRevoked: context.isRevoked,
+      pool: context.pool,
+    });
+  let verdict = judgeUnder(context.anchors(), at);
+  let role: SessionRole = 'operational';
+  if (verdict.cause === 'untrusted_root' && context.bootstrapAnchors.length > 0) {
+    const asBootstrap = judgeUnder(context.bootstrapAnchors, at);
+    if (asBootstrap.cause !== 'untrusted_root') {
+      verdict = asBootstrap;
+      role = 'bootstrap';
+    }
+  }
+  const grace = context.renewAfterExpiryMs;
+  if (role === 'operational' && verdict.certificateCause === 'expired_leaf' && grace !== undefined && at - leaf.notAfter <= grace) {
+    // step-ca's allowRenewalAfterExpiry: the chain is judged as of the leaf's last valid second, the session may only renew.
+    const atExpiry = judgeUnder(context.anchors(), leaf.notAfter);
+    if (atExpiry.cause === 'ok') {
+      verdict = atExpiry;
+      role = 'renewal';
+    }
+  }
+  const decided = (cause: Cause): AdmissionDecision => ({ connection: client, clientId: client.id, t, cause, verdict, leaf, role });
   if (verdict.cause !== 'ok') return decided(verdict.cause);
   if (leaf.label !== client.id) return decided('client_id_mismatch');
   const status = context.certificateStatus(leaf);

@@ -40,10 +40,13 @@ export class DeviceRegistry {
     return entry;
   }
 
-  /** A certificate a device connected with (factory certificates are first seen here). */
-  admitted(connection: object, clientId: string, certificate: ParsedCertificate, t: number): void {
+  /**
+   * A certificate a device connected with (factory certificates are first seen here). Only an operational session
+   * makes it the device's current certificate; a bootstrap identity's session does not.
+   */
+  admitted(connection: object, clientId: string, certificate: ParsedCertificate, t: number, operational = true): void {
     const entry = this.#certificates.get(certificateKey(certificate)) ?? this.#register(certificate.label, certificate, 'active');
-    this.#current.set(entry.deviceId, entry.key);
+    if (operational) this.#current.set(entry.deviceId, entry.key);
     this.#sessions.set(connection, { clientId, certificateKey: entry.key, since: t });
     this.#connections.push({ t, clientId, certificateKey: entry.key });
   }
@@ -61,6 +64,13 @@ export class DeviceRegistry {
     if (!entry) return;
     entry.status = status;
     if (status === 'active') this.#current.set(entry.deviceId, key);
+  }
+
+  /** The commit step of a rotation: every other active certificate of the device is deactivated. */
+  deactivateAllBut(deviceId: string, keep: string): void {
+    for (const entry of this.#certificates.values()) {
+      if (entry.deviceId === deviceId && entry.key !== keep && entry.status === 'active') entry.status = 'inactive';
+    }
   }
 
   /** The certificate a device uses now, as far as the backend knows. */

@@ -15,7 +15,10 @@ import type { AuditFinding } from '../sim/audit/audit-checks.js';
 import { auditFleet } from './audit/fleet-audit.js';
 import type { BrokerConfig } from './broker-config.js';
 import { DeliveryService, type DeliveryOutcome } from './delivery-service.js';
-import { deviceAdmission, type AdmissionDecision } from './device-admission.js';
+import { deviceAdmission, type AdmissionDecision, type SessionRole } from './device-admission.js';
+import { DeviceCa } from './device-ca.js';
+import { startFleetProvisioningService } from './fleet-provisioning-service.js';
+import { RenewalOrchestrator } from './renewal-orchestrator.js';
 import { certificateKey, DeviceRegistry } from './device-registry.js';
 import { CapacityGate } from './limits/capacity-gate.js';
 import { RevocationRegistry } from './revocation-registry.js';
@@ -27,6 +30,10 @@ export interface EmbeddedBroker {
   readonly port: number;
   /** Applies a scenario event (server chain switch, revocation, accepted device authorities). */
   applyEvent(event: BrokerEvent): void;
+  /** Starts the rotations the backend drives (jobs, pushes) that are due at true time t. */
+  startEpoch(t: number): Promise<DeliveryOutcome>;
+  /** The earliest true time after `after` at which the backend will start a rotation. */
+  nextBackendActionAt(after: number): number;
   /** Sends deliveries; resolves when online devices have acknowledged them. */
   deliver(items: readonly { deviceId: string; message: DeliveryMessage }[]): Promise<DeliveryOutcome>;
   /** The true time to judge clients that do not carry one in their CONNECT. */
@@ -61,6 +68,7 @@ export async function startEmbeddedBroker(config: BrokerConfig, onEvent: (event:
   const registry = new DeviceRegistry();
   const concurrentUse = { sharedCertificates: new Set<string>(), conflictingClientIds: new Set<string>() };
   const stats = emptyBrokerStats();
+  const roles = new WeakMap<object, SessionRole>();
 
   const onAdmission = (decision: AdmissionDecision) => {
     if (decision.cause === 'ok') {
@@ -73,7 +81,9 @@ export async function startEmbeddedBroker(config: BrokerConfig, onEvent: (event:
           if (session.certificateKey === key) concurrentUse.sharedCertificates.add(key);
           if (session.clientId === decision.clientId) concurrentUse.conflictingClientIds.add(decision.clientId);
         }
-        registry.admitted(decision.connection, decision.clientId, decision.leaf, decision.t);
+        const role = decision.role ?? 'operational';
+        roles.set(decision.connection, role);
+        registry.admitted(decision.connection, decision.clientId, decision.leaf, decision.t, role === 'operational');
       }
       return;
     }
@@ -96,23 +106,23 @@ export async function startEmbeddedBroker(config: BrokerConfig, onEvent: (event:
       pool,
       clock,
       anchors: () => deviceAnchors,
+      bootstrapAnchors: config.bootstrapAuthorities.map(certificate),
+      renewAfterExpiryMs: config.renewAfterExpiryMs,
       isRevoked: revocations.isRevoked,
       fallbackTime: () => currentTime,
       capacity: (clientId, t) => capacity.admit(clientId, t),
       certificateStatus: (leaf) => registry.statusOf(leaf),
       onAdmission,
     }),
-    authorizePublish: authorizePublish(onDenied),
+    authorizePublish: authorizePublish(onDenied, (client) => roles.get(client)),
     authorizeSubscribe: authorizeSubscribe(onDenied),
   });
   broker.on('clientDisconnect', (client) => registry.disconnected(client));
   const deliveries = new DeliveryService(broker, { ackTimeoutMs: 10_000 });
   await deliveries.start();
 
-  const issuer = authorityFromPki(config.pki, config.deviceIssuance.issuer, config.seed, 'rotation');
-  await startRotationService({
-    broker,
-    authority: issuer,
+  const ca = new DeviceCa({
+    authority: authorityFromPki(config.pki, config.deviceIssuance.issuer, config.seed, 'rotation'),
     chain: config.deviceIssuance.chain.map((name) => config.pki.certificates[name] ?? ''),
     clock,
     lifetimeMs: config.deviceIssuance.lifetimeMs,
@@ -122,11 +132,39 @@ export async function startEmbeddedBroker(config: BrokerConfig, onEvent: (event:
       if (record.ok) {
         stats.issued += 1;
         const issued = record.certificatePem === undefined ? undefined : pool.parsePem(record.certificatePem)[0];
-        if (issued) registry.issued(record.deviceId, issued);
+        // Fleet provisioning registers its certificates as pending itself; the others are active when issued.
+        if (issued && registry.statusOf(issued) === undefined) registry.issued(record.deviceId, issued);
       } else {
         stats.issuanceRejected += 1;
       }
       onEvent({ type: 'broker.issuance', t: record.t, device: record.deviceId, ok: record.ok, reason: record.reason });
+    },
+  });
+  await startRotationService(broker, ca);
+  await startFleetProvisioningService({
+    broker,
+    ca,
+    registry,
+    pool,
+    seed: config.seed,
+    tokenLifetimeMs: config.ownershipTokenLifetimeMs,
+    registrationSlot: (deviceId, t) => capacity.registrationSlot(deviceId, t),
+    onRegistration: (record) => {
+      if (!record.ok) stats.registrationsRejected += 1;
+      onEvent({ type: 'broker.registration', t: record.t, device: record.deviceId, ok: record.ok, reason: record.reason });
+    },
+  });
+  const orchestrator = await RenewalOrchestrator.start({
+    broker,
+    registry,
+    ca,
+    clock,
+    keyAlgorithm: config.keyAlgorithm,
+    devices: config.backendRotations,
+    onJob: (record) => {
+      if (record.status === 'created') stats.jobsCreated += 1;
+      if (record.status === 'succeeded') stats.jobsSucceeded += 1;
+      onEvent({ type: 'broker.job', t: record.t, device: record.deviceId, jobId: record.jobId, status: record.status });
     },
   });
 
@@ -212,6 +250,8 @@ export async function startEmbeddedBroker(config: BrokerConfig, onEvent: (event:
       }
     },
     deliver: (items) => deliveries.deliver(items),
+    startEpoch: (t) => deliveries.deliver(orchestrator.due(t)),
+    nextBackendActionAt: (after) => orchestrator.nextDueAt(after),
     setCurrentTime(t) {
       currentTime = t;
     },

@@ -1,5 +1,6 @@
 import type { Client, PublishPacket, Subscription } from 'aedes';
 import { DEVICE_TOPIC_ROOT } from '../sim/device-api/topics.js';
+import type { SessionRole } from './device-admission.js';
 
 /**
  * A device may publish and subscribe only under `devices/<its client id>/` (the AWS IoT policy variable
@@ -11,9 +12,18 @@ export function ownsTopic(clientId: string, topic: string): boolean {
   return !/[+#]/.test(clientId) && topic.startsWith(prefix);
 }
 
-export function authorizePublish(onDenied: (clientId: string, topic: string) => void) {
+/** Topics a provisioning-only session (bootstrap identity, renewal grace) may publish to. */
+const PROVISIONING = /^devices\/[^/]+\/(rotation|certificates|provisioning-templates|sync|delivery)\//;
+
+export function authorizePublish(onDenied: (clientId: string, topic: string) => void, roleOf: (client: Client) => SessionRole | undefined) {
   return (client: Client | null, packet: PublishPacket, callback: (error?: Error | null) => void): void => {
-    if (client === null || ownsTopic(client.id, packet.topic)) {
+    // The broker's own publishes (client null) go anywhere.
+    if (client === null) {
+      callback(null);
+      return;
+    }
+    const role = roleOf(client) ?? 'operational';
+    if (ownsTopic(client.id, packet.topic) && (role === 'operational' || PROVISIONING.test(packet.topic))) {
       callback(null);
       return;
     }

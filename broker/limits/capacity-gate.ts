@@ -5,6 +5,7 @@ export interface CapacityLimits {
   connectsPerSecond?: number | undefined;
   connectsPerClientPerSecond?: number | undefined;
   issuancePerSecond?: number | undefined;
+  registrationsPerSecond?: number | undefined;
 }
 
 /**
@@ -17,8 +18,8 @@ export class CapacityGate {
   readonly #deviceIndex: Readonly<Record<string, number>>;
   readonly #account: ConnectRateLimiter | undefined;
   readonly #perClient: ConnectRateLimiter | undefined;
-  readonly #issuancePerShard: number | undefined;
-  readonly #issuanceQueues = new Map<string, ServiceQueue>();
+  readonly #issuance: ShardedQueue;
+  readonly #registration: ShardedQueue;
   #downUntil = Number.NEGATIVE_INFINITY;
 
   constructor(limits: CapacityLimits, shards: number, deviceIndex: Readonly<Record<string, number>>) {
@@ -26,7 +27,8 @@ export class CapacityGate {
     this.#deviceIndex = deviceIndex;
     this.#account = limits.connectsPerSecond === undefined ? undefined : new ConnectRateLimiter(limits.connectsPerSecond / shards);
     this.#perClient = limits.connectsPerClientPerSecond === undefined ? undefined : new ConnectRateLimiter(limits.connectsPerClientPerSecond);
-    this.#issuancePerShard = limits.issuancePerSecond === undefined ? undefined : limits.issuancePerSecond / shards;
+    this.#issuance = new ShardedQueue(limits.issuancePerSecond === undefined ? undefined : limits.issuancePerSecond / shards);
+    this.#registration = new ShardedQueue(limits.registrationsPerSecond === undefined ? undefined : limits.registrationsPerSecond / shards);
   }
 
   /** The broker is down (restarting) until true time t. */
@@ -45,17 +47,35 @@ export class CapacityGate {
 
   /** The true time the CA serves a CSR that arrived at t: t itself, or later behind a backlog. */
   issuanceSlot(deviceId: string, t: number): number {
-    if (this.#issuancePerShard === undefined) return t;
-    const shard = this.#shardOf(deviceId);
-    let queue = this.#issuanceQueues.get(shard);
-    if (!queue) {
-      queue = new ServiceQueue(this.#issuancePerShard);
-      this.#issuanceQueues.set(shard, queue);
-    }
-    return queue.serve(t);
+    return this.#issuance.serve(this.#shardOf(deviceId), t);
+  }
+
+  /** The true time RegisterThing serves a request that arrived at t. */
+  registrationSlot(deviceId: string, t: number): number {
+    return this.#registration.serve(this.#shardOf(deviceId), t);
   }
 
   #shardOf(clientId: string): string {
     return String((this.#deviceIndex[clientId] ?? 0) % this.#shards);
+  }
+}
+
+/** One first-come-first-served queue per shard, or none (served at once) without a limit. */
+class ShardedQueue {
+  readonly #perSecond: number | undefined;
+  readonly #queues = new Map<string, ServiceQueue>();
+
+  constructor(perSecond: number | undefined) {
+    this.#perSecond = perSecond;
+  }
+
+  serve(shard: string, t: number): number {
+    if (this.#perSecond === undefined) return t;
+    let queue = this.#queues.get(shard);
+    if (!queue) {
+      queue = new ServiceQueue(this.#perSecond);
+      this.#queues.set(shard, queue);
+    }
+    return queue.serve(t);
   }
 }

@@ -46,6 +46,8 @@ export type FleetEvent =
       failed?: string | undefined;
     }
   | { type: 'broker.issuance'; t: number; device: string; ok: boolean; reason?: string | undefined }
+  | { type: 'broker.registration'; t: number; device: string; ok: boolean; reason?: string | undefined }
+  | { type: 'broker.job'; t: number; device: string; jobId: string; status: 'created' | 'succeeded' | 'rejected' }
   | { type: 'broker.server-certificate'; t: number; name: string }
   | { type: 'broker.restart'; t: number; downFor: number }
   | { type: 'broker.revocation'; t: number; target: string; certificates: number }

@@ -11,6 +11,9 @@ export interface CoordinatedBroker {
   applyEvent(event: BrokerEvent): void;
   setCurrentTime(t: number): void;
   deliver(items: readonly { deviceId: string; message: DeliveryMessage }[]): Promise<{ pushed: number; queued: number }>;
+  /** Starts the rotations the backend drives (jobs, pushes) due at t. */
+  startEpoch(t: number): Promise<{ pushed: number; queued: number }>;
+  nextBackendActionAt(after: number): number;
   audit(t: number): AuditFinding[];
 }
 
@@ -92,10 +95,9 @@ export async function coordinate(input: CoordinatorInput): Promise<CoordinationR
       if (delivery) due.push({ deviceId: delivery.deviceId, message: input.deliveryMessage(delivery) });
       nextDelivery += 1;
     }
-    if (due.length > 0) {
-      const outcome = await broker.deliver(due);
-      delivered.pushed += outcome.pushed;
-      delivered.queued += outcome.queued;
+    for (const outcome of [due.length > 0 ? await broker.deliver(due) : undefined, await broker.startEpoch(t)]) {
+      delivered.pushed += outcome?.pushed ?? 0;
+      delivered.queued += outcome?.queued ?? 0;
     }
 
     const result = await fleet.advance(epoch, t, to, { brokerRestarted });
@@ -108,7 +110,13 @@ export async function coordinate(input: CoordinatorInput): Promise<CoordinationR
     }
 
     // Skip ahead over time in which nothing is due; the fleet's status cannot change there.
-    const idleUntil = Math.min(nextDueAt, events[nextEvent]?.at ?? Infinity, deliveries[nextDelivery]?.effectiveAt ?? Infinity, end);
+    const idleUntil = Math.min(
+      nextDueAt,
+      events[nextEvent]?.at ?? Infinity,
+      deliveries[nextDelivery]?.effectiveAt ?? Infinity,
+      broker.nextBackendActionAt(to),
+      end,
+    );
     let resume = to;
     if (idleUntil > to) {
       while (nextSample <= idleUntil && nextSample <= end) {

@@ -79,7 +79,15 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
     options.onStage?.('starting the broker');
     const deviceIndex = Object.fromEntries(plan.devices.map((d) => [d.id, d.index]));
     const shards = Math.max(1, Math.min(workers, plan.devices.length));
-    broker = await startEmbeddedBroker(brokerConfigFrom(scenario, pki, seed, { shards, deviceIndex }), recorder.onEvent);
+    const backendRotations = new Map(
+      plan.devices.flatMap((d) => {
+        const rotation = scenario.fleet.cohorts[d.cohort]?.rotation;
+        return rotation && (rotation.protocol === 'job' || rotation.protocol === 'push')
+          ? [[d.id, { protocol: rotation.protocol, beforeMs: rotation.before }] as const]
+          : [];
+      }),
+    );
+    broker = await startEmbeddedBroker(brokerConfigFrom(scenario, pki, seed, { shards, deviceIndex, backendRotations }), recorder.onEvent);
     options.onStage?.(`starting ${workers} device worker${workers === 1 ? '' : 's'}`);
     fleet = await ShardPool.start({
       plan,

@@ -7,6 +7,8 @@ export interface FactoryCredentials {
   keyPem: string;
   certificatePem: string;
   chainPems: string[];
+  /** The long-lived bootstrap (birth, claim) identity, when the scenario issues one. */
+  bootstrap?: Omit<FactoryCredentials, 'bootstrap'> | undefined;
 }
 
 /**
@@ -17,6 +19,10 @@ export function manufactureDevices(plan: FleetPlan, pki: ScenarioPki): Record<st
   const spec = plan.scenario.pki.deviceCertificates;
   const issuer = authorityFromPki(pki, spec.issuer, plan.seed, 'factory');
   const chainPems = spec.chain.map((name) => pki.certificates[name] ?? '');
+  const bootstrapSpec = plan.scenario.pki.bootstrapCertificates;
+  const bootstrapIssuer = bootstrapSpec && authorityFromPki(pki, bootstrapSpec.issuer, plan.seed, 'factory-bootstrap');
+  const bootstrapChain = bootstrapSpec?.chain.map((name) => pki.certificates[name] ?? '') ?? [];
+  const start = plan.scenario.timeline.start;
   const credentials: Record<string, FactoryCredentials> = {};
   for (const device of plan.devices) {
     const profile = deviceProfile(plan, device);
@@ -33,6 +39,26 @@ export function manufactureDevices(plan: FleetPlan, pki: ScenarioPki): Record<st
       certificatePem: issued.pem,
       chainPems,
     };
+    if (bootstrapSpec && bootstrapIssuer) {
+      // Made with the device, before the timeline starts, and meant to outlive it.
+      const bootstrapKey = generateKeyPair(bootstrapSpec.key);
+      const birth = Math.min(start, profile.firstIssuedAt);
+      const identity = bootstrapIssuer.issue({
+        subject: { CN: device.id },
+        publicKey: bootstrapKey.publicKey,
+        profile: 'device',
+        notBefore: birth - spec.backdate,
+        notAfter: birth + bootstrapSpec.lifetime,
+      });
+      credentials[device.id] = {
+        ...(credentials[device.id] as FactoryCredentials),
+        bootstrap: {
+          keyPem: bootstrapKey.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+          certificatePem: identity.pem,
+          chainPems: bootstrapChain,
+        },
+      };
+    }
   }
   return credentials;
 }

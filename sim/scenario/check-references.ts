@@ -86,6 +86,21 @@ export function checkReferences(scenario: Scenario): ScenarioProblem[] {
     problem(['pki', 'deviceCertificates', 'issued', 'to'], 'expected "to" to be later than or equal to "from"');
   }
 
+  const bootstrap = scenario.pki.bootstrapCertificates;
+  if (bootstrap) {
+    expectAuthority(['pki', 'bootstrapCertificates', 'issuer'], bootstrap.issuer);
+    bootstrap.chain.forEach((ref, j) => expectAuthority(['pki', 'bootstrapCertificates', 'chain', j], ref));
+  }
+  scenario.broker.bootstrapAuthorities.forEach((ref, j) => expectAuthority(['broker', 'bootstrapAuthorities', j], ref));
+  scenario.fleet.cohorts.forEach((c, i) => {
+    const needsBootstrap = c.recovery === 'bootstrap' || c.rotation.protocol === 'attestation';
+    if (needsBootstrap && (!bootstrap || scenario.broker.bootstrapAuthorities.length === 0)) {
+      problem(
+        ['fleet', 'cohorts', i, c.recovery === 'bootstrap' ? 'recovery' : 'rotation'],
+        'expected pki.bootstrapCertificates and broker.bootstrapAuthorities: this cohort renews or recovers with a bootstrap identity',
+      );
+    }
+  });
   if (!servers.has(scenario.broker.serverCertificate)) {
     problem(
       ['broker', 'serverCertificate'],

@@ -9,6 +9,11 @@ export interface BrokerStats {
   /** Certificates the CA issued for CSRs, and CSRs it refused. */
   issued: number;
   issuanceRejected: number;
+  /** Fleet provisioning: RegisterThing calls refused (an expired or unknown ownership token). */
+  registrationsRejected: number;
+  /** Rotation jobs the backend started, and those committed. */
+  jobsCreated: number;
+  jobsSucceeded: number;
   /** Publishes and subscriptions outside a device's own topics. */
   topicDenied: number;
   /** Handshakes that failed before any certificate could be judged. */
@@ -18,5 +23,16 @@ export interface BrokerStats {
 }
 
 export function emptyBrokerStats(): BrokerStats {
-  return { admitted: 0, refused: {}, issued: 0, issuanceRejected: 0, topicDenied: 0, tlsErrors: 0, connected: 0 };
+  return {
+    admitted: 0,
+    refused: {},
+    issued: 0,
+    issuanceRejected: 0,
+    registrationsRejected: 0,
+    jobsCreated: 0,
+    jobsSucceeded: 0,
+    topicDenied: 0,
+    tlsErrors: 0,
+    connected: 0,
+  };
 }

@@ -1,0 +1,81 @@
+import type { KeyObject } from 'node:crypto';
+import type { CertificateAuthority } from '../sim/pki/certificate-authority.js';
+import type { DeviceClock } from '../sim/time/device-clock.js';
+
+export interface IssuanceRecord {
+  deviceId: string;
+  /** True time the CA served the request. */
+  t: number;
+  ok: boolean;
+  reason?: string | undefined;
+  certificatePem?: string | undefined;
+}
+
+export type Issued = { ok: true; certificatePem: string; chain: string[]; issuedAt: number } | { ok: false; reason: string; issuedAt: number };
+
+/**
+ * The device-issuing CA as the backend runs it: one issuing authority, stamping certificates at the CA clock's
+ * reading of the time it serves a request (behind its issuance queue when it has a limit), with the scenario's
+ * lifetime and backdate (RFC 5280 4.1.2.5).
+ */
+export class DeviceCa {
+  readonly #authority: CertificateAuthority;
+  readonly #chain: string[];
+  readonly #clock: DeviceClock;
+  readonly #lifetimeMs: number;
+  readonly #backdateMs: number;
+  readonly #slot: (deviceId: string, t: number) => number;
+  readonly #onIssuance: (record: IssuanceRecord) => void;
+
+  constructor(options: {
+    authority: CertificateAuthority;
+    chain: string[];
+    clock: DeviceClock;
+    lifetimeMs: number;
+    backdateMs: number;
+    issuanceSlot: (deviceId: string, t: number) => number;
+    onIssuance: (record: IssuanceRecord) => void;
+  }) {
+    this.#authority = options.authority;
+    this.#chain = options.chain;
+    this.#clock = options.clock;
+    this.#lifetimeMs = options.lifetimeMs;
+    this.#backdateMs = options.backdateMs;
+    this.#slot = options.issuanceSlot;
+    this.#onIssuance = options.onIssuance;
+  }
+
+  /** Checks and signs a device's CSR (its signature; its CN must be the device that sent it). */
+  signCsr(deviceId: string, csrDer: Buffer, t: number): Issued {
+    const issuedAt = this.#slot(deviceId, t);
+    const now = this.#clock.read(issuedAt);
+    const result = this.#authority.signCsr(csrDer, {
+      notBefore: now - this.#backdateMs,
+      notAfter: now + this.#lifetimeMs,
+      profile: 'device',
+      expectedCommonName: deviceId,
+    });
+    const issued: Issued = result.ok
+      ? { ok: true, certificatePem: result.certificate.pem, chain: this.#chain, issuedAt }
+      : { ok: false, reason: result.reason, issuedAt };
+    this.#onIssuance(
+      issued.ok ? { deviceId, t: issuedAt, ok: true, certificatePem: issued.certificatePem } : { deviceId, t: issuedAt, ok: false, reason: issued.reason },
+    );
+    return issued;
+  }
+
+  /** Issues for a key the backend made itself (server push). */
+  issueForKey(deviceId: string, publicKey: KeyObject, t: number): { certificatePem: string; chain: string[]; issuedAt: number } {
+    const issuedAt = this.#slot(deviceId, t);
+    const now = this.#clock.read(issuedAt);
+    const issued = this.#authority.issue({
+      subject: { CN: deviceId },
+      publicKey,
+      profile: 'device',
+      notBefore: now - this.#backdateMs,
+      notAfter: now + this.#lifetimeMs,
+    });
+    this.#onIssuance({ deviceId, t: issuedAt, ok: true, certificatePem: issued.pem });
+    return { certificatePem: issued.pem, chain: this.#chain, issuedAt };
+  }
+}
