@@ -51,7 +51,10 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   const started = new Date();
   const plan = planFleet(scenario, { seed, devices: options.devices });
   const thresholds = [...scenarioThresholds(scenario), ...(options.thresholds ?? [])];
-  const workers = options.workers ?? Math.max(1, availableParallelism() - 1);
+  // An ordered run (limits, shared identities) goes through one worker: one sequence of actions for the whole
+  // fleet, so who is refused or waits is the same on every run.
+  const ordered = needsOrderedRun(scenario);
+  const workers = ordered ? 1 : (options.workers ?? Math.max(1, availableParallelism() - 1));
   const dir = options.outDir ?? join('results', `${scenario.name}-${compactTime(started)}-seed${seed}`);
   await mkdir(dir, { recursive: true });
   const manifest = buildManifest({
@@ -97,7 +100,7 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
       workers,
       shardOptions: {
         concurrency: options.concurrency ?? 64,
-        ordered: needsOrderedRun(scenario),
+        ordered,
         connectTimeoutMs: 30_000,
         rotationTimeoutMs: 30_000,
       },
