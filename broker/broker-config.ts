@@ -29,6 +29,7 @@ export interface BrokerConfig {
   bootstrapAuthorities: string[];
   renewAfterExpiryMs: number | undefined;
   ownershipTokenLifetimeMs: number;
+  clientIdMustMatchCertificate: boolean;
   /** Devices whose rotations the backend starts (job and push cohorts). */
   backendRotations: Map<string, BackendRotation>;
   keyAlgorithm: KeyAlgorithm;
@@ -71,6 +72,7 @@ export function brokerConfigFrom(
     bootstrapAuthorities: scenario.broker.bootstrapAuthorities,
     renewAfterExpiryMs: scenario.broker.renewAfterExpiry,
     ownershipTokenLifetimeMs: scenario.broker.ownershipTokenLifetime,
+    clientIdMustMatchCertificate: scenario.broker.clientIdMustMatchCertificate,
     backendRotations: fleet.backendRotations ?? new Map(),
     keyAlgorithm: devicePki.key,
     audits: { ...scenario.audits, lookbackDays: 31 },

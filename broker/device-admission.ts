@@ -15,6 +15,8 @@ export interface AdmissionContext {
   anchors: () => readonly ParsedCertificate[];
   /** Authorities of bootstrap identities: admitted for provisioning only. */
   bootstrapAnchors: readonly ParsedCertificate[];
+  /** Refuse a client id that is not the certificate's CN. */
+  clientIdMustMatchCertificate: boolean;
   /** Admit, for renewal only, an operational certificate expired up to this long ago (undefined: never). */
   renewAfterExpiryMs: number | undefined;
   isRevoked: (cert: ParsedCertificate, issuer: ParsedCertificate, at: number) => boolean;
@@ -109,7 +111,7 @@ function judge(context: AdmissionContext, client: Client, t: number): AdmissionD
   }
   const decided = (cause: Cause): AdmissionDecision => ({ connection: client, clientId: client.id, t, cause, verdict, leaf, role });
   if (verdict.cause !== 'ok') return decided(verdict.cause);
-  if (leaf.label !== client.id) return decided('client_id_mismatch');
+  if (context.clientIdMustMatchCertificate && leaf.label !== client.id) return decided('client_id_mismatch');
   const status = context.certificateStatus(leaf);
   if (status === 'inactive' || status === 'pending-activation') return decided('certificate_inactive');
   return decided('ok');

@@ -108,6 +108,7 @@ export async function startEmbeddedBroker(config: BrokerConfig, onEvent: (event:
       anchors: () => deviceAnchors,
       bootstrapAnchors: config.bootstrapAuthorities.map(certificate),
       renewAfterExpiryMs: config.renewAfterExpiryMs,
+      clientIdMustMatchCertificate: config.clientIdMustMatchCertificate,
       isRevoked: revocations.isRevoked,
       fallbackTime: () => currentTime,
       capacity: (clientId, t) => capacity.admit(clientId, t),

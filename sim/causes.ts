@@ -23,6 +23,9 @@ export const CAUSES = {
   bad_signature: 'a certificate names its issuer but the issuer\'s key did not sign it',
   wrong_purpose: 'basicConstraints, keyUsage or extKeyUsage do not allow this use (RFC 5280 4.2.1.3, 4.2.1.9, 4.2.1.12)',
   pin_mismatch: 'the device pins a certificate that is not in the chain the server presented',
+  // --- a device's trust store over time ---
+  root_distrusted:
+    'the chain ends at a root a trust-store update removed although it has not expired (a distrust, like DigiCert G1 in 2026)',
   // --- broker admission and authorisation ---
   client_cert_missing: 'the device sent no certificate in the TLS handshake',
   client_id_mismatch: 'the MQTT client id differs from the certificate common name',

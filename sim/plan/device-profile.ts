@@ -10,6 +10,8 @@ import type { FleetPlan, PlannedDevice } from './fleet-plan.js';
 export interface DeviceProfile {
   index: number;
   id: string;
+  /** The MQTT client id (and certificate CN) it presents. */
+  clientId: string;
   cohortIndex: number;
   cohort: ScenarioCohort;
   clock: ClockModel;
@@ -27,7 +29,7 @@ export function deviceProfile(plan: FleetPlan, device: PlannedDevice): DevicePro
   const clock = clockModel(cohort.clock, random);
   const firstIssuedAt = firstIssueTime(scenario, cohort, random);
   const outagePhases = cohort.connectivity.outages.map((o) => Math.floor(random.next() * o.every));
-  return { index: device.index, id: device.id, cohortIndex: device.cohort, cohort, clock, firstIssuedAt, outagePhases };
+  return { index: device.index, id: device.id, clientId: device.clientId, cohortIndex: device.cohort, cohort, clock, firstIssuedAt, outagePhases };
 }
 
 export function clockModel(clock: ScenarioClock, random: SeededRandom): ClockModel {
@@ -35,13 +37,16 @@ export function clockModel(clock: ScenarioClock, random: SeededRandom): ClockMod
   return {
     offsetMs: clock.offset,
     driftPpm: drift,
-    boot: clock.boot && {
-      resetTo: clock.boot.resetTo,
-      syncAfterMs: clock.boot.syncAfter === 'never' ? undefined : clock.boot.syncAfter,
-    },
+    boot: clock.boot && { resetTo: clock.boot.resetTo, syncAfterMs: syncDelay(clock.boot.syncAfter, random) },
     syncEveryMs: clock.syncEvery,
     jumps: clock.jumps.map((j) => ({ at: j.at, byMs: j.by })),
   };
+}
+
+function syncDelay(syncAfter: 'never' | number | { min: number; max: number }, random: SeededRandom): number | undefined {
+  if (syncAfter === 'never') return undefined;
+  if (typeof syncAfter === 'number') return syncAfter;
+  return Math.round(random.between(syncAfter.min, syncAfter.max));
 }
 
 function firstIssueTime(scenario: Scenario, cohort: ScenarioCohort, random: SeededRandom): number {

@@ -20,6 +20,10 @@ export interface PlannedDevice {
   index: number;
   id: string;
   cohort: number;
+  /** The MQTT client id it connects with: its id, unless its cohort's identity says otherwise. */
+  clientId: string;
+  /** The device whose factory credentials it carries (itself, or the first of its group when they are cloned). */
+  credentialsOf: string;
 }
 
 export type BrokerEvent =
@@ -42,7 +46,10 @@ export function planFleet(scenario: Scenario, options: { seed: number; devices?:
   const seed = options.seed;
   const cohortOf = assignCohorts(scenario.fleet.cohorts, count, new SeededRandom(seed, 'cohorts'));
   const width = Math.max(5, String(count - 1).length);
-  const devices = cohortOf.map((cohort, index) => ({ index, id: `device-${String(index).padStart(width, '0')}`, cohort }));
+  const devices = withIdentities(
+    scenario,
+    cohortOf.map((cohort, index) => ({ index, id: `device-${String(index).padStart(width, '0')}`, cohort })),
+  );
   const cohortIndex = new Map(scenario.fleet.cohorts.map((c, i) => [c.name, i]));
   const inCohorts = (names: string[] | undefined) => {
     if (!names) return devices;
@@ -103,6 +110,24 @@ export function planFleet(scenario: Scenario, options: { seed: number; devices?:
   deliveries.sort((a, b) => a.effectiveAt - b.effectiveAt || a.deviceId.localeCompare(b.deviceId));
   const boundaries = [...new Set(brokerEvents.map((e) => e.at))].sort((a, b) => a - b);
   return { scenario, seed, devices, brokerEvents, deliveries, boundaries };
+}
+
+/**
+ * Client ids and shared credentials from each cohort's `identity`: with `sharedBy: N` every run of N devices of the
+ * cohort (in fleet order) carries the first one's certificate, key and so client id; `clientId` names one client id
+ * for the whole cohort.
+ */
+function withIdentities(scenario: Scenario, devices: { index: number; id: string; cohort: number }[]): PlannedDevice[] {
+  const seen = scenario.fleet.cohorts.map(() => 0);
+  const leaders = scenario.fleet.cohorts.map(() => '');
+  return devices.map((d) => {
+    const identity = scenario.fleet.cohorts[d.cohort]?.identity ?? { sharedBy: 1 };
+    const position = seen[d.cohort] ?? 0;
+    seen[d.cohort] = position + 1;
+    if (position % identity.sharedBy === 0) leaders[d.cohort] = d.id;
+    const credentialsOf = leaders[d.cohort] ?? d.id;
+    return { ...d, credentialsOf, clientId: identity.clientId ?? credentialsOf };
+  });
 }
 
 /** Exact cohort sizes by largest remainder, then a seeded shuffle so cohorts interleave across shards. */

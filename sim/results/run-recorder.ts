@@ -29,7 +29,8 @@ export class RunRecorder {
     this.dir = dir;
     const names = plan.scenario.fleet.cohorts.map((c) => c.name);
     this.#cohortCount = names.length;
-    this.#cohortOf = new Map(plan.devices.map((d) => [d.id, names[d.cohort] ?? 'unknown']));
+    // Broker records name the client id, devices their own id; both lead to the cohort.
+    this.#cohortOf = new Map(plan.devices.flatMap((d) => [[d.clientId, names[d.cohort] ?? 'unknown'] as const, [d.id, names[d.cohort] ?? 'unknown'] as const]));
     this.tally = new FailureTally((device) => this.#cohortOf.get(device) ?? 'unknown');
     this.#log = new EventLog(join(dir, 'events.ndjson'));
   }

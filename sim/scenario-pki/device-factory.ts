@@ -25,6 +25,12 @@ export function manufactureDevices(plan: FleetPlan, pki: ScenarioPki): Record<st
   const start = plan.scenario.timeline.start;
   const credentials: Record<string, FactoryCredentials> = {};
   for (const device of plan.devices) {
+    // A cloned identity: the factory flashed this device with another one's certificate and key.
+    const original = credentials[device.credentialsOf];
+    if (device.credentialsOf !== device.id && original) {
+      credentials[device.id] = original;
+      continue;
+    }
     const profile = deviceProfile(plan, device);
     const keyPair = generateKeyPair(spec.key);
     const issued = issuer.issue({

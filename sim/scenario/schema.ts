@@ -92,8 +92,12 @@ const clock = z.strictObject({
   boot: z
     .strictObject({
       resetTo: instant,
-      /** "never": no time sync ever arrives. */
-      syncAfter: z.union([z.literal('never'), duration]).default('never'),
+      /** "never": no time sync ever arrives; a range draws each device's delay uniformly (SNTP after Wi-Fi). */
+      syncAfter: z
+        .union([z.literal('never'), duration, z.strictObject({ min: duration, max: duration })], {
+          error: (issue) => `expected "never", a duration or a range { min, max } of durations, got ${describeInput(issue.input)}`,
+        })
+        .default('never'),
     })
     .optional(),
   syncEvery: positiveDuration.optional(),
@@ -168,6 +172,14 @@ const cohort = z.strictObject({
   rotation: rotation.default({ protocol: 'csr', before: 30 * 86_400_000 }),
   /** A device whose certificate lapsed before it was renewed: locked out (none), or re-enrols with its bootstrap identity. */
   recovery: z.enum(['none', 'bootstrap']).default('none'),
+  /**
+   * Factory mistakes: `sharedBy: N` flashes the same certificate and key (so the same client id) into every N
+   * devices of the cohort; `clientId` gives every device of the cohort the same MQTT client id with its own certificate
+   * (admitted only when broker.clientIdMustMatchCertificate is false).
+   */
+  identity: z
+    .strictObject({ sharedBy: z.number().int().min(1).default(1), clientId: z.string().min(1).optional() })
+    .default({ sharedBy: 1 }),
   trustStore,
   pathBuilding: z.enum(['trusted-first', 'untrusted-first']).default('trusted-first'),
   anchorExpiry: z.enum(['enforce', 'ignore']).default('enforce'),
@@ -210,6 +222,8 @@ const broker = z.strictObject({
   bootstrapAuthorities: z.array(name).default([]),
   /** The CA renews a certificate expired up to this long ago (step-ca's allowRenewalAfterExpiry); omitted: never. */
   renewAfterExpiry: positiveDuration.optional(),
+  /** Refuse a client whose MQTT client id is not its certificate's CN (true); false admits any client id, as AWS IoT can. */
+  clientIdMustMatchCertificate: z.boolean().default(true),
   /** fleet-provisioning: how long a certificate ownership token stays valid (AWS: 1 hour). */
   ownershipTokenLifetime: positiveDuration.default(3_600_000),
 });

@@ -36,6 +36,8 @@ interface Snapshot {
   from: number;
   until: number;
   anchors: readonly ParsedCertificate[];
+  /** Anchors an update in effect removed (a distrust), still unexpired or not. */
+  removed: readonly ParsedCertificate[];
   /** Updates in effect. */
   revision: number;
 }
@@ -76,6 +78,13 @@ export class TrustStore {
     return this.#rebuild(t).anchors;
   }
 
+  /** The anchors that updates in effect at true time t removed: roots the device distrusted, not merely lacks. */
+  removedAt(t: number): readonly ParsedCertificate[] {
+    const s = this.#snapshot;
+    if (s && s.from <= t && t < s.until) return s.removed;
+    return this.#rebuild(t).removed;
+  }
+
   /** How many accepted updates are in effect at true time t. */
   revisionAt(t: number): number {
     const s = this.#snapshot;
@@ -110,10 +119,11 @@ export class TrustStore {
   #rebuild(t: number): Snapshot {
     const first = this.#updates[0];
     if (first === undefined || first.effectiveAt > t) {
-      this.#snapshot = { from: -Infinity, until: first?.effectiveAt ?? Infinity, anchors: this.#base, revision: 0 };
+      this.#snapshot = { from: -Infinity, until: first?.effectiveAt ?? Infinity, anchors: this.#base, removed: [], revision: 0 };
       return this.#snapshot;
     }
     const byFingerprint = new Map<string, ParsedCertificate>();
+    const removed = new Map<string, ParsedCertificate>();
     for (const a of this.#base) byFingerprint.set(a.fingerprint, a);
     let from = -Infinity;
     let until = Infinity;
@@ -123,12 +133,25 @@ export class TrustStore {
         until = u.effectiveAt;
         break;
       }
-      for (const fp of u.remove) byFingerprint.delete(fp);
-      for (const a of u.add) byFingerprint.set(a.fingerprint, a);
+      for (const fp of u.remove) {
+        const gone = byFingerprint.get(fp);
+        if (gone) removed.set(fp, gone);
+        byFingerprint.delete(fp);
+      }
+      for (const a of u.add) {
+        byFingerprint.set(a.fingerprint, a);
+        removed.delete(a.fingerprint);
+      }
       from = u.effectiveAt;
       revision++;
     }
-    const snapshot: Snapshot = { from, until, anchors: Object.freeze([...byFingerprint.values()]), revision };
+    const snapshot: Snapshot = {
+      from,
+      until,
+      anchors: Object.freeze([...byFingerprint.values()]),
+      removed: Object.freeze([...removed.values()]),
+      revision,
+    };
     this.#snapshot = snapshot;
     return snapshot;
   }

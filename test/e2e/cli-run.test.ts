@@ -149,9 +149,14 @@ describe('certfleet run interrupted with Ctrl-C', () => {
     const out = join(mkdtempSync(join(tmpdir(), 'certfleet-int-')), 'run');
     const child = spawn(process.execPath, [CLI, 'run', SCENARIO, '--devices', '200', '--out', out], { cwd: ROOT });
     let stderr = '';
+    let interrupted = false;
     child.stderr.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();
-      if (stderr.includes('certfleet: running')) setTimeout(() => child.kill('SIGINT'), 1500).unref();
+      // One Ctrl-C only: a second one means "quit at once" and skips the partial summary.
+      if (!interrupted && stderr.includes('certfleet: running')) {
+        interrupted = true;
+        setTimeout(() => child.kill('SIGINT'), 1500).unref();
+      }
     });
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     expect(code).toBe(130);

@@ -155,7 +155,7 @@ describe('deviceProfile', () => {
   });
 
   it('a device with a cohort index the scenario does not have is refused', () => {
-    expect(() => deviceProfile(plan, { index: 0, id: 'device-00000', cohort: 5 })).toThrow(RangeError);
+    expect(() => deviceProfile(plan, { index: 0, id: 'device-00000', cohort: 5, clientId: 'device-00000', credentialsOf: 'device-00000' })).toThrow(RangeError);
   });
 });
 

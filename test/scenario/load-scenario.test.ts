@@ -74,6 +74,7 @@ describe('parseScenario on valid text', () => {
       endpoints: [],
       bootstrapAuthorities: [],
       ownershipTokenLifetime: 3_600_000,
+      clientIdMustMatchCertificate: true,
     });
     const b = s.fleet.cohorts[1];
     expect(b?.trustStore).toEqual({ anchors: ['root'], updates: 'accept', pins: [] });

@@ -18,18 +18,26 @@ export function judgeBroker(input: {
 }): Verdict {
   const [leaf, ...presented] = input.chain;
   if (!leaf) return { cause: 'untrusted_root', certificateCause: 'untrusted_root', path: [], clockSkewMs: input.clock.skew(input.t) };
-  return verifyChainAt({
-    leaf,
-    presented,
-    anchors: input.trust.anchorsAt(input.t),
-    at: input.clock.read(input.t),
-    trueTime: input.t,
-    policy: { pathBuilding: input.cohort.pathBuilding, anchorExpiry: input.cohort.anchorExpiry },
-    purpose: 'serverAuth',
-    hostname: input.serverName,
-    pins: input.trust.pins.length > 0 ? input.trust.pins : undefined,
-    pool: input.pool,
-  });
+  const judgeWith = (anchors: readonly ParsedCertificate[]) =>
+    verifyChainAt({
+      leaf,
+      presented,
+      anchors,
+      at: input.clock.read(input.t),
+      trueTime: input.t,
+      policy: { pathBuilding: input.cohort.pathBuilding, anchorExpiry: input.cohort.anchorExpiry },
+      purpose: 'serverAuth',
+      hostname: input.serverName,
+      pins: input.trust.pins.length > 0 ? input.trust.pins : undefined,
+      pool: input.pool,
+    });
+  const verdict = judgeWith(input.trust.anchorsAt(input.t));
+  const removed = input.trust.removedAt(input.t);
+  if (verdict.cause !== 'untrusted_root' || removed.length === 0) return verdict;
+  // A root the device trusted until an update removed it, though it has not expired (DigiCert G1, Mozilla's
+  // root-age rule): not the same failure as a root the device never had.
+  const withRemoved = judgeWith([...input.trust.anchorsAt(input.t), ...removed]);
+  return withRemoved.cause === 'ok' ? { ...withRemoved, cause: 'root_distrusted', certificateCause: 'untrusted_root' } : verdict;
 }
 
 /** The device checks a certificate it was given before using it: its issuer, its purpose, its dates at its clock. */

@@ -84,7 +84,7 @@ export class SimulatedDevice {
     this.#credentials = adoptCredentials(env.pool, credentials, this.id);
     this.#bootstrap = credentials.bootstrap ? adoptCredentials(env.pool, credentials.bootstrap, this.id) : undefined;
     this.#host = {
-      deviceId: this.id,
+      deviceId: profile.clientId,
       env,
       session: () => this.#session,
       adopt: (c) => adoptCredentials(env.pool, c, this.id),
@@ -215,7 +215,7 @@ export class SimulatedDevice {
       port: env.broker.port,
       serverName,
       secureContext: secureContextOf(credentials),
-      clientId: this.id,
+      clientId: this.#profile.clientId,
       t,
       pool: env.pool,
       judge: (chain) =>
@@ -256,7 +256,7 @@ export class SimulatedDevice {
       this.#failedConnects += 1;
       this.#connectAt = Math.max(this.#lastActedAt, this.#env.now()) + this.#reconnectDelay(this.#failedConnects);
     });
-    const topics = deviceTopics(this.id);
+    const topics = deviceTopics(this.#profile.clientId);
     session.onMessage(topics.delivery, (_topic, payload) => {
       const message = parseJson<DeliveryMessage>(payload);
       if (!message) return;
@@ -400,7 +400,7 @@ export class SimulatedDevice {
     if (!this.#bootstrap) return { ok: false, cause: 'locked_out' };
     const outcome = await this.#dial(t, this.#bootstrap);
     if (!outcome.ok) return { ok: false, cause: outcome.cause };
-    const topics = deviceTopics(this.id);
+    const topics = deviceTopics(this.#profile.clientId);
     await outcome.session.subscribe(topics.subscription).catch(() => undefined);
     return { ok: true, session: outcome.session };
   }

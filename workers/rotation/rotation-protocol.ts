@@ -26,6 +26,7 @@ export type RotationOutcome =
 
 /** What a protocol may use of the device running it. */
 export interface RotationHost {
+  /** The identity the device presents: its MQTT client id, its topics' prefix, its certificates' CN. */
   readonly deviceId: string;
   readonly env: DeviceEnvironment;
   /** The device's operational session, when it has one. */
