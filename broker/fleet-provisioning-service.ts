@@ -69,7 +69,7 @@ export async function startFleetProvisioningService(options: FleetProvisioningOp
     const token = tokens.get(request.certificateOwnershipToken);
     const reject = (errorCode: 'OwnershipTokenExpired' | 'InvalidToken', t: number, errorMessage: string) => {
       options.onRegistration({ deviceId, t, ok: false, reason: errorCode });
-      const reply: ProvisionReply = { requestId: request.requestId, statusCode: 400, errorCode, errorMessage };
+      const reply: ProvisionReply = { requestId: request.requestId, statusCode: 400, errorCode, errorMessage, rejectedAt: t };
       void publishJson(broker, topics.provisionRejected(template), reply);
     };
     if (!token || token.deviceId !== deviceId) return reject('InvalidToken', request.t, 'unknown certificate ownership token');

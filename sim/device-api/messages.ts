@@ -66,7 +66,14 @@ export interface ProvisionRequest {
 
 export type ProvisionReply =
   | { requestId: string; thingName: string; registeredAt: number }
-  | { requestId: string; statusCode: number; errorCode: 'OwnershipTokenExpired' | 'InvalidToken'; errorMessage: string };
+  | {
+      requestId: string;
+      statusCode: number;
+      errorCode: 'OwnershipTokenExpired' | 'InvalidToken';
+      errorMessage: string;
+      /** True time the refusal was served (after the registration queue). */
+      rejectedAt: number;
+    };
 
 export interface JobCommit {
   t: number;

@@ -27,8 +27,8 @@ export function backoff(spec: BackoffSpec): Backoff {
       // sleep = min(cap, random(base, previous * 3))
       return (_attempt, random, previous) => Math.min(spec.max, Math.floor(random.between(spec.initial, (previous ?? spec.initial) * 3)));
     case 'full-jitter':
-      // sleep = random(0, min(cap, base * 2^attempt)), floored at one base interval so a retry never lands at the
-      // same instant as the failure.
-      return (attempt, random) => Math.max(spec.initial, Math.floor(random.next() * ceiling(attempt)));
+      // sleep = random(0, min(cap, base * 2^attempt)), as the AWS CRT clients draw it; at least a millisecond, so a
+      // retry never lands at the very instant of the failure.
+      return (attempt, random) => Math.max(1, Math.floor(random.next() * ceiling(attempt)));
   }
 }

@@ -21,12 +21,12 @@ describe('reconnect and retry backoff', () => {
     expect([1, 5, 50].map((n) => delay(n, random(), undefined))).toEqual([5000, 5000, 5000]);
   });
 
-  it('full jitter stays between initial and the exponential ceiling', () => {
+  it('full jitter stays between 1 ms and the exponential ceiling', () => {
     const delay = backoff({ policy: 'full-jitter', initial: SECOND, max: 120 * SECOND });
     const r = random();
     for (let attempt = 1; attempt < 30; attempt += 1) {
       const d = delay(attempt, r, undefined);
-      expect(d).toBeGreaterThanOrEqual(SECOND);
+      expect(d).toBeGreaterThanOrEqual(1);
       expect(d).toBeLessThanOrEqual(Math.min(120, 2 ** (attempt - 1)) * SECOND);
     }
   });

@@ -61,6 +61,8 @@ export class SimulatedDevice {
   #lastReconnectDelay: number | undefined;
   #lastRotationDelay: number | undefined;
   #lastActedAt: number;
+  /** The session ended without the device asking (a takeover, a broker drop) since the device last connected. */
+  #sessionLostUnexpectedly = false;
 
   constructor(env: DeviceEnvironment, profile: DeviceProfile, credentials: DeviceCredentials) {
     this.#env = env;
@@ -135,7 +137,12 @@ export class SimulatedDevice {
    */
   sessionDroppedByBroker(t: number): void {
     const session = this.#session;
-    if (!session) return;
+    if (!session) {
+      // The socket's close may have reached the device before this notice: its retry then counted from an earlier
+      // time. Count it from the restart, as if the notice had come first.
+      if (this.#sessionLostUnexpectedly) this.#connectAt = t + (this.#lastReconnectDelay ?? this.#reconnectDelay(this.#failedConnects));
+      return;
+    }
     this.#session = undefined;
     this.#dropAt = Number.POSITIVE_INFINITY;
     this.#status = 'failing';
@@ -201,6 +208,7 @@ export class SimulatedDevice {
     }
     this.#failedConnects = 0;
     this.#lastReconnectDelay = undefined;
+    this.#sessionLostUnexpectedly = false;
     counters.connectsSucceeded += 1;
     await this.#startSession(t, outcome.session);
     if (this.#renewAt <= t && !this.#rotation) await this.#rotate(t, this.#protocol);
@@ -253,6 +261,7 @@ export class SimulatedDevice {
       // backoff, counted from the current simulated time at the earliest.
       this.#session = undefined;
       this.#status = 'failing';
+      this.#sessionLostUnexpectedly = true;
       this.#failedConnects += 1;
       this.#connectAt = Math.max(this.#lastActedAt, this.#env.now()) + this.#reconnectDelay(this.#failedConnects);
     });

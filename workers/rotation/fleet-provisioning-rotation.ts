@@ -69,7 +69,13 @@ async function register(
   if (!answer) return { kind: 'failed', cause: 'rotation_timeout', step: 'register' };
   const reply = answer.reply;
   if (!('registeredAt' in reply)) {
-    return { kind: 'failed', cause: reply.errorCode === 'OwnershipTokenExpired' ? 'ownership_token_expired' : 'rotation_rejected', step: 'register' };
+    const failed: RotationOutcome = {
+      kind: 'failed',
+      cause: reply.errorCode === 'OwnershipTokenExpired' ? 'ownership_token_expired' : 'rotation_rejected',
+      step: 'register',
+    };
+    // The refusal comes when the registration queue serves the call; only then does the device learn of it.
+    return reply.rejectedAt > t ? { kind: 'continue', at: reply.rejectedAt, step: 'register', resume: async () => failed } : failed;
   }
   return { kind: 'install', at: Math.max(t, reply.registeredAt), credentials, requestMs: requestMs + (performance.now() - started) };
 }
