@@ -2,6 +2,7 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { runCommand } from './run-command.js';
+import { reproCommand } from './repro-command.js';
 import { schemaCommand } from './schema-command.js';
 import { validateCommand } from './validate-command.js';
 import { EXIT } from './exit-codes.js';
@@ -49,10 +50,21 @@ await yargs(hideBin(process.argv))
       process.exitCode = validateCommand(args.scenario);
     },
   )
+  .command(
+    'repro <run>',
+    'replay one device of a run alone, print its timeline and export its connects for openssl',
+    (y) =>
+      y
+        .positional('run', { type: 'string', demandOption: true, describe: 'a run folder (results/<run-id>)' })
+        .option('device', { type: 'string', demandOption: true, describe: 'the device id, e.g. device-00042' }),
+    async (args) => {
+      process.exitCode = await reproCommand(args.run, args.device);
+    },
+  )
   .command('schema', 'print the JSON Schema of scenario files (for editors)', {}, () => {
     process.exitCode = schemaCommand();
   })
-  .demandCommand(1, 'name a command: run, validate or schema')
+  .demandCommand(1, 'name a command: run, validate, repro or schema')
   .strict()
   .fail((message, error, y) => {
     if (error) throw error;

@@ -24,8 +24,8 @@ export interface DialOptions {
 }
 
 export type DialOutcome =
-  | { ok: true; session: BrokerSession; verdict: Verdict; latencyMs: number }
-  | { ok: false; cause: Cause; verdict?: Verdict | undefined; detail?: string | undefined };
+  | { ok: true; session: BrokerSession; verdict: Verdict; latencyMs: number; presented: ParsedCertificate[] }
+  | { ok: false; cause: Cause; verdict?: Verdict | undefined; detail?: string | undefined; presented?: ParsedCertificate[] | undefined };
 
 /**
  * One connection attempt: a real TLS handshake with the device's key and certificate, then the device's own
@@ -63,23 +63,25 @@ export function dialBroker(options: DialOptions): Promise<DialOutcome> {
     });
     socket.once('close', () => finish({ ok: false, cause: 'broker_unreachable', detail: 'closed during handshake' }));
     socket.once('secureConnect', () => {
-      const verdict = options.judge(peerChain(socket, options.pool));
+      const presented = peerChain(socket, options.pool);
+      const verdict = options.judge(presented);
       if (verdict.cause !== 'ok') {
         socket.destroy();
-        finish({ ok: false, cause: verdict.cause, verdict });
+        finish({ ok: false, cause: verdict.cause, verdict, presented });
         return;
       }
       socket.removeAllListeners('close');
       socket.removeAllListeners('error');
       const session = new BrokerSession(socket, options.clientId, options.t, options.timeoutMs);
       session.ready.then(
-        () => finish({ ok: true, session, verdict, latencyMs: performance.now() - started }),
+        () => finish({ ok: true, session, verdict, latencyMs: performance.now() - started, presented }),
         (error: Error & { code?: number }) => {
           session.close();
           finish({
             ok: false,
             cause: typeof error.code === 'number' ? 'connection_refused' : 'broker_unreachable',
             verdict,
+            presented,
             detail: error.message,
           });
         },

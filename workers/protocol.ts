@@ -34,6 +34,8 @@ export interface ShardOptions {
   concurrency: number;
   /** One action at a time in (time, device) order, for scenarios whose outcomes depend on arrival order. */
   ordered: boolean;
+  /** Devices record the chains they were shown and their anchors (certfleet repro). */
+  trace?: boolean | undefined;
   /** Wall-clock limits for a handshake + CONNACK and for a CSR round trip (harness safety nets). */
   connectTimeoutMs: number;
   rotationTimeoutMs: number;

@@ -17,6 +17,8 @@ export type FleetEvent =
       path?: string[] | undefined;
       /** The certificate whose check decided a failure. */
       failed?: string | undefined;
+      /** Traced runs (certfleet repro) only: what the device saw and held, to check it again with openssl. */
+      trace?: ConnectTrace | undefined;
     }
   | {
       type: 'device.rotation';
@@ -68,3 +70,19 @@ export type RotationMethod = 'csr' | 'fleet-provisioning' | 'attestation' | 'job
  * certificate; reconnect: the broker judges it; commit: the backend confirms the device uses it.
  */
 export type RotationStep = 'request' | 'register' | 'check' | 'reconnect' | 'commit';
+
+/** What a traced device (certfleet repro) records of one connect, to check it again with openssl. */
+export interface ConnectTrace {
+  /** The device's clock reading at the connect, ms since the Unix epoch. */
+  clockReading: number;
+  pathBuilding: 'trusted-first' | 'untrusted-first';
+  anchorExpiry: 'enforce' | 'ignore';
+  /** The certificates the broker presented, leaf first, PEM. */
+  presented: string[];
+  /** The device's trust anchors at that moment, PEM. */
+  anchors: string[];
+  /** The path the device built, leaf first, PEM. */
+  path: string[];
+  /** The host name the device dialled and checked the leaf against. */
+  serverName: string;
+}

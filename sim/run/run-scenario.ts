@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { brokerConfigFrom } from '../../broker/broker-config.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../broker/embedded-broker.js';
-import { planFleet } from '../plan/fleet-plan.js';
+import { planFleet, type FleetPlan } from '../plan/fleet-plan.js';
 import { buildManifest } from '../results/manifest.js';
 import { RunRecorder } from '../results/run-recorder.js';
 import { buildScenarioPki } from '../scenario-pki/build-scenario-pki.js';
@@ -23,6 +23,13 @@ export interface RunOptions {
   loaded: LoadedScenario;
   seed?: number | undefined;
   devices?: number | undefined;
+  /**
+   * Replay only these devices of the planned fleet (certfleet repro): the plan is made for the whole fleet, so each
+   * keeps its cohort, profile, deliveries and randomness; only other devices, and their effect on the broker, are gone.
+   */
+  onlyDevices?: readonly string[] | undefined;
+  /** Devices record the chains they were shown and their anchors in their connect events. */
+  trace?: boolean | undefined;
   /** The run folder; default results/<scenario>-<time>-seed<seed>. */
   outDir?: string | undefined;
   workers?: number | undefined;
@@ -49,7 +56,7 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   const seed = options.seed ?? scenario.seed;
   await checkPolicyModules(options.loaded);
   const started = new Date();
-  const plan = planFleet(scenario, { seed, devices: options.devices });
+  const plan = onlyDevices(planFleet(scenario, { seed, devices: options.devices }), options.onlyDevices);
   const thresholds = [...scenarioThresholds(scenario), ...(options.thresholds ?? [])];
   // An ordered run (limits, shared identities) goes through one worker: one sequence of actions for the whole
   // fleet, so who is refused or waits is the same on every run.
@@ -101,6 +108,7 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
       shardOptions: {
         concurrency: options.concurrency ?? 64,
         ordered,
+        trace: options.trace,
         connectTimeoutMs: 30_000,
         rotationTimeoutMs: 30_000,
       },
@@ -143,6 +151,18 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
     deliveries: result?.deliveries ?? { pushed: 0, queued: 0 },
   }, thresholds);
   return { dir, summary };
+}
+
+/** The plan restricted to some devices, with only what concerns them. */
+function onlyDevices(plan: FleetPlan, ids: readonly string[] | undefined): FleetPlan {
+  if (ids === undefined) return plan;
+  const keep = new Set(ids);
+  return {
+    ...plan,
+    devices: plan.devices.filter((d) => keep.has(d.id)),
+    deliveries: plan.deliveries.filter((d) => keep.has(d.deviceId)),
+    brokerEvents: plan.brokerEvents.map((e) => (e.kind === 'revoke-devices' ? { ...e, deviceIds: e.deviceIds.filter((id) => keep.has(id)) } : e)),
+  };
 }
 
 /** The teams' own policy modules load and answer before anything starts; a broken one is bad input, not a crash. */

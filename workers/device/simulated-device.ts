@@ -7,6 +7,7 @@ import type { DeviceProfile } from '../../sim/plan/device-profile.js';
 import type { Backoff } from '../../sim/policy/backoff.js';
 import type { RenewalPolicy } from '../../sim/policy/renewal-policy.js';
 import { SeededRandom } from '../../sim/random/seeded-random.js';
+import { toPem } from '../../sim/pki/index.js';
 import { increment } from '../../sim/stats/fleet-counters.js';
 import { DeviceClock } from '../../sim/time/device-clock.js';
 import { TrustStore } from '../../sim/trust/trust-store.js';
@@ -232,6 +233,7 @@ export class SimulatedDevice {
     });
     if (outcome.ok) env.histograms.connect.recordValue(Math.max(1, Math.round(outcome.latencyMs)));
     const verdict = outcome.verdict;
+    const cohort = this.#profile.cohort;
     env.emit({
       type: 'device.connect',
       t,
@@ -241,6 +243,17 @@ export class SimulatedDevice {
       clockSkewMs: verdict?.clockSkewMs === 0 ? undefined : verdict?.clockSkewMs,
       path: verdict?.path.map((c) => c.label),
       failed: verdict?.failed?.certificate.label,
+      trace: env.options.trace
+        ? {
+            clockReading: this.#clock.read(t),
+            pathBuilding: cohort.pathBuilding,
+            anchorExpiry: cohort.anchorExpiry,
+            presented: (outcome.presented ?? []).map((c) => toPem(c.der, 'CERTIFICATE')),
+            anchors: this.#trust.anchorsAt(t).map((c) => toPem(c.der, 'CERTIFICATE')),
+            path: (verdict?.path ?? []).map((c) => toPem(c.der, 'CERTIFICATE')),
+            serverName,
+          }
+        : undefined,
     });
     return outcome;
   }

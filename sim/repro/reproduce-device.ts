@@ -1,0 +1,94 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Cause } from '../causes.js';
+import type { ConnectTrace, FleetEvent } from '../events/fleet-event.js';
+import { planFleet } from '../plan/fleet-plan.js';
+import type { RunManifest } from '../results/manifest.js';
+import { runScenario } from '../run/run-scenario.js';
+import { loadScenario, ScenarioError } from '../scenario/load-scenario.js';
+import { exportConnect } from './export-connect.js';
+
+export interface ReproOptions {
+  /** A run folder (with manifest.json). */
+  runDir: string;
+  deviceId: string;
+  onStage?: ((stage: string) => void) | undefined;
+}
+
+export interface ReproResult {
+  dir: string;
+  cohort: string;
+  /** The scenario file changed since the run (its SHA-256 differs from the manifest's). */
+  scenarioChanged: boolean;
+  /** The device's events in the replay, in true-time order. */
+  timeline: Extract<FleetEvent, { device: string }>[];
+  /**
+   * The first connect of each streak with one outcome, as a folder: the PEMs and the openssl commands that check
+   * certfleet's verdict.
+   */
+  exports: { dir: string; t: number; cause: Cause }[];
+  /** Causes and times of the device's connects in the original run, for comparison. */
+  original: { t: number; cause: string }[];
+}
+
+/**
+ * Replays one device of a finished run alone, from the run's scenario and seed: the plan is made for the whole
+ * fleet, so the device keeps its cohort, clock, randomness and deliveries. It runs traced, so each connect records
+ * the chain the broker showed, the path the device built and its anchors; failures (and the first success) are
+ * exported as PEMs with the `openssl verify -attime` commands that check the verdict outside certfleet.
+ */
+export async function reproduceDevice(options: ReproOptions): Promise<ReproResult> {
+  const manifest = JSON.parse(readFileSync(join(options.runDir, 'manifest.json'), 'utf8')) as RunManifest;
+  const text = readFileSync(manifest.scenario.file, 'utf8');
+  const scenarioChanged = createHash('sha256').update(text).digest('hex') !== manifest.scenario.sha256;
+  const loaded = loadScenario(manifest.scenario.file);
+  const plan = planFleet(loaded.scenario, { seed: manifest.seed, devices: manifest.devices });
+  const device = plan.devices.find((d) => d.id === options.deviceId);
+  if (!device) {
+    throw new ScenarioError(manifest.scenario.file, [
+      `--device: expected a device of this run (device-${'0'.repeat(String(manifest.devices - 1).length)} to the last of ${manifest.devices}), got "${options.deviceId}"`,
+    ]);
+  }
+  const dir = join(options.runDir, `repro-${options.deviceId}`);
+  mkdirSync(dir, { recursive: true });
+  options.onStage?.(`replaying ${options.deviceId} alone from seed ${manifest.seed}`);
+  await runScenario({
+    loaded,
+    seed: manifest.seed,
+    devices: manifest.devices,
+    onlyDevices: [options.deviceId],
+    trace: true,
+    outDir: join(dir, 'run'),
+    workers: 1,
+  });
+  const ids = new Set([device.id, device.clientId]);
+  const timeline = readEvents(join(dir, 'run', 'events.ndjson'))
+    .filter((e): e is Extract<FleetEvent, { device: string }> => 'device' in e && ids.has(e.device))
+    .sort((a, b) => a.t - b.t);
+  // The first connect of every streak with one outcome: the first success, each change of cause.
+  const exports: ReproResult['exports'] = [];
+  let previous: string | undefined;
+  let n = 0;
+  for (const event of timeline) {
+    if (event.type !== 'device.connect' || !event.trace) continue;
+    n += 1;
+    if (event.cause === previous) continue;
+    previous = event.cause;
+    const folder = join(dir, `connect-${String(n).padStart(4, '0')}-${event.cause}`);
+    exportConnect(folder, event as typeof event & { trace: ConnectTrace });
+    exports.push({ dir: folder, t: event.t, cause: event.cause });
+  }
+  const original = readEvents(join(options.runDir, 'events.ndjson'))
+    .filter((e): e is Extract<FleetEvent, { type: 'device.connect' }> => e.type === 'device.connect' && e.device === options.deviceId)
+    .map((e) => ({ t: e.t, cause: e.cause }));
+  return { dir, cohort: loaded.scenario.fleet.cohorts[device.cohort]?.name ?? '', scenarioChanged, timeline, exports, original };
+}
+
+function readEvents(file: string): FleetEvent[] {
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as FleetEvent);
+}
+
