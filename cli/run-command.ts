@@ -1,4 +1,5 @@
 import { runScenario } from '../sim/run/run-scenario.js';
+import { ScenarioError } from '../sim/scenario/load-scenario.js';
 import { defineThreshold, type Threshold } from '../sim/thresholds/define-threshold.js';
 import { describeThresholdResult, type ThresholdResult } from '../sim/thresholds/evaluate-thresholds.js';
 import { EXIT } from './exit-codes.js';
@@ -44,28 +45,39 @@ export async function runCommand(args: RunArguments): Promise<number> {
 
   const bar = new ProgressBar(process.stderr, !args.quiet);
   const devices = args.devices ?? loaded.scenario.fleet.devices;
-  const { dir, summary } = await runScenario({
-    loaded,
-    seed: args.seed,
-    devices: args.devices,
-    outDir: args.out,
-    workers: args.workers,
-    concurrency: args.concurrency,
-    thresholds: thresholds.defined,
-    signal: controller.signal,
-    onStage: (stage) => {
-      if (!args.quiet) process.stderr.write(`certfleet: ${stage}\n`);
-    },
-    onProgress: (p) => {
-      const connected = p.status.reduce((a, s) => a + s.connected, 0);
-      const failing = p.status.reduce((a, s) => a + s.failing, 0);
-      const refused = Object.values(p.broker.refused).reduce((a, n) => a + (n ?? 0), 0);
-      bar.update(
-        p.fraction,
-        `${new Date(p.t).toISOString().slice(0, 16)}Z connected ${connected}/${devices} failing ${failing} rotations ${p.broker.issued} refused ${refused}`,
-      );
-    },
-  });
+  let outcome: Awaited<ReturnType<typeof runScenario>>;
+  try {
+    outcome = await runScenario({
+      loaded,
+      seed: args.seed,
+      devices: args.devices,
+      outDir: args.out,
+      workers: args.workers,
+      concurrency: args.concurrency,
+      thresholds: thresholds.defined,
+      signal: controller.signal,
+      onStage: (stage) => {
+        if (!args.quiet) process.stderr.write(`certfleet: ${stage}\n`);
+      },
+      onProgress: (p) => {
+        const connected = p.status.reduce((a, s) => a + s.connected, 0);
+        const failing = p.status.reduce((a, s) => a + s.failing, 0);
+        const refused = Object.values(p.broker.refused).reduce((a, n) => a + (n ?? 0), 0);
+        bar.update(
+          p.fraction,
+          `${new Date(p.t).toISOString().slice(0, 16)}Z connected ${connected}/${devices} failing ${failing} rotations ${p.broker.issued} refused ${refused}`,
+        );
+      },
+    });
+  } catch (error) {
+    // A scenario that only shows its problem when run (a renewal policy module that does not load): bad input.
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    if (!(error instanceof ScenarioError)) throw error;
+    process.stderr.write(`certfleet: invalid scenario ${error.message}\n`);
+    return EXIT.invalidInput;
+  }
+  const { dir, summary } = outcome;
   bar.done();
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);

@@ -28,8 +28,9 @@ const EC_P256_SPKI_LENGTH = EC_P256_SPKI_PREFIX.length + 65;
  * mutex; a GC finalizing the key's KeyGenJob then locks the same mutex), so JWK export is never used here.
  */
 export function generateKeyPair(algorithm: KeyAlgorithm = 'ec-p256'): KeyPair {
-  if (algorithm === 'rsa-2048') {
-    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048, publicExponent: 0x10001 });
+  if (algorithm === 'rsa-2048' || algorithm === 'rsa-1024') {
+    const modulusLength = algorithm === 'rsa-2048' ? 2048 : 1024;
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength, publicExponent: 0x10001 });
     return { algorithm, privateKey, publicKey };
   }
   const ecdh = createECDH('prime256v1');
@@ -66,8 +67,9 @@ export function keyKind(key: KeyObject): 'ec' | 'rsa' {
 export function keyAlgorithmOf(key: KeyObject): KeyAlgorithm {
   if (keyKind(key) === 'ec') return 'ec-p256';
   const bits = key.asymmetricKeyDetails?.modulusLength;
-  if (bits !== 2048) throw new Error(`unsupported RSA modulus length ${bits ?? '(unknown)'}: only 2048`);
-  return 'rsa-2048';
+  if (bits === 2048) return 'rsa-2048';
+  if (bits === 1024) return 'rsa-1024';
+  throw new Error(`unsupported RSA modulus length ${bits ?? '(unknown)'}: only 2048 (and 1024, deliberately weak)`);
 }
 
 /** RFC 5280 4.1.2.7: SubjectPublicKeyInfo DER of a key (a private key gives its public half). Cached per KeyObject. */

@@ -1,7 +1,8 @@
 import type { KeyObject } from 'node:crypto';
 
 /** Key algorithms a certificate or device key can use. EC P-256 is the default everywhere. */
-export type KeyAlgorithm = 'ec-p256' | 'rsa-2048';
+/** EC P-256 by default; RSA-2048 as an option; RSA-1024 only to build the weak keys the key-quality audit finds. */
+export type KeyAlgorithm = 'ec-p256' | 'rsa-2048' | 'rsa-1024';
 
 /**
  * A distinguished name in the fixed attribute order C, O, OU, CN (RFC 5280 4.1.2.4).

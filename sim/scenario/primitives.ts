@@ -88,8 +88,9 @@ export const name = z
   .string({ error: (issue) => `expected a name, got ${describeInput(issue.input)}` })
   .regex(/^[a-z0-9][a-z0-9._-]*$/, { message: 'expected a name of lower-case letters, digits, ".", "_" and "-"' });
 
-export const keyAlgorithm = z.enum(['ec-p256', 'rsa-2048'], {
-  error: (issue) => `expected "ec-p256" or "rsa-2048", got ${describeInput(issue.input)}`,
+/** rsa-1024 is deliberately weak: it is there to build the keys Device Defender's key-quality check flags. */
+export const keyAlgorithm = z.enum(['ec-p256', 'rsa-2048', 'rsa-1024'], {
+  error: (issue) => `expected "ec-p256", "rsa-2048" or "rsa-1024", got ${describeInput(issue.input)}`,
 });
 
 /** Simulated time per wall second: "30d/s" gives milliseconds of simulated time per wall second; "max" is Infinity. */

@@ -121,4 +121,13 @@ describe('audits over simulated time', () => {
     expect(revokedCa.at(-1)?.resources).toHaveLength(6);
     expect(summary.audits.checks.INTERMEDIATE_CA_REVOKED_FOR_ACTIVE_DEVICE_CERTS?.severity).toBe('Critical');
   }, 120_000);
+
+  it('flags RSA keys shorter than 2048 bits as DEVICE_CERT_KEY_QUALITY (Critical)', async () => {
+    const { summary } = await run(TINY_SCENARIO.replace('    lifetime: 30d\n', '    lifetime: 30d\n    key: rsa-1024\n'), 4);
+    const quality = summary.audits.checks.DEVICE_CERT_KEY_QUALITY;
+    expect(quality?.severity).toBe('Critical');
+    expect(quality?.firstFound).toBe('2030-01-02T00:00:00.000Z');
+    expect(quality?.final).toHaveLength(4);
+    expect(summary.failures.byCause).toEqual({});
+  }, 120_000);
 });

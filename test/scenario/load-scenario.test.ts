@@ -163,7 +163,7 @@ describe('parseScenario schema problems, with their exact text', () => {
       [['      share: 0.4\n', '      share: 0.4\n      pathBuilding: sideways\n']],
       ['line 38, column 7: fleet.cohorts[1].pathBuilding: expected "trusted-first" or "untrusted-first", got "sideways"'],
     ],
-    ['an unknown key algorithm', [['    lifetime: 90d\n', '    lifetime: 90d\n    key: dsa-1024\n']], ['line 26, column 5: pki.deviceCertificates.key: expected "ec-p256" or "rsa-2048", got "dsa-1024"']],
+    ['an unknown key algorithm', [['    lifetime: 90d\n', '    lifetime: 90d\n    key: dsa-1024\n']], ['line 26, column 5: pki.deviceCertificates.key: expected "ec-p256", "rsa-2048" or "rsa-1024", got "dsa-1024"']],
     ['a name with capitals and a space', [['name: tiny', 'name: Tiny Scenario']], ['line 1, column 1: name: expected a name of lower-case letters, digits, ".", "_" and "-"']],
     ['an empty cohort list', [['  cohorts:\n', '  cohorts: []\n  old:\n']], ['line 31, column 3: fleet.cohorts: expected at least 1 item', `line 32, column 3: fleet.old: ${UNKNOWN}`]],
     // Missing required keys point at the mapping that lacks them.
