@@ -90,12 +90,17 @@ function toProblems(issue: z.core.$ZodIssue): ScenarioProblem[] {
     case 'too_big':
       return [{ path, message: `expected ${issue.origin === 'string' ? 'at most' : 'a value <='} ${issue.maximum}${issue.origin === 'string' ? ' characters' : ''}` }];
     case 'invalid_value':
-      return [{ path, message: `expected ${issue.values.map((v) => JSON.stringify(v)).join(' or ')}, got ${describeInput(issue.input)}` }];
+      return [{ path, message: `expected ${oneOf(issue.values.map((v) => JSON.stringify(v)))}, got ${describeInput(issue.input)}` }];
     case 'invalid_format':
       return [{ path, message: issue.message.startsWith('expected') ? issue.message : `expected ${issue.format}, got ${describeInput(issue.input)}` }];
     default:
       return [{ path, message: issue.message }];
   }
+}
+
+/** "a", "b" or "c" */
+function oneOf(options: string[]): string {
+  return options.length <= 1 ? (options[0] ?? '') : `${options.slice(0, -1).join(', ')} or ${options.at(-1) ?? ''}`;
 }
 
 function tooSmall(issue: z.core.$ZodIssueTooSmall): string {
