@@ -26,6 +26,7 @@ export class DeviceCa {
   readonly #backdateMs: number;
   readonly #slot: (deviceId: string, t: number) => number;
   readonly #onIssuance: (record: IssuanceRecord) => void;
+  readonly #refusal: (deviceId: string, t: number) => string | undefined;
 
   constructor(options: {
     authority: CertificateAuthority;
@@ -35,6 +36,8 @@ export class DeviceCa {
     backdateMs: number;
     issuanceSlot: (deviceId: string, t: number) => number;
     onIssuance: (record: IssuanceRecord) => void;
+    /** Why the CA must not issue to this device now (its certificate or the CA itself revoked); undefined: it may. */
+    refusal?: ((deviceId: string, t: number) => string | undefined) | undefined;
   }) {
     this.#authority = options.authority;
     this.#chain = options.chain;
@@ -43,11 +46,17 @@ export class DeviceCa {
     this.#backdateMs = options.backdateMs;
     this.#slot = options.issuanceSlot;
     this.#onIssuance = options.onIssuance;
+    this.#refusal = options.refusal ?? (() => undefined);
   }
 
   /** Checks and signs a device's CSR (its signature; its CN must be the device that sent it). */
   signCsr(deviceId: string, csrDer: Buffer, t: number): Issued {
     const issuedAt = this.#slot(deviceId, t);
+    const refused = this.#refusal(deviceId, issuedAt);
+    if (refused !== undefined) {
+      this.#onIssuance({ deviceId, t: issuedAt, ok: false, reason: refused });
+      return { ok: false, reason: refused, issuedAt };
+    }
     const now = this.#clock.read(issuedAt);
     const result = this.#authority.signCsr(csrDer, {
       notBefore: now - this.#backdateMs,

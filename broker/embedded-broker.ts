@@ -2,10 +2,9 @@ import { constants as cryptoConstants } from 'node:crypto';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { createSecureContext, createServer, type SecureContext, type Server, type TLSSocket } from 'node:tls';
-import { Aedes } from 'aedes';
-import type { DeliveryMessage } from '../sim/device-api/messages.js';
+import { Aedes, type Client } from 'aedes';
 import type { FleetEvent } from '../sim/events/fleet-event.js';
-import type { BrokerEvent } from '../sim/plan/fleet-plan.js';
+import type { BrokerEvent, Delivery, SessionsDropped } from '../sim/plan/fleet-plan.js';
 import { emptyBrokerStats, type BrokerStats } from '../sim/stats/broker-stats.js';
 import { authorityFromPki } from '../sim/scenario-pki/build-scenario-pki.js';
 import { DeviceClock } from '../sim/time/device-clock.js';
@@ -18,8 +17,9 @@ import { DeliveryService, type DeliveryOutcome } from './delivery-service.js';
 import { deviceAdmission, type AdmissionDecision, type SessionRole } from './device-admission.js';
 import { DeviceCa } from './device-ca.js';
 import { startFleetProvisioningService } from './fleet-provisioning-service.js';
+import { plannedDeliveryMessages } from './planned-deliveries.js';
 import { RenewalOrchestrator } from './renewal-orchestrator.js';
-import { certificateKey, DeviceRegistry } from './device-registry.js';
+import { certificateKey, DeviceRegistry, type RegisteredCertificate } from './device-registry.js';
 import { CapacityGate } from './limits/capacity-gate.js';
 import { RevocationRegistry } from './revocation-registry.js';
 import { startRotationService } from './rotation-service.js';
@@ -28,14 +28,17 @@ import { authorizePublish, authorizeSubscribe } from './topic-policy.js';
 export interface EmbeddedBroker {
   readonly host: string;
   readonly port: number;
-  /** Applies a scenario event (server chain switch, revocation, accepted device authorities). */
-  applyEvent(event: BrokerEvent): void;
+  /**
+   * Applies a scenario event (server chain switch, revocation, restart, accepted device authorities); says whose
+   * sessions it dropped, so their devices learn it at the event's time.
+   */
+  applyEvent(event: BrokerEvent): SessionsDropped;
   /** Starts the rotations the backend drives (jobs, pushes) that are due at true time t. */
   startEpoch(t: number): Promise<DeliveryOutcome>;
   /** The earliest true time after `after` at which the backend will start a rotation. */
   nextBackendActionAt(after: number): number;
   /** Sends deliveries; resolves when online devices have acknowledged them. */
-  deliver(items: readonly { deviceId: string; message: DeliveryMessage }[]): Promise<DeliveryOutcome>;
+  deliver(deliveries: readonly Delivery[]): Promise<DeliveryOutcome>;
   /** The true time to judge clients that do not carry one in their CONNECT. */
   setCurrentTime(t: number): void;
   /** The audit checks on the backend's registry at true time t. */
@@ -69,6 +72,8 @@ export async function startEmbeddedBroker(config: BrokerConfig, onEvent: (event:
   const concurrentUse = { sharedCertificates: new Set<string>(), conflictingClientIds: new Set<string>() };
   const stats = emptyBrokerStats();
   const roles = new WeakMap<object, SessionRole>();
+  /** The role of each client id's live session (the CA serves a bootstrap session of a revoked device). */
+  const liveRoles = new Map<string, SessionRole>();
 
   const onAdmission = (decision: AdmissionDecision) => {
     if (decision.cause === 'ok') {
@@ -83,6 +88,7 @@ export async function startEmbeddedBroker(config: BrokerConfig, onEvent: (event:
         }
         const role = decision.role ?? 'operational';
         roles.set(decision.connection, role);
+        liveRoles.set(decision.clientId, role);
         registry.admitted(decision.connection, decision.clientId, decision.leaf, decision.t, role === 'operational');
       }
       return;
@@ -118,7 +124,10 @@ export async function startEmbeddedBroker(config: BrokerConfig, onEvent: (event:
     authorizePublish: authorizePublish(onDenied, (client) => roles.get(client)),
     authorizeSubscribe: authorizeSubscribe(onDenied),
   });
-  broker.on('clientDisconnect', (client) => registry.disconnected(client));
+  broker.on('clientDisconnect', (client) => {
+    registry.disconnected(client);
+    if (roles.get(client) === liveRoles.get(client.id)) liveRoles.delete(client.id);
+  });
   const deliveries = new DeliveryService(broker, { ackTimeoutMs: 10_000 });
   await deliveries.start();
 
@@ -129,6 +138,15 @@ export async function startEmbeddedBroker(config: BrokerConfig, onEvent: (event:
     lifetimeMs: config.deviceIssuance.lifetimeMs,
     backdateMs: config.deviceIssuance.backdateMs,
     issuanceSlot: (deviceId, t) => capacity.issuanceSlot(deviceId, t),
+    refusal: (deviceId, t) => {
+      const at = clock.read(t);
+      const issuing = issuingAuthorities[0];
+      if (issuing && revocations.isSerialRevoked(issuing.issuer, issuing.serialHex, at)) return 'issuer_revoked';
+      // Renewing over a revoked certificate is refused; re-enrolling with the bootstrap identity is how to come back.
+      const current = registry.currentOf(deviceId);
+      if (current && liveRoles.get(deviceId) !== 'bootstrap' && revocations.isSerialRevoked(current.issuer, current.serialHex, at)) return 'revoked';
+      return undefined;
+    },
     onIssuance: (record) => {
       if (record.ok) {
         stats.issued += 1;
@@ -155,6 +173,20 @@ export async function startEmbeddedBroker(config: BrokerConfig, onEvent: (event:
       onEvent({ type: 'broker.registration', t: record.t, device: record.deviceId, ok: record.ok, reason: record.reason });
     },
   });
+  /** Closes the live sessions whose certificate matches (every session: 'all'); returns their client ids. */
+  const closeSessions = (matches: ((certificate: RegisteredCertificate) => boolean) | 'all'): string[] => {
+    // aedes keeps its connected clients in `clients` (not in its typings).
+    const clients = (broker as unknown as { clients: Record<string, Client> }).clients;
+    const closed: string[] = [];
+    for (const client of Object.values(clients)) {
+      const used = registry.sessionCertificate(client);
+      if (matches !== 'all' && !(used && matches(used))) continue;
+      closed.push(client.id);
+      client.close();
+    }
+    return closed;
+  };
+  const plannedMessage = plannedDeliveryMessages(config.pki, ca, config.keyAlgorithm);
   const orchestrator = await RenewalOrchestrator.start({
     broker,
     registry,
@@ -220,27 +252,26 @@ export async function startEmbeddedBroker(config: BrokerConfig, onEvent: (event:
           const revoked = certificate(event.authority);
           revocations.revoke(revoked.issuer, revoked.serialHex, clock.read(event.at));
           onEvent({ type: 'broker.revocation', t: event.at, target: event.authority, certificates: 1 });
-          break;
+          // AWS IoT disconnects the sessions of a revoked (deactivated) certificate within minutes; here at once.
+          return { clientIds: closeSessions((c) => c.issuer === revoked.subject) };
         }
         case 'revoke-devices': {
-          let count = 0;
+          const keys = new Set<string>();
           for (const id of event.deviceIds) {
             const current = registry.currentOf(id);
             if (!current) continue;
             revocations.revoke(current.issuer, current.serialHex, clock.read(event.at));
-            count += 1;
+            keys.add(current.key);
           }
-          onEvent({ type: 'broker.revocation', t: event.at, target: `${event.deviceIds.length} devices`, certificates: count });
-          break;
+          onEvent({ type: 'broker.revocation', t: event.at, target: `${event.deviceIds.length} devices`, certificates: keys.size });
+          return { clientIds: closeSessions((c) => keys.has(c.key)) };
         }
         case 'restart': {
           // Every session drops; until the broker is back, CONNECTs are refused (CONNACK 3).
           capacity.downUntil(event.at + event.downFor);
-          // aedes keeps its connected clients in `clients` (not in its typings).
-          const clients = (broker as unknown as { clients: Record<string, { close(): void }> }).clients;
-          for (const client of Object.values(clients)) client.close();
+          closeSessions('all');
           onEvent({ type: 'broker.restart', t: event.at, downFor: event.downFor });
-          break;
+          return { all: true };
         }
         case 'device-authorities': {
           const removed = new Set(event.remove.map((name) => certificate(name).fingerprint));
@@ -249,8 +280,9 @@ export async function startEmbeddedBroker(config: BrokerConfig, onEvent: (event:
           break;
         }
       }
+      return {};
     },
-    deliver: (items) => deliveries.deliver(items),
+    deliver: (planned) => deliveries.deliver(planned.map((d) => ({ deviceId: d.deviceId, message: plannedMessage(d) }))),
     startEpoch: (t) => deliveries.deliver(orchestrator.due(t)),
     nextBackendActionAt: (after) => orchestrator.nextDueAt(after),
     setCurrentTime(t) {

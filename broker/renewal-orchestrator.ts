@@ -1,10 +1,11 @@
 import type { Aedes } from 'aedes';
 import type { DeliveryMessage, JobCommit, JobCommitReply } from '../sim/device-api/messages.js';
 import { deviceTopics } from '../sim/device-api/topics.js';
-import { generateKeyPair, type KeyAlgorithm } from '../sim/pki/index.js';
+import type { KeyAlgorithm } from '../sim/pki/index.js';
 import type { DeviceClock } from '../sim/time/device-clock.js';
 import type { DeviceCa } from './device-ca.js';
 import type { DeviceRegistry } from './device-registry.js';
+import { pushMessage } from './planned-deliveries.js';
 import { publishJson } from './publish-json.js';
 import { subscribeJson } from './subscribe-json.js';
 
@@ -64,19 +65,7 @@ export class RenewalOrchestrator {
         this.#options.onJob({ deviceId, t, jobId, status: 'created' });
         out.push({ deviceId, message: { kind: 'job', updateId, effectiveAt: t, jobId } });
       } else {
-        const keyPair = generateKeyPair(this.#options.keyAlgorithm);
-        const issued = this.#options.ca.issueForKey(deviceId, keyPair.publicKey, t);
-        out.push({
-          deviceId,
-          message: {
-            kind: 'certificate',
-            updateId,
-            effectiveAt: issued.issuedAt,
-            certificate: issued.certificatePem,
-            chain: issued.chain,
-            key: keyPair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-          },
-        });
+        out.push({ deviceId, message: pushMessage(this.#options.ca, this.#options.keyAlgorithm, deviceId, updateId, t) });
       }
     }
     return out;

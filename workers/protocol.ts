@@ -1,6 +1,6 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { FleetEvent } from '../sim/events/fleet-event.js';
-import type { FleetPlan } from '../sim/plan/fleet-plan.js';
+import type { FleetPlan, SessionsDropped } from '../sim/plan/fleet-plan.js';
 import type { ScenarioPki } from '../sim/scenario-pki/build-scenario-pki.js';
 import type { EncodedHistograms } from '../sim/stats/encoded-histograms.js';
 import type { CohortCounters, StatusCounts } from '../sim/stats/fleet-counters.js';
@@ -47,8 +47,8 @@ export type CoordinatorMessage =
       epoch: number;
       from: number;
       to: number;
-      /** The broker restarted at `from`: every session dropped (devices learn it before they act). */
-      brokerRestarted?: boolean | undefined;
+      /** Sessions the broker ended at `from` (a restart, a revocation): their devices learn it before they act. */
+      sessionsDropped?: SessionsDropped | undefined;
     }
   | { type: 'stop' };
 

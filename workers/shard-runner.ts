@@ -3,6 +3,7 @@ import type { MessagePort } from 'node:worker_threads';
 import { build, encodeIntoCompressedBase64, type Histogram } from 'hdr-histogram-js';
 import type { FleetEvent } from '../sim/events/fleet-event.js';
 import { deviceProfile } from '../sim/plan/device-profile.js';
+import type { SessionsDropped } from '../sim/plan/fleet-plan.js';
 import { bundleAnchors } from '../sim/scenario-pki/bundle-anchors.js';
 import { cohortPolicies, type CohortPolicies } from '../sim/policy/cohort-policies.js';
 import { emptyCohortCounters, emptyStatusCounts, type CohortCounters, type StatusCounts } from '../sim/stats/fleet-counters.js';
@@ -92,9 +93,12 @@ export class ShardRunner {
   }
 
   /** Runs every device due in [from, to); returns when all of them have finished. */
-  async advance(from: number, to: number, brokerRestarted = false): Promise<{ nextDueAt: number; status: StatusCounts[] }> {
+  async advance(from: number, to: number, dropped: SessionsDropped = {}): Promise<{ nextDueAt: number; status: StatusCounts[] }> {
     this.#epochStart = from;
-    if (brokerRestarted) for (const device of this.#devices) device.sessionDroppedByBroker(from);
+    const ids = new Set(dropped.clientIds ?? []);
+    for (const device of this.#devices) {
+      if (dropped.all || ids.has(device.clientId)) device.sessionDroppedByBroker(from);
+    }
     if (this.#task.options.ordered) await this.#runInOrder(to);
     else await this.#runConcurrently(to);
     let nextDueAt = Number.POSITIVE_INFINITY;
@@ -192,7 +196,7 @@ export async function serveShard(task: ShardTask): Promise<void> {
     port.on('message', (message: CoordinatorMessage) => {
       queue = queue.then(async () => {
         if (message.type === 'advance') {
-          const result = await runner.advance(message.from, message.to, message.brokerRestarted);
+          const result = await runner.advance(message.from, message.to, message.sessionsDropped);
           // Histograms every few seconds of wall time, so an interrupted run still has recent latencies.
           if (performance.now() - lastStats > 2_000) {
             runner.postStats(false);

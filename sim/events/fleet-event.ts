@@ -17,6 +17,8 @@ export type FleetEvent =
       path?: string[] | undefined;
       /** The certificate whose check decided a failure. */
       failed?: string | undefined;
+      /** 'bootstrap': a provisioning-only session on the device's bootstrap identity, not its operational one. */
+      identity?: 'bootstrap' | undefined;
       /** Traced runs (certfleet repro) only: what the device saw and held, to check it again with openssl. */
       trace?: ConnectTrace | undefined;
     }

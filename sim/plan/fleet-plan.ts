@@ -33,6 +33,12 @@ export type BrokerEvent =
   | { at: number; kind: 'device-authorities'; add: string[]; remove: string[] }
   | { at: number; kind: 'restart'; downFor: number };
 
+/** Sessions a broker event ended (a restart: all of them; a revocation: those on the revoked certificates). */
+export interface SessionsDropped {
+  all?: true | undefined;
+  clientIds?: string[] | undefined;
+}
+
 /**
  * Something the backend sends a device cloud-to-device, effective at `effectiveAt` on the device that receives it:
  * a trust-bundle update (authorities to add and remove), or a certificate with its key (server push).

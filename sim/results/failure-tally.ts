@@ -37,6 +37,8 @@ export class FailureTally {
   readonly #entries = new Map<string, Entry>();
   /** Failed rotations by cause (the device's own check, the CA's refusal, or the reconnect that failed). */
   readonly #rotationEntries = new Map<string, Entry>();
+  /** Rotations whose reconnect the broker refused, waiting for the broker's record of why. */
+  readonly #pendingRotations = new Map<string, { device: string; t: number }>();
   /** device -> its last connect: ok, or the failure with the time it happened. */
   readonly #lastConnect = new Map<string, { t: number; cause: Cause; judge: Judge; since: number }>();
   readonly #brokerCause = new Map<string, Cause>();
@@ -57,13 +59,28 @@ export class FailureTally {
         this.#unresolved.delete(key);
         this.#resolveLast(pending, event.t, event.cause);
       }
+      const rotation = this.#pendingRotations.get(key);
+      if (rotation) {
+        this.#pendingRotations.delete(key);
+        record(this.#rotationEntries, event.cause, rotation.device, rotation.t);
+      }
       return;
     }
     if (event.type === 'device.rotation') {
-      if (event.outcome === 'failed') record(this.#rotationEntries, event.cause, event.device, event.t);
+      if (event.outcome !== 'failed') return;
+      // A reconnect the broker refused: its own record has the precise cause (revoked, expired_leaf, ...).
+      if (event.cause === 'connection_refused') {
+        const key = `${event.device}@${event.t}`;
+        const precise = this.#brokerCause.get(key);
+        if (precise === undefined) this.#pendingRotations.set(key, { device: event.device, t: event.t });
+        else record(this.#rotationEntries, precise, event.device, event.t);
+        return;
+      }
+      record(this.#rotationEntries, event.cause, event.device, event.t);
       return;
     }
-    if (event.type !== 'device.connect') return;
+    // A session on the bootstrap identity is provisioning, not the device being back online.
+    if (event.type !== 'device.connect' || event.identity === 'bootstrap') return;
     if (event.cause === 'ok') {
       this.#lastConnect.set(event.device, { t: event.t, cause: 'ok', judge: 'device', since: event.t });
       return;
@@ -110,9 +127,11 @@ export class FailureTally {
     return Object.fromEntries([...merged].map(([k, e]) => [k, toTally(e)]));
   }
 
-  /** Failed rotations by cause over the whole fleet. */
+  /** Failed rotations by cause over the whole fleet (a refused reconnect under the broker's precise cause). */
   rotationFailures(): Record<string, CauseTally> {
-    return Object.fromEntries([...this.#rotationEntries].map(([k, e]) => [k, toTally(e)]));
+    const entries = new Map([...this.#rotationEntries].map(([k, e]) => [k, { ...e, devices: new Set(e.devices) }]));
+    for (const { device, t } of this.#pendingRotations.values()) record(entries, 'connection_refused', device, t);
+    return Object.fromEntries([...entries].map(([k, e]) => [k, toTally(e)]));
   }
 
   /** Devices whose last connect failed, with the cause of that failure. */

@@ -1,16 +1,16 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { performance } from 'node:perf_hooks';
-import type { DeliveryMessage } from '../device-api/messages.js';
-import type { BrokerEvent, Delivery, FleetPlan } from '../plan/fleet-plan.js';
+import type { BrokerEvent, Delivery, FleetPlan, SessionsDropped } from '../plan/fleet-plan.js';
 import type { AuditFinding } from '../audit/audit-checks.js';
 import type { AuditSample, AvailabilitySample } from '../results/run-summary.js';
 import type { StatusCounts } from '../stats/fleet-counters.js';
 
 /** The broker as the coordinator drives it. */
 export interface CoordinatedBroker {
-  applyEvent(event: BrokerEvent): void;
+  applyEvent(event: BrokerEvent): SessionsDropped;
   setCurrentTime(t: number): void;
-  deliver(items: readonly { deviceId: string; message: DeliveryMessage }[]): Promise<{ pushed: number; queued: number }>;
+  /** Sends planned deliveries (trust bundles, certificate pushes) due now. */
+  deliver(deliveries: readonly Delivery[]): Promise<{ pushed: number; queued: number }>;
   /** Starts the rotations the backend drives (jobs, pushes) due at t. */
   startEpoch(t: number): Promise<{ pushed: number; queued: number }>;
   nextBackendActionAt(after: number): number;
@@ -19,7 +19,7 @@ export interface CoordinatedBroker {
 
 /** The fleet as the coordinator drives it. */
 export interface CoordinatedFleet {
-  advance(epoch: number, from: number, to: number, notices?: { brokerRestarted?: boolean }): Promise<{ nextDueAt: number; status: StatusCounts[] }>;
+  advance(epoch: number, from: number, to: number, notices?: { sessionsDropped?: SessionsDropped }): Promise<{ nextDueAt: number; status: StatusCounts[] }>;
 }
 
 export interface EpochProgress {
@@ -43,8 +43,6 @@ export interface CoordinatorInput {
   plan: FleetPlan;
   broker: CoordinatedBroker;
   fleet: CoordinatedFleet;
-  /** Builds the message for a planned delivery (PEMs and fingerprints of the named authorities). */
-  deliveryMessage: (delivery: Delivery) => DeliveryMessage;
   signal?: AbortSignal | undefined;
   onEpoch?: ((progress: EpochProgress) => void) | undefined;
 }
@@ -79,20 +77,21 @@ export async function coordinate(input: CoordinatorInput): Promise<CoordinationR
   let lastStatus: StatusCounts[] = plan.scenario.fleet.cohorts.map(() => ({ connected: 0, failing: 0, offline: 0 }));
 
   while (t < end && !input.signal?.aborted) {
-    let brokerRestarted = false;
+    const sessionsDropped: SessionsDropped = {};
     while (nextEvent < events.length && (events[nextEvent]?.at ?? Infinity) <= t) {
       const event = events[nextEvent];
-      if (event) broker.applyEvent(event);
-      if (event?.kind === 'restart') brokerRestarted = true;
+      const dropped = event ? broker.applyEvent(event) : {};
+      if (dropped.all) sessionsDropped.all = true;
+      if (dropped.clientIds?.length) sessionsDropped.clientIds = [...(sessionsDropped.clientIds ?? []), ...dropped.clientIds];
       nextEvent += 1;
     }
     broker.setCurrentTime(t);
     const to = Math.min(t + step, events[nextEvent]?.at ?? Infinity, nextSample, end);
 
-    const due: { deviceId: string; message: DeliveryMessage }[] = [];
+    const due: Delivery[] = [];
     while (nextDelivery < deliveries.length && (deliveries[nextDelivery]?.effectiveAt ?? Infinity) < to) {
       const delivery = deliveries[nextDelivery];
-      if (delivery) due.push({ deviceId: delivery.deviceId, message: input.deliveryMessage(delivery) });
+      if (delivery) due.push(delivery);
       nextDelivery += 1;
     }
     for (const outcome of [due.length > 0 ? await broker.deliver(due) : undefined, await broker.startEpoch(t)]) {
@@ -100,7 +99,7 @@ export async function coordinate(input: CoordinatorInput): Promise<CoordinationR
       delivered.queued += outcome?.queued ?? 0;
     }
 
-    const result = await fleet.advance(epoch, t, to, { brokerRestarted });
+    const result = await fleet.advance(epoch, t, to, { sessionsDropped });
     nextDueAt = result.nextDueAt;
     lastStatus = result.status;
     epoch += 1;

@@ -16,7 +16,6 @@ import type { JudgedRunSummary } from '../thresholds/evaluate-thresholds.js';
 import { cohortPolicies } from '../policy/cohort-policies.js';
 import { needsOrderedRun } from './ordered-run.js';
 import { coordinate, type CoordinationResult, type EpochProgress } from './coordinator.js';
-import { deliveryMessages } from './delivery-messages.js';
 import { ShardPool } from './shard-pool.js';
 
 export interface RunOptions {
@@ -121,7 +120,6 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
       plan,
       broker: liveBroker,
       fleet,
-      deliveryMessage: deliveryMessages(plan, pki),
       signal: options.signal,
       onEpoch: (progress) => options.onProgress?.({ ...progress, broker: liveBroker.stats() }),
     });

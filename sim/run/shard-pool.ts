@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { FleetEvent } from '../events/fleet-event.js';
-import type { FleetPlan } from '../plan/fleet-plan.js';
+import type { FleetPlan, SessionsDropped } from '../plan/fleet-plan.js';
 import type { ScenarioPki } from '../scenario-pki/build-scenario-pki.js';
 import type { FactoryCredentials } from '../scenario-pki/device-factory.js';
 import { emptyStatusCounts, type StatusCounts } from '../stats/fleet-counters.js';
@@ -135,14 +135,14 @@ export class ShardPool {
   }
 
   /** Runs every shard through [from, to); resolves with the earliest next action and the summed status. */
-  async advance(epoch: number, from: number, to: number, notices: { brokerRestarted?: boolean } = {}): Promise<{ nextDueAt: number; status: StatusCounts[] }> {
+  async advance(epoch: number, from: number, to: number, notices: { sessionsDropped?: SessionsDropped } = {}): Promise<{ nextDueAt: number; status: StatusCounts[] }> {
     if (this.#health.failure) throw this.#health.failure;
     const done = await Promise.all(
       this.#shards.map(
         (shard) =>
           new Promise<Extract<ShardMessage, { type: 'epoch-done' }>>((resolve, reject) => {
             shard.pending = { resolve, reject };
-            const message: CoordinatorMessage = { type: 'advance', epoch, from, to, brokerRestarted: notices.brokerRestarted };
+            const message: CoordinatorMessage = { type: 'advance', epoch, from, to, sessionsDropped: notices.sessionsDropped };
             shard.port.postMessage(message);
           }),
       ),

@@ -170,7 +170,6 @@ describe('the embedded broker over mutual TLS', () => {
   });
 
   it('pushes a delivery to an online device and queues one for an offline device until its next sync', async () => {
-    const message = (updateId: string): DeliveryMessage => ({ kind: 'trust-bundle', updateId, effectiveAt: T0, add: [pki.certificates['other-root'] ?? ''], remove: [] });
     const online = await dial('device-j');
     if (!online.ok) throw new Error(`connect failed: ${online.cause}`);
     const topics = deviceTopics('device-j');
@@ -184,8 +183,8 @@ describe('the embedded broker over mutual TLS', () => {
     await online.session.request<SyncResponse>(topics.syncRequest, { t: T0 }, topics.syncResponse, () => true, 10_000);
 
     const outcome = await broker.deliver([
-      { deviceId: 'device-j', message: message('u1') },
-      { deviceId: 'device-k', message: message('u2') },
+      { kind: 'trust-bundle', updateId: 'u1', deviceId: 'device-j', effectiveAt: T0, add: ['other-root'], remove: [] },
+      { kind: 'trust-bundle', updateId: 'u2', deviceId: 'device-k', effectiveAt: T0, add: ['other-root'], remove: [] },
     ]);
     expect(outcome).toEqual({ pushed: 1, queued: 1 });
     expect(received.map((m) => m.updateId)).toEqual(['u1']);

@@ -22,6 +22,10 @@ import { judgeBroker, judgeOwnCertificate } from './device-verdicts.js';
 
 type Status = 'connected' | 'failing' | 'offline' | 'idle' | 'locked-out';
 
+const MAX_ACTIONS_AT_ONE_INSTANT = 10_000;
+/** A device with a bootstrap identity re-enrols after this many "not authorized" answers in a row. */
+const REFUSALS_BEFORE_REENROLMENT = 3;
+
 /** A rotation between its steps: what to do, and at which true time, to carry on. */
 interface RotationInFlight {
   at: number;
@@ -36,6 +40,8 @@ interface RotationInFlight {
  */
 export class SimulatedDevice {
   readonly id: string;
+  /** The MQTT client id it connects with (its id, unless its cohort shares an identity). */
+  readonly clientId: string;
   readonly cohortIndex: number;
   readonly #env: DeviceEnvironment;
   readonly #profile: DeviceProfile;
@@ -64,11 +70,17 @@ export class SimulatedDevice {
   #lastActedAt: number;
   /** The session ended without the device asking (a takeover, a broker drop) since the device last connected. */
   #sessionLostUnexpectedly = false;
+  #actionsAtInstant = 0;
+  #refusalsInARow = 0;
+  /** Re-enrolments with the bootstrap identity back off like rotations: not before this true time. */
+  #nextRecoveryAt = Number.NEGATIVE_INFINITY;
+  #recoveryAttempts = 0;
 
   constructor(env: DeviceEnvironment, profile: DeviceProfile, credentials: DeviceCredentials) {
     this.#env = env;
     this.#profile = profile;
     this.id = profile.id;
+    this.clientId = profile.clientId;
     this.cohortIndex = profile.cohortIndex;
     const start = env.timeline.start;
     this.#clock = new DeviceClock(profile.clock, start);
@@ -127,14 +139,19 @@ export class SimulatedDevice {
   async step(limit: number): Promise<boolean> {
     const t = this.nextWake;
     if (t >= limit) return false;
+    // A device that keeps acting at one instant would hold the whole run at that instant: a bug, said out loud.
+    this.#actionsAtInstant = t === this.#lastActedAt ? this.#actionsAtInstant + 1 : 0;
+    if (this.#actionsAtInstant > MAX_ACTIONS_AT_ONE_INSTANT) {
+      throw new Error(`device ${this.id} acted ${MAX_ACTIONS_AT_ONE_INSTANT} times at ${new Date(t).toISOString()} without time moving on`);
+    }
     this.#lastActedAt = t;
     await this.#act(t);
     return true;
   }
 
   /**
-   * The broker dropped every session at true time t (a restart). The device learns it as its connection closes;
-   * it reconnects after its backoff, as any client would after an unexpected disconnect.
+   * The broker ended this device's session at true time t (a restart, a revoked certificate). The device learns it
+   * as its connection closes; it reconnects after its backoff, as any client would after an unexpected disconnect.
    */
   sessionDroppedByBroker(t: number): void {
     const session = this.#session;
@@ -208,6 +225,7 @@ export class SimulatedDevice {
       return;
     }
     this.#failedConnects = 0;
+    this.#refusalsInARow = 0;
     this.#lastReconnectDelay = undefined;
     this.#sessionLostUnexpectedly = false;
     counters.connectsSucceeded += 1;
@@ -216,7 +234,7 @@ export class SimulatedDevice {
   }
 
   /** A TLS handshake and MQTT CONNECT with these credentials; the device judges the broker at its own clock. */
-  async #dial(t: number, credentials: Credentials): Promise<DialOutcome> {
+  async #dial(t: number, credentials: Credentials, identity: 'operational' | 'bootstrap' = 'operational'): Promise<DialOutcome> {
     const env = this.#env;
     const serverName = this.#serverName;
     const outcome = await dialBroker({
@@ -243,6 +261,7 @@ export class SimulatedDevice {
       clockSkewMs: verdict?.clockSkewMs === 0 ? undefined : verdict?.clockSkewMs,
       path: verdict?.path.map((c) => c.label),
       failed: verdict?.failed?.certificate.label,
+      identity: identity === 'bootstrap' ? 'bootstrap' : undefined,
       trace: env.options.trace
         ? {
             clockReading: this.#clock.read(t),
@@ -384,7 +403,7 @@ export class SimulatedDevice {
     });
     this.#rotationAttempts = 0;
     this.#lastRotationDelay = undefined;
-    this.#renewAt = this.#scheduleRenewal(t);
+    this.#renewAt = this.#scheduleRenewal(t, true);
   }
 
   #rotationFailed(t: number, cause: Cause, method: RotationMethod, step: RotationStep): void {
@@ -399,19 +418,35 @@ export class SimulatedDevice {
    * more. A device with a bootstrap identity re-enrols with it; without one it is locked out and stops trying.
    */
   async #afterRefusal(t: number, cause: Cause): Promise<void> {
+    this.#refusalsInARow = cause === 'connection_refused' ? this.#refusalsInARow + 1 : 0;
     const notAfter = this.#credentials.certificate.notAfter;
-    if (cause !== 'connection_refused' || t <= notAfter || this.#rotation) return;
+    const expired = t > notAfter;
+    // The device only hears "not authorized". Its certificate having expired explains it; so, for a device that can
+    // re-enrol, does being refused again and again (a revoked or deactivated certificate).
+    const refusedRepeatedly = this.#refusalsInARow >= REFUSALS_BEFORE_REENROLMENT;
+    if (cause !== 'connection_refused' || this.#rotation || !(expired || refusedRepeatedly)) return;
     const recovery = this.#profile.cohort.recovery;
-    if (recovery === 'bootstrap' || this.#protocol.worksOffline) {
-      const protocol = this.#env.recoveryProtocol();
-      if (this.#bootstrap && this.#bootstrap.certificate.notAfter >= t) {
-        this.#env.emit({ type: 'device.recovery', t, device: this.id, via: 'bootstrap', certificateExpiredAt: notAfter });
-        this.#connectAt = Number.POSITIVE_INFINITY;
-        await this.#rotate(t, protocol);
-        if (!this.#session && this.#connectAt === Number.POSITIVE_INFINITY) this.#connectAt = this.#renewAt;
+    if ((recovery === 'bootstrap' || this.#protocol.worksOffline) && this.#bootstrap && this.#bootstrap.certificate.notAfter >= t) {
+      if (t < this.#nextRecoveryAt) {
+        // A re-enrolment failed a moment ago (its new certificate refused too): wait out its backoff.
+        this.#connectAt = this.#nextRecoveryAt;
         return;
       }
+      this.#recoveryAttempts += 1;
+      this.#nextRecoveryAt = t + this.#policy.retryDelay(this.#recoveryAttempts, this.#random);
+      this.#env.emit({ type: 'device.recovery', t, device: this.id, via: 'bootstrap', certificateExpiredAt: notAfter });
+      this.#connectAt = Number.POSITIVE_INFINITY;
+      await this.#rotate(t, this.#env.recoveryProtocol());
+      if (this.#session) {
+        this.#refusalsInARow = 0;
+        this.#recoveryAttempts = 0;
+        this.#nextRecoveryAt = Number.NEGATIVE_INFINITY;
+      } else {
+        this.#connectAt = this.#nextRecoveryAt;
+      }
+      return;
     }
+    if (!expired) return;
     this.#status = 'locked-out';
     this.#connectAt = Number.POSITIVE_INFINITY;
     this.#env.counters(this.cohortIndex).lockedOut += 1;
@@ -420,7 +455,7 @@ export class SimulatedDevice {
 
   async #openBootstrapSession(t: number): Promise<{ ok: true; session: BrokerSession } | { ok: false; cause: Cause }> {
     if (!this.#bootstrap) return { ok: false, cause: 'locked_out' };
-    const outcome = await this.#dial(t, this.#bootstrap);
+    const outcome = await this.#dial(t, this.#bootstrap, 'bootstrap');
     if (!outcome.ok) return { ok: false, cause: outcome.cause };
     const topics = deviceTopics(this.#profile.clientId);
     await outcome.session.subscribe(topics.subscription).catch(() => undefined);
@@ -433,10 +468,13 @@ export class SimulatedDevice {
   }
 
   /** The true time at which the renewal policy, read on this device's clock, says to renew the current certificate. */
-  #scheduleRenewal(from: number): number {
+  #scheduleRenewal(from: number, justRotated = false): number {
     if (!this.#protocol.deviceInitiated) return Number.POSITIVE_INFINITY;
     const target = this.#policy.renewAt(this.#credentials.certificate, this.#random);
-    return this.#clock.trueTimeWhenReading(target, from, this.#env.timeline.end) ?? Number.POSITIVE_INFINITY;
+    const at = this.#clock.trueTimeWhenReading(target, from, this.#env.timeline.end) ?? Number.POSITIVE_INFINITY;
+    // A clock far ahead sees a brand-new certificate already due: it renews again, but after a backoff, not at
+    // the same instant over and over.
+    return justRotated && at <= from ? from + this.#policy.retryDelay(1, this.#random) : at;
   }
 }
 
