@@ -15,6 +15,8 @@ export interface DialOptions {
   serverName: string;
   secureContext: SecureContext;
   clientId: string;
+  /** The topic filter that covers everything the backend sends this device; subscribed on first need. */
+  inbox: string;
   /** True time of the connect, sent in the CONNECT username so the broker judges at its clock reading of it. */
   t: number;
   pool: CertificatePool;
@@ -72,7 +74,7 @@ export function dialBroker(options: DialOptions): Promise<DialOutcome> {
       }
       socket.removeAllListeners('close');
       socket.removeAllListeners('error');
-      const session = new BrokerSession(socket, options.clientId, options.t, options.timeoutMs);
+      const session = new BrokerSession(socket, options.clientId, options.inbox, options.t, options.timeoutMs);
       session.ready.then(
         () => finish({ ok: true, session, verdict, latencyMs: performance.now() - started, presented }),
         (error: Error & { code?: number }) => {
@@ -103,10 +105,13 @@ export class BrokerSession {
   readonly #client: MqttClient;
   readonly #handlers = new Map<string, MessageHandler>();
   #fallback: MessageHandler | undefined;
+  readonly #inbox: string;
+  #inboxSubscribed: Promise<boolean> | undefined;
   #closed = false;
   #onClose: (() => void) | undefined;
 
-  constructor(socket: TLSSocket, clientId: string, t: number, connackTimeoutMs: number) {
+  constructor(socket: TLSSocket, clientId: string, inbox: string, t: number, connackTimeoutMs: number) {
+    this.#inbox = inbox;
     this.#client = new MqttClient(() => socket, {
       clientId,
       username: simTimeUsername(t),
@@ -163,6 +168,19 @@ export class BrokerSession {
     });
   }
 
+  /**
+   * Subscribes to the device's inbox once per session; later calls share the first SUBACK. False when the broker
+   * refused it ([MQTT-3.9.3] return code 0x80) or the session ended first. Only devices that may be sent something
+   * unasked subscribe at connect; the others subscribe before their first request, which keeps a connect at one
+   * round trip (CONNECT/CONNACK).
+   */
+  openInbox(): Promise<boolean> {
+    this.#inboxSubscribed ??= new Promise((resolve) => {
+      this.#client.subscribe(this.#inbox, { qos: 0 }, (error, granted) => resolve(!error && !granted?.some((g) => g.qos === 128)));
+    });
+    return this.#inboxSubscribed;
+  }
+
   publish(topic: string, body: unknown): Promise<void> {
     return new Promise((resolve, reject) => {
       this.#client.publish(topic, JSON.stringify(body), { qos: 0 }, (error) => (error ? reject(error) : resolve()));
@@ -178,13 +196,15 @@ export class BrokerSession {
    * Publishes and waits for the first matching message on any of `replyTopics` (an accepted / rejected pair, as AWS
    * IoT's MQTT APIs answer), or undefined after timeoutMs.
    */
-  requestAny<T>(
+  async requestAny<T>(
     topic: string,
     body: unknown,
     replyTopics: readonly string[],
     matches: (reply: T) => boolean,
     timeoutMs: number,
   ): Promise<{ topic: string; reply: T } | undefined> {
+    // A refused inbox means no reply can arrive: answer at once instead of waiting out the timeout.
+    if (!(await this.openInbox())) return undefined;
     return new Promise((resolve) => {
       const done = (result: { topic: string; reply: T } | undefined) => {
         clearTimeout(timer);

@@ -19,6 +19,11 @@ export interface DeviceProfile {
   firstIssuedAt: number;
   /** Offset of each outage series' first start from the timeline start. */
   outagePhases: number[];
+  /**
+   * Whether the backend may send this device something it did not ask for (a planned delivery, a rotation job or a
+   * pushed certificate), so it subscribes and asks for what was queued each time it connects.
+   */
+  receivesDeliveries: boolean;
 }
 
 export function deviceProfile(plan: FleetPlan, device: PlannedDevice): DeviceProfile {
@@ -29,7 +34,23 @@ export function deviceProfile(plan: FleetPlan, device: PlannedDevice): DevicePro
   const clock = clockModel(cohort.clock, random);
   const firstIssuedAt = firstIssueTime(scenario, cohort, random);
   const outagePhases = cohort.connectivity.outages.map((o) => Math.floor(random.next() * o.every));
-  return { index: device.index, id: device.id, clientId: device.clientId, cohortIndex: device.cohort, cohort, clock, firstIssuedAt, outagePhases };
+  const receivesDeliveries = BACKEND_DRIVEN.has(cohort.rotation.protocol) || deliveryTargets(plan).has(device.id);
+  return { index: device.index, id: device.id, clientId: device.clientId, cohortIndex: device.cohort, cohort, clock, firstIssuedAt, outagePhases, receivesDeliveries };
+}
+
+/** Rotation protocols in which the backend starts the rotation with a message to the device. */
+const BACKEND_DRIVEN: ReadonlySet<string> = new Set(['job', 'push']);
+
+const deliveryTargetsOf = new WeakMap<FleetPlan, ReadonlySet<string>>();
+
+/** The devices some planned delivery is addressed to, computed once per plan. */
+function deliveryTargets(plan: FleetPlan): ReadonlySet<string> {
+  let targets = deliveryTargetsOf.get(plan);
+  if (!targets) {
+    targets = new Set(plan.deliveries.map((d) => d.deviceId));
+    deliveryTargetsOf.set(plan, targets);
+  }
+  return targets;
 }
 
 export function clockModel(clock: ScenarioClock, random: SeededRandom): ClockModel {

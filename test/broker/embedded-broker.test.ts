@@ -72,6 +72,7 @@ function dial(clientId: string, context = credentials(clientId), options: { t?: 
     serverName: 'localhost',
     secureContext: context,
     clientId,
+    inbox: deviceTopics(clientId).subscription,
     t,
     pool,
     judge: judgeWith(options.anchors ?? ['server-root'], t),

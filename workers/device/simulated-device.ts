@@ -243,6 +243,7 @@ export class SimulatedDevice {
       serverName,
       secureContext: secureContextOf(credentials),
       clientId: this.#profile.clientId,
+      inbox: deviceTopics(this.#profile.clientId).subscription,
       t,
       pool: env.pool,
       judge: (chain) =>
@@ -304,13 +305,11 @@ export class SimulatedDevice {
       this.#receive(message);
       session.publish(topics.deliveryAck, { updateId: message.updateId, result: 'received' }).catch(() => undefined);
     });
-    try {
-      await session.subscribe(topics.subscription);
-      const sync = await session.request<SyncResponse>(topics.syncRequest, { t }, topics.syncResponse, () => true, this.#env.options.rotationTimeoutMs);
-      for (const message of sync?.deliveries ?? []) this.#receive(message);
-    } catch {
-      // A refused subscription leaves the session without deliveries; the device still counts as connected.
-    }
+    // A device nothing is ever sent to unasked skips the subscription and the sync round trip here; its requests
+    // subscribe first. A refused subscription leaves the session without deliveries; the device still counts as connected.
+    if (!this.#profile.receivesDeliveries) return;
+    const sync = await session.request<SyncResponse>(topics.syncRequest, { t }, topics.syncResponse, () => true, this.#env.options.rotationTimeoutMs);
+    for (const message of sync?.deliveries ?? []) this.#receive(message);
   }
 
   #receive(message: DeliveryMessage): void {
@@ -457,8 +456,6 @@ export class SimulatedDevice {
     if (!this.#bootstrap) return { ok: false, cause: 'locked_out' };
     const outcome = await this.#dial(t, this.#bootstrap, 'bootstrap');
     if (!outcome.ok) return { ok: false, cause: outcome.cause };
-    const topics = deviceTopics(this.#profile.clientId);
-    await outcome.session.subscribe(topics.subscription).catch(() => undefined);
     return { ok: true, session: outcome.session };
   }
 
