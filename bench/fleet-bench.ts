@@ -8,7 +8,7 @@ import { buildScenarioPki } from '../sim/scenario-pki/build-scenario-pki.js';
 import { manufactureDevices } from '../sim/scenario-pki/device-factory.js';
 import { parseScenario } from '../sim/scenario/load-scenario.js';
 import { addCohortCounters, emptyCohortCounters, sumValues, type CohortCounters } from '../sim/stats/fleet-counters.js';
-import { ShardPool } from '../sim/run/shard-pool.js';
+import { DeviceProcesses } from '../sim/run/device-processes.js';
 import type { EncodedHistograms } from '../sim/stats/encoded-histograms.js';
 
 /**
@@ -75,12 +75,13 @@ export async function measureFleet(opts: { devices: number; workers: number; con
   const manufactureMs = performance.now() - manufactureStart;
   const broker = await startEmbeddedBroker(brokerConfigFrom(scenario, pki, 1), () => undefined);
   const stats = new Map<number, { counters: CohortCounters[]; histograms: EncodedHistograms }>();
-  const fleet = await ShardPool.start({
+  const fleet = await DeviceProcesses.start({
     plan,
     pki,
     credentials,
     broker: { host: broker.host, port: broker.port },
-    workers: opts.workers,
+    processes: 1,
+    workersPerProcess: opts.workers,
     shardOptions: { concurrency: opts.concurrency, ordered: false, connectTimeoutMs: 60_000, rotationTimeoutMs: 60_000 },
     onEvents: () => undefined,
     onStats: (m) => stats.set(m.shard, m),

@@ -30,6 +30,11 @@ export class DeviceRegistry {
   readonly #current = new Map<string, string>();
   /** Live sessions by connection (a client object is the key, as two connections may share a client id). */
   readonly #sessions = new Map<object, Session>();
+  /** Live sessions per certificate key and per client id, so admission asks "is it in use?" in O(1). */
+  readonly #liveByCertificate = new Map<string, number>();
+  readonly #liveByClientId = new Map<string, number>();
+  /** Every certificate key registered for a device, for the commit step. */
+  readonly #keysByDevice = new Map<string, Set<string>>();
   /** Over the audit look-back: connections per certificate and per client id (AWS audits look back 31 days). */
   readonly #connections: { t: number; clientId: string; certificateKey: string }[] = [];
 
@@ -47,12 +52,24 @@ export class DeviceRegistry {
   admitted(connection: object, clientId: string, certificate: ParsedCertificate, t: number, operational = true): void {
     const entry = this.#certificates.get(certificateKey(certificate)) ?? this.#register(certificate.label, certificate, 'active');
     if (operational) this.#current.set(entry.deviceId, entry.key);
+    this.disconnected(connection);
     this.#sessions.set(connection, { clientId, certificateKey: entry.key, since: t });
+    bump(this.#liveByCertificate, entry.key, 1);
+    bump(this.#liveByClientId, clientId, 1);
     this.#connections.push({ t, clientId, certificateKey: entry.key });
   }
 
   disconnected(connection: object): void {
+    const session = this.#sessions.get(connection);
+    if (!session) return;
     this.#sessions.delete(connection);
+    bump(this.#liveByCertificate, session.certificateKey, -1);
+    bump(this.#liveByClientId, session.clientId, -1);
+  }
+
+  /** Whether some live session authenticated with this certificate, and whether one uses this client id. */
+  inUse(certificateKey: string, clientId: string): { certificate: boolean; clientId: boolean } {
+    return { certificate: this.#liveByCertificate.has(certificateKey), clientId: this.#liveByClientId.has(clientId) };
   }
 
   statusOf(certificate: ParsedCertificate): CertificateStatus | undefined {
@@ -68,8 +85,9 @@ export class DeviceRegistry {
 
   /** The commit step of a rotation: every other active certificate of the device is deactivated. */
   deactivateAllBut(deviceId: string, keep: string): void {
-    for (const entry of this.#certificates.values()) {
-      if (entry.deviceId === deviceId && entry.key !== keep && entry.status === 'active') entry.status = 'inactive';
+    for (const key of this.#keysByDevice.get(deviceId) ?? []) {
+      const entry = this.#certificates.get(key);
+      if (entry && entry.key !== keep && entry.status === 'active') entry.status = 'inactive';
     }
   }
 
@@ -87,10 +105,6 @@ export class DeviceRegistry {
 
   currentCertificates(): RegisteredCertificate[] {
     return [...this.#current.values()].flatMap((key) => this.#certificates.get(key) ?? []);
-  }
-
-  liveSessions(): readonly Session[] {
-    return [...this.#sessions.values()];
   }
 
   /** Connections since `since` (true time), dropping older ones from memory. */
@@ -117,8 +131,20 @@ export class DeviceRegistry {
       status,
     };
     this.#certificates.set(entry.key, entry);
+    let keys = this.#keysByDevice.get(deviceId);
+    if (!keys) {
+      keys = new Set();
+      this.#keysByDevice.set(deviceId, keys);
+    }
+    keys.add(entry.key);
     return entry;
   }
+}
+
+function bump(counts: Map<string, number>, key: string, by: number): void {
+  const next = (counts.get(key) ?? 0) + by;
+  if (next > 0) counts.set(key, next);
+  else counts.delete(key);
 }
 
 /** RFC 5280 4.1.2.2: issuer name and serial number identify a certificate. */

@@ -82,10 +82,9 @@ export async function startEmbeddedBroker(config: BrokerConfig, onEvent: (event:
         // A second live session on the same certificate or client id: the Device Defender findings of cloned
         // identities (the session takeover itself is aedes's, MQTT 3.1.1 3.1.4-2).
         const key = certificateKey(decision.leaf);
-        for (const session of registry.liveSessions()) {
-          if (session.certificateKey === key) concurrentUse.sharedCertificates.add(key);
-          if (session.clientId === decision.clientId) concurrentUse.conflictingClientIds.add(decision.clientId);
-        }
+        const inUse = registry.inUse(key, decision.clientId);
+        if (inUse.certificate) concurrentUse.sharedCertificates.add(key);
+        if (inUse.clientId) concurrentUse.conflictingClientIds.add(decision.clientId);
         const role = decision.role ?? 'operational';
         roles.set(decision.connection, role);
         liveRoles.set(decision.clientId, role);

@@ -20,6 +20,10 @@ await yargs(hideBin(process.argv))
         .option('seed', { type: 'number', describe: 'run seed (default: the scenario\'s seed)' })
         .option('out', { type: 'string', describe: 'run folder (default: results/<scenario>-<time>-seed<seed>)' })
         .option('workers', { type: 'number', describe: 'device worker threads (default: CPU cores - 1, at least 1)' })
+        .option('device-processes', {
+          type: 'number',
+          describe: 'child processes the device workers are spread over (default 1; each holds at most the open-file limit of sockets)',
+        })
         .option('concurrency', { type: 'number', describe: 'devices acting at once per worker (default 64)' })
         .option('threshold', {
           type: 'string',
@@ -36,6 +40,7 @@ await yargs(hideBin(process.argv))
         seed: args.seed,
         out: args.out,
         workers: args.workers,
+        deviceProcesses: args.deviceProcesses,
         concurrency: args.concurrency,
         thresholds: args.threshold,
         quiet: args.quiet,

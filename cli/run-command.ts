@@ -12,6 +12,7 @@ export interface RunArguments {
   seed?: number | undefined;
   out?: string | undefined;
   workers?: number | undefined;
+  deviceProcesses?: number | undefined;
   concurrency?: number | undefined;
   /** Checks such as "lockedOut == 0", evaluated with the scenario's thresholds. */
   thresholds?: string[] | undefined;
@@ -22,6 +23,7 @@ export async function runCommand(args: RunArguments): Promise<number> {
   const problems = [
     positiveInteger('--devices', args.devices),
     positiveInteger('--workers', args.workers),
+    positiveInteger('--device-processes', args.deviceProcesses),
     positiveInteger('--concurrency', args.concurrency),
     args.seed === undefined || (Number.isInteger(args.seed) && args.seed >= 0) ? undefined : `--seed: expected a whole number >= 0, got ${args.seed}`,
   ].filter((p): p is string => p !== undefined);
@@ -53,6 +55,7 @@ export async function runCommand(args: RunArguments): Promise<number> {
       devices: args.devices,
       outDir: args.out,
       workers: args.workers,
+      deviceProcesses: args.deviceProcesses,
       concurrency: args.concurrency,
       thresholds: thresholds.defined,
       signal: controller.signal,

@@ -1,11 +1,11 @@
 import { connect as tlsConnect, type SecureContext, type TLSSocket } from 'node:tls';
 import { performance } from 'node:perf_hooks';
-import { MqttClient } from 'mqtt';
 import type { Cause } from '../sim/causes.js';
 import { simTimeUsername } from '../sim/device-api/messages.js';
 import type { ParsedCertificate, Verdict } from '../sim/verify/types.js';
 import type { CertificatePool } from '../sim/verify/certificate-pool.js';
 import { peerChain } from '../sim/tls/peer-chain.js';
+import { ConnectionRefusedError, MqttConnection } from './mqtt/mqtt-connection.js';
 
 export interface DialOptions {
   /** Loopback address to dial. */
@@ -77,11 +77,11 @@ export function dialBroker(options: DialOptions): Promise<DialOutcome> {
       const session = new BrokerSession(socket, options.clientId, options.inbox, options.t, options.timeoutMs);
       session.ready.then(
         () => finish({ ok: true, session, verdict, latencyMs: performance.now() - started, presented }),
-        (error: Error & { code?: number }) => {
-          session.close();
+        (error: Error) => {
+          session.close().catch(() => undefined);
           finish({
             ok: false,
-            cause: typeof error.code === 'number' ? 'connection_refused' : 'broker_unreachable',
+            cause: error instanceof ConnectionRefusedError ? 'connection_refused' : 'broker_unreachable',
             verdict,
             presented,
             detail: error.message,
@@ -102,7 +102,7 @@ type MessageHandler = (topic: string, payload: Buffer) => void;
 /** An MQTT 3.1.1 session over an already-verified TLS socket. */
 export class BrokerSession {
   readonly ready: Promise<void>;
-  readonly #client: MqttClient;
+  readonly #connection: MqttConnection;
   readonly #handlers = new Map<string, MessageHandler>();
   #fallback: MessageHandler | undefined;
   readonly #inbox: string;
@@ -112,27 +112,13 @@ export class BrokerSession {
 
   constructor(socket: TLSSocket, clientId: string, inbox: string, t: number, connackTimeoutMs: number) {
     this.#inbox = inbox;
-    this.#client = new MqttClient(() => socket, {
-      clientId,
-      username: simTimeUsername(t),
-      protocolVersion: 4,
-      clean: true,
-      // Keepalive pings are wall-clock traffic with no meaning on a compressed timeline.
-      keepalive: 0,
-      reconnectPeriod: 0,
-      connectTimeout: connackTimeoutMs,
-    });
-    this.ready = new Promise((resolve, reject) => {
-      this.#client.once('connect', () => resolve());
-      this.#client.once('error', reject);
-      this.#client.once('close', () => reject(new Error('connection closed before CONNACK')));
-    });
-    this.#client.on('error', () => undefined);
-    this.#client.on('message', (topic, payload) => {
+    this.#connection = new MqttConnection(socket, { clientId, username: simTimeUsername(t), connackTimeoutMs });
+    this.ready = this.#connection.connected;
+    this.#connection.onPublish((topic, payload) => {
       const handler = this.#handlers.get(topic) ?? this.#fallback;
       handler?.(topic, payload);
     });
-    this.#client.on('close', () => {
+    this.#connection.onEnd(() => {
       if (this.#closed) return;
       this.#closed = true;
       this.#onClose?.();
@@ -156,35 +142,28 @@ export class BrokerSession {
     this.#fallback = handler;
   }
 
-  subscribe(filter: string): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.#client.subscribe(filter, { qos: 0 }, (error, granted) => {
-        // [MQTT-3.9.3] return code 0x80 in the SUBACK: the broker refused the subscription.
-        if (error || granted?.some((g) => g.qos === 128)) {
-          reject(new Error(`subscription to ${filter} refused${error ? ` (${error.message})` : ''}`));
-        }
-        else resolve();
-      });
-    });
+  async subscribe(filter: string): Promise<void> {
+    const granted = await this.#connection.subscribe([filter]);
+    // [MQTT-3.9.3] return code 0x80 in the SUBACK: the broker refused the subscription.
+    if (granted === undefined) throw new Error(`subscription to ${filter} refused (session ended)`);
+    if (granted.some((code) => code === 0x80)) throw new Error(`subscription to ${filter} refused`);
   }
 
   /**
    * Subscribes to the device's inbox once per session; later calls share the first SUBACK. False when the broker
-   * refused it ([MQTT-3.9.3] return code 0x80) or the session ended first. Only devices that may be sent something
-   * unasked subscribe at connect; the others subscribe before their first request, which keeps a connect at one
-   * round trip (CONNECT/CONNACK).
+   * refused it or the session ended first. Only devices that may be sent something unasked subscribe at connect; the
+   * others subscribe before their first request, which keeps a connect at one round trip (CONNECT/CONNACK).
    */
   openInbox(): Promise<boolean> {
-    this.#inboxSubscribed ??= new Promise((resolve) => {
-      this.#client.subscribe(this.#inbox, { qos: 0 }, (error, granted) => resolve(!error && !granted?.some((g) => g.qos === 128)));
-    });
+    this.#inboxSubscribed ??= this.subscribe(this.#inbox).then(
+      () => true,
+      () => false,
+    );
     return this.#inboxSubscribed;
   }
 
-  publish(topic: string, body: unknown): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.#client.publish(topic, JSON.stringify(body), { qos: 0 }, (error) => (error ? reject(error) : resolve()));
-    });
+  async publish(topic: string, body: unknown): Promise<void> {
+    if (!(await this.#connection.publish(topic, JSON.stringify(body)))) throw new Error(`publish to ${topic} failed: session ended`);
   }
 
   /** Publishes and waits for the first message on `replyTopic` that `matches`, or undefined after timeoutMs. */
@@ -230,6 +209,6 @@ export class BrokerSession {
   /** Ends the session cleanly (DISCONNECT, then the socket). */
   close(): Promise<void> {
     this.#closed = true;
-    return new Promise((resolve) => this.#client.end(false, {}, () => resolve()));
+    return this.#connection.disconnect();
   }
 }

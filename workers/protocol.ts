@@ -66,3 +66,34 @@ export type ShardMessage =
   | { type: 'events'; shard: number; events: FleetEvent[] }
   | { type: 'stats'; shard: number; final: boolean; counters: CohortCounters[]; histograms: EncodedHistograms }
   | { type: 'failed'; shard: number; message: string };
+
+/** The shards one pool serves (one worker each) and how many the whole fleet has: device i lives on shard i mod total. */
+export interface ShardAssignment {
+  ids: readonly number[];
+  total: number;
+}
+
+/**
+ * The protocol between the coordinator and a device process (a child process hosting a pool of device workers).
+ * Devices live outside the broker's process: OpenSSL 3.0 shares locks between the threads of one process, and a
+ * process may hold only so many sockets (20 000 here), so broker and devices each get their own.
+ */
+export type ToDeviceProcess =
+  | {
+      type: 'start';
+      plan: FleetPlan;
+      pki: ScenarioPki;
+      credentials: Record<string, DeviceCredentials>;
+      broker: { host: string; port: number };
+      shards: ShardAssignment;
+      options: ShardOptions;
+    }
+  | CoordinatorMessage;
+
+export type FromDeviceProcess =
+  | { type: 'ready'; devices: number }
+  | { type: 'advanced'; epoch: number; nextDueAt: number; status: StatusCounts[] }
+  | { type: 'events'; events: FleetEvent[] }
+  | Extract<ShardMessage, { type: 'stats' }>
+  | { type: 'failed'; message: string }
+  | { type: 'stopped' };

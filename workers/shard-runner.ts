@@ -86,6 +86,7 @@ export class ShardRunner {
         if (!credentials) throw new Error(`no factory credentials for ${d.id}`);
         return new SimulatedDevice(env, deviceProfile(plan, d), credentials);
       });
+    for (const device of this.#devices) device.boot();
   }
 
   get deviceCount(): number {

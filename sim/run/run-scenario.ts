@@ -16,7 +16,7 @@ import type { JudgedRunSummary } from '../thresholds/evaluate-thresholds.js';
 import { cohortPolicies } from '../policy/cohort-policies.js';
 import { needsOrderedRun } from './ordered-run.js';
 import { coordinate, type CoordinationResult, type EpochProgress } from './coordinator.js';
-import { ShardPool } from './shard-pool.js';
+import { DeviceProcesses, fleetShardCount } from './device-processes.js';
 
 export interface RunOptions {
   loaded: LoadedScenario;
@@ -31,7 +31,10 @@ export interface RunOptions {
   trace?: boolean | undefined;
   /** The run folder; default results/<scenario>-<time>-seed<seed>. */
   outDir?: string | undefined;
+  /** Device worker threads over all device processes (default: CPU cores - 1, at least 1). */
   workers?: number | undefined;
+  /** Child processes the device workers are spread over (default 1: every device outside the broker's process). */
+  deviceProcesses?: number | undefined;
   concurrency?: number | undefined;
   /** Thresholds evaluated in addition to the scenario's (the command line's --threshold). */
   thresholds?: readonly Threshold[] | undefined;
@@ -61,6 +64,7 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   // fleet, so who is refused or waits is the same on every run.
   const ordered = needsOrderedRun(scenario);
   const workers = ordered ? 1 : (options.workers ?? Math.max(1, availableParallelism() - 1));
+  const deviceProcesses = Math.max(1, Math.min(options.deviceProcesses ?? 1, workers));
   const dir = options.outDir ?? join('results', `${scenario.name}-${compactTime(started)}-seed${seed}`);
   await mkdir(dir, { recursive: true });
   const manifest = buildManifest({
@@ -77,7 +81,7 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   const recorder = new RunRecorder(dir, plan);
   const wallStart = performance.now();
   let broker: EmbeddedBroker | undefined;
-  let fleet: ShardPool | undefined;
+  let fleet: DeviceProcesses | undefined;
   let result: CoordinationResult | undefined;
   let interruption: string | undefined;
   try {
@@ -87,7 +91,8 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
     const credentials = manufactureDevices(plan, pki);
     options.onStage?.('starting the broker');
     const deviceIndex = Object.fromEntries(plan.devices.map((d) => [d.id, d.index]));
-    const shards = Math.max(1, Math.min(workers, plan.devices.length));
+    const workersPerProcess = Math.ceil(workers / deviceProcesses);
+    const shards = fleetShardCount(deviceProcesses, workersPerProcess, plan.devices.length);
     const backendRotations = new Map(
       plan.devices.flatMap((d) => {
         const rotation = scenario.fleet.cohorts[d.cohort]?.rotation;
@@ -97,13 +102,14 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
       }),
     );
     broker = await startEmbeddedBroker(brokerConfigFrom(scenario, pki, seed, { shards, deviceIndex, backendRotations }), recorder.onEvent);
-    options.onStage?.(`starting ${workers} device worker${workers === 1 ? '' : 's'}`);
-    fleet = await ShardPool.start({
+    options.onStage?.(`starting ${workers} device worker${workers === 1 ? '' : 's'} in ${deviceProcesses} process${deviceProcesses === 1 ? '' : 'es'}`);
+    fleet = await DeviceProcesses.start({
       plan,
       pki,
       credentials,
       broker: { host: broker.host, port: broker.port },
-      workers,
+      processes: deviceProcesses,
+      workersPerProcess,
       shardOptions: {
         concurrency: options.concurrency ?? 64,
         ordered,

@@ -6,18 +6,23 @@ import type { FleetEvent } from '../events/fleet-event.js';
 import type { FleetPlan, SessionsDropped } from '../plan/fleet-plan.js';
 import type { ScenarioPki } from '../scenario-pki/build-scenario-pki.js';
 import type { FactoryCredentials } from '../scenario-pki/device-factory.js';
-import { emptyStatusCounts, type StatusCounts } from '../stats/fleet-counters.js';
-import type { CoordinatorMessage, ShardMessage, ShardOptions, ShardTask } from '../../workers/protocol.js';
+import { mergeEpochResults, type StatusCounts } from '../stats/fleet-counters.js';
+import type { CoordinatorMessage, ShardAssignment, ShardMessage, ShardOptions, ShardTask } from '../../workers/protocol.js';
 
-export interface ShardPoolOptions {
+/** What any host of devices (a pool of workers, a set of device processes) needs, and where it reports. */
+export interface DeviceHostingOptions {
   plan: FleetPlan;
   pki: ScenarioPki;
   credentials: Record<string, FactoryCredentials>;
   broker: { host: string; port: number };
-  workers: number;
   shardOptions: ShardOptions;
   onEvents: (events: FleetEvent[]) => void;
   onStats: (message: Extract<ShardMessage, { type: 'stats' }>) => void;
+}
+
+export interface ShardPoolOptions extends DeviceHostingOptions {
+  /** The shards this pool serves, one worker each, and how many shards the whole fleet has (device i on i mod total). */
+  shards: ShardAssignment;
 }
 
 interface Shard {
@@ -48,7 +53,7 @@ export class ShardPool {
   }
 
   static async start(options: ShardPoolOptions): Promise<ShardPool> {
-    const workers = Math.max(1, Math.min(options.workers, options.plan.devices.length));
+    const workers = options.shards.ids.length;
     const pool = new Piscina({
       filename: workerScript(),
       minThreads: workers,
@@ -60,17 +65,17 @@ export class ShardPool {
     const readies: Promise<void>[] = [];
     const shards: Shard[] = [];
     const health: { failure?: Error | undefined } = {};
-    for (let shard = 0; shard < workers; shard += 1) {
+    for (const shard of options.shards.ids) {
       const channel = new MessageChannel();
       const credentials: Record<string, FactoryCredentials> = {};
       for (const device of options.plan.devices) {
-        if (device.index % workers !== shard) continue;
+        if (device.index % options.shards.total !== shard) continue;
         const c = options.credentials[device.id];
         if (c) credentials[device.id] = c;
       }
       const task: ShardTask = {
         shard,
-        shards: workers,
+        shards: options.shards.total,
         plan: options.plan,
         pki: options.pki,
         credentials,
@@ -147,19 +152,7 @@ export class ShardPool {
           }),
       ),
     );
-    const status = Array.from({ length: this.#cohorts }, () => emptyStatusCounts());
-    let nextDueAt = Number.POSITIVE_INFINITY;
-    for (const message of done) {
-      nextDueAt = Math.min(nextDueAt, message.nextDueAt);
-      message.status.forEach((s, i) => {
-        const into = status[i];
-        if (!into) return;
-        into.connected += s.connected;
-        into.failing += s.failing;
-        into.offline += s.offline;
-      });
-    }
-    return { nextDueAt, status };
+    return mergeEpochResults(this.#cohorts, done);
   }
 
   /** Asks every shard to disconnect its devices and send final statistics, then ends the workers. */
@@ -184,9 +177,14 @@ export class ShardPool {
 
 /** The compiled worker entry; tests running from TypeScript sources use the build in dist/. */
 function workerScript(): string {
-  const beside = fileURLToPath(new URL('../../workers/device-worker.js', import.meta.url));
+  return compiledScript('workers/device-worker.js');
+}
+
+/** A compiled entry point under workers/: beside this module when running from dist/, else the build in dist/. */
+export function compiledScript(path: string): string {
+  const beside = fileURLToPath(new URL(`../../${path}`, import.meta.url));
   if (existsSync(beside)) return beside;
-  const built = fileURLToPath(new URL('../../dist/workers/device-worker.js', import.meta.url));
+  const built = fileURLToPath(new URL(`../../dist/${path}`, import.meta.url));
   if (existsSync(built)) return built;
-  throw new Error(`the device worker is not built: run "npm run build" (looked for ${beside} and ${built})`);
+  throw new Error(`${path} is not built: run "npm run build" (looked for ${beside} and ${built})`);
 }

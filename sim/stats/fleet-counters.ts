@@ -39,6 +39,23 @@ export function emptyStatusCounts(): StatusCounts {
   return { connected: 0, failing: 0, offline: 0 };
 }
 
+/** Several parts of the fleet at the end of one epoch, as one: the earliest next action, status summed per cohort. */
+export function mergeEpochResults(cohorts: number, parts: readonly { nextDueAt: number; status: readonly StatusCounts[] }[]): { nextDueAt: number; status: StatusCounts[] } {
+  const status = Array.from({ length: cohorts }, () => emptyStatusCounts());
+  let nextDueAt = Number.POSITIVE_INFINITY;
+  for (const part of parts) {
+    nextDueAt = Math.min(nextDueAt, part.nextDueAt);
+    part.status.forEach((s, i) => {
+      const into = status[i];
+      if (!into) return;
+      into.connected += s.connected;
+      into.failing += s.failing;
+      into.offline += s.offline;
+    });
+  }
+  return { nextDueAt, status };
+}
+
 export function increment<K extends string>(record: Partial<Record<K, number>>, key: K, by = 1): void {
   record[key] = (record[key] ?? 0) + by;
 }

@@ -115,6 +115,14 @@ export class SimulatedDevice {
     return this.#status;
   }
 
+  /**
+   * Power-on: the TLS stack loads the device's key and certificate chain (OpenSSL 3.0 PEM decoding, about 1 ms),
+   * once, before the timeline starts, as firmware does at boot; connects and reconnects then reuse it.
+   */
+  boot(): void {
+    secureContextOf(this.#credentials);
+  }
+
   /** The next true time this device acts. */
   get nextWake(): number {
     // Locked out is the end: the device's certificate has expired and it has no way to get another.
