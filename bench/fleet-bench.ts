@@ -1,41 +1,46 @@
 import { performance } from 'node:perf_hooks';
-import { build, decodeFromCompressedBase64 } from 'hdr-histogram-js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { build, decodeFromCompressedBase64, type Histogram } from 'hdr-histogram-js';
 import { brokerConfigFrom } from '../broker/broker-config.js';
-import { startEmbeddedBroker } from '../broker/embedded-broker.js';
-import { planFleet } from '../sim/plan/fleet-plan.js';
+import { startEmbeddedBroker, type EmbeddedBroker } from '../broker/embedded-broker.js';
+import { planFleet, type FleetPlan } from '../sim/plan/fleet-plan.js';
 import { percentiles } from '../sim/results/run-summary.js';
-import { buildScenarioPki } from '../sim/scenario-pki/build-scenario-pki.js';
-import { manufactureDevices } from '../sim/scenario-pki/device-factory.js';
+import { DeviceProcesses } from '../sim/run/device-processes.js';
+import { buildScenarioPki, type ScenarioPki } from '../sim/scenario-pki/build-scenario-pki.js';
+import { manufactureDevices, type FactoryCredentials } from '../sim/scenario-pki/device-factory.js';
 import { parseScenario } from '../sim/scenario/load-scenario.js';
 import { addCohortCounters, emptyCohortCounters, sumValues, type CohortCounters } from '../sim/stats/fleet-counters.js';
-import { DeviceProcesses } from '../sim/run/device-processes.js';
 import type { EncodedHistograms } from '../sim/stats/encoded-histograms.js';
+import { processUsage, totalUsage, type ProcessUsage } from './process-usage.js';
 
 /**
- * A fleet that does two things: every device connects at the first instant (a connect storm of full EC mutual-TLS
- * handshakes plus MQTT CONNECT/CONNACK, both sides judging the peer chain at their simulated clocks), then half an
- * hour later every device rotates (new key, CSR over MQTT, CA check and signature, device check, reconnect with a
- * full handshake on the new certificate).
+ * The bench fleet: every device connects at the first instant (a storm of full EC P-256 mutual-TLS handshakes plus
+ * MQTT CONNECT/CONNACK, both sides judging the peer chain at their simulated clocks), holds its session, and half an
+ * hour later rotates (new key, CSR over MQTT, the CA checks and signs, the device checks, swaps and reconnects with a
+ * full handshake). `validFrom` places the certificates in time: the simulated 2030 by default, or around the real
+ * date for a broker that judges at the host clock (Mosquitto).
  */
-function benchScenario(devices: number): string {
+export function benchScenario(devices: number, start = Date.parse('2030-01-01T00:00:00Z')): string {
+  const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const day = 86_400_000;
   return `
 name: bench-fleet
-description: connect storm then rotation storm, for npm run bench
-timeline: { start: 2030-01-01T00:00:00Z, end: 2030-01-02T00:00:00Z, step: 1h }
+description: connect storm, hold, rotation storm (npm run bench)
+timeline: { start: ${iso(start)}, end: ${iso(start + day)}, step: 1h }
 pki:
   authorities:
-    - { name: server-root, subject: { CN: Bench Server Root }, notBefore: 2020-01-01T00:00:00Z, notAfter: 2040-01-01T00:00:00Z }
-    - { name: server-ca, subject: { CN: Bench Server CA }, issuer: server-root, notBefore: 2020-01-01T00:00:00Z, notAfter: 2040-01-01T00:00:00Z }
-    - { name: device-root, subject: { CN: Bench Device Root }, notBefore: 2020-01-01T00:00:00Z, notAfter: 2040-01-01T00:00:00Z }
-    - { name: device-ca, subject: { CN: Bench Device CA }, issuer: device-root, notBefore: 2020-01-01T00:00:00Z, notAfter: 2040-01-01T00:00:00Z }
+    - { name: server-root, subject: { CN: Bench Server Root }, notBefore: ${iso(start - 3650 * day)}, notAfter: ${iso(start + 3650 * day)} }
+    - { name: server-ca, subject: { CN: Bench Server CA }, issuer: server-root, notBefore: ${iso(start - 3650 * day)}, notAfter: ${iso(start + 3650 * day)} }
+    - { name: device-root, subject: { CN: Bench Device Root }, notBefore: ${iso(start - 3650 * day)}, notAfter: ${iso(start + 3650 * day)} }
+    - { name: device-ca, subject: { CN: Bench Device CA }, issuer: device-root, notBefore: ${iso(start - 3650 * day)}, notAfter: ${iso(start + 3650 * day)} }
   serverCertificates:
-    - { name: broker, issuer: server-ca, notBefore: 2029-01-01T00:00:00Z, notAfter: 2031-01-01T00:00:00Z, chain: [server-ca] }
+    - { name: broker, issuer: server-ca, notBefore: ${iso(start - 365 * day)}, notAfter: ${iso(start + 365 * day)}, chain: [server-ca] }
   deviceCertificates:
     issuer: device-ca
     chain: [device-ca]
     lifetime: 30d
     # Issued 15 days minus 30 minutes before the start: renewal at half the lifetime falls 30 minutes in.
-    issued: { from: 2029-12-17T00:30:00Z, to: 2029-12-17T00:30:00Z }
+    issued: { from: ${iso(start - 15 * day + 1_800_000)}, to: ${iso(start - 15 * day + 1_800_000)} }
 broker: { serverCertificate: broker, deviceAuthorities: [device-root] }
 fleet:
   devices: ${devices}
@@ -44,91 +49,202 @@ fleet:
 `;
 }
 
+export interface BenchFleet {
+  plan: FleetPlan;
+  pki: ScenarioPki;
+  credentials: Record<string, FactoryCredentials>;
+  manufactureMs: number;
+}
+
+export function manufactureBenchFleet(devices: number, start?: number): BenchFleet {
+  const scenario = parseScenario(benchScenario(devices, start), 'bench-fleet.yaml');
+  const plan = planFleet(scenario, { seed: 1 });
+  const pki = buildScenarioPki(scenario, 1);
+  const began = performance.now();
+  const credentials = manufactureDevices(plan, pki);
+  return { plan, pki, credentials, manufactureMs: Math.round(performance.now() - began) };
+}
+
 export interface PhaseMeasurement {
   operations: number;
   failures: number;
   wallMs: number;
   perSecond: number;
-  /** Process CPU (all threads) per operation, ms. */
-  cpuMsPerOperation: number;
-  /** Event-loop utilisation of the main thread, which hosts the broker. */
-  brokerEventLoopUtilization: number;
-  /** Connects: handshake to CONNACK over every connect of the run; rotations: key generation to CONNACK. */
+  /** CPU per operation in each process, and in all of them (ms). */
+  cpuMsPerOperation: { broker: number; devices: number; total: number };
+  /** Event-loop utilisation of the broker's thread (the embedded broker only). */
+  brokerEventLoopUtilization?: number | undefined;
+  /** Connects: handshake to CONNACK; rotations: key generation to CONNACK on the new certificate. */
   latencyMs: ReturnType<typeof percentiles>;
 }
 
 export interface FleetMeasurement {
   devices: number;
-  workers: number;
-  concurrency: number;
+  deviceProcesses: number;
+  workersPerProcess: number;
+  concurrencyPerWorker: number;
   manufactureMs: number;
+  /** Time from starting the device processes to every device having loaded its key and chain (power-on). */
+  bootMs: number;
   connects: PhaseMeasurement;
-  rotations: PhaseMeasurement;
+  hold: { seconds: number; connectedBefore: number; connectedAfter: number; reconnects: number; brokerConnected?: number | undefined };
+  memory: {
+    connectedDevices: number;
+    brokerBytesPerDevice?: number | undefined;
+    deviceBytesPerDevice: number;
+    totalBytesPerDevice?: number | undefined;
+    note: string;
+  };
+  rotations?: PhaseMeasurement | undefined;
 }
 
-export async function measureFleet(opts: { devices: number; workers: number; concurrency: number }): Promise<FleetMeasurement> {
-  const scenario = parseScenario(benchScenario(opts.devices), 'bench-fleet.yaml');
-  const plan = planFleet(scenario, { seed: 1 });
-  const pki = buildScenarioPki(scenario, 1);
-  const manufactureStart = performance.now();
-  const credentials = manufactureDevices(plan, pki);
-  const manufactureMs = performance.now() - manufactureStart;
-  const broker = await startEmbeddedBroker(brokerConfigFrom(scenario, pki, 1), () => undefined);
+export interface FleetBenchOptions {
+  fleet: BenchFleet;
+  /** An external broker to dial instead of starting the embedded one (its process id, when known, for CPU figures). */
+  external?: { host: string; port: number; pid?: number | undefined } | undefined;
+  deviceProcesses: number;
+  workersPerProcess: number;
+  concurrency: number;
+  holdSeconds: number;
+  rotate: boolean;
+}
+
+/**
+ * Connect storm, hold, rotation storm for one fleet, with the CPU of every process involved and the resident memory
+ * each side adds per connected device. Nothing here judges a certificate: the broker and devices do, at their clocks.
+ */
+export async function measureFleet(options: FleetBenchOptions): Promise<FleetMeasurement> {
+  const { plan, pki, credentials } = options.fleet;
+  const scenario = plan.scenario;
+  const devices = plan.devices.length;
+  const brokerBefore = options.external?.pid === undefined ? processUsage(process.pid) : processUsage(options.external.pid);
+  let broker: EmbeddedBroker | undefined;
+  if (!options.external) broker = await startEmbeddedBroker(brokerConfigFrom(scenario, pki, 1), () => undefined);
+  const address = options.external ?? { host: broker?.host ?? '127.0.0.1', port: broker?.port ?? 0 };
   const stats = new Map<number, { counters: CohortCounters[]; histograms: EncodedHistograms }>();
+  const bootStarted = performance.now();
   const fleet = await DeviceProcesses.start({
     plan,
     pki,
     credentials,
-    broker: { host: broker.host, port: broker.port },
-    processes: 1,
-    workersPerProcess: opts.workers,
-    shardOptions: { concurrency: opts.concurrency, ordered: false, connectTimeoutMs: 60_000, rotationTimeoutMs: 60_000 },
+    broker: { host: address.host, port: address.port },
+    processes: options.deviceProcesses,
+    workersPerProcess: options.workersPerProcess,
+    shardOptions: { concurrency: options.concurrency, ordered: false, connectTimeoutMs: 120_000, rotationTimeoutMs: 120_000 },
     onEvents: () => undefined,
     onStats: (m) => stats.set(m.shard, m),
   });
+  const bootMs = Math.round(performance.now() - bootStarted);
+  const devicePids = fleet.processIds();
+  const brokerPid = options.external ? options.external.pid : process.pid;
+  const devicesIdle = totalUsage(devicePids);
+  const brokerIdle = brokerPid === undefined ? undefined : processUsage(brokerPid);
+
   const start = scenario.timeline.start;
-  const phase = async (epoch: number, from: number, to: number) => {
-    const cpu = process.cpuUsage();
+  let epoch = 0;
+  const phase = async (from: number, to: number) => {
+    const brokerCpu = brokerPid === undefined ? undefined : processUsage(brokerPid);
+    const deviceCpu = totalUsage(devicePids);
     const elu = performance.eventLoopUtilization();
     const wall = performance.now();
-    await fleet.advance(epoch, from, to);
+    const result = await fleet.advance(epoch, from, to);
+    epoch += 1;
     return {
+      result,
       wallMs: performance.now() - wall,
-      cpuMs: (process.cpuUsage(cpu).user + process.cpuUsage(cpu).system) / 1000,
-      elu: performance.eventLoopUtilization(elu).utilization,
+      brokerCpuMs: brokerCpu === undefined || brokerPid === undefined ? undefined : processUsage(brokerPid).cpuMs - brokerCpu.cpuMs,
+      deviceCpuMs: totalUsage(devicePids).cpuMs - deviceCpu.cpuMs,
+      elu: options.external ? undefined : performance.eventLoopUtilization(elu).utilization,
     };
   };
-  const connectPhase = await phase(0, start, start + 60_000);
-  const rotationPhase = await phase(1, start + 60_000, start + 3_600_000);
-  await fleet.stop();
-  await broker.close();
+  const snapshot = async (at: number) => {
+    // Statistics come from the workers every couple of seconds of wall time; an epoch with nothing due fetches them.
+    await sleep(2_100);
+    await fleet.advance(epoch, at, at + 1);
+    epoch += 1;
+    return merged(stats);
+  };
 
+  const connectPhase = await phase(start, start + 60_000);
+  const afterConnects = await snapshot(start + 60_000);
+  const connectedBefore = connectPhase.result.status.reduce((n, s) => n + s.connected, 0);
+  // Memory with every device connected and idle, against the same processes before any device connected.
+  const brokerConnected = brokerPid === undefined ? undefined : processUsage(brokerPid);
+  const devicesConnected = totalUsage(devicePids);
+  await sleep(options.holdSeconds * 1_000);
+  const afterHold = await fleet.advance(epoch, start + 120_000, start + 180_000);
+  epoch += 1;
+  const holdCounters = await snapshot(start + 180_000);
+  const rotationPhase = options.rotate ? await phase(start + 181_000, start + 3_600_000) : undefined;
+  const final = options.rotate ? await snapshot(start + 3_600_000) : holdCounters;
+  const brokerStats = broker?.stats();
+  await fleet.stop();
+  await broker?.close();
+
+  const memoryPerDevice = (after: ProcessUsage | undefined, before: ProcessUsage | undefined) =>
+    after && before && connectedBefore > 0 ? Math.round((after.rssBytes - before.rssBytes) / connectedBefore) : undefined;
+  const brokerPerDevice = memoryPerDevice(brokerConnected, brokerIdle ?? brokerBefore);
+  const devicePerDevice = memoryPerDevice(devicesConnected, devicesIdle) ?? 0;
+  return {
+    devices,
+    deviceProcesses: devicePids.length,
+    workersPerProcess: options.workersPerProcess,
+    concurrencyPerWorker: options.concurrency,
+    manufactureMs: options.fleet.manufactureMs,
+    bootMs,
+    connects: measurement(afterConnects.counters.connectsSucceeded, sumValues(afterConnects.counters.connectFailures), connectPhase, afterConnects.connect),
+    hold: {
+      seconds: options.holdSeconds,
+      connectedBefore,
+      connectedAfter: afterHold.status.reduce((n, s) => n + s.connected, 0),
+      // Any connect attempt after the storm means a session was lost while nothing was scheduled.
+      reconnects: holdCounters.counters.connectAttempts - afterConnects.counters.connectAttempts,
+      brokerConnected: brokerStats?.connected,
+    },
+    memory: {
+      connectedDevices: connectedBefore,
+      brokerBytesPerDevice: brokerPerDevice,
+      deviceBytesPerDevice: devicePerDevice,
+      totalBytesPerDevice: brokerPerDevice === undefined ? undefined : brokerPerDevice + devicePerDevice,
+      note: 'resident memory (RSS) with every device connected and idle, less the same processes before the first connect (device keys and chains already loaded), per connected device',
+    },
+    rotations:
+      rotationPhase &&
+      measurement(
+        final.counters.rotationsSucceeded,
+        sumValues(final.counters.rotationsFailed),
+        rotationPhase,
+        final.rotation,
+      ),
+  };
+}
+
+function merged(stats: Map<number, { counters: CohortCounters[]; histograms: EncodedHistograms }>): { counters: CohortCounters; connect: Histogram; rotation: Histogram } {
   const counters = emptyCohortCounters();
-  const connectLatency = build();
-  const rotationLatency = build();
+  const connect = build();
+  const rotation = build();
   for (const s of stats.values()) {
     s.counters.forEach((c) => addCohortCounters(counters, c));
-    connectLatency.add(decodeFromCompressedBase64(s.histograms.connectLatencyMs));
-    rotationLatency.add(decodeFromCompressedBase64(s.histograms.rotationLatencyMs));
+    connect.add(decodeFromCompressedBase64(s.histograms.connectLatencyMs));
+    rotation.add(decodeFromCompressedBase64(s.histograms.rotationLatencyMs));
   }
-  const measurement = (operations: number, failures: number, p: typeof connectPhase, latency: typeof connectLatency): PhaseMeasurement => ({
+  return { counters: structuredClone(counters), connect, rotation };
+}
+
+function measurement(
+  operations: number,
+  failures: number,
+  p: { wallMs: number; brokerCpuMs: number | undefined; deviceCpuMs: number; elu: number | undefined },
+  latency: Histogram,
+): PhaseMeasurement {
+  const per = (ms: number | undefined) => (ms === undefined ? Number.NaN : Math.round((ms / Math.max(operations, 1)) * 100) / 100);
+  return {
     operations,
     failures,
     wallMs: Math.round(p.wallMs),
     perSecond: Math.round((operations / p.wallMs) * 1000),
-    cpuMsPerOperation: Math.round((p.cpuMs / Math.max(operations, 1)) * 100) / 100,
-    brokerEventLoopUtilization: Math.round(p.elu * 100) / 100,
+    cpuMsPerOperation: { broker: per(p.brokerCpuMs), devices: per(p.deviceCpuMs), total: per((p.brokerCpuMs ?? Number.NaN) + p.deviceCpuMs) },
+    brokerEventLoopUtilization: p.elu === undefined ? undefined : Math.round(p.elu * 100) / 100,
     latencyMs: percentiles(latency),
-  });
-  // Connect counters count first connects and reconnects; the handshake that ends a rotation is part of the rotation.
-  const rotations = counters.rotationsSucceeded;
-  const connects = counters.connectsSucceeded;
-  return {
-    devices: opts.devices,
-    workers: opts.workers,
-    concurrency: opts.concurrency,
-    manufactureMs: Math.round(manufactureMs),
-    connects: measurement(connects, sumValues(counters.connectFailures), connectPhase, connectLatency),
-    rotations: measurement(rotations, sumValues(counters.rotationsFailed), rotationPhase, rotationLatency),
   };
 }

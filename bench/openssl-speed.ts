@@ -38,3 +38,16 @@ export function handshakeCeiling(speed: OpensslSpeed, cores: number) {
     operations.ecdh / speed.ecdhP256PerSecond;
   return { operationsPerConnect: operations, connectsPerSecond: Math.round(cores / cpuSecondsPerConnect) };
 }
+
+/**
+ * The cryptographic ceiling of complete rotations per second: a full connect (above) plus the new key (one ECDH-
+ * equivalent key generation), the device's CSR signature, the CA's check of it and the CA's certificate signature.
+ */
+export function rotationCeiling(speed: OpensslSpeed, cores: number) {
+  const operations = { signs: 2 + 2, verifies: 6 + 1, ecdh: 4 + 1 };
+  const cpuSecondsPerRotation =
+    operations.signs / speed.ecdsaP256SignPerSecond +
+    operations.verifies / speed.ecdsaP256VerifyPerSecond +
+    operations.ecdh / speed.ecdhP256PerSecond;
+  return { operationsPerRotation: operations, rotationsPerSecond: Math.round(cores / cpuSecondsPerRotation) };
+}

@@ -1,67 +1,132 @@
 /**
- * `npm run bench`: certificates issued per second, mutual-TLS connects per second and rotations per second for a
- * fleet, next to this machine's `openssl speed` figures from the same run, written as one JSON file.
+ * `npm run bench`: the harness's own speed on this machine, as one JSON file under results/bench/.
+ *
+ * In one run: openssl speed and the cryptographic ceiling it implies; certificate issuance; the floor of Node's TLS
+ * alone; a fleet's connect storm, hold and rotation storm into the embedded broker with CPU and memory per process;
+ * the plain mqtt.js baseline against the same broker; both again against Mosquitto when it is installed; and a
+ * shortened replay of daa-24h. Every figure sits beside the target it is judged against.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { brokerConfigFrom } from '../broker/broker-config.js';
+import { startEmbeddedBroker } from '../broker/embedded-broker.js';
 import { gitCommit, machineDescription, packageVersion } from '../sim/results/manifest.js';
-import { measureFleet } from './fleet-bench.js';
-import { handshakeCeiling, measureOpensslSpeed } from './openssl-speed.js';
+import { measureBaseline } from './baseline.js';
+import { manufactureBenchFleet, measureFleet } from './fleet-bench.js';
+import { findMosquitto, startMosquitto } from './mosquitto.js';
+import { handshakeCeiling, measureOpensslSpeed, rotationCeiling } from './openssl-speed.js';
 import { measureIssuance } from './pki-bench.js';
+import { measureReplay } from './replay-bench.js';
+import { measureTlsFloor } from './tls-floor.js';
 
 const { values } = parseArgs({
   options: {
-    devices: { type: 'string', default: '1000' },
-    workers: { type: 'string', default: String(Math.max(1, availableParallelism() - 1)) },
+    devices: { type: 'string', default: '15000' },
+    hold: { type: 'string', default: '60' },
+    'baseline-devices': { type: 'string', default: '3000' },
+    'replay-devices': { type: 'string', default: '10000' },
+    'replay-days': { type: 'string', default: '2' },
     concurrency: { type: 'string', default: '64' },
     out: { type: 'string', default: join('results', 'bench') },
   },
 });
 const devices = Number(values.devices);
-const workers = Number(values.workers);
+const holdSeconds = Number(values.hold);
+const baselineDevices = Math.min(devices, Number(values['baseline-devices']));
 const concurrency = Number(values.concurrency);
+const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
+const round = (n: number, digits = 3) => Math.round(n * 10 ** digits) / 10 ** digits;
 
 const machine = machineDescription();
-process.stderr.write('bench: openssl speed ecdsap256 ecdhp256\n');
+log('openssl speed ecdsap256 ecdhp256');
 const openssl = measureOpensslSpeed(3);
-process.stderr.write('bench: certificate issuance\n');
+const connectCeiling = handshakeCeiling(openssl, machine.cores);
+const rotationLimit = rotationCeiling(openssl, machine.cores);
+log('certificate issuance');
 const issuance = await measureIssuance({ durationMs: 4000 });
-process.stderr.write(`bench: ${devices} devices connect, then rotate\n`);
-const fleet = await measureFleet({ devices, workers, concurrency });
-const ceiling = handshakeCeiling(openssl, machine.cores);
 
+log(`manufacturing ${devices} devices`);
+const fleetParts = manufactureBenchFleet(devices);
+log('the floor: Node TLS handshakes alone');
+const floor = await measureTlsFloor(fleetParts, baselineDevices, concurrency);
+log(`${devices} devices: connect storm, ${holdSeconds} s hold, rotation storm (embedded broker)`);
+const fleet = await measureFleet({ fleet: fleetParts, deviceProcesses: 1, workersPerProcess: 1, concurrency, holdSeconds, rotate: true });
+
+log(`plain mqtt.js baseline, ${baselineDevices} devices (embedded broker)`);
+const baselineBroker = await startEmbeddedBroker(brokerConfigFrom(fleetParts.plan.scenario, fleetParts.pki, 1), () => undefined);
+const baseline = await measureBaseline({ ...fleetParts, broker: baselineBroker, devices: baselineDevices, concurrency });
+await baselineBroker.close();
+
+let mosquitto: Record<string, unknown> = { measured: false, reason: 'mosquitto is not installed (apt-get install mosquitto)' };
+const binary = findMosquitto();
+if (binary) {
+  // Mosquitto's OpenSSL judges certificates at the host clock, so this fleet's certificates are issued around today.
+  const today = Math.floor(Date.now() / 86_400_000) * 86_400_000;
+  const parts = manufactureBenchFleet(baselineDevices, today);
+  log(`${baselineDevices} devices into Mosquitto, then the plain baseline into Mosquitto`);
+  const broker = await startMosquitto(binary, parts.pki);
+  const intoMosquitto = await measureFleet({ fleet: parts, external: broker, deviceProcesses: 1, workersPerProcess: 1, concurrency, holdSeconds: 0, rotate: false });
+  await broker.stop();
+  const again = await startMosquitto(binary, parts.pki);
+  const baselineIntoMosquitto = await measureBaseline({ ...parts, broker: again, devices: baselineDevices, concurrency });
+  await again.stop();
+  mosquitto = {
+    measured: true,
+    version: broker.version,
+    config: 'listener on 127.0.0.1, cafile = device root, require_certificate true, allow_anonymous true, persistence false',
+    certfleetConnects: intoMosquitto.connects,
+    baseline: baselineIntoMosquitto,
+    ratioToBaseline: round(intoMosquitto.connects.perSecond / Math.max(baselineIntoMosquitto.perSecond, 1), 2),
+  };
+}
+
+log(`replay: daa-24h, ${values['replay-devices']} devices, ${values['replay-days']} simulated days`);
+const replay = await measureReplay({ scenario: 'daa-24h', devices: Number(values['replay-devices']), days: Number(values['replay-days']), workers: 1 });
+
+const judged = (measured: number, target: number, accepted: number) => ({ measured, target, accepted, met: measured >= accepted, goalMet: measured >= target });
 const result = {
-  benchmark: 'certfleet core',
+  benchmark: 'certfleet scale and speed',
   date: new Date().toISOString(),
+  command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
   tool: { version: packageVersion(), commit: gitCommit() },
   node: process.version,
   nodeOpenssl: process.versions.openssl,
   machine,
+  placement: 'broker (aedes + CA) in the main process; devices in one child process with one worker thread; the baseline and the TLS floor client in their own processes',
   openssl,
-  issuance: {
-    ...issuance,
-    note: 'one thread; EC P-256 device certificates from an EC P-256 CA (DER writer + node:crypto sign); csr = parse + verify + issue',
-  },
-  fleet,
   ceiling: {
-    ...ceiling,
-    note: 'openssl speed per-core rates times the cores of this machine, both ends of every handshake on this machine',
-    connectsFractionOfCeiling: Math.round((fleet.connects.perSecond / ceiling.connectsPerSecond) * 1000) / 1000,
+    connect: { ...connectCeiling, note: 'openssl speed per-core rates times the cores of this machine, both ends of every handshake on this machine' },
+    rotation: { ...rotationLimit, note: 'a full connect plus the device key generation (1 ECDH-equivalent), CSR signature and CA check, and certificate signature' },
+  },
+  issuance: { ...issuance, note: 'one thread; EC P-256 device certificates from an EC P-256 CA (DER writer + node:crypto sign); csr = parse + verify + issue' },
+  tlsFloor: { ...floor, fractionOfCeiling: round(floor.perSecond / connectCeiling.connectsPerSecond) },
+  fleet,
+  baseline: { ...baseline, devices: baselineDevices, note: 'one mqtt.js client per device (mqtts, own key and certificate, context built per connect), same broker, same concurrency, in its own process, no check of the broker chain' },
+  mosquitto,
+  replay,
+  targets: {
+    connectsPerSecond: { ...judged(fleet.connects.perSecond, 1000, 600), fractionOfCeiling: round(fleet.connects.perSecond / connectCeiling.connectsPerSecond), fractionOfTlsFloor: round(fleet.connects.perSecond / Math.max(floor.perSecond, 1)) },
+    rotationsPerSecond: { ...judged(fleet.rotations?.perSecond ?? 0, 500, 300), fractionOfCeiling: round((fleet.rotations?.perSecond ?? 0) / rotationLimit.rotationsPerSecond) },
+    connectedAtOnce: { measured: fleet.hold.connectedAfter, target: 15_000, heldSeconds: holdSeconds, reconnectsDuringHold: fleet.hold.reconnects, met: fleet.hold.connectedAfter >= 15_000 && fleet.hold.reconnects === 0 },
+    memoryPerDevice: { measuredBytes: fleet.memory.totalBytesPerDevice, targetBytes: 100 * 1024, met: (fleet.memory.totalBytesPerDevice ?? Infinity) <= 100 * 1024 },
+    replayDaa24h30Days: { projectedWallSeconds: replay.projectedWallSecondsFor30Days, targetWallSeconds: 600, met: replay.projectedWallSecondsFor30Days <= 600, note: `projected from ${replay.simulatedDays} simulated days` },
+    ratioToBaseline: { measured: round(fleet.connects.perSecond / Math.max(baseline.perSecond, 1), 2), accepted: 2, met: fleet.connects.perSecond >= 2 * baseline.perSecond },
   },
 };
 mkdirSync(values.out, { recursive: true });
 const file = join(values.out, `${result.date.replace(/[:.]/g, '-')}.json`);
 writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
 
-console.log(`machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${process.version}`);
-console.log(`openssl speed: ECDSA P-256 ${openssl.ecdsaP256SignPerSecond} sign/s, ${openssl.ecdsaP256VerifyPerSecond} verify/s; ECDH P-256 ${openssl.ecdhP256PerSecond}/s`);
+const t = result.targets;
+console.log(`machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${process.version} (OpenSSL ${process.versions.openssl})`);
+console.log(`openssl speed: ECDSA P-256 ${openssl.ecdsaP256SignPerSecond} sign/s, ${openssl.ecdsaP256VerifyPerSecond} verify/s; ECDH P-256 ${openssl.ecdhP256PerSecond}/s; ceiling ${connectCeiling.connectsPerSecond} connects/s, ${rotationLimit.rotationsPerSecond} rotations/s`);
 console.log(`issuance: ${Math.round(issuance.certificatesPerSecond)} certificates/s, ${Math.round(issuance.csrRoundTripsPerSecond)} CSR sign/s (one thread)`);
-console.log(
-  `fleet of ${devices} (${workers} worker${workers === 1 ? '' : 's'}): ${fleet.connects.perSecond} connects/s ` +
-    `(${fleet.connects.failures} failed, ${fleet.connects.cpuMsPerOperation} ms CPU each), ${fleet.rotations.perSecond} rotations/s ` +
-    `(${fleet.rotations.failures} failed, p50 ${fleet.rotations.latencyMs.p50} ms, p99 ${fleet.rotations.latencyMs.p99} ms)`,
-);
-console.log(`crypto ceiling: ${ceiling.connectsPerSecond} connects/s on ${machine.cores} cores; measured ${result.ceiling.connectsFractionOfCeiling} of it`);
+console.log(`Node TLS floor: ${floor.perSecond} handshakes/s (${floor.cpuMsPerHandshake.total} ms CPU each)`);
+console.log(`connects: ${fleet.connects.perSecond}/s over ${fleet.connects.operations} devices (${fleet.connects.failures} failed; ms CPU each: broker ${fleet.connects.cpuMsPerOperation.broker}, devices ${fleet.connects.cpuMsPerOperation.devices}) target 1000, accepted 600: ${t.connectsPerSecond.met ? 'met' : 'MISSED'}`);
+console.log(`rotations: ${fleet.rotations?.perSecond}/s (${fleet.rotations?.failures} failed, p50 ${fleet.rotations?.latencyMs.p50} ms) target 500, accepted 300: ${t.rotationsPerSecond.met ? 'met' : 'MISSED'}`);
+console.log(`held: ${fleet.hold.connectedAfter} connected for ${holdSeconds} s, ${fleet.hold.reconnects} reconnects; memory ${Math.round((fleet.memory.totalBytesPerDevice ?? 0) / 1024)} KB per device (broker ${Math.round((fleet.memory.brokerBytesPerDevice ?? 0) / 1024)}, devices ${Math.round(fleet.memory.deviceBytesPerDevice / 1024)})`);
+console.log(`baseline: plain mqtt.js ${baseline.perSecond} connects/s; certfleet/baseline = ${t.ratioToBaseline.measured}`);
+if (mosquitto.measured) console.log(`mosquitto ${String(mosquitto.version)}: certfleet ${String((mosquitto.certfleetConnects as { perSecond: number }).perSecond)}/s, baseline ${String((mosquitto.baseline as { perSecond: number }).perSecond)}/s`);
+console.log(`replay daa-24h: ${replay.rotationsSucceeded} rotations in ${replay.wallSeconds} s (${replay.rotationsPerWallSecond}/s); 30 days projected ${replay.projectedWallSecondsFor30Days} s`);
 console.log(`written: ${file}`);
