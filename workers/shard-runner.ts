@@ -111,6 +111,7 @@ export class ShardRunner {
       if (device.status === 'connected') counts.connected += 1;
       else if (device.status === 'failing' || device.status === 'locked-out') counts.failing += 1;
       else if (device.status === 'offline') counts.offline += 1;
+      if (device.renewalOverdue(to)) counts.renewalBacklog += 1;
     }
     this.flushEvents();
     return { nextDueAt, status };

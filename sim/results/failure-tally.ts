@@ -34,6 +34,7 @@ interface Entry {
  */
 export class FailureTally {
   readonly #cohortOf: (device: string) => string;
+  readonly #onFailure: ((judgeCause: string, t: number) => void) | undefined;
   readonly #entries = new Map<string, Entry>();
   /** Failed rotations by cause (the device's own check, the CA's refusal, or the reconnect that failed). */
   readonly #rotationEntries = new Map<string, Entry>();
@@ -45,8 +46,10 @@ export class FailureTally {
   /** device@t of refusals the device reported before the broker's record arrived. */
   readonly #unresolved = new Map<string, string>();
 
-  constructor(cohortOf: (device: string) => string) {
+  /** `onFailure` hears every failure counted, under its "judge:cause" key, at its true time. */
+  constructor(cohortOf: (device: string) => string, onFailure?: (judgeCause: string, t: number) => void) {
     this.#cohortOf = cohortOf;
+    this.#onFailure = onFailure;
   }
 
   add(event: FleetEvent): void {
@@ -151,6 +154,7 @@ export class FailureTally {
 
   #count(judge: Judge, cause: Cause, device: string, t: number): void {
     record(this.#entries, `${this.#cohortOf(device)}|${judge}:${cause}`, device, t);
+    this.#onFailure?.(`${judge}:${cause}`, t);
   }
 }
 

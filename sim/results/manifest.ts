@@ -13,6 +13,8 @@ export interface RunManifest {
   seed: number;
   devices: number;
   workers: number;
+  /** Processes the device workers were spread over. */
+  deviceProcesses: number;
   startedAt: string;
 }
 
@@ -25,6 +27,7 @@ export function buildManifest(input: {
   seed: number;
   devices: number;
   workers: number;
+  deviceProcesses: number;
   startedAt: Date;
 }): RunManifest {
   return {
@@ -36,6 +39,7 @@ export function buildManifest(input: {
     seed: input.seed,
     devices: input.devices,
     workers: input.workers,
+    deviceProcesses: input.deviceProcesses,
     startedAt: input.startedAt.toISOString(),
   };
 }

@@ -5,8 +5,12 @@ import type { FleetEvent } from '../events/fleet-event.js';
 import type { FleetPlan } from '../plan/fleet-plan.js';
 import { addCohortCounters, emptyCohortCounters, type CohortCounters } from '../stats/fleet-counters.js';
 import type { EncodedHistograms } from '../stats/encoded-histograms.js';
+import { ActivitySeries } from './activity-series.js';
 import { EventLog } from './event-log.js';
 import { FailureTally } from './failure-tally.js';
+import { LiveCounters, type LiveCounts } from './live-counts.js';
+import { renderRunMetrics } from './prometheus-metrics.js';
+import { renderTimelineCsv } from './timeline-csv.js';
 import { judgeSummary, type JudgedRunSummary } from '../thresholds/evaluate-thresholds.js';
 import type { Threshold } from '../thresholds/define-threshold.js';
 import { buildSummary, type SummaryInput } from './run-summary.js';
@@ -20,6 +24,8 @@ import { renderThresholdsJunit } from './thresholds-junit.js';
 export class RunRecorder {
   readonly dir: string;
   readonly tally: FailureTally;
+  readonly activity: ActivitySeries;
+  readonly #live = new LiveCounters();
   readonly #log: EventLog;
   readonly #cohortOf: Map<string, string>;
   readonly #shardStats = new Map<number, { counters: CohortCounters[]; histograms: EncodedHistograms }>();
@@ -31,7 +37,15 @@ export class RunRecorder {
     this.#cohortCount = names.length;
     // Broker records name the client id, devices their own id; both lead to the cohort.
     this.#cohortOf = new Map(plan.devices.flatMap((d) => [[d.clientId, names[d.cohort] ?? 'unknown'] as const, [d.id, names[d.cohort] ?? 'unknown'] as const]));
-    this.tally = new FailureTally((device) => this.#cohortOf.get(device) ?? 'unknown');
+    const { start, sample } = plan.scenario.timeline;
+    this.activity = new ActivitySeries(start, sample);
+    this.tally = new FailureTally(
+      (device) => this.#cohortOf.get(device) ?? 'unknown',
+      (judgeCause, t) => {
+        this.activity.addFailure(judgeCause, t);
+        this.#live.addFailure(judgeCause);
+      },
+    );
     this.#log = new EventLog(join(dir, 'events.ndjson'));
   }
 
@@ -39,7 +53,14 @@ export class RunRecorder {
     const cohort = 'device' in event ? this.#cohortOf.get(event.device) : undefined;
     this.#log.write(event, cohort);
     this.tally.add(event);
+    this.activity.add(event);
+    this.#live.add(event);
   };
+
+  /** Totals so far, for the live view and the metrics endpoint: cheap enough to read at every epoch. */
+  live(): LiveCounts {
+    return this.#live.counts(this.counters().reduce((a, c) => a + c.connectAttempts, 0));
+  }
 
   onEvents = (events: FleetEvent[]): void => {
     for (const event of events) this.onEvent(event);
@@ -72,14 +93,18 @@ export class RunRecorder {
 
   /**
    * Writes summary.json and summary.md with the thresholds evaluated on the final numbers, junit.xml with one test
-   * per threshold, and closes the event stream.
+   * per threshold, timeline.csv (one row per availability sample) and metrics.prom (Prometheus text), and closes
+   * the event stream.
    */
-  async finish(input: Omit<SummaryInput, 'counters' | 'histograms' | 'tally'>, thresholds: readonly Threshold[]): Promise<JudgedRunSummary> {
-    const measured = buildSummary({ ...input, counters: this.counters(), histograms: this.histograms(), tally: this.tally });
+  async finish(input: Omit<SummaryInput, 'counters' | 'histograms' | 'tally' | 'activity'>, thresholds: readonly Threshold[]): Promise<JudgedRunSummary> {
+    const activity = this.activity.samples(input.reached);
+    const measured = buildSummary({ ...input, counters: this.counters(), histograms: this.histograms(), tally: this.tally, activity });
     const summary = judgeSummary(measured, thresholds);
     await writeFile(join(this.dir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
     await writeFile(join(this.dir, 'summary.md'), renderSummaryMarkdown(summary));
     await writeFile(join(this.dir, 'junit.xml'), renderThresholdsJunit(summary));
+    await writeFile(join(this.dir, 'timeline.csv'), renderTimelineCsv(summary));
+    await writeFile(join(this.dir, 'metrics.prom'), await renderRunMetrics(summary, input.availability.at(-1)?.cohorts));
     // Every audit finding with its resources, per sample: the per-day detail behind summary.audits.
     await writeFile(
       join(this.dir, 'audits.ndjson'),

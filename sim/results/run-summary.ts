@@ -3,7 +3,9 @@ import { AUDIT_CHECKS, type AuditCheck, type AuditFinding } from '../audit/audit
 import type { Scenario } from '../scenario/schema.js';
 import type { BrokerStats } from '../stats/broker-stats.js';
 import { addCohortCounters, addRecord, emptyCohortCounters, sumValues, type CohortCounters, type StatusCounts } from '../stats/fleet-counters.js';
+import type { ActivitySample } from './activity-series.js';
 import type { CauseTally, DeviceOutcome, FailureTally } from './failure-tally.js';
+import type { TimelineMarker } from './timeline-markers.js';
 
 export interface AvailabilitySample {
   t: number;
@@ -32,6 +34,10 @@ export interface SummaryInput {
   broker: BrokerStats;
   tally: FailureTally;
   availability: AvailabilitySample[];
+  /** Rotations and failures per sample interval, aligned with `availability`. */
+  activity: ActivitySample[];
+  /** Certificate expiries and scenario events on the timeline. */
+  markers: TimelineMarker[];
   audits: AuditSample[];
   auditSettings: { deviceCertificateExpiringDays: number; caCertificateExpiringDays: number };
   harness: { speed: number; lateEpochs: number; maxLagMs: number; finalLagMs: number };
@@ -73,7 +79,7 @@ export function buildSummary(input: SummaryInput) {
       /** Failed rotations by cause: how many, how many devices, first and last (true time). */
       failuresByCause: formatTallies(input.tally.rotationFailures()),
       throughputPerWallSecond: round(total.rotationsSucceeded / Math.max(wallSeconds, 1e-9), 1),
-      latencyMs: percentiles(input.histograms.rotation),
+      latencyMs: { ...percentiles(input.histograms.rotation), distribution: distribution(input.histograms.rotation) },
     },
     connects: {
       attempted: total.connectAttempts,
@@ -114,10 +120,13 @@ export function buildSummary(input: SummaryInput) {
     broker: brokerTotals(input.broker),
     deliveries: input.deliveries,
     availability: availabilitySeries(input.availability, cohortNames, input.cohortSizes),
+    /** Per sample interval [t - sample, t): rotations and failures by judge:cause. */
+    activity: input.activity.map((a) => ({ t: iso(a.t), rotationsSucceeded: a.rotationsSucceeded, rotationsFailed: a.rotationsFailed, failures: sortedRecord(a.failures) })),
+    markers: input.markers.map((m) => ({ ...m, t: iso(m.t) })),
     audits: auditSeries(input.audits, input.auditSettings),
     harness: {
       /** Simulated ms per wall second the scenario asked for ("max": as fast as possible). */
-      speed: Number.isFinite(input.harness.speed) ? input.harness.speed : 'max',
+      speed: Number.isFinite(input.harness.speed) ? input.harness.speed : ('max' as const),
       /** Epochs that ended behind that pace, and by how much (wall ms). */
       lateEpochs: input.harness.lateEpochs,
       maxLagMs: Math.round(input.harness.maxLagMs),
@@ -145,6 +154,25 @@ export function percentiles(histogram: Histogram): Percentiles {
   };
 }
 
+/**
+ * The cumulative distribution as HdrHistogram reports it (value, count at or below it), for charts that rebin it.
+ * Five ticks per half distance keep it to about a hundred points.
+ */
+function distribution(histogram: Histogram): { ms: number; cumulative: number }[] {
+  if (histogram.totalCount === 0) return [];
+  const points: { ms: number; cumulative: number }[] = [];
+  // Rows of "value percentile totalCount 1/(1-percentile)"; header and "#[Mean ..." footer lines do not parse.
+  for (const line of histogram.outputPercentileDistribution(5, 1).split('\n')) {
+    const [value, , total] = line.trim().split(/\s+/);
+    const ms = Number(value);
+    const cumulative = Number(total);
+    if (line.trim() === '' || !Number.isFinite(ms) || !Number.isInteger(cumulative)) continue;
+    if (points.at(-1)?.ms === ms) points.pop();
+    points.push({ ms, cumulative });
+  }
+  return points;
+}
+
 function formatTallies(tallies: Record<string, CauseTally>) {
   return Object.fromEntries(
     Object.entries(tallies)
@@ -170,11 +198,14 @@ function availabilitySeries(samples: AvailabilitySample[], cohortNames: string[]
     const connected = s.cohorts.reduce((a, c) => a + c.connected, 0);
     const failing = s.cohorts.reduce((a, c) => a + c.failing, 0);
     const offline = s.cohorts.reduce((a, c) => a + c.offline, 0);
+    const renewalBacklog = s.cohorts.reduce((a, c) => a + c.renewalBacklog, 0);
     return {
       t: iso(s.t),
       connected: share(connected, fleet),
       failing: share(failing, fleet),
       offline: share(offline, fleet),
+      /** Devices past their renewal point and not yet renewed (a count, not a share). */
+      renewalBacklog,
       cohorts: Object.fromEntries(cohortNames.map((name, i) => [name, share(s.cohorts[i]?.connected ?? 0, sizes[i] ?? 0)])),
     };
   });

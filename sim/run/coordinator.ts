@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import type { BrokerEvent, Delivery, FleetPlan, SessionsDropped } from '../plan/fleet-plan.js';
 import type { AuditFinding } from '../audit/audit-checks.js';
 import type { AuditSample, AvailabilitySample } from '../results/run-summary.js';
-import type { StatusCounts } from '../stats/fleet-counters.js';
+import { emptyStatusCounts, type StatusCounts } from '../stats/fleet-counters.js';
 
 /** The broker as the coordinator drives it. */
 export interface CoordinatedBroker {
@@ -74,7 +74,7 @@ export async function coordinate(input: CoordinatorInput): Promise<CoordinationR
   let t = start;
   let epoch = 0;
   let nextDueAt = start;
-  let lastStatus: StatusCounts[] = plan.scenario.fleet.cohorts.map(() => ({ connected: 0, failing: 0, offline: 0 }));
+  let lastStatus: StatusCounts[] = plan.scenario.fleet.cohorts.map(() => emptyStatusCounts());
 
   while (t < end && !input.signal?.aborted) {
     const sessionsDropped: SessionsDropped = {};

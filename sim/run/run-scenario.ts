@@ -6,7 +6,11 @@ import { brokerConfigFrom } from '../../broker/broker-config.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../broker/embedded-broker.js';
 import { planFleet, type FleetPlan } from '../plan/fleet-plan.js';
 import { buildManifest } from '../results/manifest.js';
+import type { LiveCounts } from '../results/live-counts.js';
+import { liveSnapshot } from '../results/metrics-snapshot.js';
+import { FleetMetrics } from '../results/prometheus-metrics.js';
 import { RunRecorder } from '../results/run-recorder.js';
+import { timelineMarkers, type TimelineMarker } from '../results/timeline-markers.js';
 import { buildScenarioPki } from '../scenario-pki/build-scenario-pki.js';
 import { emptyBrokerStats } from '../stats/broker-stats.js';
 import { manufactureDevices } from '../scenario-pki/device-factory.js';
@@ -17,6 +21,10 @@ import { cohortPolicies } from '../policy/cohort-policies.js';
 import { needsOrderedRun } from './ordered-run.js';
 import { coordinate, type CoordinationResult, type EpochProgress } from './coordinator.js';
 import { DeviceProcesses, fleetShardCount } from './device-processes.js';
+import { serveMetrics, type MetricsServer } from './metrics-server.js';
+
+/** What the run reports after every epoch: the coordinator's progress, the broker's counts and the recorder's. */
+export type RunProgress = EpochProgress & { broker: ReturnType<EmbeddedBroker['stats']>; live: LiveCounts };
 
 export interface RunOptions {
   loaded: LoadedScenario;
@@ -40,7 +48,11 @@ export interface RunOptions {
   thresholds?: readonly Threshold[] | undefined;
   signal?: AbortSignal | undefined;
   onStage?: ((stage: string) => void) | undefined;
-  onProgress?: ((progress: EpochProgress & { broker: ReturnType<EmbeddedBroker['stats']> }) => void) | undefined;
+  onProgress?: ((progress: RunProgress) => void) | undefined;
+  /** Serve Prometheus metrics at http://127.0.0.1:<port>/metrics while the run goes on (0: any free port). */
+  metricsPort?: number | undefined;
+  /** The metrics URL, once the server listens. */
+  onMetricsServing?: ((url: string) => void) | undefined;
 }
 
 export interface RunOutcome {
@@ -66,6 +78,11 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   const workers = ordered ? 1 : (options.workers ?? Math.max(1, availableParallelism() - 1));
   const deviceProcesses = Math.max(1, Math.min(options.deviceProcesses ?? 1, workers));
   const dir = options.outDir ?? join('results', `${scenario.name}-${compactTime(started)}-seed${seed}`);
+  // Before anything is written: a port that cannot be bound is bad input (MetricsServerError), not a failed run.
+  const cohorts = scenario.fleet.cohorts.map((c, i) => ({ name: c.name, devices: plan.devices.filter((d) => d.cohort === i).length }));
+  const metrics = options.metricsPort === undefined ? undefined : new FleetMetrics({ scenario: scenario.name, seed });
+  const metricsServer: MetricsServer | undefined = metrics && (await serveMetrics(options.metricsPort ?? 0, metrics));
+  if (metricsServer) options.onMetricsServing?.(metricsServer.url);
   await mkdir(dir, { recursive: true });
   const manifest = buildManifest({
     scenarioName: scenario.name,
@@ -74,11 +91,13 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
     seed,
     devices: plan.devices.length,
     workers,
+    deviceProcesses,
     startedAt: started,
   });
   await writeFile(join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
 
   const recorder = new RunRecorder(dir, plan);
+  let markers: TimelineMarker[] = [];
   const wallStart = performance.now();
   let broker: EmbeddedBroker | undefined;
   let fleet: DeviceProcesses | undefined;
@@ -87,6 +106,7 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   try {
     options.onStage?.('building the PKI');
     const pki = buildScenarioPki(scenario, seed);
+    markers = timelineMarkers(scenario, pki);
     options.onStage?.(`manufacturing ${plan.devices.length} devices`);
     const credentials = manufactureDevices(plan, pki);
     options.onStage?.('starting the broker');
@@ -127,7 +147,11 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
       broker: liveBroker,
       fleet,
       signal: options.signal,
-      onEpoch: (progress) => options.onProgress?.({ ...progress, broker: liveBroker.stats() }),
+      onEpoch: (progress) => {
+        const update = { ...progress, broker: liveBroker.stats(), live: recorder.live() };
+        metrics?.observe(liveSnapshot({ ...update, cohorts }));
+        options.onProgress?.(update);
+      },
     });
     if (options.signal?.aborted) interruption = 'interrupted';
   } catch (error) {
@@ -135,6 +159,7 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   } finally {
     await fleet?.stop().catch(() => undefined);
     await broker?.close().catch(() => undefined);
+    await metricsServer?.close();
   }
 
   const summary = await recorder.finish({
@@ -149,6 +174,7 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
     epochs: result?.epochs ?? 0,
     broker: broker?.stats() ?? emptyBrokerStats(),
     availability: result?.availability ?? [],
+    markers,
     audits: result?.audits ?? [],
     auditSettings: scenario.audits,
     harness: { speed: scenario.timeline.speed, ...(result?.harness ?? { lateEpochs: 0, maxLagMs: 0, finalLagMs: 0 }) },

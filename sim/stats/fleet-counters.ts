@@ -20,6 +20,8 @@ export interface StatusCounts {
   failing: number;
   /** In a planned outage: not trying. */
   offline: number;
+  /** Past their renewal point and not yet renewed (whatever their connection). */
+  renewalBacklog: number;
 }
 
 export function emptyCohortCounters(): CohortCounters {
@@ -36,7 +38,7 @@ export function emptyCohortCounters(): CohortCounters {
 }
 
 export function emptyStatusCounts(): StatusCounts {
-  return { connected: 0, failing: 0, offline: 0 };
+  return { connected: 0, failing: 0, offline: 0, renewalBacklog: 0 };
 }
 
 /** Several parts of the fleet at the end of one epoch, as one: the earliest next action, status summed per cohort. */
@@ -51,6 +53,7 @@ export function mergeEpochResults(cohorts: number, parts: readonly { nextDueAt: 
       into.connected += s.connected;
       into.failing += s.failing;
       into.offline += s.offline;
+      into.renewalBacklog += s.renewalBacklog;
     });
   }
   return { nextDueAt, status };

@@ -19,7 +19,7 @@ export function sampleSummary(): SampleSummary {
       failed: 2,
       failuresByCause: { rotation_timeout: tally(2, 2) },
       throughputPerWallSecond: 4,
-      latencyMs: { count: 8, p50: 120, p95: 1500, p99: 2500, max: 3000 },
+      latencyMs: { count: 8, p50: 120, p95: 1500, p99: 2500, max: 3000, distribution: [{ ms: 120, cumulative: 4 }, { ms: 3000, cumulative: 8 }] },
     },
     connects: {
       attempted: 30,
@@ -62,12 +62,12 @@ export function sampleSummary(): SampleSummary {
     },
     availability: {
       samples: [
-        { t: '2030-01-02T00:00:00.000Z', connected: 1, failing: 0, offline: 0, cohorts: { steady: 1, legacy: 1 } },
-        { t: '2030-01-03T00:00:00.000Z', connected: 0.3333, failing: 0.6667, offline: 0, cohorts: { steady: 0.5, legacy: 0 } },
-        { t: '2030-01-04T00:00:00.000Z', connected: 0.8333, failing: 0.1667, offline: 0, cohorts: { steady: 1, legacy: 0.5 } },
+        { t: '2030-01-02T00:00:00.000Z', connected: 1, failing: 0, offline: 0, renewalBacklog: 0, cohorts: { steady: 1, legacy: 1 } },
+        { t: '2030-01-03T00:00:00.000Z', connected: 0.3333, failing: 0.6667, offline: 0, renewalBacklog: 0, cohorts: { steady: 0.5, legacy: 0 } },
+        { t: '2030-01-04T00:00:00.000Z', connected: 0.8333, failing: 0.1667, offline: 0, renewalBacklog: 0, cohorts: { steady: 1, legacy: 0.5 } },
       ],
       lowest: { t: '2030-01-03T00:00:00.000Z', connected: 0.3333 },
-      final: { t: '2030-01-04T00:00:00.000Z', connected: 0.8333, failing: 0.1667, offline: 0, cohorts: { steady: 1, legacy: 0.5 } },
+      final: { t: '2030-01-04T00:00:00.000Z', connected: 0.8333, failing: 0.1667, offline: 0, renewalBacklog: 0, cohorts: { steady: 1, legacy: 0.5 } },
     },
     harness: { speed: 'max', lateEpochs: 3, maxLagMs: 0, finalLagMs: 0 },
   };
@@ -78,7 +78,7 @@ export function emptySummary(): SampleSummary {
   const summary = sampleSummary();
   return {
     ...summary,
-    rotations: { ...summary.rotations, attempted: 0, succeeded: 0, failed: 0, failuresByCause: {}, latencyMs: { count: 0, p50: 0, p95: 0, p99: 0, max: 0 } },
+    rotations: { ...summary.rotations, attempted: 0, succeeded: 0, failed: 0, failuresByCause: {}, latencyMs: { count: 0, p50: 0, p95: 0, p99: 0, max: 0, distribution: [] } },
     connects: { ...summary.connects, latencyMs: { count: 0, p50: 0, p95: 0, p99: 0, max: 0 } },
     cohorts: Object.fromEntries(
       Object.entries(summary.cohorts).map(([name, c]) => [name, { ...c, rotations: { attempted: 0, succeeded: 0, failed: 0, failuresByCause: {} } }]),

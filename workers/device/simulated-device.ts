@@ -60,6 +60,8 @@ export class SimulatedDevice {
   #connectAt: number;
   #dropAt = Number.POSITIVE_INFINITY;
   #renewAt: number;
+  /** When the current certificate first fell due for renewal (retries after failures do not move it). */
+  #renewalDueAt: number;
   #outageStartAt: number;
   #outageEndAt = Number.POSITIVE_INFINITY;
   #rotation: RotationInFlight | undefined;
@@ -109,10 +111,16 @@ export class SimulatedDevice {
     this.#lastActedAt = start;
     this.#outageStartAt = this.#outages.nextStartAfter(start - 1);
     this.#renewAt = this.#scheduleRenewal(start);
+    this.#renewalDueAt = this.#renewAt;
   }
 
   get status(): Status {
     return this.#status;
+  }
+
+  /** Fell due for renewal before true time t and still holds the certificate it should have replaced: the backlog. */
+  renewalOverdue(t: number): boolean {
+    return this.#status !== 'locked-out' && this.#renewalDueAt < t;
   }
 
   /**
@@ -411,6 +419,7 @@ export class SimulatedDevice {
     this.#rotationAttempts = 0;
     this.#lastRotationDelay = undefined;
     this.#renewAt = this.#scheduleRenewal(t, true);
+    this.#renewalDueAt = this.#renewAt;
   }
 
   #rotationFailed(t: number, cause: Cause, method: RotationMethod, step: RotationStep): void {
