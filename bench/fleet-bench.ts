@@ -93,6 +93,8 @@ export interface FleetMeasurement {
     brokerBytesPerDevice?: number | undefined;
     deviceBytesPerDevice: number;
     totalBytesPerDevice?: number | undefined;
+    /** The same right after the connect storm, handshake garbage not yet collected. */
+    afterStorm: { brokerBytesPerDevice?: number | undefined; deviceBytesPerDevice: number; totalBytesPerDevice?: number | undefined };
     note: string;
   };
   rotations?: PhaseMeasurement | undefined;
@@ -172,6 +174,9 @@ export async function measureFleet(options: FleetBenchOptions): Promise<FleetMea
   const brokerConnected = brokerPid === undefined ? undefined : processUsage(brokerPid);
   const devicesConnected = totalUsage(devicePids);
   await sleep(options.holdSeconds * 1_000);
+  // After the idle hold V8 has collected the handshakes' garbage: what the connected fleet itself holds.
+  const brokerHeld = brokerPid === undefined ? undefined : processUsage(brokerPid);
+  const devicesHeld = totalUsage(devicePids);
   const afterHold = await fleet.advance(epoch, start + 120_000, start + 180_000);
   epoch += 1;
   const holdCounters = await snapshot(start + 180_000);
@@ -183,8 +188,10 @@ export async function measureFleet(options: FleetBenchOptions): Promise<FleetMea
 
   const memoryPerDevice = (after: ProcessUsage | undefined, before: ProcessUsage | undefined) =>
     after && before && connectedBefore > 0 ? Math.round((after.rssBytes - before.rssBytes) / connectedBefore) : undefined;
-  const brokerPerDevice = memoryPerDevice(brokerConnected, brokerIdle ?? brokerBefore);
-  const devicePerDevice = memoryPerDevice(devicesConnected, devicesIdle) ?? 0;
+  const brokerPerDevice = memoryPerDevice(brokerHeld, brokerIdle ?? brokerBefore);
+  const devicePerDevice = memoryPerDevice(devicesHeld, devicesIdle) ?? 0;
+  const brokerAfterStorm = memoryPerDevice(brokerConnected, brokerIdle ?? brokerBefore);
+  const devicesAfterStorm = memoryPerDevice(devicesConnected, devicesIdle) ?? 0;
   return {
     devices,
     deviceProcesses: devicePids.length,
@@ -206,7 +213,12 @@ export async function measureFleet(options: FleetBenchOptions): Promise<FleetMea
       brokerBytesPerDevice: brokerPerDevice,
       deviceBytesPerDevice: devicePerDevice,
       totalBytesPerDevice: brokerPerDevice === undefined ? undefined : brokerPerDevice + devicePerDevice,
-      note: 'resident memory (RSS) with every device connected and idle, less the same processes before the first connect (device keys and chains already loaded), per connected device',
+      afterStorm: {
+        brokerBytesPerDevice: brokerAfterStorm,
+        deviceBytesPerDevice: devicesAfterStorm,
+        totalBytesPerDevice: brokerAfterStorm === undefined ? undefined : brokerAfterStorm + devicesAfterStorm,
+      },
+      note: 'resident memory (RSS) at the end of the idle hold with every device connected, less the same processes before the first connect (device keys and chains already loaded), per connected device; afterStorm: the same right after the connect storm',
     },
     rotations:
       rotationPhase &&

@@ -3,6 +3,8 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { runCommand } from './run-command.js';
 import { reproCommand } from './repro-command.js';
+import { reportCommand } from './report-command.js';
+import { compareCommand } from './compare-command.js';
 import { schemaCommand } from './schema-command.js';
 import { validateCommand } from './validate-command.js';
 import { EXIT } from './exit-codes.js';
@@ -32,7 +34,17 @@ await yargs(hideBin(process.argv))
           nargs: 1,
           describe: 'a check such as "lockedOut == 0" or "rotation.latency.p95 < 2s", added to the scenario\'s thresholds (repeatable)',
         })
-        .option('quiet', { type: 'boolean', default: false, describe: 'no progress bar' }),
+        .option('report', { type: 'boolean', default: true, describe: 'write report.html in the run folder at the end (--no-report: skip it)' })
+        .option('quiet', { type: 'boolean', default: false, describe: 'no progress bar' })
+        .option('json', {
+          type: 'boolean',
+          default: false,
+          describe: 'progress (at most once a second) and the result as JSON lines on stdout, no progress bar',
+        })
+        .option('metrics-port', {
+          type: 'number',
+          describe: 'serve Prometheus metrics at http://127.0.0.1:<port>/metrics during the run (0: any free port, printed on stderr)',
+        }),
     async (args) => {
       process.exitCode = await runCommand({
         scenario: args.scenario,
@@ -44,6 +56,9 @@ await yargs(hideBin(process.argv))
         concurrency: args.concurrency,
         thresholds: args.threshold,
         quiet: args.quiet,
+        report: args.report,
+        json: args.json,
+        metricsPort: args.metricsPort,
       });
     },
   )
@@ -66,10 +81,35 @@ await yargs(hideBin(process.argv))
       process.exitCode = await reproCommand(args.run, args.device);
     },
   )
-  .command('schema', 'print the JSON Schema of scenario files (for editors)', {}, () => {
-    process.exitCode = schemaCommand();
-  })
-  .demandCommand(1, 'name a command: run, validate, repro or schema')
+  .command(
+    'schema',
+    'print the JSON Schema of scenario files (for editors), or with --summary of summary.json',
+    (y) => y.option('summary', { type: 'boolean', default: false, describe: 'the schema of a run\'s summary.json (docs/summary.schema.json)' }),
+    (args) => {
+      process.exitCode = schemaCommand({ summary: args.summary });
+    },
+  )
+  .command(
+    'report <run>',
+    'write <run>/report.html: availability, failures, rotations, latency, audits and thresholds over simulated time',
+    (y) => y.positional('run', { type: 'string', demandOption: true, describe: 'a run folder (results/<run-id>)' }),
+    async (args) => {
+      process.exitCode = await reportCommand(args.run);
+    },
+  )
+  .command(
+    'compare <run-a> <run-b>',
+    'compare two runs: every summary figure with its delta, and a page with both availability curves',
+    (y) =>
+      y
+        .positional('run-a', { type: 'string', demandOption: true, describe: 'the first run folder (A)' })
+        .positional('run-b', { type: 'string', demandOption: true, describe: 'the second run folder (B)' })
+        .option('out', { type: 'string', describe: 'the page to write (default: <run-b>/compare.html)' }),
+    async (args) => {
+      process.exitCode = await compareCommand({ runA: args.runA, runB: args.runB, out: args.out });
+    },
+  )
+  .demandCommand(1, 'name a command: run, validate, repro, report, compare or schema')
   .strict()
   .fail((message, error, y) => {
     if (error) throw error;

@@ -1,3 +1,5 @@
+import { performance } from 'node:perf_hooks';
+import { MetricsServerError } from '../sim/run/metrics-server.js';
 import { runScenario } from '../sim/run/run-scenario.js';
 import { ScenarioError } from '../sim/scenario/load-scenario.js';
 import { defineThreshold, type Threshold } from '../sim/thresholds/define-threshold.js';
@@ -5,6 +7,10 @@ import { describeThresholdResult, type ThresholdResult } from '../sim/thresholds
 import { EXIT } from './exit-codes.js';
 import { loadOrExplain } from './load-or-explain.js';
 import { ProgressBar } from './progress-bar.js';
+import { writeReportAfterRun } from './report-command.js';
+import { RecentRate } from './recent-rate.js';
+import { JsonProgress, progressRecord, progressText } from './run-progress.js';
+import { resultRecord } from './run-result-line.js';
 
 export interface RunArguments {
   scenario: string;
@@ -17,6 +23,12 @@ export interface RunArguments {
   /** Checks such as "lockedOut == 0", evaluated with the scenario's thresholds. */
   thresholds?: string[] | undefined;
   quiet: boolean;
+  /** Write report.html at the end (default true; --no-report). */
+  report?: boolean | undefined;
+  /** Progress and the result as JSON lines on stdout; no progress bar. */
+  json?: boolean | undefined;
+  /** Serve Prometheus metrics on 127.0.0.1:<port>/metrics during the run (0: any free port). */
+  metricsPort?: number | undefined;
 }
 
 export async function runCommand(args: RunArguments): Promise<number> {
@@ -25,6 +37,9 @@ export async function runCommand(args: RunArguments): Promise<number> {
     positiveInteger('--workers', args.workers),
     positiveInteger('--device-processes', args.deviceProcesses),
     positiveInteger('--concurrency', args.concurrency),
+    args.metricsPort === undefined || (Number.isInteger(args.metricsPort) && args.metricsPort >= 0 && args.metricsPort <= 65_535)
+      ? undefined
+      : `--metrics-port: expected a port from 0 to 65535, got ${args.metricsPort}`,
     args.seed === undefined || (Number.isInteger(args.seed) && args.seed >= 0) ? undefined : `--seed: expected a whole number >= 0, got ${args.seed}`,
   ].filter((p): p is string => p !== undefined);
   const thresholds = commandLineThresholds(args.thresholds ?? []);
@@ -45,7 +60,9 @@ export async function runCommand(args: RunArguments): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
-  const bar = new ProgressBar(process.stderr, !args.quiet);
+  const bar = new ProgressBar(process.stderr, !args.quiet && !args.json);
+  const jsonProgress = args.json ? new JsonProgress((line) => process.stdout.write(line)) : undefined;
+  const rotationRate = new RecentRate();
   const devices = args.devices ?? loaded.scenario.fleet.devices;
   let outcome: Awaited<ReturnType<typeof runScenario>>;
   try {
@@ -63,25 +80,33 @@ export async function runCommand(args: RunArguments): Promise<number> {
         if (!args.quiet) process.stderr.write(`certfleet: ${stage}\n`);
       },
       onProgress: (p) => {
-        const connected = p.status.reduce((a, s) => a + s.connected, 0);
-        const failing = p.status.reduce((a, s) => a + s.failing, 0);
-        const refused = Object.values(p.broker.refused).reduce((a, n) => a + (n ?? 0), 0);
-        bar.update(
-          p.fraction,
-          `${new Date(p.t).toISOString().slice(0, 16)}Z connected ${connected}/${devices} failing ${failing} rotations ${p.broker.issued} refused ${refused}`,
-        );
+        const now = performance.now();
+        const record = progressRecord(p, devices, rotationRate.observe(now, p.live.rotationsSucceeded));
+        jsonProgress?.update(record, now);
+        bar.update(p.fraction, progressText(record));
+      },
+      metricsPort: args.metricsPort,
+      onMetricsServing: (url) => {
+        // Printed even with --quiet: with port 0 it is the only way to learn the port.
+        process.stderr.write(`certfleet: metrics at ${url}\n`);
+        if (args.json) process.stdout.write(`${JSON.stringify({ type: 'metrics', url })}\n`);
       },
     });
   } catch (error) {
     // A scenario that only shows its problem when run (a renewal policy module that does not load): bad input.
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    if (error instanceof MetricsServerError) {
+      process.stderr.write(`certfleet: --metrics-port: ${error.message}\n`);
+      return EXIT.invalidInput;
+    }
     if (!(error instanceof ScenarioError)) throw error;
     process.stderr.write(`certfleet: invalid scenario ${error.message}\n`);
     return EXIT.invalidInput;
   }
   const { dir, summary } = outcome;
   bar.done();
+  jsonProgress?.finish();
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
 
@@ -92,7 +117,9 @@ export async function runCommand(args: RunArguments): Promise<number> {
       `${summary.unrecovered.devices} devices unable to connect at the end\n`,
   );
   process.stderr.write(thresholdReport(summary.thresholds, summary.complete));
-  process.stdout.write(`results: ${dir}\n  ${dir}/summary.md\n  ${dir}/summary.json\n  ${dir}/junit.xml\n  ${dir}/events.ndjson\n`);
+  const report = args.report === false ? undefined : await writeReportAfterRun(dir);
+  if (args.json) process.stdout.write(`${JSON.stringify(await resultRecord(dir, summary))}\n`);
+  else process.stdout.write(`results: ${dir}\n  ${dir}/summary.md\n  ${dir}/summary.json\n  ${dir}/junit.xml\n  ${dir}/events.ndjson\n${report ? `  ${report}\n` : ''}`);
   // A broken or interrupted run says so first: its thresholds only saw part of the timeline.
   if (!summary.complete) return controller.signal.aborted ? EXIT.interrupted : EXIT.runFailed;
   return summary.thresholdsPassed ? EXIT.ok : EXIT.thresholdFailed;

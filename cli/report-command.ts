@@ -1,0 +1,29 @@
+import { ReportInputError } from '../sim/report/report-data.js';
+import { writeReport } from '../sim/report/write-report.js';
+import { EXIT } from './exit-codes.js';
+
+/** `certfleet report <run>`: (re)writes <run>/report.html from the run's summary.json and manifest.json. */
+export async function reportCommand(runDir: string): Promise<number> {
+  try {
+    const file = await writeReport(runDir);
+    process.stdout.write(`report: ${file}\n`);
+    return EXIT.ok;
+  } catch (error) {
+    if (!(error instanceof ReportInputError)) throw error;
+    process.stderr.write(`certfleet: ${error.message}\n`);
+    return EXIT.invalidInput;
+  }
+}
+
+/**
+ * report.html at the end of `certfleet run`, partial runs included. A report that cannot be written is said on
+ * stderr and never changes the run's exit code: the run's own files are already there.
+ */
+export async function writeReportAfterRun(runDir: string): Promise<string | undefined> {
+  try {
+    return await writeReport(runDir);
+  } catch (error) {
+    process.stderr.write(`certfleet: report.html not written: ${(error as Error).message}\n`);
+    return undefined;
+  }
+}

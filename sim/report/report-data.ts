@@ -1,0 +1,78 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { z } from 'zod';
+import { formatPath } from '../scenario/load-scenario.js';
+import { describeInput } from '../scenario/primitives.js';
+import { manifestSchema, summarySchema, type ReportManifest, type ReportSummary } from './run-files-schema.js';
+
+/** A run folder a report cannot be made from: which file, and every problem found in it (field by field). */
+export class ReportInputError extends Error {
+  readonly file: string;
+  readonly problems: readonly string[];
+
+  constructor(file: string, problems: readonly string[]) {
+    super(`${file}: ${problems.length === 1 ? problems[0] : `${problems.length} problems\n${problems.map((p) => `  ${p}`).join('\n')}`}`);
+    this.name = 'ReportInputError';
+    this.file = file;
+    this.problems = problems;
+  }
+}
+
+/** One finished (or stopped) run, as reports see it. */
+export interface RunData {
+  /** The run folder as the user named it. */
+  dir: string;
+  summary: ReportSummary;
+  manifest: ReportManifest;
+  /** summary.json exactly as written, for comparisons that look at every figure. */
+  rawSummary: Record<string, unknown>;
+}
+
+/** At most this many field problems are listed: a file from another tool would otherwise print hundreds. */
+const MAX_PROBLEMS = 12;
+
+/** Reads and checks `<dir>/summary.json` and `<dir>/manifest.json`; throws a ReportInputError naming file and field. */
+export function loadRunData(dir: string): RunData {
+  const summaryFile = join(dir, 'summary.json');
+  const manifestFile = join(dir, 'manifest.json');
+  const rawSummary = readJson(summaryFile, dir);
+  const summary = checked(summarySchema, rawSummary, summaryFile);
+  const manifest = checked(manifestSchema, readJson(manifestFile, dir), manifestFile);
+  return { dir, summary, manifest, rawSummary: rawSummary as Record<string, unknown> };
+}
+
+function readJson(file: string, dir: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new ReportInputError(file, [
+      code === 'ENOENT' ? `no such file (is ${dir} a run folder written by certfleet run?)` : `cannot read the file (${code ?? 'unknown error'})`,
+    ]);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new ReportInputError(file, [`not valid JSON (${(error as Error).message})`]);
+  }
+}
+
+function checked<S extends z.ZodType>(schema: S, value: unknown, file: string): z.infer<S> {
+  const result = schema.safeParse(value, { reportInput: true });
+  if (result.success) return result.data;
+  const problems = result.error.issues.map(describeIssue);
+  const shown = problems.slice(0, MAX_PROBLEMS);
+  if (problems.length > shown.length) shown.push(`... and ${problems.length - shown.length} more`);
+  throw new ReportInputError(file, shown);
+}
+
+/** "availability.samples[3].connected: expected a number, got "high"" */
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const path = formatPath(issue.path.map((p) => (typeof p === 'number' ? p : String(p))));
+  if (issue.code === 'invalid_type') {
+    return issue.input === undefined ? `${path}: missing (expected ${issue.expected})` : `${path}: expected ${issue.expected}, got ${describeInput(issue.input)}`;
+  }
+  if (issue.code === 'invalid_value') return `${path}: expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, got ${describeInput(issue.input)}`;
+  return `${path}: ${issue.message}${'input' in issue && issue.input !== undefined ? `, got ${describeInput(issue.input)}` : ''}`;
+}

@@ -1,0 +1,202 @@
+import { z } from 'zod';
+import { AUDIT_CHECKS, type AuditCheck } from '../audit/audit-checks.js';
+import { ALL_CAUSES, type Cause, type Judge } from '../causes.js';
+import { OPERATORS } from '../thresholds/threshold-expression.js';
+import type { JudgedRunSummary } from '../thresholds/evaluate-thresholds.js';
+
+/**
+ * summary.json as a schema: what buildSummary and judgeSummary write, checked at compile time against their
+ * inferred types (the assertions at the end), and published as JSON Schema (docs/summary.schema.json) for the
+ * tools that read run folders. Fixed keys are strict objects; keys that name cohorts, causes or checks are records.
+ */
+
+const JUDGES = ['device', 'broker', 'ca'] as const satisfies readonly Judge[];
+const AUDIT_CHECK_NAMES = Object.keys(AUDIT_CHECKS) as [AuditCheck, ...AuditCheck[]];
+
+const count = z.int().nonnegative();
+const time = z.iso.datetime().meta({ id: 'time', description: 'a true (simulated) time, UTC, as toISOString writes it' });
+/** A share of devices, rounded to four digits. */
+const share = z.number().min(0).max(1);
+/** Wall milliseconds. */
+const ms = z.number().nonnegative();
+
+const cause = z.enum(ALL_CAUSES as [Cause, ...Cause[]]).meta({ id: 'cause', description: 'a cause of the closed enum in sim/causes.ts' });
+/** "broker:expired_leaf": who judged, and what it found. */
+const judgeCause = z
+  .string()
+  .regex(new RegExp(`^(${JUDGES.join('|')}):(${ALL_CAUSES.join('|')})$`))
+  .meta({ id: 'judgeCause', description: '"judge:cause", such as "device:expired_root" or "broker:expired_leaf"' });
+
+const causeTally = z
+  .strictObject({
+    count: count.describe('failed attempts with this cause'),
+    devices: count.describe('distinct devices that saw it'),
+    first: time,
+    last: time,
+  })
+  .meta({ id: 'causeTally' });
+
+const percentiles = {
+  count,
+  p50: ms,
+  p95: ms,
+  p99: ms,
+  max: ms,
+};
+
+const availabilitySample = z
+  .strictObject({
+    t: time,
+    connected: share,
+    failing: share.describe('trying to connect and failing'),
+    offline: share.describe('in a planned outage'),
+    renewalBacklog: count.describe('devices past their renewal point and not yet renewed (a count, not a share)'),
+    cohorts: z.record(z.string(), share).describe('share connected, per cohort'),
+  })
+  .meta({ id: 'availabilitySample' });
+
+const cohortSummary = z.strictObject({
+  devices: count,
+  connects: z.strictObject({ attempted: count, succeeded: count }),
+  rotations: z.strictObject({
+    attempted: count,
+    succeeded: count,
+    failed: count,
+    failuresByCause: z.partialRecord(cause, count),
+  }),
+  lockedOut: count,
+  trustUpdates: z.record(z.string(), count).describe('trust updates by result: applied, ignored_frozen, duplicate'),
+});
+
+const auditCheckSeries = z.strictObject({
+  severity: z.enum(['Low', 'Medium', 'High', 'Critical']),
+  mirrors: z.string().describe('the AWS IoT Device Defender check it follows'),
+  max: count,
+  firstFound: time.nullable(),
+  final: z.array(z.string()).describe('non-compliant resources at the last sample: device ids or CA labels'),
+  series: z.array(z.strictObject({ t: time, count })),
+});
+
+const thresholdResult = z.strictObject({
+  name: z.string(),
+  check: z.string(),
+  cohort: z.string().optional(),
+  metric: z.string().describe('the metric with its argument: "failures[expired_root]"'),
+  unit: z.enum(['share', 'ms', 'count']),
+  op: z.enum(OPERATORS),
+  expected: z.number(),
+  actual: z.number().nullable().describe('null when the run measured nothing the metric applies to; the threshold then fails'),
+  passed: z.boolean(),
+  partial: z.literal(true).optional().describe('the run stopped early: the verdict is on the part of the timeline it reached'),
+});
+
+export const runSummarySchema = z.strictObject({
+  complete: z.boolean(),
+  interruption: z.string().optional().describe('why the run stopped early'),
+  scenario: z.string(),
+  seed: count,
+  devices: count,
+  timeline: z.strictObject({ start: time, end: time, reached: time }),
+  wall: z.strictObject({ seconds: z.number().nonnegative(), epochs: count }),
+  rotations: z.strictObject({
+    attempted: count,
+    succeeded: count,
+    failed: count,
+    failuresByCause: z.partialRecord(cause, causeTally),
+    throughputPerWallSecond: z.number().nonnegative(),
+    latencyMs: z.strictObject({
+      ...percentiles,
+      distribution: z
+        .array(z.strictObject({ ms, cumulative: count }))
+        .describe('HdrHistogram cumulative distribution: rotations at or below each latency'),
+    }),
+  }),
+  connects: z.strictObject({
+    attempted: count,
+    succeeded: count,
+    perWallSecond: z.number().nonnegative(),
+    latencyMs: z.strictObject(percentiles),
+    refusedByBroker: count,
+  }),
+  failures: z.strictObject({
+    byCause: z.record(judgeCause, causeTally),
+    byCohort: z.record(z.string(), z.record(judgeCause, causeTally)),
+  }),
+  cohorts: z.record(z.string(), cohortSummary),
+  lockedOut: count,
+  unrecovered: z.strictObject({
+    devices: count,
+    byCause: z.record(judgeCause, count),
+    list: z.array(z.strictObject({ device: z.string(), cohort: z.string(), cause: judgeCause, since: time })),
+  }),
+  broker: z.strictObject({
+    admitted: count,
+    refused: z.partialRecord(cause, count),
+    issued: count,
+    issuanceRejected: count,
+    registrationsRejected: count,
+    jobsCreated: count,
+    jobsSucceeded: count,
+    topicDenied: count,
+    tlsErrors: count,
+  }),
+  deliveries: z.strictObject({ pushed: count, queued: count }),
+  availability: z.strictObject({
+    samples: z.array(availabilitySample),
+    lowest: z.strictObject({ t: time, connected: share }).optional(),
+    final: availabilitySample.optional(),
+  }),
+  activity: z
+    .array(z.strictObject({ t: time, rotationsSucceeded: count, rotationsFailed: count, failures: z.record(judgeCause, count) }))
+    .describe('per sample interval [t - sample, t): rotations and failures by judge:cause'),
+  markers: z.array(
+    z.strictObject({
+      t: time,
+      kind: z.enum(['expiry', 'event']),
+      certificate: z.strictObject({ name: z.string(), role: z.enum(['root', 'intermediate', 'cross-sign', 'server']) }).optional(),
+      label: z.string(),
+    }),
+  ),
+  audits: z.strictObject({
+    settings: z.strictObject({ deviceCertificateExpiringDays: count, caCertificateExpiringDays: count }),
+    checks: z.partialRecord(z.enum(AUDIT_CHECK_NAMES), auditCheckSeries),
+  }),
+  harness: z.strictObject({
+    speed: z.union([z.number().positive(), z.literal('max')]).describe('simulated ms per wall second asked for'),
+    lateEpochs: count,
+    maxLagMs: count,
+    finalLagMs: count,
+  }),
+  thresholds: z.array(thresholdResult),
+  thresholdsPassed: z.boolean(),
+});
+
+export type PublishedRunSummary = z.output<typeof runSummarySchema>;
+
+/**
+ * Dotted paths of the keys `A` has and `B` lacks, at any depth ("[]" for array elements, "*" for the values of a
+ * record); never when none.
+ */
+type MissingKeys<A, B, Path extends string = ''> = A extends readonly (infer ItemA)[]
+  ? B extends readonly (infer ItemB)[]
+    ? MissingKeys<ItemA, ItemB, `${Path}[]`>
+    : never
+  : A extends object
+    ? B extends object
+      ? string extends keyof A
+        ? MissingKeys<NonNullable<A[keyof A]>, NonNullable<B[keyof B]>, `${Path}.*`>
+        : { [K in keyof A & string]-?: K extends keyof B ? MissingKeys<NonNullable<A[K]>, NonNullable<B[K]>, `${Path}.${K}`> : `${Path}.${K}` }[keyof A &
+            string]
+      : never
+    : never;
+
+/*
+ * The two directions in which the code and the schema could drift apart, as compile errors: every summary the code
+ * writes must be a valid published summary, and the schema must name every key the code writes (strict objects
+ * would otherwise refuse it at run time only).
+ */
+const everySummaryIsPublished = (summary: JudgedRunSummary): PublishedRunSummary => summary;
+const noKeyUnpublished: [MissingKeys<JudgedRunSummary, PublishedRunSummary>] extends [never] ? true : MissingKeys<JudgedRunSummary, PublishedRunSummary> =
+  true;
+void everySummaryIsPublished;
+void noKeyUnpublished;
