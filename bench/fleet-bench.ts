@@ -93,6 +93,8 @@ export interface FleetMeasurement {
     brokerBytesPerDevice?: number | undefined;
     deviceBytesPerDevice: number;
     totalBytesPerDevice?: number | undefined;
+    /** The broker's share split (embedded broker only): V8 heap in use, and memory outside it (OpenSSL, sockets). */
+    brokerBreakdown?: { heapBytesPerDevice: number; externalBytesPerDevice: number; outsideHeapBytesPerDevice: number } | undefined;
     /** The same right after the connect storm, handshake garbage not yet collected. */
     afterStorm: { brokerBytesPerDevice?: number | undefined; deviceBytesPerDevice: number; totalBytesPerDevice?: number | undefined };
     note: string;
@@ -141,6 +143,7 @@ export async function measureFleet(options: FleetBenchOptions): Promise<FleetMea
   const brokerPid = options.external ? options.external.pid : process.pid;
   const devicesIdle = totalUsage(devicePids);
   const brokerIdle = brokerPid === undefined ? undefined : processUsage(brokerPid);
+  const brokerHeapIdle = process.memoryUsage();
 
   const start = scenario.timeline.start;
   let epoch = 0;
@@ -177,6 +180,7 @@ export async function measureFleet(options: FleetBenchOptions): Promise<FleetMea
   // After the idle hold V8 has collected the handshakes' garbage: what the connected fleet itself holds.
   const brokerHeld = brokerPid === undefined ? undefined : processUsage(brokerPid);
   const devicesHeld = totalUsage(devicePids);
+  const brokerHeapHeld = process.memoryUsage();
   const afterHold = await fleet.advance(epoch, start + 120_000, start + 180_000);
   epoch += 1;
   const holdCounters = await snapshot(start + 180_000);
@@ -213,6 +217,14 @@ export async function measureFleet(options: FleetBenchOptions): Promise<FleetMea
       brokerBytesPerDevice: brokerPerDevice,
       deviceBytesPerDevice: devicePerDevice,
       totalBytesPerDevice: brokerPerDevice === undefined ? undefined : brokerPerDevice + devicePerDevice,
+      brokerBreakdown:
+        options.external || connectedBefore === 0
+          ? undefined
+          : {
+              heapBytesPerDevice: Math.round((brokerHeapHeld.heapUsed - brokerHeapIdle.heapUsed) / connectedBefore),
+              externalBytesPerDevice: Math.round((brokerHeapHeld.external - brokerHeapIdle.external) / connectedBefore),
+              outsideHeapBytesPerDevice: Math.round((brokerHeapHeld.rss - brokerHeapHeld.heapTotal - (brokerHeapIdle.rss - brokerHeapIdle.heapTotal)) / connectedBefore),
+            },
       afterStorm: {
         brokerBytesPerDevice: brokerAfterStorm,
         deviceBytesPerDevice: devicesAfterStorm,
