@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import type { z } from 'zod';
 import { formatPath } from '../scenario/load-scenario.js';
 import { describeInput } from '../scenario/primitives.js';
-import { manifestSchema, summarySchema, type ReportManifest, type ReportSummary } from './run-files-schema.js';
+import { runSummarySchema, type PublishedRunSummary } from '../results/summary-schema.js';
+import { manifestSchema, type ReportManifest } from './manifest-schema.js';
 
 /** A run folder a report cannot be made from: which file, and every problem found in it (field by field). */
 export class ReportInputError extends Error {
@@ -22,7 +23,7 @@ export class ReportInputError extends Error {
 export interface RunData {
   /** The run folder as the user named it. */
   dir: string;
-  summary: ReportSummary;
+  summary: PublishedRunSummary;
   manifest: ReportManifest;
   /** summary.json exactly as written, for comparisons that look at every figure. */
   rawSummary: Record<string, unknown>;
@@ -36,7 +37,8 @@ export function loadRunData(dir: string): RunData {
   const summaryFile = join(dir, 'summary.json');
   const manifestFile = join(dir, 'manifest.json');
   const rawSummary = readJson(summaryFile, dir);
-  const summary = checked(summarySchema, rawSummary, summaryFile);
+  // The published schema of summary.json (docs/summary.schema.json): what a report draws is what the run wrote.
+  const summary = checked(runSummarySchema, rawSummary, summaryFile);
   const manifest = checked(manifestSchema, readJson(manifestFile, dir), manifestFile);
   return { dir, summary, manifest, rawSummary: rawSummary as Record<string, unknown> };
 }
@@ -73,6 +75,7 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   if (issue.code === 'invalid_type') {
     return issue.input === undefined ? `${path}: missing (expected ${issue.expected})` : `${path}: expected ${issue.expected}, got ${describeInput(issue.input)}`;
   }
+  if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => `${path === '(top level)' ? key : `${path}.${key}`}: unknown key (not in docs/summary.schema.json; written by another certfleet version?)`).join('; ');
   if (issue.code === 'invalid_value') return `${path}: expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, got ${describeInput(issue.input)}`;
   return `${path}: ${issue.message}${'input' in issue && issue.input !== undefined ? `, got ${describeInput(issue.input)}` : ''}`;
 }

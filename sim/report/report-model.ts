@@ -1,7 +1,7 @@
 import { causeText } from './headline.js';
 import { binIndexOf, latencyHistogram, type LatencyBin } from './latency-histogram.js';
 import type { RunData } from './report-data.js';
-import type { ReportSummary } from './run-files-schema.js';
+import type { PublishedRunSummary as ReportSummary } from '../results/summary-schema.js';
 
 /** Markers at one instant share one line on the charts, with one label line each. */
 export interface MarkerGroup {

@@ -3,6 +3,7 @@ import { AUDIT_CHECKS, type AuditCheck, type AuditFinding } from '../audit/audit
 import type { Scenario } from '../scenario/schema.js';
 import type { BrokerStats } from '../stats/broker-stats.js';
 import { addCohortCounters, addRecord, emptyCohortCounters, sumValues, type CohortCounters, type StatusCounts } from '../stats/fleet-counters.js';
+import { cumulativeDistribution } from '../stats/cumulative-distribution.js';
 import type { ActivitySample } from './activity-series.js';
 import type { CauseTally, DeviceOutcome, FailureTally } from './failure-tally.js';
 import type { TimelineMarker } from './timeline-markers.js';
@@ -79,7 +80,7 @@ export function buildSummary(input: SummaryInput) {
       /** Failed rotations by cause: how many, how many devices, first and last (true time). */
       failuresByCause: formatTallies(input.tally.rotationFailures()),
       throughputPerWallSecond: round(total.rotationsSucceeded / Math.max(wallSeconds, 1e-9), 1),
-      latencyMs: { ...percentiles(input.histograms.rotation), distribution: distribution(input.histograms.rotation) },
+      latencyMs: { ...percentiles(input.histograms.rotation), distribution: cumulativeDistribution(input.histograms.rotation) },
     },
     connects: {
       attempted: total.connectAttempts,
@@ -152,25 +153,6 @@ export function percentiles(histogram: Histogram): Percentiles {
     p99: histogram.getValueAtPercentile(99),
     max: histogram.maxValue,
   };
-}
-
-/**
- * The cumulative distribution as HdrHistogram reports it (value, count at or below it), for charts that rebin it.
- * Five ticks per half distance keep it to about a hundred points.
- */
-function distribution(histogram: Histogram): { ms: number; cumulative: number }[] {
-  if (histogram.totalCount === 0) return [];
-  const points: { ms: number; cumulative: number }[] = [];
-  // Rows of "value percentile totalCount 1/(1-percentile)"; header and "#[Mean ..." footer lines do not parse.
-  for (const line of histogram.outputPercentileDistribution(5, 1).split('\n')) {
-    const [value, , total] = line.trim().split(/\s+/);
-    const ms = Number(value);
-    const cumulative = Number(total);
-    if (line.trim() === '' || !Number.isFinite(ms) || !Number.isInteger(cumulative)) continue;
-    if (points.at(-1)?.ms === ms) points.pop();
-    points.push({ ms, cumulative });
-  }
-  return points;
 }
 
 function formatTallies(tallies: Record<string, CauseTally>) {

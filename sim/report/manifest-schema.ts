@@ -1,0 +1,24 @@
+import { z } from 'zod';
+import type { RunManifest } from '../results/manifest.js';
+
+/**
+ * manifest.json as reports read it: what the run was (tool, machine, scenario file and seed for repro commands).
+ * Unknown fields are dropped, not refused: a field a report does not show is no reason to refuse the folder.
+ */
+export const manifestSchema = z.object({
+  tool: z.object({ name: z.string(), version: z.string(), commit: z.string() }),
+  node: z.string(),
+  openssl: z.string(),
+  machine: z.object({ cpu: z.string(), cores: z.int().nonnegative(), memoryGiB: z.number(), platform: z.string() }),
+  scenario: z.object({ name: z.string(), file: z.string(), sha256: z.string() }),
+  seed: z.int().nonnegative(),
+  devices: z.int().nonnegative(),
+  workers: z.int().nonnegative(),
+  startedAt: z.iso.datetime(),
+});
+
+export type ReportManifest = z.output<typeof manifestSchema>;
+
+// Every manifest certfleet run writes is one a report can read (a compile error otherwise).
+const everyManifestReads = (manifest: RunManifest): ReportManifest => manifest;
+void everyManifestReads;
