@@ -5,15 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { runScenario } from '../../sim/run/run-scenario.js';
 import { loadScenario } from '../../sim/scenario/load-scenario.js';
 import { TINY_SCENARIO } from '../support/tiny-scenario.js';
-
-interface EventLine {
-  type: string;
-  t: number;
-  device?: string;
-  cause?: string;
-  outcome?: string;
-  method?: string;
-}
+import { readEventLines } from '../support/event-lines.js';
 
 /** Runs a variant of the tiny scenario in this process over real TLS; returns its summary and events. */
 async function run(text: string, devices: number) {
@@ -21,10 +13,7 @@ async function run(text: string, devices: number) {
   const file = join(dir, 'scenario.yaml');
   writeFileSync(file, text);
   const { summary } = await runScenario({ loaded: loadScenario(file), devices, outDir: join(dir, 'run'), workers: 1 });
-  const events = readFileSync(join(dir, 'run', 'events.ndjson'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((line) => JSON.parse(line) as EventLine);
+  const events = readEventLines(join(dir, 'run', 'events.ndjson'));
   const audits = readFileSync(join(dir, 'run', 'audits.ndjson'), 'utf8')
     .trim()
     .split('\n')

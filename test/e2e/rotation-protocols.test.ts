@@ -1,33 +1,18 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runScenario } from '../../sim/run/run-scenario.js';
 import { loadScenario } from '../../sim/scenario/load-scenario.js';
 import { TINY_SCENARIO } from '../support/tiny-scenario.js';
-
-interface EventLine {
-  type: string;
-  t: number;
-  device?: string;
-  cause?: string;
-  outcome?: string;
-  method?: string;
-  step?: string;
-  status?: string;
-  ok?: boolean;
-  reason?: string;
-}
+import { readEventLines, type EventLine } from '../support/event-lines.js';
 
 async function run(text: string, devices: number) {
   const dir = mkdtempSync(join(tmpdir(), 'certfleet-protocols-'));
   const file = join(dir, 'scenario.yaml');
   writeFileSync(file, text);
   const { summary } = await runScenario({ loaded: loadScenario(file), devices, outDir: join(dir, 'run'), workers: 1 });
-  const events = readFileSync(join(dir, 'run', 'events.ndjson'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((line) => JSON.parse(line) as EventLine);
+  const events = readEventLines(join(dir, 'run', 'events.ndjson'));
   return { summary, events };
 }
 

@@ -1,20 +1,11 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runScenario, type RunOutcome } from '../../sim/run/run-scenario.js';
 import { loadScenario } from '../../sim/scenario/load-scenario.js';
 import { TINY_SCENARIO } from '../support/tiny-scenario.js';
-
-interface EventLine {
-  type: string;
-  t: number;
-  device?: string;
-  method?: string;
-  outcome?: string;
-  cause?: string;
-  result?: string;
-}
+import { readEventLines, type EventLine } from '../support/event-lines.js';
 
 /** Runs the tiny scenario with extra events, in this process, over real TLS. */
 async function runWith(events: string, devices: number): Promise<RunOutcome & { events: EventLine[] }> {
@@ -22,8 +13,7 @@ async function runWith(events: string, devices: number): Promise<RunOutcome & { 
   const file = join(dir, 'scenario.yaml');
   writeFileSync(file, `${TINY_SCENARIO}events:\n${events}`);
   const outcome = await runScenario({ loaded: loadScenario(file), devices, outDir: join(dir, 'run'), workers: 1 });
-  const lines = readFileSync(join(outcome.dir, 'events.ndjson'), 'utf8').trim().split('\n');
-  return { ...outcome, events: lines.map((line) => JSON.parse(line) as EventLine) };
+  return { ...outcome, events: readEventLines(join(outcome.dir, 'events.ndjson')) };
 }
 
 describe('scenario events carried out over real TLS', () => {

@@ -8,6 +8,7 @@ import { planFleet } from '../../sim/plan/fleet-plan.js';
 import type { RunSummary } from '../../sim/results/run-summary.js';
 import { runScenario } from '../../sim/run/run-scenario.js';
 import { loadScenario, type LoadedScenario } from '../../sim/scenario/load-scenario.js';
+import { readEventLines, type DeviceEventLine } from '../support/event-lines.js';
 
 const FILE = fileURLToPath(new URL('../../scenarios/clock-drift-short-lived.yaml', import.meta.url));
 const HOUR = 3_600_000;
@@ -16,23 +17,10 @@ const EIGHTY_PERCENT_OF_7D = 0.8 * 7 * 24 * HOUR;
 /** A clock this slow falls a whole second behind within a day between two syncs (1e6 / 86,400 ppm). */
 const SECOND_A_DAY_PPM = 1e6 / 86_400;
 
-interface EventLine {
-  type: string;
-  t: number;
-  device: string;
-  cohort: string;
-  outcome?: string;
-  cause?: string;
-  step?: string;
-}
-
 async function run(loaded: LoadedScenario, devices: number, prefix: string) {
   const outDir = join(mkdtempSync(join(tmpdir(), prefix)), 'run');
   const { summary } = await runScenario({ loaded, devices, outDir, workers: 1 });
-  const events = readFileSync(join(outDir, 'events.ndjson'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((line) => JSON.parse(line) as EventLine);
+  const events = readEventLines<DeviceEventLine>(join(outDir, 'events.ndjson'));
   return { summary, events };
 }
 
@@ -50,7 +38,7 @@ function driftsOf(loaded: LoadedScenario, devices: number): Map<string, { cohort
 describe('clock-drift-short-lived: 50 devices, 7-day certificates without backdating, two months', () => {
   const DEVICES = 50;
   let summary: RunSummary;
-  let events: EventLine[];
+  let events: DeviceEventLine[];
   let drifts: Map<string, { cohort: string; ppm: number }>;
   const devicesOf = (cohort: string) => [...drifts].filter(([, d]) => d.cohort === cohort);
   const failedRotations = (device: string) => events.filter((e) => e.type === 'device.rotation' && e.device === device && e.outcome === 'failed');

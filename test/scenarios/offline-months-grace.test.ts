@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +9,7 @@ import type { RunSummary } from '../../sim/results/run-summary.js';
 import { runScenario } from '../../sim/run/run-scenario.js';
 import { loadScenario } from '../../sim/scenario/load-scenario.js';
 import type { Scenario } from '../../sim/scenario/schema.js';
+import { readEventLines, type DeviceEventLine } from '../support/event-lines.js';
 
 const FILE = fileURLToPath(new URL('../../scenarios/offline-months-grace.yaml', import.meta.url));
 const WITHOUT_GRACE = fileURLToPath(new URL('../../scenarios/offline-months.yaml', import.meta.url));
@@ -17,23 +18,12 @@ const DAY = 86_400_000;
 const LIFETIME = 365 * DAY;
 const GRACE = 30 * DAY;
 
-interface EventLine {
-  type: string;
-  t: number;
-  device: string;
-  cohort: string;
-  cause?: string;
-  outcome?: string;
-  method?: string;
-  certificateExpiredAt?: number;
-}
-
 /** A certificate's notAfter as the CA writes it: issue time plus the lifetime, in whole seconds. */
 const notAfterOf = (issuedAt: number) => Math.floor((issuedAt + LIFETIME) / 1000) * 1000;
 
 describe('offline-months-grace: the offline-months fleet with a 30-day renew-after-expiry grace, 150 devices', () => {
   let summary: RunSummary;
-  let events: EventLine[];
+  let events: DeviceEventLine[];
   /** Rotations that succeeded after the certificate they replaced had expired: how late, and how. */
   const lateRotations: { device: string; cohort: string; method: string; late: number }[] = [];
 
@@ -41,10 +31,7 @@ describe('offline-months-grace: the offline-months fleet with a 30-day renew-aft
     const loaded = loadScenario(FILE);
     const outDir = join(mkdtempSync(join(tmpdir(), 'certfleet-grace-')), 'run');
     ({ summary } = await runScenario({ loaded, devices: DEVICES, outDir, workers: 1 }));
-    events = readFileSync(join(outDir, 'events.ndjson'), 'utf8')
-      .trim()
-      .split('\n')
-      .map((line) => JSON.parse(line) as EventLine);
+    events = readEventLines<DeviceEventLine>(join(outDir, 'events.ndjson'));
     // Follow each device's certificates: the factory's, then one per successful rotation.
     const plan = planFleet(loaded.scenario, { seed: loaded.scenario.seed, devices: DEVICES });
     for (const device of plan.devices) {

@@ -8,21 +8,11 @@ import { planFleet } from '../../sim/plan/fleet-plan.js';
 import type { RunSummary } from '../../sim/results/run-summary.js';
 import { runScenario } from '../../sim/run/run-scenario.js';
 import { loadScenario } from '../../sim/scenario/load-scenario.js';
+import { readEventLines, type DeviceEventLine } from '../support/event-lines.js';
 
 const FILE = fileURLToPath(new URL('../../scenarios/offline-months.yaml', import.meta.url));
 const DEVICES = 150;
 const DAY = 86_400_000;
-
-interface EventLine {
-  type: string;
-  t: number;
-  device: string;
-  cohort: string;
-  cause?: string;
-  outcome?: string;
-  method?: string;
-  certificateExpiredAt?: number;
-}
 
 interface AuditLine {
   time: string;
@@ -51,7 +41,7 @@ function outagesOf(devices: number): Map<string, [number, number][]> {
 
 describe('offline-months: 150 devices, one-year certificates renewed at 2/3, offline for days to over a year', () => {
   let summary: RunSummary;
-  let events: EventLine[];
+  let events: DeviceEventLine[];
   let audits: AuditLine[];
   let outages: Map<string, [number, number][]>;
   const ofCohort = (type: string, cohort: string) => events.filter((e) => e.type === type && e.cohort === cohort);
@@ -62,7 +52,7 @@ describe('offline-months: 150 devices, one-year certificates renewed at 2/3, off
     const outDir = join(mkdtempSync(join(tmpdir(), 'certfleet-offline-')), 'run');
     ({ summary } = await runScenario({ loaded: loadScenario(FILE), devices: DEVICES, outDir, workers: 1 }));
     const lines = (file: string) => readFileSync(join(outDir, file), 'utf8').trim().split('\n').filter(Boolean);
-    events = lines('events.ndjson').map((line) => JSON.parse(line) as EventLine);
+    events = readEventLines<DeviceEventLine>(join(outDir, 'events.ndjson'));
     audits = lines('audits.ndjson').map((line) => JSON.parse(line) as AuditLine);
     outages = outagesOf(DEVICES);
   }, 120_000);

@@ -4,25 +4,15 @@
  * and every throttled wave keeps its full-size length. The per-client connect limit belongs to one device and is
  * not scaled.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runScenario } from '../../sim/run/run-scenario.js';
 import { loadScenario, type LoadedScenario } from '../../sim/scenario/load-scenario.js';
 import type { Scenario } from '../../sim/scenario/schema.js';
+import { readEventLines, type EventLine } from '../support/event-lines.js';
 
-export interface EventLine {
-  type: string;
-  t: number;
-  device?: string;
-  cohort?: string;
-  cause?: string;
-  outcome?: 'succeeded' | 'failed';
-  step?: string;
-  attempt?: number;
-  ok?: boolean;
-  reason?: string;
-}
+export type { EventLine };
 
 export function shippedScenario(name: string): LoadedScenario {
   return loadScenario(join(import.meta.dirname, '..', '..', 'scenarios', `${name}.yaml`));
@@ -53,10 +43,7 @@ export function scaledTo(loaded: LoadedScenario, devices: number): LoadedScenari
 export async function runInProcess(loaded: LoadedScenario) {
   const dir = mkdtempSync(join(tmpdir(), `certfleet-${loaded.scenario.name}-`));
   const { summary } = await runScenario({ loaded, devices: loaded.scenario.fleet.devices, outDir: join(dir, 'run'), workers: 1 });
-  const events = readFileSync(join(dir, 'run', 'events.ndjson'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((line) => JSON.parse(line) as EventLine);
+  const events = readEventLines(join(dir, 'run', 'events.ndjson'));
   return { summary, events };
 }
 

@@ -7,24 +7,12 @@ import { planFleet } from '../../sim/plan/fleet-plan.js';
 import type { RunSummary } from '../../sim/results/run-summary.js';
 import { runScenario } from '../../sim/run/run-scenario.js';
 import { loadScenario } from '../../sim/scenario/load-scenario.js';
+import { readEventLines, type DeviceEventLine } from '../support/event-lines.js';
 
 const FILE = fileURLToPath(new URL('../../scenarios/revocation.yaml', import.meta.url));
 const DEVICES = 40;
 const DEVICES_REVOKED_AT = Date.parse('2026-03-03T00:00:00Z');
 const INTERMEDIATE_REVOKED_AT = Date.parse('2026-04-05T00:00:00Z');
-
-interface EventLine {
-  type: string;
-  t: number;
-  device: string;
-  cohort: string;
-  cause?: string;
-  outcome?: string;
-  method?: string;
-  step?: string;
-  ok?: boolean;
-  certificateExpiredAt?: number;
-}
 
 interface AuditLine {
   time: string;
@@ -34,7 +22,7 @@ interface AuditLine {
 
 describe('revocation: 40 devices, a few device certificates revoked, then the issuing intermediate', () => {
   let summary: RunSummary;
-  let events: EventLine[];
+  let events: DeviceEventLine[];
   let audits: AuditLine[];
   /** The devices whose certificates the 2026-03-03 events revoke, per cohort (the plan is pure). */
   const revoked: Record<string, string> = {};
@@ -56,7 +44,7 @@ describe('revocation: 40 devices, a few device certificates revoked, then the is
     const outDir = join(mkdtempSync(join(tmpdir(), 'certfleet-revocation-')), 'run');
     ({ summary } = await runScenario({ loaded, devices: DEVICES, outDir, workers: 1 }));
     const lines = (file: string) => readFileSync(join(outDir, file), 'utf8').trim().split('\n').filter(Boolean);
-    events = lines('events.ndjson').map((line) => JSON.parse(line) as EventLine);
+    events = readEventLines<DeviceEventLine>(join(outDir, 'events.ndjson'));
     audits = lines('audits.ndjson').map((line) => JSON.parse(line) as AuditLine);
   }, 120_000);
 
