@@ -12,10 +12,10 @@ import type { ParsedCertificate, Verdict } from '../../sim/verify/types.js';
 import { verifyChainAt } from '../../sim/verify/verify-chain.js';
 import { dialBroker, type DialOutcome } from '../../workers/broker-session.js';
 import { tinyScenario } from '../support/tiny-scenario.js';
+import { DAY } from '../support/time.js';
 
 const scenario = tinyScenario();
 const T0 = Date.parse('2030-01-15T00:00:00Z');
-const DAY = 86_400_000;
 let pki: ScenarioPki;
 let broker: EmbeddedBroker;
 const events: FleetEvent[] = [];

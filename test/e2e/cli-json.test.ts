@@ -1,16 +1,13 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ProgressRecord } from '../../cli/run-progress.js';
 import type { ResultRecord } from '../../cli/run-result-line.js';
 import type { JudgedRunSummary } from '../../sim/thresholds/evaluate-thresholds.js';
 import { TINY_SCENARIO } from '../support/tiny-scenario.js';
+import { runCli } from '../support/cli.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const CLI = join(ROOT, 'dist/cli/main.js');
 
 type Line = ProgressRecord | ResultRecord | { type: 'metrics'; url: string };
 
@@ -27,11 +24,7 @@ describe('certfleet run --json (after npm run build)', () => {
     // Paced to about two wall seconds, so the stream has several progress lines to throttle.
     writeFileSync(scenario, TINY_SCENARIO.replace('  step: 6h\n', '  step: 6h\n  speed: 30d/s\n'));
     const started = Date.now();
-    const run = spawnSync(process.execPath, [CLI, 'run', scenario, '--devices', '10', '--out', out, '--json', '--metrics-port', '0'], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      timeout: 120_000,
-    });
+    const run = runCli(['run', scenario, '--devices', '10', '--out', out, '--json', '--metrics-port', '0'], { timeoutMs: 120_000 });
     wallSeconds = (Date.now() - started) / 1000;
     expect(run.status, run.stderr).toBe(0);
     stdout = run.stdout;

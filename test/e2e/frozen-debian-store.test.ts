@@ -1,17 +1,14 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { RunSummary } from '../../sim/results/run-summary.js';
 import { loadPemBundle } from '../../sim/trust/pem-bundle.js';
+import { DAY } from '../support/time.js';
+import { ROOT, runCli } from '../support/cli.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const CLI = join(ROOT, 'dist/cli/main.js');
 const SCENARIO = join(ROOT, 'scenarios/frozen-debian-store.yaml');
 const BUNDLE = join(ROOT, 'scenarios/data/debian12-ca-certificates-20230311+deb12u1.crt');
-const DAY = 86_400_000;
 
 /**
  * Each endpoint cohort's real root and its notAfter, from the research listing of the Debian package
@@ -44,11 +41,7 @@ describe('frozen-debian-store: a device store frozen as Debian 12 roots, run mon
 
   beforeAll(() => {
     const out = join(mkdtempSync(join(tmpdir(), 'certfleet-frozen-')), 'run');
-    const run = spawnSync(process.execPath, [CLI, 'run', SCENARIO, '--devices', '16', '--out', out, '--quiet'], {
-      cwd: ROOT,
-      encoding: 'utf8',
-      timeout: 120_000,
-    });
+    const run = runCli(['run', SCENARIO, '--devices', '16', '--out', out, '--quiet'], { timeoutMs: 120_000 });
     expect(run.status, run.stderr).toBe(0);
     summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as RunSummary;
     connects = readFileSync(join(out, 'events.ndjson'), 'utf8')

@@ -6,9 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { runScenario } from '../../sim/run/run-scenario.js';
 import { loadScenario, ScenarioError } from '../../sim/scenario/load-scenario.js';
 import { TINY_SCENARIO } from '../support/tiny-scenario.js';
+import { DAY } from '../support/time.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/policies/${name}`, import.meta.url));
-const DAY = 86_400_000;
 
 describe('a cohort renewing with the team\'s own TypeScript policy module', () => {
   it('renews when the module says: 10 days before expiry (plus up to a day), every certificate', async () => {

@@ -2,14 +2,12 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { RunSummary } from '../../sim/results/run-summary.js';
 import { runScenario } from '../../sim/run/run-scenario.js';
 import { loadScenario } from '../../sim/scenario/load-scenario.js';
+import { ROOT, runCli } from '../support/cli.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const CLI = join(ROOT, 'dist/cli/main.js');
 
 function sh(command: string, cwd: string) {
   return spawnSync('sh', ['-c', command], { cwd, encoding: 'utf8' });
@@ -45,7 +43,7 @@ describe('certfleet repro on a root-expiry-2030 run', () => {
   }
 
   function repro(device: string) {
-    const result = spawnSync(process.execPath, [CLI, 'repro', runDir, '--device', device], { cwd: ROOT, encoding: 'utf8' });
+    const result = runCli(['repro', runDir, '--device', device]);
     const folders = readdirSync(join(runDir, `repro-${device}`)).filter((f) => f.startsWith('connect-'));
     return { result, folders: folders.map((f) => join(runDir, `repro-${device}`, f)) };
   }
@@ -86,14 +84,14 @@ describe('certfleet repro on a root-expiry-2030 run', () => {
   }, 120_000);
 
   it('refuses an unknown device with exit code 2 and says which devices the run has', () => {
-    const result = spawnSync(process.execPath, [CLI, 'repro', runDir, '--device', 'device-99999'], { cwd: ROOT, encoding: 'utf8' });
+    const result = runCli(['repro', runDir, '--device', 'device-99999']);
     expect(result.status).toBe(2);
     expect(result.stderr).toContain('--device: expected a device of this run');
     expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 
   it('refuses a folder that is not a run with exit code 2', () => {
-    const result = spawnSync(process.execPath, [CLI, 'repro', tmpdir(), '--device', 'device-00000'], { cwd: ROOT, encoding: 'utf8' });
+    const result = runCli(['repro', tmpdir(), '--device', 'device-00000']);
     expect(result.status).toBe(2);
     expect(result.stderr).toContain('not a run folder');
   });

@@ -6,10 +6,10 @@ import { join } from 'node:path';
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { CertificateAuthority, generateKeyPair, type KeyAlgorithm, type KeyPair } from '../../sim/pki/index.js';
+import { DAY } from '../support/time.js';
 
 export { x509 };
-
-export const DAY = 86_400_000;
+export { DAY };
 /** A fixed true time inside every validity window used by the tests. */
 export const T0 = Date.UTC(2030, 0, 1);
 

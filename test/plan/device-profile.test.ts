@@ -3,9 +3,9 @@ import { clockModel, deviceProfile } from '../../sim/plan/device-profile.js';
 import { planFleet } from '../../sim/plan/fleet-plan.js';
 import { SeededRandom } from '../../sim/random/seeded-random.js';
 import { parseScenario } from '../../sim/scenario/load-scenario.js';
+import { DAY } from '../support/time.js';
 
 const T = (iso: string): number => Date.parse(iso);
-const DAY = 86_400_000;
 const START = T('2030-01-01T00:00:00Z');
 
 const PROFILE_SCENARIO = `

@@ -3,9 +3,9 @@ import { assignCohorts, planFleet, type Delivery, type FleetPlan } from '../../s
 import { SeededRandom } from '../../sim/random/seeded-random.js';
 import { parseScenario } from '../../sim/scenario/load-scenario.js';
 import type { Scenario } from '../../sim/scenario/schema.js';
+import { DAY } from '../support/time.js';
 
 const T = (iso: string): number => Date.parse(iso);
-const DAY = 86_400_000;
 
 /** Three cohorts and one event of every kind, listed out of time order. */
 const PLAN_SCENARIO = `

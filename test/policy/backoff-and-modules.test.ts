@@ -4,9 +4,9 @@ import { backoff } from '../../sim/policy/backoff.js';
 import { loadPolicyModule, userRenewalPolicy } from '../../sim/policy/policy-module.js';
 import { renewalWindow } from '../../sim/policy/renewal-policy.js';
 import { SeededRandom } from '../../sim/random/seeded-random.js';
+import { DAY } from '../support/time.js';
 
 const SECOND = 1000;
-const DAY = 86_400_000;
 const random = () => new SeededRandom(3, 'device-00001');
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/policies/${name}`, import.meta.url));
 

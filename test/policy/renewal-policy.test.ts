@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { fractionOfLifetime } from '../../sim/policy/renewal-policy.js';
 import { SeededRandom } from '../../sim/random/seeded-random.js';
+import { DAY, MINUTE } from '../support/time.js';
 
-const MINUTE = 60_000;
-const DAY = 86_400_000;
 const NOT_BEFORE = Date.parse('2030-01-01T00:00:00Z');
 const RETRY = { initial: 10 * MINUTE, max: 2 * DAY };
 

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../../bench/chromium.js';
 import type { RunSummary } from '../../sim/results/run-summary.js';
 import { drawnCharts, openPage } from './open-page.js';
-import { ROOT, startCli, type CliResult } from './cli-process.js';
+import { ROOT, startCli, type CliResult } from '../support/cli.js';
 
 const SHIPPED = join(ROOT, 'scenarios/root-expiry-2030.yaml');
 const DEVICES = '40';

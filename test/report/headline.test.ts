@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { headline, largestDrop, type HeadlineSource } from '../../sim/report/headline.js';
+import { DAY } from '../support/time.js';
 
-const DAY = 86_400_000;
 const START = Date.parse('2030-01-01T00:00:00Z');
 /** Sample i is taken at START + (i + 1) days, as a daily timeline starting at START samples. */
 const at = (i: number) => new Date(START + (i + 1) * DAY).toISOString();

@@ -1,14 +1,12 @@
-import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { embedJson } from '../../sim/report/html-page.js';
 import { loadRunData, ReportInputError } from '../../sim/report/report-data.js';
 import { renderReport } from '../../sim/report/render-report.js';
 import { minimalManifest, minimalSummary, writeRunFolder } from './minimal-run.js';
+import { ROOT, runCli } from '../support/cli.js';
 
-const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 
 function loadError(dir: string): ReportInputError {
   try {
@@ -87,14 +85,14 @@ describe('certfleet report on a folder it cannot use', () => {
     const summary = minimalSummary() as Partial<ReturnType<typeof minimalSummary>>;
     delete summary.activity;
     const dir = writeRunFolder({ summary });
-    const result = spawnSync(process.execPath, [CLI, 'report', dir], { encoding: 'utf8' });
+    const result = runCli(['report', dir]);
     expect(result.status).toBe(2);
     expect(result.stderr).toBe(`certfleet: ${join(dir, 'summary.json')}: activity: missing (expected array)\n`);
     expect(result.stdout).toBe('');
   });
 
   it('exits 2 for a folder that does not exist', () => {
-    const result = spawnSync(process.execPath, [CLI, 'report', '/nonexistent/run'], { encoding: 'utf8' });
+    const result = runCli(['report', '/nonexistent/run']);
     expect(result.status).toBe(2);
     expect(result.stderr).toContain('/nonexistent/run/summary.json: no such file');
     expect(result.stderr).not.toMatch(/\n\s+at /);
@@ -134,7 +132,7 @@ describe('data embedded in the page', () => {
   it('inlines Chart.js and the annotation plugin, so the page needs no network', () => {
     const html = renderReport(loadRunData(writeRunFolder()));
     expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href=|https?:\/\/[^\s"'<>]+\.js/);
-    const chartJs = readFileSync(fileURLToPath(new URL('../../node_modules/chart.js/dist/chart.umd.min.js', import.meta.url)), 'utf8');
+    const chartJs = readFileSync(join(ROOT, 'node_modules/chart.js/dist/chart.umd.min.js'), 'utf8');
     expect(html).toContain(chartJs.slice(0, 200));
     expect(html).toContain('chartjs-plugin-annotation v3');
   });

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROOT, startCli } from './cli-process.js';
+import { ROOT, startCli } from '../support/cli.js';
 
 describe('certfleet run interrupted with Ctrl-C', () => {
   it('still writes report.html, marked partial, and lists it', async () => {

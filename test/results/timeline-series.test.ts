@@ -3,8 +3,8 @@ import { ActivitySeries } from '../../sim/results/activity-series.js';
 import { timelineMarkers } from '../../sim/results/timeline-markers.js';
 import { buildScenarioPki } from '../../sim/scenario-pki/build-scenario-pki.js';
 import { loadScenario } from '../../sim/scenario/load-scenario.js';
+import { DAY } from '../support/time.js';
 
-const DAY = 86_400_000;
 const START = Date.UTC(2030, 0, 1);
 
 describe('ActivitySeries', () => {

@@ -6,9 +6,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadScenario, parseScenario, ScenarioError } from '../../sim/scenario/load-scenario.js';
 import type { Scenario } from '../../sim/scenario/schema.js';
 import { BASE, edited, type Edit } from './scenario-text.js';
+import { DAY } from '../support/time.js';
 
 const SCENARIOS = join(import.meta.dirname, '../../scenarios');
-const DAY = 86_400_000;
 
 /** The problems parseScenario reports for a text; fails the test when it accepts the text. */
 function problemsOf(text: string): readonly string[] {

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { formatPath } from '../../sim/scenario/load-scenario.js';
 import { describeInput, duration, fraction, instant, keyAlgorithm, name, numberOrRange, positiveDuration, speed } from '../../sim/scenario/primitives.js';
+import { DAY } from '../support/time.js';
 
-const DAY = 86_400_000;
 
 /** The value a schema gives for an input, or the messages of its issues. */
 function outcome(schema: z.ZodType, input: unknown): { value: unknown } | { messages: string[] } {

@@ -1,11 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { connectsOf, firstFailures, firstOf, loadShipped, runShipped, type TransitionRun } from './trust-transition-run.js';
+import { DAY, HOUR } from '../support/time.js';
 
 const NAME = 'azure-baltimore-to-digicert-g2';
 /** The hub's switch to the DigiCert Global Root G2 chain, inside the IoT Hub window (domain research 2.3). */
 const SWITCH = Date.parse('2023-04-18T14:00:00Z');
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
 /** Every device reboots once a week (5 minutes offline): each reconnects within this long after the switch. */
 const WEEKLY_REBOOT = 7 * DAY + 5 * 60_000;
 

@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { connectsOf, firstFailures, loadShipped, runShipped, type TransitionRun } from './trust-transition-run.js';
+import { DAY } from '../support/time.js';
 
 const NAME = 'ca-rollover-with-overlap';
-const DAY = 86_400_000;
 /** T: root G1 expires and the broker drops the cross-signature. */
 const T = Date.parse('2027-07-01T00:00:00Z');
 const OTA = T - 180 * DAY;

@@ -9,9 +9,9 @@ import type { RunSummary } from '../../sim/results/run-summary.js';
 import { runScenario } from '../../sim/run/run-scenario.js';
 import { loadScenario, type LoadedScenario } from '../../sim/scenario/load-scenario.js';
 import { readEventLines, type DeviceEventLine } from '../support/event-lines.js';
+import { HOUR } from '../support/time.js';
 
 const FILE = fileURLToPath(new URL('../../scenarios/clock-drift-short-lived.yaml', import.meta.url));
-const HOUR = 3_600_000;
 /** 80% of a 7-day certificate: how long a true clock waits between renewals at 80%. */
 const EIGHTY_PERCENT_OF_7D = 0.8 * 7 * 24 * HOUR;
 /** A clock this slow falls a whole second behind within a day between two syncs (1e6 / 86,400 ppm). */

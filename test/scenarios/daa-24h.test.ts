@@ -6,9 +6,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { RunSummary } from '../../sim/results/run-summary.js';
 import { runScenario } from '../../sim/run/run-scenario.js';
 import { loadScenario } from '../../sim/scenario/load-scenario.js';
+import { DAY } from '../support/time.js';
 
 const FILE = fileURLToPath(new URL('../../scenarios/daa-24h.yaml', import.meta.url));
-const DAY = 86_400_000;
 const START = Date.parse('2026-03-01T00:00:00Z');
 
 describe('daa-24h: 40 devices on 24-hour certificates for a month', () => {

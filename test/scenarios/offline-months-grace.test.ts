@@ -10,11 +10,11 @@ import { runScenario } from '../../sim/run/run-scenario.js';
 import { loadScenario } from '../../sim/scenario/load-scenario.js';
 import type { Scenario } from '../../sim/scenario/schema.js';
 import { readEventLines, type DeviceEventLine } from '../support/event-lines.js';
+import { DAY } from '../support/time.js';
 
 const FILE = fileURLToPath(new URL('../../scenarios/offline-months-grace.yaml', import.meta.url));
 const WITHOUT_GRACE = fileURLToPath(new URL('../../scenarios/offline-months.yaml', import.meta.url));
 const DEVICES = 150;
-const DAY = 86_400_000;
 const LIFETIME = 365 * DAY;
 const GRACE = 30 * DAY;
 

@@ -9,10 +9,10 @@ import type { RunSummary } from '../../sim/results/run-summary.js';
 import { runScenario } from '../../sim/run/run-scenario.js';
 import { loadScenario } from '../../sim/scenario/load-scenario.js';
 import { readEventLines, type DeviceEventLine } from '../support/event-lines.js';
+import { DAY } from '../support/time.js';
 
 const FILE = fileURLToPath(new URL('../../scenarios/offline-months.yaml', import.meta.url));
 const DEVICES = 150;
-const DAY = 86_400_000;
 
 interface AuditLine {
   time: string;

@@ -3,6 +3,7 @@ import { deviceProfile } from '../../sim/plan/device-profile.js';
 import { planFleet } from '../../sim/plan/fleet-plan.js';
 import type { LoadedScenario } from '../../sim/scenario/load-scenario.js';
 import { peakPerWindow, runInProcess, scaledTo, shippedScenario, type EventLine } from './rate-limited-run.js';
+import { DAY, HOUR } from '../support/time.js';
 
 /**
  * scenarios/renewal-thundering-herd.yaml at 150 devices, its CA and RegisterThing rates scaled with the fleet
@@ -10,8 +11,6 @@ import { peakPerWindow, runInProcess, scaledTo, shippedScenario, type EventLine 
  * full-size lengths: 90 exact-2/3 devices stand for the 120,000 of the shipped file.
  */
 const DEVICES = 150;
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
 const loaded = scaledTo(shippedScenario('renewal-thundering-herd'), DEVICES);
 const limits = loaded.scenario.broker.limits;
 const SIGN_MS = 1000 / (limits?.issuancePerSecond ?? 1);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DeviceClock, type ClockModel } from '../../sim/time/device-clock.js';
+import { DAY, HOUR, MINUTE } from '../support/time.js';
 
 const T = (iso: string): number => {
   const t = Date.parse(iso);
@@ -8,9 +9,6 @@ const T = (iso: string): number => {
 };
 
 const SECOND = 1_000;
-const MINUTE = 60_000;
-const HOUR = 3_600_000;
-const DAY = 86_400_000;
 const YEAR = 365 * DAY;
 const START = T('2030-01-01T00:00:00Z');
 /** 1024 GPS weeks: what a receiver with a 10-bit week number jumps back at a rollover. */

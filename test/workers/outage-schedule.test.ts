@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { OutageSchedule } from '../../workers/outage-schedule.js';
+import { DAY, HOUR } from '../support/time.js';
 
-const HOUR = 3_600_000;
-const DAY = 86_400_000;
 const START = Date.parse('2030-01-01T00:00:00Z');
 
 /** Weekly 4-hour outages, the first two days after the start. */

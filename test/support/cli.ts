@@ -1,5 +1,5 @@
-/** Runs dist/cli/main.js as a user would, asynchronously, so two runs can go at once. */
-import { spawn, type ChildProcess } from 'node:child_process';
+/** Runs dist/cli/main.js as a user would: synchronously, or asynchronously so two runs can go at once. */
+import { spawn, spawnSync, type ChildProcess, type SpawnSyncReturns } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -27,4 +27,9 @@ export function startCli(args: string[], onStderr?: (text: string, child: ChildP
     child.on('error', reject);
     child.on('close', (status) => resolve({ status, stdout, stderr }));
   });
+}
+
+/** Runs the CLI to completion from the repository root (5 minutes at most). */
+export function runCli(args: string[], options: { timeoutMs?: number; cwd?: string } = {}): SpawnSyncReturns<string> {
+  return spawnSync(process.execPath, [CLI, ...args], { cwd: options.cwd ?? ROOT, encoding: 'utf8', timeout: options.timeoutMs ?? 300_000 });
 }
