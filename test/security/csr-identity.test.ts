@@ -29,7 +29,7 @@ import {
 } from '../support/device-on-broker.js';
 import { opensslCertificateText, opensslCsr } from '../support/openssl-csr.js';
 import { HOUR } from '../support/time.js';
-import { tinyScenario } from '../support/tiny-scenario.js';
+import { TINY_SCENARIO, tinyScenario } from '../support/tiny-scenario.js';
 
 const T0 = Date.parse('2030-01-15T00:00:00Z');
 let tb: TestBroker;
@@ -193,5 +193,20 @@ describe('a certificate whose subject names two devices, presented at CONNECT', 
       ]);
     }
     expect((tb.broker.stats().refused.ambiguous_identity ?? 0) - before).toBe(2);
+  });
+
+  it('is refused even by a broker that lets client ids differ from the CN', async () => {
+    const lax = await startTestBroker(tinyScenario(TINY_SCENARIO.replace('  deviceAuthorities: [device-root]\n', '  deviceAuthorities: [device-root]\n  clientIdMustMatchCertificate: false\n')));
+    try {
+      const twoCns = deviceIdentity(lax, sequence(CN('lax-b'), CN('lax-a')), T0);
+      expect(await dialDevice(lax, 'lax-b', twoCns, T0)).toMatchObject({ ok: false, cause: 'connection_refused' });
+      expect(lax.events).toEqual([expect.objectContaining({ type: 'broker.admission', device: 'lax-b', cause: 'ambiguous_identity' })]);
+      // The same broker does admit a certificate naming one device under another client id.
+      const session = await connectDevice(lax, 'any-client-id', deviceIdentity(lax, { CN: 'lax-c' }, T0), T0);
+      await session.close();
+      expect(lax.broker.stats()).toMatchObject({ admitted: 1, refused: { ambiguous_identity: 1 } });
+    } finally {
+      await lax.broker.close();
+    }
   });
 });
