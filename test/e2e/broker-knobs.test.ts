@@ -123,6 +123,7 @@ describe('audits over simulated time', () => {
     expect(issuances.every((e) => e.ok === false && e.reason === 'weak_key')).toBe(true);
     expect(summary.broker.issued).toBe(0);
     expect(summary.broker.issuanceRejected).toBe(issuances.length);
+    expect(summary.broker.issuanceRejectedByReason).toEqual({ weak_key: issuances.length });
     expect(Object.keys(summary.failures.byCause).every((key) => key === 'broker:expired_leaf')).toBe(true);
   }, 120_000);
 });

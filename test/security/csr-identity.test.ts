@@ -98,6 +98,7 @@ describe('a CSR on a device\'s rotation topic for another identity, or with a we
     expect(issuancesOf(device)).toEqual([{ type: 'broker.issuance', t: T0, device, ok: false, reason }]);
     const after = tb.broker.stats();
     expect(after.issuanceRejected - before.issuanceRejected).toBe(1);
+    expect((after.issuanceRejectedByReason[reason] ?? 0) - (before.issuanceRejectedByReason[reason] ?? 0)).toBe(1);
     expect(after.issued).toBe(before.issued);
   });
 
