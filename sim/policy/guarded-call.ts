@@ -6,7 +6,8 @@ import { createContext, Script } from 'node:vm';
  * thread by a timer, so each call runs under V8's watchdog: Node's `vm` `timeout` terminates whatever JavaScript runs
  * during the script, including functions created in another context (the module's), and turns it into an exception.
  *
- * Cost: Node starts a watchdog thread per call, about 75 us on a busy 2-core machine against 0.1 us for the bare call.
+ * Cost: Node starts a watchdog thread per call: 75 us on a quiet 2-core machine, 150 us on a loaded one, against
+ * under 1 us for the bare call.
  * A device calls its module once per certificate (renewAt) and once per failed rotation (retryDelay), and each of
  * those goes with a TLS reconnect and a CSR (milliseconds of CPU), so the guard costs a few percent of a module run
  * and nothing for cohorts without a module. A cheaper guard (a flag in shared memory watched from another thread,
