@@ -180,7 +180,10 @@ export const runSummarySchema = z.strictObject({
       label: z.string(),
     }),
   ),
-  faults: z.array(faultSummary).describe('each injected fault (scenario faults): its window, effect and recovery'),
+  faults: z
+    .array(faultSummary)
+    .optional()
+    .describe('each injected fault (scenario faults): its window, effect and recovery; absent from runs written before faults existed'),
   audits: z.strictObject({
     settings: z.strictObject({ deviceCertificateExpiringDays: count, caCertificateExpiringDays: count }),
     checks: z.partialRecord(z.enum(AUDIT_CHECK_NAMES), auditCheckSeries),
