@@ -38,15 +38,20 @@ interface Counts {
   connectsFailed: number;
   sessionsDropped: number;
   affected: Set<string>;
-  /** Device -> the true time it recovered (its first success at or after the fault's reference time). */
+  /** Device -> the true time the fault last touched it. */
+  lastHit: Map<string, number>;
+  /** Device -> the true time it recovered: its first success at or after the fault last touched it. */
   recovered: Map<string, number>;
 }
 
+const noCounts = (): Counts => ({ sent: 0, lost: 0, refused: 0, delayed: 0, connectsFailed: 0, sessionsDropped: 0, affected: new Set(), lastHit: new Map(), recovered: new Map() });
+
 /**
  * Tallies the `fault.effect` events per fault as they arrive, and each affected device's recovery: the first success
- * of the kind the fault hit, at or after the fault's end (a process kill: its instant). A partition or kill is over
- * for a device at its next connect; a CA fault at its next certificate issued; a lost message at its next rotation or
- * trust update.
+ * of the kind the fault hit after the fault last touched it. A partition or kill is over for a device at its next
+ * connect; a CA fault at its next certificate issued; a lost message at its next rotation or trust update. The
+ * fault's recovery time runs from its end (a kill: its instant) to the last device's recovery, 0 when every device
+ * recovered inside the window.
  */
 export class FaultTally {
   readonly #faults: readonly PlannedFault[];
@@ -56,7 +61,7 @@ export class FaultTally {
 
   constructor(faults: readonly PlannedFault[], devices: readonly { id: string; clientId: string }[]) {
     this.#faults = faults;
-    this.#counts = faults.map(() => ({ sent: 0, lost: 0, refused: 0, delayed: 0, connectsFailed: 0, sessionsDropped: 0, affected: new Set(), recovered: new Map() }));
+    this.#counts = faults.map(noCounts);
     this.#devicesOf = new Map();
     for (const d of devices) this.#devicesOf.set(d.clientId, [...(this.#devicesOf.get(d.clientId) ?? []), d.id]);
   }
@@ -90,26 +95,32 @@ export class FaultTally {
         case 'process-killed':
           break;
       }
-      for (const d of devices) counts.affected.add(d);
+      for (const d of devices) {
+        counts.affected.add(d);
+        counts.lastHit.set(d, Math.max(event.t, counts.lastHit.get(d) ?? event.t));
+        // Touched again after it had recovered: it recovers anew. (Events of different sources may arrive out of order.)
+        if ((counts.recovered.get(d) ?? Infinity) < event.t) counts.recovered.delete(d);
+      }
       return;
     }
     const success = successOf(event);
     if (!success) return;
     this.#faults.forEach((f, i) => {
       const counts = this.#counts[i];
-      if (!counts || !success.kinds.includes(f.kind) || success.t < successFrom(f)) return;
-      if (counts.affected.has(success.device) && !counts.recovered.has(success.device)) counts.recovered.set(success.device, success.t);
+      const hit = counts?.lastHit.get(success.device);
+      if (!counts || hit === undefined || !success.kinds.includes(f.kind) || success.t < hit) return;
+      if (!counts.recovered.has(success.device)) counts.recovered.set(success.device, success.t);
     });
   }
 
   summaries(availability: readonly { t: number; cohorts: StatusCounts[] }[], fleetSize: number): FaultSummary[] {
     return this.#faults.map((f, i) => {
-      const c = this.#counts[i] ?? { sent: 0, lost: 0, refused: 0, delayed: 0, connectsFailed: 0, sessionsDropped: 0, affected: new Set<string>(), recovered: new Map<string, number>() };
+      const c = this.#counts[i] ?? noCounts();
       const reference = referenceTime(f);
       const recoveredAt = [...c.affected].map((d) => c.recovered.get(d));
       const recovered = recoveredAt.filter((t): t is number => t !== undefined);
       const allRecovered = recovered.length === c.affected.size;
-      // A device that recovered before the end (a slow CA's delayed certificate served inside its window) adds nothing.
+      // A device that recovered inside the window (a slow CA's delayed certificate served before its end) adds nothing.
       const latest = recovered.reduce((a, b) => Math.max(a, b), reference);
       return {
         fault: f.index,
@@ -138,13 +149,6 @@ function referenceTime(f: PlannedFault): number {
   return f.kind === 'process-kill' ? f.from : f.to;
 }
 
-/**
- * The earliest success that ends a device's trouble: after the fault for most kinds; for a slow CA, the delayed
- * certificate itself, even when it is served before the window ends (recovery is then 0: the backlog had drained).
- */
-function successFrom(f: PlannedFault): number {
-  return f.kind === 'ca-slow' ? f.from : referenceTime(f);
-}
 
 function successOf(event: FleetEvent): { device: string; t: number; kinds: FaultKind[] } | undefined {
   switch (event.type) {

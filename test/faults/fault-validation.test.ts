@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { planFleet } from '../../sim/plan/fleet-plan.js';
-import { parseScenario, ScenarioError } from '../../sim/scenario/load-scenario.js';
+import { loadScenario, parseScenario, ScenarioError } from '../../sim/scenario/load-scenario.js';
+import { ROOT } from '../support/cli.js';
 import { scenarioJsonSchema } from '../../sim/scenario/json-schema.js';
 import { faultScenarioText } from '../support/fault-scenario.js';
 import { HOUR } from '../support/time.js';
@@ -73,6 +74,11 @@ describe('the faults section of a scenario', () => {
     expect(problemsOf('  - { kind: process-kill, at: 2030-02-02T00:00:00Z, device: device-1 }')).toEqual([
       'faults[0].at: expected a time within the timeline (start to end)',
     ]);
+  });
+
+  it('is used by the shipped faults-rehearsal.yaml, one fault of each windowed kind', () => {
+    const { scenario } = loadScenario(`${ROOT}scenarios/faults-rehearsal.yaml`);
+    expect(scenario.faults.map((f) => f.kind)).toEqual(['message-loss', 'ca-unavailable', 'ca-slow', 'partition']);
   });
 
   it('is in the JSON Schema for editors, unknown keys refused', () => {
