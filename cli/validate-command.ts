@@ -13,6 +13,7 @@ export function validateCommand(file: string): number {
     `  ${scenario.pki.authorities.length} authorities, ${scenario.pki.serverCertificates.length} server certificates, device certificates for ${formatDuration(scenario.pki.deviceCertificates.lifetime)}`,
     `  ${scenario.fleet.devices} devices in ${scenario.fleet.cohorts.length} cohorts: ${scenario.fleet.cohorts.map((c) => `${c.name} ${(c.share * 100).toFixed(1)}%`).join(', ')}`,
     `  ${scenario.events.length} events${scenario.events.length ? `: ${scenario.events.map((e) => `${e.type} at ${iso(e.at)}`).join('; ')}` : ''}`,
+    ...(scenario.faults.length ? [`  ${scenario.faults.length} faults: ${scenario.faults.map((f) => `${f.kind} at ${iso('at' in f ? f.at : f.from)}`).join('; ')}`] : []),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
   return EXIT.ok;

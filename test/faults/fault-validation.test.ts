@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { planFleet } from '../../sim/plan/fleet-plan.js';
 import { loadScenario, parseScenario, ScenarioError } from '../../sim/scenario/load-scenario.js';
-import { ROOT } from '../support/cli.js';
+import { ROOT, runCli } from '../support/cli.js';
 import { scenarioJsonSchema } from '../../sim/scenario/json-schema.js';
 import { faultScenarioText } from '../support/fault-scenario.js';
 import { HOUR } from '../support/time.js';
@@ -79,6 +79,9 @@ describe('the faults section of a scenario', () => {
   it('is used by the shipped faults-rehearsal.yaml, one fault of each windowed kind', () => {
     const { scenario } = loadScenario(`${ROOT}scenarios/faults-rehearsal.yaml`);
     expect(scenario.faults.map((f) => f.kind)).toEqual(['message-loss', 'ca-unavailable', 'ca-slow', 'partition']);
+    const validated = runCli(['validate', 'scenarios/faults-rehearsal.yaml']);
+    expect(validated.status).toBe(0);
+    expect(validated.stdout).toContain('  4 faults: message-loss at 2030-01-04T00:00:00.000Z; ca-unavailable at 2030-01-09T00:00:00.000Z;');
   });
 
   it('is in the JSON Schema for editors, unknown keys refused', () => {

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { groupMarkers } from '../../sim/report/report-model.js';
 import { faultScenarioText, runFaultScenario } from '../support/fault-scenario.js';
@@ -157,6 +159,15 @@ describe('injected faults: message loss, the CA down and slow, a partition', () 
     const recovery = run.summary.faults.map((f) => f.recovery.seconds);
     expect(recovery.every((seconds) => seconds !== null)).toBe(true);
     expect(actual('recovery.seconds')).toBe(Math.max(...(recovery as number[])));
+  });
+
+  it('lists the faults in summary.md', () => {
+    const markdown = readFileSync(join(run.dir, 'summary.md'), 'utf8');
+    const cut = run.summary.faults[3];
+    expect(markdown).toContain('## Injected faults');
+    expect(markdown).toContain(
+      `| cohort steady partitioned from the broker | ${cut?.from} | ${cut?.to} | 0 / 0 | 0 | 0 | ${cut?.connects.failed} | ${cut?.sessionsDropped} | ${cut?.devicesAffected} | ${cut?.recovery.seconds} s after |`,
+    );
   });
 
   it('gives the same per-fault and per-cause counts on a second run and on two workers', () => {
