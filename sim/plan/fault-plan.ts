@@ -1,4 +1,5 @@
 import { SeededRandom } from '../random/seeded-random.js';
+import { formatDuration } from '../time/duration.js';
 import type { FaultKind, ScenarioFault } from '../scenario/fault-schema.js';
 import type { Scenario } from '../scenario/schema.js';
 
@@ -70,7 +71,7 @@ export function describeFault(f: ScenarioFault): string {
     case 'ca-unavailable':
       return 'CA unavailable (503)';
     case 'ca-slow':
-      return `CA slow (+${Math.round(f.delay / 1000)} s)`;
+      return `CA slow (+${formatDuration(f.delay)})`;
     case 'partition':
       return `cohort ${f.cohort} partitioned from the broker`;
     case 'process-kill':
