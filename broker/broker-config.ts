@@ -2,6 +2,7 @@ import type { ScenarioPki } from '../sim/scenario-pki/build-scenario-pki.js';
 import type { Scenario } from '../sim/scenario/schema.js';
 import type { ClockModel } from '../sim/time/device-clock.js';
 import type { KeyAlgorithm } from '../sim/pki/index.js';
+import { planFaults, type PlannedFault } from '../sim/plan/fault-plan.js';
 import type { AuditSettings } from './audit/fleet-audit.js';
 import type { CapacityLimits } from './limits/capacity-gate.js';
 import type { BackendRotation } from './renewal-orchestrator.js';
@@ -41,13 +42,20 @@ export interface BrokerConfig {
   /** Device id -> index in the fleet, to find a device's shard. */
   deviceIndex: Record<string, number>;
   audits: AuditSettings;
+  /** Injected faults (scenario `faults`), and each device's (and client id's) cohort for those scoped to cohorts. */
+  faults: { planned: PlannedFault[]; cohortOf: Record<string, number> };
 }
 
 export function brokerConfigFrom(
   scenario: Scenario,
   pki: ScenarioPki,
   seed: number,
-  fleet: { shards: number; deviceIndex: Record<string, number>; backendRotations?: Map<string, BackendRotation> } = { shards: 1, deviceIndex: {} },
+  fleet: {
+    shards: number;
+    deviceIndex: Record<string, number>;
+    backendRotations?: Map<string, BackendRotation>;
+    faults?: { planned: PlannedFault[]; cohortOf: Record<string, number> };
+  } = { shards: 1, deviceIndex: {} },
 ): BrokerConfig {
   const devicePki = scenario.pki.deviceCertificates;
   return {
@@ -78,5 +86,6 @@ export function brokerConfigFrom(
     audits: { ...scenario.audits, lookbackDays: 31 },
     shards: fleet.shards,
     deviceIndex: fleet.deviceIndex,
+    faults: fleet.faults ?? { planned: planFaults(scenario), cohortOf: {} },
   };
 }

@@ -24,9 +24,12 @@ export class DeliveryService {
   readonly #queued = new Map<string, DeliveryMessage[]>();
   readonly #awaitingAck = new Map<string, () => void>();
 
-  constructor(broker: Aedes, options: { ackTimeoutMs: number }) {
+  readonly #lost: (deviceId: string, message: DeliveryMessage) => boolean;
+
+  constructor(broker: Aedes, options: { ackTimeoutMs: number; lost?: ((deviceId: string, message: DeliveryMessage) => boolean) | undefined }) {
     this.#broker = broker;
     this.#ackTimeoutMs = options.ackTimeoutMs;
+    this.#lost = options.lost ?? (() => false);
   }
 
   async start(): Promise<void> {
@@ -52,7 +55,12 @@ export class DeliveryService {
     let queued = 0;
     const acks: Promise<boolean>[] = [];
     for (const { deviceId, message } of items) {
-      if (this.#isOnline(deviceId)) {
+      if (this.#isOnline(deviceId) && this.#lost(deviceId, message)) {
+        // An injected loss: the device never gets this push, so it stays queued for the device's next connect, as a
+        // push nobody acknowledged does; decided here, in simulated time, rather than by waiting out the ack timeout.
+        this.#queue(deviceId, message);
+        queued += 1;
+      } else if (this.#isOnline(deviceId)) {
         acks.push(this.#push(deviceId, message));
       } else {
         this.#queue(deviceId, message);

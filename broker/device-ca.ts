@@ -1,6 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import type { CertificateAuthority } from '../sim/pki/certificate-authority.js';
 import type { DeviceClock } from '../sim/time/device-clock.js';
+import type { CaAvailability } from './ca-availability.js';
 
 export interface IssuanceRecord {
   deviceId: string;
@@ -27,6 +28,7 @@ export class DeviceCa {
   readonly #slot: (deviceId: string, t: number) => number;
   readonly #onIssuance: (record: IssuanceRecord) => void;
   readonly #refusal: (deviceId: string, t: number) => string | undefined;
+  readonly #availability: CaAvailability | undefined;
 
   constructor(options: {
     authority: CertificateAuthority;
@@ -38,6 +40,8 @@ export class DeviceCa {
     onIssuance: (record: IssuanceRecord) => void;
     /** Why the CA must not issue to this device now (its certificate or the CA itself revoked); undefined: it may. */
     refusal?: ((deviceId: string, t: number) => string | undefined) | undefined;
+    /** Injected faults: the CA down (503) or slow for a window (broker/ca-availability.ts). */
+    availability?: CaAvailability | undefined;
   }) {
     this.#authority = options.authority;
     this.#chain = options.chain;
@@ -47,11 +51,17 @@ export class DeviceCa {
     this.#slot = options.issuanceSlot;
     this.#onIssuance = options.onIssuance;
     this.#refusal = options.refusal ?? (() => undefined);
+    this.#availability = options.availability;
   }
 
   /** Checks and signs a device's CSR (its signature; its CN must be the device that sent it). */
   signCsr(deviceId: string, csrDer: Buffer, t: number): Issued {
-    const issuedAt = this.#slot(deviceId, t);
+    const down = this.#availability?.refusal(deviceId, t);
+    if (down !== undefined) {
+      this.#onIssuance({ deviceId, t, ok: false, reason: down });
+      return { ok: false, reason: down, issuedAt: t };
+    }
+    const issuedAt = this.#slot(deviceId, this.#availability?.arrival(deviceId, t) ?? t);
     const refused = this.#refusal(deviceId, issuedAt);
     if (refused !== undefined) {
       this.#onIssuance({ deviceId, t: issuedAt, ok: false, reason: refused });
@@ -75,7 +85,7 @@ export class DeviceCa {
 
   /** Issues for a key the backend made itself (server push). */
   issueForKey(deviceId: string, publicKey: KeyObject, t: number): { certificatePem: string; chain: string[]; issuedAt: number } {
-    const issuedAt = this.#slot(deviceId, t);
+    const issuedAt = this.#slot(deviceId, this.#availability?.arrival(deviceId, t, true) ?? t);
     const now = this.#clock.read(issuedAt);
     const issued = this.#authority.issue({
       subject: { CN: deviceId },

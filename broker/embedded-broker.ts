@@ -16,6 +16,8 @@ import type { BrokerConfig } from './broker-config.js';
 import { DeliveryService, type DeliveryOutcome } from './delivery-service.js';
 import { deviceAdmission, type AdmissionDecision, type SessionRole } from './device-admission.js';
 import { DeviceCa } from './device-ca.js';
+import { CaAvailability } from './ca-availability.js';
+import { deliveryLoss } from './delivery-loss.js';
 import { startFleetProvisioningService } from './fleet-provisioning-service.js';
 import { plannedDeliveryMessages } from './planned-deliveries.js';
 import { RenewalOrchestrator } from './renewal-orchestrator.js';
@@ -127,7 +129,10 @@ export async function startEmbeddedBroker(config: BrokerConfig, onEvent: (event:
     registry.disconnected(client);
     if (roles.get(client) === liveRoles.get(client.id)) liveRoles.delete(client.id);
   });
-  const deliveries = new DeliveryService(broker, { ackTimeoutMs: 10_000 });
+  const deliveries = new DeliveryService(broker, {
+    ackTimeoutMs: 10_000,
+    lost: deliveryLoss(config.seed, config.faults, () => currentTime, onEvent),
+  });
   await deliveries.start();
 
   const ca = new DeviceCa({
@@ -137,6 +142,7 @@ export async function startEmbeddedBroker(config: BrokerConfig, onEvent: (event:
     lifetimeMs: config.deviceIssuance.lifetimeMs,
     backdateMs: config.deviceIssuance.backdateMs,
     issuanceSlot: (deviceId, t) => capacity.issuanceSlot(deviceId, t),
+    availability: new CaAvailability(config.faults.planned, (effect) => onEvent({ type: 'fault.effect', ...effect })),
     refusal: (deviceId, t) => {
       const at = clock.read(t);
       const issuing = issuingAuthorities[0];
@@ -273,6 +279,26 @@ export async function startEmbeddedBroker(config: BrokerConfig, onEvent: (event:
           closeSessions('all');
           onEvent({ type: 'broker.restart', t: event.at, downFor: event.downFor });
           return { all: true };
+        }
+        case 'fault-start': {
+          const fault = config.faults.planned[event.fault];
+          if (fault) onEvent({ type: 'fault.start', t: event.at, fault: fault.index, kind: fault.kind, label: fault.label });
+          if (!event.clientIds) break;
+          // A partition: the cohort's sessions drop at once, as their TCP connections die (the devices then fail to
+          // reconnect until it ends, on their side: workers/device/fault-windows.ts).
+          const cut = new Set(event.clientIds);
+          const clients = (broker as unknown as { clients: Record<string, Client> }).clients;
+          const dropped = Object.values(clients).filter((client) => cut.has(client.id));
+          for (const client of dropped) {
+            onEvent({ type: 'fault.effect', t: event.at, fault: event.fault, device: client.id, effect: 'session-dropped' });
+            client.close();
+          }
+          return { clientIds: dropped.map((c) => c.id) };
+        }
+        case 'fault-end': {
+          const fault = config.faults.planned[event.fault];
+          if (fault) onEvent({ type: 'fault.end', t: event.at, fault: fault.index, kind: fault.kind });
+          break;
         }
         case 'device-authorities': {
           const removed = new Set(event.remove.map((name) => certificate(name).fingerprint));

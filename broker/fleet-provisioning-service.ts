@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Aedes } from 'aedes';
-import type { CreateFromCsrReply, CreateFromCsrRequest, ProvisionReply, ProvisionRequest } from '../sim/device-api/messages.js';
+import { CA_UNAVAILABLE, type CreateFromCsrReply, type CreateFromCsrRequest, type ProvisionReply, type ProvisionRequest } from '../sim/device-api/messages.js';
 import { deviceTopics } from '../sim/device-api/topics.js';
 import type { CertificatePool } from '../sim/verify/certificate-pool.js';
 import type { DeviceCa } from './device-ca.js';
@@ -43,8 +43,9 @@ export async function startFleetProvisioningService(options: FleetProvisioningOp
     if (!issued.ok || !certificate) {
       const rejected: CreateFromCsrReply = {
         requestId: request.requestId,
-        statusCode: 400,
-        errorCode: 'InvalidCsr',
+        ...(!issued.ok && issued.reason === CA_UNAVAILABLE.reason
+          ? { statusCode: CA_UNAVAILABLE.statusCode, errorCode: CA_UNAVAILABLE.reason }
+          : { statusCode: 400, errorCode: 'InvalidCsr' }),
         errorMessage: issued.ok ? 'unreadable certificate' : issued.reason,
       };
       void publishJson(broker, topics.createFromCsrRejected, rejected);

@@ -1,5 +1,5 @@
 import type { Aedes } from 'aedes';
-import type { RotationRequest, RotationResponse } from '../sim/device-api/messages.js';
+import { CA_UNAVAILABLE, type RotationRequest, type RotationResponse } from '../sim/device-api/messages.js';
 import { deviceTopics } from '../sim/device-api/topics.js';
 import type { DeviceCa } from './device-ca.js';
 import { publishJson } from './publish-json.js';
@@ -14,7 +14,7 @@ export async function startRotationService(broker: Aedes, ca: DeviceCa): Promise
     const issued = ca.signCsr(deviceId, Buffer.from(request.csr, 'base64'), request.t);
     const response: RotationResponse = issued.ok
       ? { requestId: request.requestId, ok: true, certificate: issued.certificatePem, chain: issued.chain, issuedAt: issued.issuedAt }
-      : { requestId: request.requestId, ok: false, reason: issued.reason };
+      : { requestId: request.requestId, ok: false, reason: issued.reason, ...(issued.reason === CA_UNAVAILABLE.reason ? { statusCode: CA_UNAVAILABLE.statusCode } : {}) };
     void publishJson(broker, deviceTopics(deviceId).certificate, response);
   });
 }

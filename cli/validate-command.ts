@@ -29,6 +29,7 @@ export async function validateCommand(file: string): Promise<number> {
     `  ${scenario.pki.authorities.length} authorities, ${scenario.pki.serverCertificates.length} server certificates, device certificates for ${formatDuration(scenario.pki.deviceCertificates.lifetime)}`,
     `  ${scenario.fleet.devices} devices in ${scenario.fleet.cohorts.length} cohorts: ${scenario.fleet.cohorts.map((c) => `${c.name} ${(c.share * 100).toFixed(1)}%`).join(', ')}`,
     `  ${scenario.events.length} events${scenario.events.length ? `: ${scenario.events.map((e) => `${e.type} at ${iso(e.at)}`).join('; ')}` : ''}`,
+    ...(scenario.faults.length ? [`  ${scenario.faults.length} faults: ${scenario.faults.map((f) => `${f.kind} at ${iso('at' in f ? f.at : f.from)}`).join('; ')}`] : []),
     ...checks.map((c) => moduleLine(c, scenario.fleet.cohorts[c.cohortIndex]?.name ?? String(c.cohortIndex))),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);

@@ -45,6 +45,7 @@ export const CAUSES = {
   rotation_timeout: 'no certificate came back for a CSR within the harness timeout',
   rotation_rejected:
     'the CA refused the CSR (bad signature, subject not the device identity or naming several, a weak key); its issuance record holds why',
+  ca_unavailable: 'the CA answered 503 ServiceUnavailable: it was down (an injected fault); the device backs off and retries',
   ownership_token_expired:
     'fleet provisioning: the certificate ownership token expired before RegisterThing redeemed it (AWS: 1 hour); the certificate is never activated',
   commit_rejected: 'the backend refused a job\'s commit: the device is not connected with the new certificate',

@@ -18,7 +18,10 @@ export type RotationResponse =
       /** True time at which the CA served the request (later than asked when its issuance queue is backed up). */
       issuedAt: number;
     }
-  | { requestId: string; ok: false; reason: string };
+  | { requestId: string; ok: false; reason: string; statusCode?: number | undefined };
+
+/** The reason (AWS IoT errorCode) and status of a CA that is down: the device retries after its backoff. */
+export const CA_UNAVAILABLE = { reason: 'ServiceUnavailable', statusCode: 503 } as const;
 
 export type DeliveryMessage =
   | {

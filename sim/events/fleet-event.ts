@@ -1,4 +1,5 @@
 import type { Cause } from '../causes.js';
+import type { FaultKind } from '../scenario/fault-schema.js';
 
 /**
  * One line of a run's raw event stream (`events.ndjson`). `t` is true (scenario) time in ms; writers add an ISO
@@ -55,7 +56,19 @@ export type FleetEvent =
   | { type: 'broker.server-certificate'; t: number; name: string }
   | { type: 'broker.restart'; t: number; downFor: number }
   | { type: 'broker.revocation'; t: number; target: string; certificates: number }
-  | { type: 'broker.device-authorities'; t: number; authorities: string[] };
+  | { type: 'broker.device-authorities'; t: number; authorities: string[] }
+  /** An injected fault (scenario `faults[fault]`) begins or ends; a process kill only begins. */
+  | { type: 'fault.start'; t: number; fault: number; kind: FaultKind; label: string }
+  | { type: 'fault.end'; t: number; fault: number; kind: FaultKind }
+  /** What a fault did to one device at t. */
+  | { type: 'fault.effect'; t: number; fault: number; device: string; effect: FaultEffect };
+
+/**
+ * message-delivered / message-lost: a cloud-to-device message sent in a loss window, and its fate; request-refused /
+ * request-delayed: a CSR the CA refused (503) or served late; connect-failed / session-dropped: a partition;
+ * process-killed: a device whose process was killed.
+ */
+export type FaultEffect = 'message-delivered' | 'message-lost' | 'request-refused' | 'request-delayed' | 'connect-failed' | 'session-dropped' | 'process-killed';
 
 export type FleetEventType = FleetEvent['type'];
 

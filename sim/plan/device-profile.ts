@@ -1,6 +1,7 @@
 import { SeededRandom } from '../random/seeded-random.js';
 import type { Scenario, ScenarioClock, ScenarioCohort } from '../scenario/schema.js';
 import type { ClockModel } from '../time/device-clock.js';
+import { deviceFaults, type DeviceFaults } from './fault-plan.js';
 import type { FleetPlan, PlannedDevice } from './fleet-plan.js';
 
 /**
@@ -24,6 +25,8 @@ export interface DeviceProfile {
    * pushed certificate), so it subscribes and asks for what was queued each time it connects.
    */
   receivesDeliveries: boolean;
+  /** The injected faults this device lives through (partitions of its cohort, message loss). */
+  faults: DeviceFaults;
 }
 
 export function deviceProfile(plan: FleetPlan, device: PlannedDevice): DeviceProfile {
@@ -35,7 +38,8 @@ export function deviceProfile(plan: FleetPlan, device: PlannedDevice): DevicePro
   const firstIssuedAt = firstIssueTime(scenario, cohort, random);
   const outagePhases = cohort.connectivity.outages.map((o) => Math.floor(random.next() * o.every));
   const receivesDeliveries = BACKEND_DRIVEN.has(cohort.rotation.protocol) || deliveryTargets(plan).has(device.id);
-  return { index: device.index, id: device.id, clientId: device.clientId, cohortIndex: device.cohort, cohort, clock, firstIssuedAt, outagePhases, receivesDeliveries };
+  const faults = deviceFaults(plan.faults ?? [], device.cohort);
+  return { index: device.index, id: device.id, clientId: device.clientId, cohortIndex: device.cohort, cohort, clock, firstIssuedAt, outagePhases, receivesDeliveries, faults };
 }
 
 /** Rotation protocols in which the backend starts the rotation with a message to the device. */

@@ -1,5 +1,6 @@
 import { SeededRandom } from '../random/seeded-random.js';
 import type { Scenario, ScenarioCohort } from '../scenario/schema.js';
+import { planFaults, type PlannedFault } from './fault-plan.js';
 
 /**
  * What a run will do, decided before it starts from the scenario and the seed alone: which device is in which
@@ -12,6 +13,8 @@ export interface FleetPlan {
   devices: PlannedDevice[];
   brokerEvents: BrokerEvent[];
   deliveries: Delivery[];
+  /** The scenario's injected faults (sim/plan/fault-plan.ts); each starts and ends with a broker event. */
+  faults: PlannedFault[];
   /** Times where an epoch must start because the broker changes there. */
   boundaries: number[];
 }
@@ -31,7 +34,10 @@ export type BrokerEvent =
   | { at: number; kind: 'revoke-authority'; authority: string }
   | { at: number; kind: 'revoke-devices'; deviceIds: string[] }
   | { at: number; kind: 'device-authorities'; add: string[]; remove: string[] }
-  | { at: number; kind: 'restart'; downFor: number };
+  | { at: number; kind: 'restart'; downFor: number }
+  /** A fault begins: the broker records it; a partition drops `clientIds`; a process kill names the device it kills. */
+  | { at: number; kind: 'fault-start'; fault: number; clientIds?: string[] | undefined; kill?: string | undefined }
+  | { at: number; kind: 'fault-end'; fault: number };
 
 /** Sessions a broker event ended (a restart: all of them; a revocation: those on the revoked certificates). */
 export interface SessionsDropped {
@@ -112,10 +118,24 @@ export function planFleet(scenario: Scenario, options: { seed: number; devices?:
       }
     }
   });
-  brokerEvents.sort((a, b) => a.at - b.at);
+  const faults = planFaults(scenario);
+  for (const f of faults) {
+    const cut = f.kind === 'partition' ? devices.filter((d) => f.cohorts?.includes(d.cohort)).map((d) => d.clientId) : undefined;
+    // "device-3" and "device-00003" name the same device: the plan pads ids to the fleet's width.
+    const kill = f.kind === 'process-kill' ? devices.find((d) => d.index === Number(f.device?.slice('device-'.length)))?.id : undefined;
+    if (kill !== undefined) f.device = kill;
+    brokerEvents.push({ at: f.from, kind: 'fault-start', fault: f.index, clientIds: cut && [...new Set(cut)], kill });
+    if (f.kind !== 'process-kill') brokerEvents.push({ at: f.to, kind: 'fault-end', fault: f.index });
+  }
+  // Stable: at one instant, scenario events before faults, and a fault's end before the next one's start.
+  brokerEvents.sort((a, b) => a.at - b.at || faultOrder(a) - faultOrder(b));
   deliveries.sort((a, b) => a.effectiveAt - b.effectiveAt || a.deviceId.localeCompare(b.deviceId));
   const boundaries = [...new Set(brokerEvents.map((e) => e.at))].sort((a, b) => a - b);
-  return { scenario, seed, devices, brokerEvents, deliveries, boundaries };
+  return { scenario, seed, devices, brokerEvents, deliveries, faults, boundaries };
+}
+
+function faultOrder(event: BrokerEvent): number {
+  return event.kind === 'fault-end' ? 1 : event.kind === 'fault-start' ? 2 : 0;
 }
 
 /**

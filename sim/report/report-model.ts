@@ -6,7 +6,7 @@ import type { PublishedRunSummary as ReportSummary } from '../results/summary-sc
 /** Markers at one instant share one line on the charts, with one label line each. */
 export interface MarkerGroup {
   t: number;
-  kind: 'expiry' | 'event';
+  kind: 'expiry' | 'event' | 'fault';
   labels: string[];
 }
 
@@ -77,12 +77,13 @@ export function buildReportModel(run: RunData): ReportModel {
 }
 
 /** Markers of one or more runs, one group per instant, in time order. */
-export function groupMarkers(markers: readonly { t: string; kind: 'expiry' | 'event'; label: string }[]): MarkerGroup[] {
+export function groupMarkers(markers: readonly { t: string; kind: 'expiry' | 'event' | 'fault'; label: string }[]): MarkerGroup[] {
   const groups = new Map<number, MarkerGroup>();
   for (const m of markers) {
     const t = Date.parse(m.t);
     const group = groups.get(t) ?? { t, kind: m.kind, labels: [] };
-    if (m.kind === 'expiry') group.kind = 'expiry';
+    // An expiry explains most, then an injected fault; at one instant the line takes the strongest kind's style.
+    if (m.kind === 'expiry' || (m.kind === 'fault' && group.kind === 'event')) group.kind = m.kind;
     if (!group.labels.includes(m.label)) group.labels.push(m.label);
     groups.set(t, group);
   }

@@ -8,6 +8,7 @@ import type { EncodedHistograms } from '../stats/encoded-histograms.js';
 import { ActivitySeries } from './activity-series.js';
 import { EventLog } from './event-log.js';
 import { FailureTally } from './failure-tally.js';
+import { FaultTally } from './fault-tally.js';
 import { LiveCounters, type LiveCounts } from './live-counts.js';
 import { renderRunMetrics } from './prometheus-metrics.js';
 import { renderTimelineCsv } from './timeline-csv.js';
@@ -25,6 +26,7 @@ export class RunRecorder {
   readonly dir: string;
   readonly tally: FailureTally;
   readonly activity: ActivitySeries;
+  readonly faults: FaultTally;
   readonly #live = new LiveCounters();
   readonly #log: EventLog;
   readonly #cohortOf: Map<string, string>;
@@ -46,6 +48,7 @@ export class RunRecorder {
         this.#live.addFailure(judgeCause);
       },
     );
+    this.faults = new FaultTally(plan.faults ?? [], plan.devices);
     this.#log = new EventLog(join(dir, 'events.ndjson'));
   }
 
@@ -55,6 +58,7 @@ export class RunRecorder {
     this.tally.add(event);
     this.activity.add(event);
     this.#live.add(event);
+    this.faults.add(event);
   };
 
   /** Totals so far, for the live view and the metrics endpoint: cheap enough to read at every epoch. */
@@ -96,9 +100,10 @@ export class RunRecorder {
    * per threshold, timeline.csv (one row per availability sample) and metrics.prom (Prometheus text), and closes
    * the event stream.
    */
-  async finish(input: Omit<SummaryInput, 'counters' | 'histograms' | 'tally' | 'activity'>, thresholds: readonly Threshold[]): Promise<JudgedRunSummary> {
+  async finish(input: Omit<SummaryInput, 'counters' | 'histograms' | 'tally' | 'activity' | 'faults'>, thresholds: readonly Threshold[]): Promise<JudgedRunSummary> {
     const activity = this.activity.samples(input.reached);
-    const measured = buildSummary({ ...input, counters: this.counters(), histograms: this.histograms(), tally: this.tally, activity });
+    const faults = this.faults.summaries(input.availability, input.devices);
+    const measured = buildSummary({ ...input, counters: this.counters(), histograms: this.histograms(), tally: this.tally, activity, faults });
     const summary = judgeSummary(measured, thresholds);
     await writeFile(join(this.dir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
     await writeFile(join(this.dir, 'summary.md'), renderSummaryMarkdown(summary));

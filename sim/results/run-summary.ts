@@ -6,6 +6,7 @@ import { addCohortCounters, addRecord, emptyCohortCounters, sumValues, type Coho
 import { cumulativeDistribution } from '../stats/cumulative-distribution.js';
 import type { ActivitySample } from './activity-series.js';
 import type { CauseTally, DeviceOutcome, FailureTally } from './failure-tally.js';
+import type { FaultSummary } from './fault-tally.js';
 import type { TimelineMarker } from './timeline-markers.js';
 
 export interface AvailabilitySample {
@@ -43,6 +44,8 @@ export interface SummaryInput {
   auditSettings: { deviceCertificateExpiringDays: number; caCertificateExpiringDays: number };
   harness: { speed: number; lateEpochs: number; maxLagMs: number; finalLagMs: number };
   deliveries: { pushed: number; queued: number };
+  /** The scenario's injected faults, each with its effect and recovery (sim/results/fault-tally.ts). */
+  faults?: FaultSummary[] | undefined;
 }
 
 export interface Percentiles {
@@ -124,6 +127,7 @@ export function buildSummary(input: SummaryInput) {
     /** Per sample interval [t - sample, t): rotations and failures by judge:cause. */
     activity: input.activity.map((a) => ({ t: iso(a.t), rotationsSucceeded: a.rotationsSucceeded, rotationsFailed: a.rotationsFailed, failures: sortedRecord(a.failures) })),
     markers: input.markers.map((m) => ({ ...m, t: iso(m.t) })),
+    faults: input.faults ?? [],
     audits: auditSeries(input.audits, input.auditSettings),
     harness: {
       /** Simulated ms per wall second the scenario asked for ("max": as fast as possible). */

@@ -1,6 +1,7 @@
 import { CAUSES, isCause } from '../causes.js';
 import { defaultThresholdName } from '../thresholds/define-threshold.js';
 import { formatActual, type JudgedRunSummary } from '../thresholds/evaluate-thresholds.js';
+import { renderFaultsMarkdown } from './faults-markdown.js';
 import type { RunSummary } from './run-summary.js';
 
 /** The summary as a report a person reads in a minute: what happened, to whom, when, and why. */
@@ -28,6 +29,8 @@ export function renderSummaryMarkdown(summary: JudgedRunSummary): string {
     }
     push('');
   }
+
+  push(...renderFaultsMarkdown(summary.faults));
 
   push('## Rotations', '');
   const r = summary.rotations;

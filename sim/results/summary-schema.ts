@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AUDIT_CHECKS, type AuditCheck } from '../audit/audit-checks.js';
 import { ALL_CAUSES, type Cause, type Judge } from '../causes.js';
+import { FAULT_KINDS } from '../scenario/fault-schema.js';
 import { OPERATORS } from '../thresholds/threshold-expression.js';
 import type { JudgedRunSummary } from '../thresholds/evaluate-thresholds.js';
 
@@ -90,6 +91,28 @@ const thresholdResult = z.strictObject({
   partial: z.literal(true).optional().describe('the run stopped early: the verdict is on the part of the timeline it reached'),
 });
 
+const faultSummary = z
+  .strictObject({
+    fault: count.describe('the index of the fault in the scenario\'s faults list'),
+    kind: z.enum(FAULT_KINDS),
+    label: z.string(),
+    from: time,
+    to: time,
+    messages: z.strictObject({ sent: count.describe('cloud-to-device messages sent in the loss window'), lost: count }),
+    requests: z.strictObject({ refused: count.describe('CSRs the CA answered with 503'), delayed: count.describe('CSRs the CA served late') }),
+    connects: z.strictObject({ failed: count.describe('connects that found the broker unreachable (a partition)') }),
+    sessionsDropped: count,
+    devicesAffected: count,
+    recovery: z.strictObject({
+      seconds: z.number().nonnegative().nullable().describe('simulated seconds from the end (a kill: its instant) until every affected device recovered; null if some had not'),
+      recoveredDevices: count,
+      unrecoveredDevices: count,
+      availabilityBefore: share.nullable().describe('fleet share connected at the last sample before the fault'),
+      availabilityBackAt: time.nullable().describe('the first sample after the fault at that share again'),
+    }),
+  })
+  .meta({ id: 'faultSummary' });
+
 export const runSummarySchema = z.strictObject({
   complete: z.boolean(),
   interruption: z.string().optional().describe('why the run stopped early'),
@@ -156,11 +179,15 @@ export const runSummarySchema = z.strictObject({
   markers: z.array(
     z.strictObject({
       t: time,
-      kind: z.enum(['expiry', 'event']),
+      kind: z.enum(['expiry', 'event', 'fault']),
       certificate: z.strictObject({ name: z.string(), role: z.enum(['root', 'intermediate', 'cross-sign', 'server']) }).optional(),
       label: z.string(),
     }),
   ),
+  faults: z
+    .array(faultSummary)
+    .optional()
+    .describe('each injected fault (scenario faults): its window, effect and recovery; absent from runs written before faults existed'),
   audits: z.strictObject({
     settings: z.strictObject({ deviceCertificateExpiringDays: count, caCertificateExpiringDays: count }),
     checks: z.partialRecord(z.enum(AUDIT_CHECK_NAMES), auditCheckSeries),

@@ -2,11 +2,12 @@ import { readCertificate } from '../pki/certificate-reader.js';
 import { pemToDer } from '../pki/pem.js';
 import type { Scenario, ScenarioEvent } from '../scenario/schema.js';
 import type { ScenarioPki } from '../scenario-pki/build-scenario-pki.js';
+import { planFaults } from '../plan/fault-plan.js';
 
 /** A moment a report marks on the simulated timeline. */
 export interface TimelineMarker {
   t: number;
-  kind: 'expiry' | 'event';
+  kind: 'expiry' | 'event' | 'fault';
   /** certificate-expiry markers: which certificate and what it is. */
   certificate?: { name: string; role: 'root' | 'intermediate' | 'cross-sign' | 'server' } | undefined;
   label: string;
@@ -31,6 +32,14 @@ export function timelineMarkers(scenario: Scenario, pki: ScenarioPki): TimelineM
     markers.push({ t: notAfter, kind: 'expiry', certificate: { name, role }, label: `${role} ${name} expires` });
   }
   for (const event of scenario.events) markers.push({ t: event.at, kind: 'event', label: describeEvent(event) });
+  // Each injected fault: where it starts and, for a window, where it ends.
+  for (const f of planFaults(scenario)) {
+    if (f.kind === 'process-kill') {
+      markers.push({ t: f.from, kind: 'fault', label: `fault: ${f.label}` });
+      continue;
+    }
+    markers.push({ t: f.from, kind: 'fault', label: `fault starts: ${f.label}` }, { t: f.to, kind: 'fault', label: `fault ends: ${f.label}` });
+  }
   // At one instant, roots first: the widest-reaching expiry explains the others.
   return markers.sort((a, b) => a.t - b.t || rank(a) - rank(b) || a.label.localeCompare(b.label));
 }
@@ -38,7 +47,7 @@ export function timelineMarkers(scenario: Scenario, pki: ScenarioPki): TimelineM
 const ROLE_RANK = { root: 0, 'cross-sign': 1, intermediate: 2, server: 3 } as const;
 
 function rank(marker: TimelineMarker): number {
-  return marker.certificate ? ROLE_RANK[marker.certificate.role] : 4;
+  return marker.certificate ? ROLE_RANK[marker.certificate.role] : marker.kind === 'fault' ? 5 : 4;
 }
 
 function describeEvent(event: ScenarioEvent): string {

@@ -20,6 +20,8 @@ export interface CoordinatedBroker {
 /** The fleet as the coordinator drives it. */
 export interface CoordinatedFleet {
   advance(epoch: number, from: number, to: number, notices?: { sessionsDropped?: SessionsDropped }): Promise<{ nextDueAt: number; status: StatusCounts[] }>;
+  /** A process-kill fault: SIGKILL the process hosting this device at true time t; its death then takes its course. */
+  kill?(deviceId: string, t: number): void;
 }
 
 export interface EpochProgress {
@@ -81,6 +83,7 @@ export async function coordinate(input: CoordinatorInput): Promise<CoordinationR
     while (nextEvent < events.length && (events[nextEvent]?.at ?? Infinity) <= t) {
       const event = events[nextEvent];
       const dropped = event ? broker.applyEvent(event) : {};
+      if (event?.kind === 'fault-start' && event.kill !== undefined) fleet.kill?.(event.kill, event.at);
       if (dropped.all) sessionsDropped.all = true;
       if (dropped.clientIds?.length) sessionsDropped.clientIds = [...(sessionsDropped.clientIds ?? []), ...dropped.clientIds];
       nextEvent += 1;

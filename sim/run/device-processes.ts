@@ -30,11 +30,13 @@ export class DeviceProcesses implements CoordinatedFleet {
   readonly #hosts: Host[];
   readonly #cohorts: number;
   readonly #health: { failure?: Error | undefined };
+  readonly #options: DeviceProcessesOptions;
 
-  private constructor(hosts: Host[], cohorts: number, health: { failure?: Error | undefined }) {
+  private constructor(hosts: Host[], cohorts: number, health: { failure?: Error | undefined }, options: DeviceProcessesOptions) {
     this.#hosts = hosts;
     this.#cohorts = cohorts;
     this.#health = health;
+    this.#options = options;
   }
 
   static async start(options: DeviceProcessesOptions): Promise<DeviceProcesses> {
@@ -113,7 +115,7 @@ export class DeviceProcesses implements CoordinatedFleet {
       });
       hosts.push(host);
     }
-    const self = new DeviceProcesses(hosts, options.plan.scenario.fleet.cohorts.length, health);
+    const self = new DeviceProcesses(hosts, options.plan.scenario.fleet.cohorts.length, health, options);
     try {
       await Promise.all(readies);
     } catch (error) {
@@ -140,6 +142,27 @@ export class DeviceProcesses implements CoordinatedFleet {
       ),
     );
     return mergeEpochResults(this.#cohorts, done);
+  }
+
+  /**
+   * A process-kill fault: SIGKILL the process hosting `deviceId`, as the operating system's OOM killer would. Its
+   * devices are recorded as killed at t; what follows is what follows any device process that dies.
+   */
+  kill(deviceId: string, t: number): void {
+    const { plan } = this.#options;
+    const devices = plan.devices.length;
+    const total = fleetShardCount(this.#options.processes, this.#options.workersPerProcess, devices);
+    const processOf = (index: number) => (index % total) % this.#hosts.length;
+    const target = plan.devices.find((d) => d.id === deviceId);
+    const host = target && this.#hosts[processOf(target.index)];
+    if (!target || !host) return;
+    const fault = plan.faults.find((f) => f.kind === 'process-kill' && f.device === deviceId && f.from === t)?.index ?? -1;
+    this.#options.onEvents(
+      plan.devices
+        .filter((d) => processOf(d.index) === processOf(target.index))
+        .map((d) => ({ type: 'fault.effect' as const, t, fault, device: d.id, effect: 'process-killed' as const })),
+    );
+    host.child.kill('SIGKILL');
   }
 
   /** Every process disconnects its devices and sends final statistics, then exits (or is killed after 30 s). */

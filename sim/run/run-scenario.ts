@@ -121,7 +121,8 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
           : [];
       }),
     );
-    broker = await startEmbeddedBroker(brokerConfigFrom(scenario, pki, seed, { shards, deviceIndex, backendRotations }), recorder.onEvent);
+    const faults = { planned: plan.faults, cohortOf: Object.fromEntries(plan.devices.flatMap((d) => [[d.id, d.cohort], [d.clientId, d.cohort]])) };
+    broker = await startEmbeddedBroker(brokerConfigFrom(scenario, pki, seed, { shards, deviceIndex, backendRotations, faults }), recorder.onEvent);
     options.onStage?.(`starting ${workers} device worker${workers === 1 ? '' : 's'} in ${deviceProcesses} process${deviceProcesses === 1 ? '' : 'es'}`);
     fleet = await DeviceProcesses.start({
       plan,

@@ -1,4 +1,5 @@
 import { defineThreshold, toThresholdSpec } from '../thresholds/define-threshold.js';
+import { checkFaults } from './check-faults.js';
 import type { Scenario } from './schema.js';
 
 /** A problem found in a scenario: where (a path into the document) and what was expected. */
@@ -192,6 +193,8 @@ export function checkReferences(scenario: Scenario): ScenarioProblem[] {
         break;
     }
   });
+
+  checkFaults(scenario, problem);
 
   scenario.thresholds.forEach((entry, i) => {
     const defined = defineThreshold(toThresholdSpec(entry), [...cohorts]);

@@ -10,6 +10,7 @@ import {
   positiveDuration,
   speed,
 } from './primitives.js';
+import { fault } from './fault-schema.js';
 
 /**
  * The one schema every scenario file is checked against. Unknown keys are refused everywhere (strictObject), and the
@@ -314,6 +315,8 @@ export const scenarioSchema = z.strictObject({
     cohorts: z.array(cohort).min(1),
   }),
   events: z.array(event).default([]),
+  /** Faults injected on purpose (sim/scenario/fault-schema.ts): message loss, the CA down or slow, partitions, kills. */
+  faults: z.array(fault).default([]),
   /** Device Defender-style audits, evaluated at every availability sample. */
   audits: z
     .strictObject({

@@ -46,7 +46,22 @@ export interface MetricDefinition {
 export type MetricSource = Pick<
   RunSummary,
   'rotations' | 'connects' | 'failures' | 'cohorts' | 'lockedOut' | 'unrecovered' | 'availability' | 'harness'
->;
+> &
+  Partial<Pick<RunSummary, 'faults'>>;
+
+type FaultSummaries = NonNullable<MetricSource['faults']>;
+
+/** A count over every injected fault of the run (no value when the scenario injects none). */
+function faultCount(name: string, description: string, read: (f: FaultSummaries[number]) => number): MetricDefinition {
+  return {
+    name,
+    description,
+    unit: 'count',
+    argument: 'none',
+    perCohort: false,
+    extract: (summary) => (summary.faults?.length ? summary.faults.reduce((sum, f) => sum + read(f), 0) : undefined),
+  };
+}
 
 type FailureTallies = RunSummary['failures']['byCause'];
 
@@ -156,6 +171,25 @@ const definitions: MetricDefinition[] = [
       if (cohort === undefined) return summary.rotations.failuresByCause[argument.cause]?.count ?? 0;
       const counts = summary.cohorts[cohort]?.rotations.failuresByCause;
       return counts === undefined ? undefined : (counts[argument.cause] ?? 0);
+    },
+  },
+  faultCount('faults.messagesLost', 'cloud-to-device messages lost to message-loss faults', (f) => f.messages.lost),
+  faultCount('faults.messagesSent', 'cloud-to-device messages sent during message-loss faults (lost or not)', (f) => f.messages.sent),
+  faultCount('faults.requestsRefused', 'CSRs the CA answered with 503 during ca-unavailable faults', (f) => f.requests.refused),
+  faultCount('faults.requestsDelayed', 'CSRs the CA served late during ca-slow faults', (f) => f.requests.delayed),
+  faultCount('faults.connectsFailed', 'connects that found the broker unreachable during partitions', (f) => f.connects.failed),
+  faultCount('faults.devicesAffected', 'devices an injected fault affected, added up over the faults', (f) => f.devicesAffected),
+  faultCount('faults.unrecovered', 'devices a fault affected that had not recovered when the run stopped, added up over the faults', (f) => f.recovery.unrecoveredDevices),
+  {
+    name: 'recovery.seconds',
+    description:
+      'simulated seconds from the end of a fault (a kill: its instant) until every device it affected recovered, the longest over the faults (no value when a fault left devices unrecovered, or none was injected)',
+    unit: 'count',
+    argument: 'none',
+    perCohort: false,
+    extract: (summary) => {
+      const seconds = (summary.faults ?? []).map((f) => f.recovery.seconds);
+      return seconds.length === 0 || seconds.some((s) => s === null) ? undefined : Math.max(...(seconds as number[]));
     },
   },
   {

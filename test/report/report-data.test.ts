@@ -76,7 +76,7 @@ describe('reading a run folder for a report', () => {
     summary.markers[0] = { ...summary.markers[0]!, kind: 'deadline' };
     const problems = loadError(writeRunFolder({ summary })).problems;
     expect(problems.some((p) => p.startsWith('availability.samples[0].connected: ') && p.includes('1.5'))).toBe(true);
-    expect(problems).toContain('markers[0].kind: expected one of "expiry", "event", got "deadline"');
+    expect(problems).toContain('markers[0].kind: expected one of "expiry", "event", "fault", got "deadline"');
   });
 });
 

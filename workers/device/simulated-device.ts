@@ -19,6 +19,7 @@ import { runJobRotation } from '../rotation/job-rotation.js';
 import type { RotationHost, RotationOutcome, RotationProtocol } from '../rotation/rotation-protocol.js';
 import { adoptCredentials, secureContextOf, type Credentials } from './credentials.js';
 import { judgeBroker, judgeOwnCertificate } from './device-verdicts.js';
+import { DeviceFaultWindows } from './fault-windows.js';
 
 type Status = 'connected' | 'failing' | 'offline' | 'idle' | 'locked-out';
 
@@ -54,6 +55,7 @@ export class SimulatedDevice {
   readonly #outages: OutageSchedule;
   readonly #bootstrap: Credentials | undefined;
   readonly #host: RotationHost;
+  readonly #faults: DeviceFaultWindows;
   #credentials: Credentials;
   #session: BrokerSession | undefined;
   #status: Status = 'idle';
@@ -100,7 +102,9 @@ export class SimulatedDevice {
     this.#outages = new OutageSchedule(cohort.connectivity.outages, profile.outagePhases, start);
     this.#credentials = adoptCredentials(env.pool, credentials, this.id);
     this.#bootstrap = credentials.bootstrap ? adoptCredentials(env.pool, credentials.bootstrap, this.id) : undefined;
+    this.#faults = new DeviceFaultWindows(profile.faults, env.seed, profile.id, (event) => env.emit(event));
     this.#host = {
+      replyLost: (requestId, t) => this.#faults.replyLost(requestId, t),
       deviceId: profile.clientId,
       env,
       session: () => this.#session,
@@ -253,7 +257,8 @@ export class SimulatedDevice {
   async #dial(t: number, credentials: Credentials, identity: 'operational' | 'bootstrap' = 'operational'): Promise<DialOutcome> {
     const env = this.#env;
     const serverName = this.#serverName;
-    const outcome = await dialBroker({
+    // A partition of the cohort: the broker is unreachable (workers/device/fault-windows.ts).
+    const outcome: DialOutcome = this.#faults.partitioned(t) ? { ok: false, cause: 'broker_unreachable' } : await dialBroker({
       address: env.broker.address,
       port: env.broker.port,
       serverName,

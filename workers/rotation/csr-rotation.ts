@@ -1,7 +1,8 @@
 import { performance } from 'node:perf_hooks';
-import type { RotationRequest, RotationResponse } from '../../sim/device-api/messages.js';
+import { CA_UNAVAILABLE, type RotationRequest, type RotationResponse } from '../../sim/device-api/messages.js';
 import { deviceTopics } from '../../sim/device-api/topics.js';
 import type { BrokerSession } from '../broker-session.js';
+import { lostReply } from './lost-reply.js';
 import { newKeyAndCsr } from './new-key-and-csr.js';
 import type { RotationHost, RotationOutcome, RotationProtocol } from './rotation-protocol.js';
 
@@ -50,7 +51,8 @@ export async function requestCertificate(host: RotationHost, session: BrokerSess
     host.env.options.rotationTimeoutMs,
   );
   if (!response) return { kind: 'failed', cause: 'rotation_timeout', step: 'request' };
-  if (!response.ok) return { kind: 'failed', cause: 'rotation_rejected', step: 'request' };
+  if (host.replyLost?.(requestId, t)) return lostReply(t, host.env.options.rotationTimeoutMs);
+  if (!response.ok) return { kind: 'failed', cause: response.reason === CA_UNAVAILABLE.reason ? 'ca_unavailable' : 'rotation_rejected', step: 'request' };
   return {
     kind: 'install',
     // A CA with a backlog serves the request later in simulated time: the device has the certificate only then.

@@ -1,7 +1,8 @@
 import { performance } from 'node:perf_hooks';
-import type { CreateFromCsrReply, ProvisionReply } from '../../sim/device-api/messages.js';
+import { CA_UNAVAILABLE, type CreateFromCsrReply, type ProvisionReply } from '../../sim/device-api/messages.js';
 import { deviceTopics } from '../../sim/device-api/topics.js';
 import type { Credentials } from '../device/credentials.js';
+import { lostReply } from './lost-reply.js';
 import { newKeyAndCsr } from './new-key-and-csr.js';
 import type { RotationHost, RotationOutcome, RotationProtocol } from './rotation-protocol.js';
 
@@ -32,8 +33,11 @@ export const fleetProvisioningRotation: RotationProtocol = {
       host.env.options.rotationTimeoutMs,
     );
     if (!answer) return { kind: 'failed', cause: 'rotation_timeout', step: 'request' };
+    if (host.replyLost?.(requestId, t)) return lostReply(t, host.env.options.rotationTimeoutMs);
     const reply = answer.reply;
-    if (!('certificatePem' in reply)) return { kind: 'failed', cause: 'rotation_rejected', step: 'request' };
+    if (!('certificatePem' in reply)) {
+      return { kind: 'failed', cause: reply.errorCode === CA_UNAVAILABLE.reason ? 'ca_unavailable' : 'rotation_rejected', step: 'request' };
+    }
     const credentials = host.adopt({ keyPem, certificatePem: reply.certificatePem, chainPems: reply.chain });
     const requestMs = performance.now() - started;
     return {

@@ -34,6 +34,8 @@ export interface RotationHost {
   adopt(credentials: DeviceCredentials): Credentials;
   /** A separate session on the device's bootstrap (birth, claim, attestation) identity, for provisioning only. */
   openBootstrapSession(t: number): Promise<{ ok: true; session: BrokerSession } | { ok: false; cause: Cause }>;
+  /** Whether an injected fault lost the reply to this request, sent at t (workers/device/fault-windows.ts). */
+  replyLost?(requestId: string, t: number): boolean;
 }
 
 export interface RotationProtocol {

@@ -52,7 +52,7 @@
   }
 
   /**
-   * Every marker as a labelled vertical line: expiries solid red, scenario events dashed grey. Markers at one instant
+   * Every marker as a labelled vertical line: expiries solid red, injected faults dotted orange, scenario events dashed grey. Markers at one instant
    * come grouped with one label line each; labels alternate top and bottom so neighbours overlap less. A partial run
    * greys out the part of the timeline it never reached.
    */
@@ -60,13 +60,14 @@
     const annotations = {};
     markers.forEach((m, i) => {
       const expiry = m.kind === 'expiry';
+      const fault = m.kind === 'fault';
       annotations[`marker${i}`] = {
         type: 'line',
         scaleID: 'x',
         value: m.t,
-        borderColor: expiry ? 'rgba(179, 38, 30, 0.85)' : 'rgba(70, 70, 70, 0.75)',
+        borderColor: expiry ? 'rgba(179, 38, 30, 0.85)' : fault ? 'rgba(214, 120, 0, 0.9)' : 'rgba(70, 70, 70, 0.75)',
         borderWidth: 1.5,
-        borderDash: expiry ? [] : [6, 4],
+        borderDash: expiry ? [] : fault ? [2, 3] : [6, 4],
         label: {
           display: true,
           content: m.labels,

@@ -1,0 +1,61 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { SpawnSyncReturns } from 'node:child_process';
+import type { PublishedRunSummary } from '../../sim/results/summary-schema.js';
+import { runCli } from '../support/cli.js';
+import { readEventLines } from '../support/event-lines.js';
+import { faultScenarioText, type FaultEventLine } from '../support/fault-scenario.js';
+
+/**
+ * A process-kill fault: the coordinator SIGKILLs the device process holding device-3 at the fault's simulated time.
+ * 8 devices over 2 processes of one worker each: device i is on shard i mod 2, shard s in process s mod 2, so
+ * device-3 shares process 1 with devices 1, 5 and 7. The death takes the path of any device process that dies.
+ */
+const KILL_AT = Date.parse('2030-01-03T00:00:00Z');
+
+describe('a device process killed at a simulated time', () => {
+  let result: SpawnSyncReturns<string>;
+  let summary: PublishedRunSummary;
+  let events: FaultEventLine[];
+  beforeAll(() => {
+    const dir = mkdtempSync(join(tmpdir(), 'certfleet-kill-'));
+    const file = join(dir, 'kill.yaml');
+    writeFileSync(file, faultScenarioText('  - { kind: process-kill, at: 2030-01-03T00:00:00Z, device: device-3 }'));
+    result = runCli(['run', file, '--out', join(dir, 'run'), '--workers', '2', '--device-processes', '2'], { timeoutMs: 120_000 });
+    summary = JSON.parse(readFileSync(join(dir, 'run', 'summary.json'), 'utf8')) as PublishedRunSummary;
+    events = readEventLines<FaultEventLine>(join(dir, 'run', 'events.ndjson'));
+  }, 150_000);
+
+  it('ends the run through the crash handling of a dead device process: exit 1, a line naming it, a partial summary', () => {
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('device process 1 exited unexpectedly (SIGKILL)');
+    expect(summary.complete).toBe(false);
+    expect(summary.interruption).toBe('device process 1 exited unexpectedly (SIGKILL)');
+  });
+
+  it('records the kill and the devices it took down in events.ndjson and summary.json', () => {
+    const start = events.filter((e) => e.type === 'fault.start');
+    expect(start.map((e) => [e.t, e.kind, e.fault])).toEqual([[KILL_AT, 'process-kill', 0]]);
+    const killed = events.filter((e) => e.type === 'fault.effect' && e.effect === 'process-killed');
+    expect(killed.map((e) => [e.t, e.device])).toEqual([
+      [KILL_AT, 'device-00001'],
+      [KILL_AT, 'device-00003'],
+      [KILL_AT, 'device-00005'],
+      [KILL_AT, 'device-00007'],
+    ]);
+    // Nothing the killed devices did is recorded from the kill on.
+    const dead = new Set(killed.map((e) => e.device));
+    expect(events.filter((e) => e.type.startsWith('device.') && dead.has(e.device) && e.t >= KILL_AT)).toEqual([]);
+    expect(summary.faults).toEqual([
+      expect.objectContaining({
+        kind: 'process-kill',
+        from: '2030-01-03T00:00:00.000Z',
+        devicesAffected: 4,
+        recovery: expect.objectContaining({ seconds: null, recoveredDevices: 0, unrecoveredDevices: 4 }),
+      }),
+    ]);
+    expect(summary.markers).toContainEqual({ t: '2030-01-03T00:00:00.000Z', kind: 'fault', label: 'fault: device process of device-3 killed' });
+  });
+});
