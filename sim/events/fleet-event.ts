@@ -1,4 +1,5 @@
 import type { Cause } from '../causes.js';
+import type { ConnectionCutReason } from '../stats/broker-stats.js';
 
 /**
  * One line of a run's raw event stream (`events.ndjson`). `t` is true (scenario) time in ms; writers add an ISO
@@ -55,7 +56,9 @@ export type FleetEvent =
   | { type: 'broker.server-certificate'; t: number; name: string }
   | { type: 'broker.restart'; t: number; downFor: number }
   | { type: 'broker.revocation'; t: number; target: string; certificates: number }
-  | { type: 'broker.device-authorities'; t: number; authorities: string[] };
+  | { type: 'broker.device-authorities'; t: number; authorities: string[] }
+  /** A connection cut off by a connection limit; `detail` says it in words ("file descriptors exhausted"). */
+  | { type: 'broker.connection-cut'; t: number; reason: ConnectionCutReason; source: string; detail: string };
 
 export type FleetEventType = FleetEvent['type'];
 
