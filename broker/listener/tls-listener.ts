@@ -53,10 +53,13 @@ export async function startTlsListener(options: TlsListenerOptions): Promise<Tls
   const cap = connectionCapFor(openFileLimit());
   if (cap !== undefined) server.maxConnections = cap;
   server.on('drop', (dropped?: { remoteAddress?: string }) => onCut('fd_exhausted', dropped?.remoteAddress ?? 'unknown'));
+  /** Connections closed for their source whose TLS socket has yet to report the reset (not a TLS error). */
+  let sourceCutsToReport = 0;
   server.on('connection', (raw: Socket) => {
     const source = raw.remoteAddress ?? 'unknown';
     if (!sources.open(source)) {
       onCut('too_many_connections_from_source', source);
+      sourceCutsToReport += 1;
       raw.destroy();
       return;
     }
@@ -81,6 +84,7 @@ export async function startTlsListener(options: TlsListenerOptions): Promise<Tls
   server.on('tlsClientError', (error: NodeJS.ErrnoException, socket: TLSSocket) => {
     // Node reports a handshake timeout here but leaves the socket open while a listener exists: close it.
     if (error.code === 'ERR_TLS_HANDSHAKE_TIMEOUT') onCut('handshake_timeout', socket.remoteAddress ?? 'unknown');
+    else if (error.code === 'ECONNRESET' && sourceCutsToReport > 0) sourceCutsToReport -= 1;
     else options.onTlsError();
     socket.destroy();
   });

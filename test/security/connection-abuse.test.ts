@@ -228,6 +228,8 @@ describe('connections per source address', () => {
           await closedCount(abusers, 30, SLACK_MS);
           expect(abusers.filter((a) => !a.isClosed())).toHaveLength(20);
           expect(await connectAndRotate({ host: own.host, port: own.port, pki }, 'device-next-door', T0)).toMatchObject({ ok: true });
+          // Closed for their source, not counted as failed handshakes.
+          expect(own.stats().tlsErrors).toBe(0);
           for (const abuser of abusers) abuser.socket.destroy();
         },
         own,
