@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { brokerConfigFrom } from '../../broker/broker-config.js';
 import { MqttFrameReader } from '../../broker/listener/mqtt-frame-reader.js';
 import { connectionCapFor } from '../../broker/listener/open-file-limit.js';
+import { runSummarySchema } from '../../sim/results/summary-schema.js';
+import { renderSummaryMarkdown } from '../../sim/results/summary-markdown.js';
 import { buildScenarioPki } from '../../sim/scenario-pki/build-scenario-pki.js';
+import { emptyConnectionCuts, type ConnectionCutReason } from '../../sim/stats/broker-stats.js';
+import type { JudgedRunSummary } from '../../sim/thresholds/evaluate-thresholds.js';
+import { minimalSummary } from '../report/minimal-run.js';
 import { TINY_SCENARIO, tinyScenario } from '../support/tiny-scenario.js';
 
 /** The tiny scenario with a broker.connections section. */
@@ -70,5 +75,22 @@ describe('the connection limits of a scenario', () => {
     expect(connectionCapFor(300)).toBe(236);
     expect(connectionCapFor(100_000)).toBe(95_000);
     expect(connectionCapFor(undefined)).toBeUndefined();
+  });
+});
+
+describe('connection cuts in summary.md', () => {
+  const summaryWith = (connectionsCut?: Record<ConnectionCutReason, number>) => {
+    const summary = runSummarySchema.parse(minimalSummary());
+    return renderSummaryMarkdown({ ...summary, broker: { ...summary.broker, ...(connectionsCut ? { connectionsCut } : {}) } } as JudgedRunSummary);
+  };
+
+  it('names the cuts by reason, file descriptors exhausted in words', () => {
+    const markdown = summaryWith({ ...emptyConnectionCuts(), handshake_timeout: 3, fd_exhausted: 2 });
+    expect(markdown).toContain("Connections cut off by the broker's connection limits: handshake_timeout 3, fd_exhausted 2 (file descriptors exhausted).");
+  });
+
+  it('says nothing of them when nothing was cut, or when the run predates them', () => {
+    expect(summaryWith(emptyConnectionCuts())).not.toContain('Connections cut off');
+    expect(summaryWith()).not.toContain('Connections cut off');
   });
 });
