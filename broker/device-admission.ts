@@ -48,7 +48,8 @@ export interface AdmissionDecision {
 
 /**
  * The aedes `authenticate` hook: the TLS handshake has proved the device holds the key of the certificate it sent;
- * here the broker judges that certificate's chain at the broker's clock, and ties the client id to the CN.
+ * here the broker judges that certificate's chain at the broker's clock, reads the one identity (CN) it names, and
+ * ties the client id to it.
  * Refusing here (not in preConnect) sends a CONNACK with return code 5, "not authorized" (MQTT 3.1.1 3.2.2.3).
  */
 export function deviceAdmission(context: AdmissionContext) {
@@ -111,7 +112,11 @@ function judge(context: AdmissionContext, client: Client, t: number): AdmissionD
   }
   const decided = (cause: Cause): AdmissionDecision => ({ connection: client, clientId: client.id, t, cause, verdict, leaf, role });
   if (verdict.cause !== 'ok') return decided(verdict.cause);
-  if (context.clientIdMustMatchCertificate && leaf.label !== client.id) return decided('client_id_mismatch');
+  // Who the certificate is, read as the CA reads a CSR (sim/pki nameIdentity): a subject two readers could read as
+  // two devices is refused whatever the client id, so no later step picks one of its CNs.
+  if (leaf.identity.kind === 'ambiguous') return decided('ambiguous_identity');
+  const commonName = leaf.identity.kind === 'one' ? leaf.identity.commonName : undefined;
+  if (context.clientIdMustMatchCertificate && commonName !== client.id) return decided('client_id_mismatch');
   const status = context.certificateStatus(leaf);
   if (status === 'inactive' || status === 'pending-activation') return decided('certificate_inactive');
   return decided('ok');

@@ -156,6 +156,8 @@ export async function startEmbeddedBroker(config: BrokerConfig, onEvent: (event:
         if (issued && registry.statusOf(issued) === undefined) registry.issued(record.deviceId, issued);
       } else {
         stats.issuanceRejected += 1;
+        const reason = record.reason ?? 'unknown';
+        stats.issuanceRejectedByReason[reason] = (stats.issuanceRejectedByReason[reason] ?? 0) + 1;
       }
       onEvent({ type: 'broker.issuance', t: record.t, device: record.deviceId, ok: record.ok, reason: record.reason });
     },
@@ -301,7 +303,13 @@ export async function startEmbeddedBroker(config: BrokerConfig, onEvent: (event:
         concurrentUse,
         settings: config.audits,
       }),
-    stats: () => ({ ...stats, refused: { ...stats.refused }, connectionsCut: { ...stats.connectionsCut }, connected: broker.connectedClients }),
+    stats: () => ({
+      ...stats,
+      refused: { ...stats.refused },
+      issuanceRejectedByReason: { ...stats.issuanceRejectedByReason },
+      connectionsCut: { ...stats.connectionsCut },
+      connected: broker.connectedClients,
+    }),
     async close() {
       listener.close();
       await new Promise<void>((resolve) => broker.close(() => resolve()));

@@ -66,8 +66,8 @@ await yargs(hideBin(process.argv))
     'validate <scenario>',
     'check a scenario file against the schema and print what it describes',
     (y) => y.positional('scenario', { type: 'string', demandOption: true, describe: 'a scenario file (YAML)' }),
-    (args) => {
-      process.exitCode = validateCommand(args.scenario);
+    async (args) => {
+      process.exitCode = await validateCommand(args.scenario);
     },
   )
   .command(

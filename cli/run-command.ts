@@ -1,4 +1,6 @@
 import { performance } from 'node:perf_hooks';
+import { policyModuleFailureIn } from '../sim/policy/policy-module-error.js';
+import { PolicyProbeInterrupted } from '../sim/policy/policy-probe.js';
 import { MetricsServerError } from '../sim/run/metrics-server.js';
 import { runScenario } from '../sim/run/run-scenario.js';
 import { ScenarioError } from '../sim/scenario/load-scenario.js';
@@ -96,6 +98,10 @@ export async function runCommand(args: RunArguments): Promise<number> {
     // A scenario that only shows its problem when run (a renewal policy module that does not load): bad input.
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    if (error instanceof PolicyProbeInterrupted) {
+      process.stderr.write(`certfleet: ${error.message}; nothing was run\n`);
+      return EXIT.interrupted;
+    }
     if (error instanceof MetricsServerError) {
       process.stderr.write(`certfleet: --metrics-port: ${error.message}\n`);
       return EXIT.invalidInput;
@@ -121,7 +127,15 @@ export async function runCommand(args: RunArguments): Promise<number> {
   if (args.json) process.stdout.write(`${JSON.stringify(await resultRecord(dir, summary))}\n`);
   else process.stdout.write(`results: ${dir}\n  ${dir}/summary.md\n  ${dir}/summary.json\n  ${dir}/junit.xml\n  ${dir}/events.ndjson\n${report ? `  ${report}\n` : ''}`);
   // A broken or interrupted run says so first: its thresholds only saw part of the timeline.
-  if (!summary.complete) return controller.signal.aborted ? EXIT.interrupted : EXIT.runFailed;
+  if (!summary.complete) {
+    // A renewal module that threw, answered nonsense or overran its budget during the run: bad input, said last.
+    const moduleFailure = policyModuleFailureIn(summary.interruption);
+    if (moduleFailure !== undefined) {
+      process.stderr.write(`certfleet: invalid scenario ${loaded.file}: ${moduleFailure}\n`);
+      return EXIT.invalidInput;
+    }
+    return controller.signal.aborted ? EXIT.interrupted : EXIT.runFailed;
+  }
   return summary.thresholdsPassed ? EXIT.ok : EXIT.thresholdFailed;
 }
 

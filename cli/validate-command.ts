@@ -1,11 +1,27 @@
+import { checkCohortModules, type CohortModuleCheck } from '../sim/policy/check-cohort-modules.js';
+import { planFleet } from '../sim/plan/fleet-plan.js';
 import { formatDuration } from '../sim/time/duration.js';
 import { EXIT } from './exit-codes.js';
 import { loadOrExplain } from './load-or-explain.js';
 
-export function validateCommand(file: string): number {
+/**
+ * `certfleet validate`: the schema and references, and every renewal module loaded (in a throwaway worker, with its
+ * time budget) and asked once when a device should renew, so a module that does not compile, loops or answers
+ * nonsense is refused here and not halfway through a run.
+ */
+export async function validateCommand(file: string): Promise<number> {
   const loaded = loadOrExplain(file);
   if (!loaded) return EXIT.invalidInput;
   const { scenario } = loaded;
+  const checks = scenario.fleet.cohorts.some((c) => c.renewal.module !== undefined)
+    ? await checkCohortModules(scenario, planFleet(scenario, { seed: scenario.seed }).devices, scenario.seed)
+    : [];
+  const problems = checks.flatMap((c) => (c.ok ? [] : [c.problem]));
+  if (problems.length > 0) {
+    const count = `${problems.length} problem${problems.length === 1 ? '' : 's'}`;
+    process.stderr.write(`certfleet: invalid scenario ${loaded.file}: ${count}\n${problems.map((p) => `  ${p}\n`).join('')}`);
+    return EXIT.invalidInput;
+  }
   const iso = (t: number) => new Date(t).toISOString();
   const lines = [
     `${file}: valid scenario "${scenario.name}"`,
@@ -13,7 +29,18 @@ export function validateCommand(file: string): number {
     `  ${scenario.pki.authorities.length} authorities, ${scenario.pki.serverCertificates.length} server certificates, device certificates for ${formatDuration(scenario.pki.deviceCertificates.lifetime)}`,
     `  ${scenario.fleet.devices} devices in ${scenario.fleet.cohorts.length} cohorts: ${scenario.fleet.cohorts.map((c) => `${c.name} ${(c.share * 100).toFixed(1)}%`).join(', ')}`,
     `  ${scenario.events.length} events${scenario.events.length ? `: ${scenario.events.map((e) => `${e.type} at ${iso(e.at)}`).join('; ')}` : ''}`,
+    ...checks.map((c) => moduleLine(c, scenario.fleet.cohorts[c.cohortIndex]?.name ?? String(c.cohortIndex))),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
   return EXIT.ok;
+}
+
+/** "cohort qa: renewal module /x/weekly.ts loads; for device-00001 a certificate valid ... renews at ..." */
+function moduleLine(check: CohortModuleCheck, cohort: string): string {
+  if (!check.ok) return `  cohort ${cohort}: ${check.problem}`;
+  const iso = (t: number) => new Date(t).toISOString();
+  return (
+    `  cohort ${cohort}: renewal module ${check.file} loads; for ${check.deviceId} a certificate valid ${iso(check.certificate.notBefore)} ` +
+    `to ${iso(check.certificate.notAfter)} renews at ${iso(check.answer.renewAt)} (device clock), retrying after ${formatDuration(check.answer.retryDelay)}`
+  );
 }

@@ -29,6 +29,8 @@ export const CAUSES = {
   // --- broker admission and authorisation ---
   client_cert_missing: 'the device sent no certificate in the TLS handshake',
   client_id_mismatch: 'the MQTT client id differs from the certificate common name',
+  ambiguous_identity:
+    'the certificate subject names no single device: several CNs, or a CN that is empty or not a UTF8String/PrintableString',
   certificate_inactive:
     'the backend knows the certificate but it is not active: issued and never registered, or deactivated after a rotation',
   topic_denied: 'a device published or subscribed outside its own topics',
@@ -41,7 +43,8 @@ export const CAUSES = {
   connection_refused: 'the broker answered CONNACK with a refusal; the broker\'s own record holds the precise cause',
   // --- rotation workflow ---
   rotation_timeout: 'no certificate came back for a CSR within the harness timeout',
-  rotation_rejected: 'the CA refused the CSR (bad signature, subject differs from the device identity)',
+  rotation_rejected:
+    'the CA refused the CSR (bad signature, subject not the device identity or naming several, a weak key); its issuance record holds why',
   ownership_token_expired:
     'fleet provisioning: the certificate ownership token expired before RegisterThing redeemed it (AWS: 1 hour); the certificate is never activated',
   commit_rejected: 'the backend refused a job\'s commit: the device is not connected with the new certificate',

@@ -14,6 +14,7 @@ import { expectTag, readSingle } from './der-reader.js';
 import { parseCsr, type ParsedCsr } from './csr.js';
 import { authorityKeyIdentifier, crlNumber, profileExtensions, subjectAltName, subjectKeyIdentifier, type SubjectAltNames } from './extensions.js';
 import { keyKind, signatureAlgorithmFor, spkiDer, subjectKeyIdentifierOf } from './key-pair.js';
+import { csrKeyRefusal } from './key-strength.js';
 import { encodeName } from './names.js';
 import { toPem } from './pem.js';
 import type { CertificateProfile, DistinguishedName, IssuedCertificate, IssueRequest, KeyPair } from './types.js';
@@ -48,13 +49,18 @@ export interface SignCsrOptions {
   notBefore: number;
   notAfter: number;
   profile: 'device' | 'server';
-  /** When set, the CSR subject's CN must equal it. */
+  /** When set, the CSR subject's one CN must equal it (the issued subject is CN = this either way). */
   expectedCommonName?: string | undefined;
   subjectAltNames?: SubjectAltNames | undefined;
   serial?: Buffer | undefined;
 }
 
-export type CsrRejection = 'bad_csr_signature' | 'malformed_csr' | 'subject_mismatch';
+/**
+ * Why the CA refused a CSR: DER it cannot read, a key below its minimum strength (`weak_key`) or of a type it does
+ * not certify, a signature the CSR's own key does not verify, a subject that names no single identity (several CNs,
+ * or an empty CN or one of another string type), or a CN other than the one expected.
+ */
+export type CsrRejection = 'malformed_csr' | 'weak_key' | 'unsupported_key' | 'bad_csr_signature' | 'ambiguous_identity' | 'subject_mismatch';
 
 export type SignCsrResult =
   | { ok: true; certificate: IssuedCertificate }
@@ -181,24 +187,35 @@ export class CertificateAuthority {
     });
   }
 
-  /** Verifies a PKCS#10 CSR (signature, optional CN) and issues a leaf with its key and exact subject bytes. */
+  /**
+   * Verifies a PKCS#10 CSR and issues a leaf under `opts.profile` for its key. The CA decides everything else: the
+   * subject is built here as CN = the CSR's one identity (nothing else of the CSR's subject is copied), and the
+   * extensions are the profile's plus `opts.subjectAltNames`; the CSR's extensionRequest (RFC 2985 5.4.2: SANs,
+   * basicConstraints, keyUsage, extKeyUsage) is never read. Refuses, in this order: DER that does not parse, a
+   * weak or unsupported key, a signature its own key does not verify (RFC 2986 3), a subject without exactly one
+   * CN, and a CN other than `expectedCommonName`.
+   */
   signCsr(csrDer: Buffer, opts: SignCsrOptions): SignCsrResult {
     let csr: ParsedCsr;
-    let kind: 'ec' | 'rsa';
     try {
       csr = parseCsr(csrDer);
-      if (!csr.signatureValid) return { ok: false, reason: 'bad_csr_signature', detail: 'the CSR signature does not verify with its own public key' };
-      kind = keyKind(csr.publicKey);
     } catch (err) {
       return { ok: false, reason: 'malformed_csr', detail: (err as Error).message };
     }
-    if (opts.expectedCommonName !== undefined && csr.commonName !== opts.expectedCommonName) {
-      return { ok: false, reason: 'subject_mismatch', detail: `CSR CN ${JSON.stringify(csr.commonName ?? null)}, expected ${JSON.stringify(opts.expectedCommonName)}` };
+    const weak = csrKeyRefusal(csr.publicKey);
+    if (weak) return { ok: false, reason: weak.reason, detail: `the CSR carries ${weak.detail}` };
+    if (!csr.signatureValid) return { ok: false, reason: 'bad_csr_signature', detail: 'the CSR signature does not verify with its own public key' };
+    const identity = csr.identity;
+    if (identity.kind === 'ambiguous') return { ok: false, reason: 'ambiguous_identity', detail: `the CSR subject names no single identity: ${identity.problem}` };
+    const cn = identity.kind === 'one' ? identity.commonName : undefined;
+    if (cn === undefined || (opts.expectedCommonName !== undefined && cn !== opts.expectedCommonName)) {
+      const expected = opts.expectedCommonName === undefined ? 'one' : JSON.stringify(opts.expectedCommonName);
+      return { ok: false, reason: 'subject_mismatch', detail: `CSR CN ${JSON.stringify(cn ?? null)}, expected ${expected}` };
     }
     const certificate = this.#issue({
-      subjectDer: csr.subjectDer,
+      subjectDer: encodeName({ CN: cn }),
       spkiDer: spkiDer(csr.publicKey),
-      subjectKeyKind: kind,
+      subjectKeyKind: keyKind(csr.publicKey),
       profile: opts.profile,
       notBefore: opts.notBefore,
       notAfter: opts.notAfter,

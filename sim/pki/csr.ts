@@ -6,7 +6,7 @@ import { bitString, implicit, integer, ownedSequence, sequence } from './der-wri
 import { DerError, decodeBitString, decodeSmallInteger, expectTag, readChildren, readSingle } from './der-reader.js';
 import { algorithmOid } from './certificate-reader.js';
 import { publicKeyFromSpki, signatureAlgorithmFor, signSha256, SIGNATURE_OIDS, spkiDer } from './key-pair.js';
-import { encodeName, readCommonName } from './names.js';
+import { encodeName, nameIdentity, type NameIdentity } from './names.js';
 import type { DistinguishedName, KeyPair } from './types.js';
 
 // RFC 2986 4.1: attributes [0] IMPLICIT SET OF Attribute, present even when empty.
@@ -25,6 +25,9 @@ export function createCsr(opts: { subject: DistinguishedName; keyPair: KeyPair }
 export interface ParsedCsr {
   /** The exact subject Name DER of the request. */
   subjectDer: Buffer;
+  /** The identity the subject names (`nameIdentity`): one CN, none, or no single one. */
+  identity: NameIdentity;
+  /** The CN when the subject names exactly one identity. */
   commonName: string | undefined;
   publicKey: KeyObject;
   /** The request is signed by the key it carries (RFC 2986 3, proof of possession). */
@@ -72,7 +75,7 @@ export function parseCsr(der: Buffer): ParsedCsr {
   } catch (err) {
     throw new DerError(`CSR: unreadable subjectPKInfo (${(err as Error).message})`);
   }
-  const commonName = readCommonName(subjectDer);
+  const identity = nameIdentity(subjectDer);
   const hash = HASHES.get(algorithm);
   let signatureValid = false;
   if (hash && signature.unusedBits === 0 && KEY_ALGORITHMS.get(algorithm) === publicKey.asymmetricKeyType) {
@@ -82,5 +85,6 @@ export function parseCsr(der: Buffer): ParsedCsr {
       signatureValid = false; // e.g. an ECDSA signature that is not a DER ECDSA-Sig-Value
     }
   }
-  return { subjectDer: Buffer.from(subjectDer), commonName, publicKey, signatureValid };
+  const commonName = identity.kind === 'one' ? identity.commonName : undefined;
+  return { subjectDer: Buffer.from(subjectDer), identity, commonName, publicKey, signatureValid };
 }

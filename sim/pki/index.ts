@@ -16,5 +16,6 @@ export { createCsr, parseCsr, type ParsedCsr } from './csr.js';
 export { DerError } from './der-reader.js';
 export { EKU_OIDS, EXTENSION_OIDS, type SubjectAltNames } from './extensions.js';
 export { generateKeyPair, keyAlgorithmOf, spkiDer, subjectKeyIdentifierOf, SIGNATURE_OIDS } from './key-pair.js';
-export { decodeName, encodeName, readCommonName } from './names.js';
+export { decodeName, encodeName, nameIdentity, readCommonName, type NameIdentity } from './names.js';
+export { csrKeyRefusal, MIN_RSA_BITS, type KeyRefusal } from './key-strength.js';
 export { pemBlocks, pemToDer, toPem } from './pem.js';

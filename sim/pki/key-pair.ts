@@ -51,21 +51,27 @@ function leftPad32(bytes: Buffer): Buffer {
   return bytes.length >= 32 ? bytes : Buffer.concat([Buffer.alloc(32 - bytes.length), bytes]);
 }
 
-/** 'ec' or 'rsa' for a public or private KeyObject; other key types are not supported. */
+/**
+ * 'ec' or 'rsa' for a public or private KeyObject; other key types are not supported. EC keys are P-256 (what
+ * certfleet generates) or P-384 (a subject key a device may bring in a CSR).
+ */
 export function keyKind(key: KeyObject): 'ec' | 'rsa' {
   const type = key.asymmetricKeyType;
   if (type === 'ec') {
     const curve = key.asymmetricKeyDetails?.namedCurve;
-    if (curve !== 'prime256v1') throw new Error(`unsupported EC curve ${curve ?? '(unknown)'}: only P-256`);
+    if (curve !== 'prime256v1' && curve !== 'secp384r1') throw new Error(`unsupported EC curve ${curve ?? '(unknown)'}: only P-256 and P-384`);
     return 'ec';
   }
   if (type === 'rsa') return 'rsa';
-  throw new Error(`unsupported key type ${type ?? key.type}: only EC P-256 and RSA`);
+  throw new Error(`unsupported key type ${type ?? key.type}: only EC P-256, P-384 and RSA`);
 }
 
 /** The `KeyAlgorithm` of a key (RSA of any size reports 'rsa-2048' only when it is 2048 bits). */
 export function keyAlgorithmOf(key: KeyObject): KeyAlgorithm {
-  if (keyKind(key) === 'ec') return 'ec-p256';
+  if (keyKind(key) === 'ec') {
+    if (key.asymmetricKeyDetails?.namedCurve !== 'prime256v1') throw new Error('unsupported EC curve: only P-256 is a KeyAlgorithm');
+    return 'ec-p256';
+  }
   const bits = key.asymmetricKeyDetails?.modulusLength;
   if (bits === 2048) return 'rsa-2048';
   if (bits === 1024) return 'rsa-1024';

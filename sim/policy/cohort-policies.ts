@@ -1,6 +1,6 @@
 import type { ScenarioCohort } from '../scenario/schema.js';
 import { backoff, type Backoff } from './backoff.js';
-import { loadPolicyModule, userRenewalPolicy } from './policy-module.js';
+import { DEFAULT_CALL_BUDGET_MS, loadPolicyModule, userRenewalPolicy } from './policy-module.js';
 import { fractionOfLifetime, renewalWindow, type RenewalPolicy } from './renewal-policy.js';
 
 /** What a cohort's scenario entry says about renewing and reconnecting, ready for its devices. */
@@ -12,15 +12,16 @@ export interface CohortPolicies {
 /** Builds each cohort's policies; loads (and compiles) the teams' own policy modules once. */
 export async function cohortPolicies(cohorts: readonly ScenarioCohort[]): Promise<CohortPolicies[]> {
   return Promise.all(
-    cohorts.map(async (cohort) => {
+    cohorts.map(async (cohort, cohortIndex) => {
       const { renewal } = cohort;
       let forDevice: (deviceId: string) => RenewalPolicy;
       if (renewal.module !== undefined) {
-        const factory = await loadPolicyModule(renewal.module);
+        const source = { file: renewal.module, cohortIndex, cohort: cohort.name };
+        const factory = await loadPolicyModule(source);
         forDevice = userRenewalPolicy(factory, {
-          file: renewal.module,
+          source,
           options: renewal.options ?? {},
-          cohort: cohort.name,
+          budgetMs: renewal.budget ?? DEFAULT_CALL_BUDGET_MS,
           retry: renewal.retry,
         });
       } else {

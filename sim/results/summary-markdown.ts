@@ -97,7 +97,9 @@ export function renderSummaryMarkdown(summary: JudgedRunSummary): string {
   push(
     `Admitted ${b.admitted}, refused ${Object.values(b.refused).reduce((a, n) => a + n, 0)}` +
       `${Object.keys(b.refused).length ? ` (${Object.entries(b.refused).map(([k, n]) => `${k} ${n}`).join(', ')})` : ''}; ` +
-      `issued ${b.issued} certificates, rejected ${b.issuanceRejected} CSRs; trust deliveries pushed ${summary.deliveries.pushed}, ` +
+      `issued ${b.issued} certificates, rejected ${b.issuanceRejected} CSRs` +
+      `${Object.keys(b.issuanceRejectedByReason ?? {}).length ? ` (${Object.entries(b.issuanceRejectedByReason ?? {}).map(([k, n]) => `${k} ${n}`).join(', ')})` : ''}; ` +
+      `trust deliveries pushed ${summary.deliveries.pushed}, ` +
       `queued for the next connect ${summary.deliveries.queued}.`,
     '',
   );

@@ -135,6 +135,10 @@ export const runSummarySchema = z.strictObject({
     refused: z.partialRecord(cause, count),
     issued: count,
     issuanceRejected: count,
+    issuanceRejectedByReason: z
+      .record(z.string(), count)
+      .optional()
+      .describe('CSRs the CA refused, by the reason in their broker.issuance event (weak_key, ambiguous_identity, subject_mismatch, ...)'),
     registrationsRejected: count,
     jobsCreated: count,
     jobsSucceeded: count,

@@ -17,7 +17,7 @@ import { manufactureDevices } from '../scenario-pki/device-factory.js';
 import { ScenarioError, type LoadedScenario } from '../scenario/load-scenario.js';
 import { scenarioThresholds, type Threshold } from '../thresholds/define-threshold.js';
 import type { JudgedRunSummary } from '../thresholds/evaluate-thresholds.js';
-import { cohortPolicies } from '../policy/cohort-policies.js';
+import { checkCohortModules } from '../policy/check-cohort-modules.js';
 import { needsOrderedRun } from './ordered-run.js';
 import { coordinate, type CoordinationResult, type EpochProgress } from './coordinator.js';
 import { DeviceProcesses, fleetShardCount } from './device-processes.js';
@@ -68,9 +68,9 @@ export interface RunOutcome {
 export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   const { scenario } = options.loaded;
   const seed = options.seed ?? scenario.seed;
-  await checkPolicyModules(options.loaded);
   const started = new Date();
   const plan = onlyDevices(planFleet(scenario, { seed, devices: options.devices }), options.onlyDevices);
+  await checkPolicyModules(options.loaded, plan, seed, options);
   const thresholds = [...scenarioThresholds(scenario), ...(options.thresholds ?? [])];
   // An ordered run (limits, shared identities) goes through one worker: one sequence of actions for the whole
   // fleet, so who is refused or waits is the same on every run.
@@ -195,14 +195,15 @@ function onlyDevices(plan: FleetPlan, ids: readonly string[] | undefined): Fleet
   };
 }
 
-/** The teams' own policy modules load and answer before anything starts; a broken one is bad input, not a crash. */
-async function checkPolicyModules(loaded: LoadedScenario): Promise<void> {
-  try {
-    await cohortPolicies(loaded.scenario.fleet.cohorts);
-  } catch (error) {
-    const index = loaded.scenario.fleet.cohorts.findIndex((c) => c.renewal.module !== undefined && (error as Error).message.includes(c.renewal.module));
-    throw new ScenarioError(loaded.file, [`fleet.cohorts[${Math.max(index, 0)}].renewal.module: ${(error as Error).message}`]);
-  }
+/**
+ * The teams' own policy modules load and answer before anything starts, each in a throwaway worker with a time budget
+ * (no module code runs in this thread); a broken one is bad input, not a crash or a hang.
+ */
+async function checkPolicyModules(loaded: LoadedScenario, plan: FleetPlan, seed: number, options: Pick<RunOptions, 'signal' | 'onStage'>): Promise<void> {
+  if (loaded.scenario.fleet.cohorts.every((c) => c.renewal.module === undefined)) return;
+  options.onStage?.('checking the renewal policy modules');
+  const problems = (await checkCohortModules(loaded.scenario, plan.devices, seed, options.signal)).flatMap((c) => (c.ok ? [] : [c.problem]));
+  if (problems.length > 0) throw new ScenarioError(loaded.file, problems);
 }
 
 function compactTime(date: Date): string {

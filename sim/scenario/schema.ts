@@ -134,6 +134,11 @@ const renewal = z.strictObject({
   module: z.string().min(1).optional(),
   /** Passed to the module's factory. */
   options: z.record(z.string(), z.unknown()).optional(),
+  /**
+   * Wall time each call into the module (its factory, renewAt, retryDelay) may take before the run stops as bad
+   * input; importing it may take ten times as long. Default 1s (sim/policy/policy-module.ts), at most 1m.
+   */
+  budget: positiveDuration.refine((ms) => ms <= 60_000, { message: 'expected a duration of at most 1m' }).optional(),
   /** Backoff after a failed rotation. */
   retry: retry.default(DEFAULT_RETRY),
 });

@@ -25,6 +25,8 @@ export interface BrokerStats {
   /** Certificates the CA issued for CSRs, and CSRs it refused. */
   issued: number;
   issuanceRejected: number;
+  /** CSRs the CA refused, by reason (weak_key, ambiguous_identity, subject_mismatch, ...: the broker.issuance reason). */
+  issuanceRejectedByReason: Record<string, number>;
   /** Fleet provisioning: RegisterThing calls refused (an expired or unknown ownership token). */
   registrationsRejected: number;
   /** Rotation jobs the backend started, and those committed. */
@@ -46,6 +48,7 @@ export function emptyBrokerStats(): BrokerStats {
     refused: {},
     issued: 0,
     issuanceRejected: 0,
+    issuanceRejectedByReason: {},
     registrationsRejected: 0,
     jobsCreated: 0,
     jobsSucceeded: 0,

@@ -8,7 +8,7 @@
  */
 import { X509Certificate, createHash } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
-import { EXTENSION_OIDS, certificateBasicConstraints, certificateSubjectKeyId, readCertificate } from '../pki/index.js';
+import { EXTENSION_OIDS, certificateBasicConstraints, certificateSubjectKeyId, nameIdentity, readCertificate, type NameIdentity } from '../pki/index.js';
 import { readChildren, readSingle } from '../pki/der-reader.js';
 import type { CertificateFields } from '../pki/index.js';
 import type { IssuerChecks, IssueCheck, ParsedCertificate } from './types.js';
@@ -147,7 +147,10 @@ function buildParsed(der: Buffer, x509: X509Certificate, fingerprint: string): P
     isCA: x509.ca,
     selfIssued: nameKey(x509.subject) === nameKey(x509.issuer),
     selfSigned: false,
-    label: commonName(x509.subject) ?? x509.subject.replace(/\n/g, ', '),
+    identity: ext.identity,
+    // The one CN when the subject names one identity; otherwise the whole subject, so a report never shows one CN
+    // of several as if it were the certificate's name.
+    label: ext.identity.kind === 'one' ? ext.identity.commonName : x509.subject.replace(/\n/g, ', '),
     publicKey,
     extKeyUsage: x509.keyUsage ?? undefined,
     keyUsage: ext.keyUsage,
@@ -184,13 +187,6 @@ export function nameKey(printed: string): string {
   return printed.toLowerCase().replace(/\s+/g, ' ').trim();
 }
 
-function commonName(printed: string): string | undefined {
-  for (const line of printed.split('\n')) {
-    if (line.startsWith('CN=')) return line.slice(3);
-  }
-  return undefined;
-}
-
 /** keyUsage bit i (RFC 5280 4.2.1.3 numbering: 0 digitalSignature ... 5 keyCertSign) is `1 << i`. */
 export const KEY_USAGE = {
   digitalSignature: 1 << 0,
@@ -217,6 +213,7 @@ const SIGNATURE_KEY_TYPES: Readonly<Record<string, string>> = {
 
 interface Structure {
   structureRead: boolean;
+  identity: NameIdentity;
   spkiDer: Buffer | undefined;
   serialHex: string | undefined;
   keyUsage: number | undefined;
@@ -235,6 +232,7 @@ function readStructure(der: Buffer): Structure {
     // Node parsed it but the strict PKI reader did not: fall back to checkIssued and read no constraints.
     return {
       structureRead: false,
+      identity: { kind: 'ambiguous', problem: 'certfleet cannot read the certificate\'s subject' },
       spkiDer: undefined,
       serialHex: undefined,
       keyUsage: undefined,
@@ -256,6 +254,7 @@ function readStructure(der: Buffer): Structure {
   }
   return {
     structureRead: true,
+    identity: subjectIdentity(fields.subjectDer),
     spkiDer: fields.spkiDer,
     serialHex: fields.serial.toString('hex'),
     keyUsage,
@@ -264,6 +263,15 @@ function readStructure(der: Buffer): Structure {
     authorityKeyId: authorityKeyIdOf(fields.extensions.get(EXTENSION_OIDS.authorityKeyIdentifier)?.value),
     signatureKeyType: SIGNATURE_KEY_TYPES[fields.signatureAlgorithmOid],
   };
+}
+
+/** The identity the subject names (sim/pki's `nameIdentity`, as the CA reads a CSR's); a malformed Name has none. */
+function subjectIdentity(subjectDer: Buffer): NameIdentity {
+  try {
+    return nameIdentity(subjectDer);
+  } catch (error) {
+    return { kind: 'ambiguous', problem: `unreadable subject (${(error as Error).message})` };
+  }
 }
 
 /** AuthorityKeyIdentifier ::= SEQUENCE { keyIdentifier [0] IMPLICIT OCTET STRING OPTIONAL, ... } (RFC 5280 4.2.1.1). */

@@ -1,5 +1,6 @@
 import type { KeyObject, X509Certificate } from 'node:crypto';
 import type { Cause } from '../causes.js';
+import type { NameIdentity } from '../pki/index.js';
 
 /** A certificate parsed once and shared: parsing costs more than a signature check, so nothing parses twice. */
 export interface ParsedCertificate {
@@ -22,7 +23,12 @@ export interface ParsedCertificate {
   readonly selfIssued: boolean;
   /** Self-issued, its AKI (if any) names its own SKI and its signature algorithm fits its key: OpenSSL's EXFLAG_SS. */
   readonly selfSigned: boolean;
-  /** A short human label for reports: the subject CN when there is one. */
+  /**
+   * The identity the subject names, read by sim/pki's `nameIdentity` (the CA's reader): exactly one CN, none, or no
+   * single one (several CNs, an empty CN, one of another string type). Who a device certificate is.
+   */
+  readonly identity: NameIdentity;
+  /** A short human label for reports: the subject's one CN when it has one, else the whole subject. */
   readonly label: string;
   /** The subject public key, built once (`x509.publicKey` builds a new KeyObject on every read). */
   readonly publicKey: KeyObject;

@@ -111,12 +111,19 @@ describe('audits over simulated time', () => {
     expect(summary.audits.checks.INTERMEDIATE_CA_REVOKED_FOR_ACTIVE_DEVICE_CERTS?.severity).toBe('Critical');
   }, 120_000);
 
-  it('flags RSA keys shorter than 2048 bits as DEVICE_CERT_KEY_QUALITY (Critical)', async () => {
-    const { summary } = await run(TINY_SCENARIO.replace('    lifetime: 30d\n', '    lifetime: 30d\n    key: rsa-1024\n'), 4);
+  it('flags RSA keys shorter than 2048 bits as DEVICE_CERT_KEY_QUALITY (Critical), and the CA renews none of them', async () => {
+    const { summary, events } = await run(TINY_SCENARIO.replace('    lifetime: 30d\n', '    lifetime: 30d\n    key: rsa-1024\n'), 4);
     const quality = summary.audits.checks.DEVICE_CERT_KEY_QUALITY;
     expect(quality?.severity).toBe('Critical');
     expect(quality?.firstFound).toBe('2030-01-02T00:00:00.000Z');
     expect(quality?.final).toHaveLength(4);
-    expect(summary.failures.byCause).toEqual({});
+    // The factory issued the weak keys; the CA refuses CSRs for new ones (weak_key), so no weak device renews.
+    const issuances = events.filter((e) => e.type === 'broker.issuance');
+    expect(issuances.length).toBeGreaterThan(0);
+    expect(issuances.every((e) => e.ok === false && e.reason === 'weak_key')).toBe(true);
+    expect(summary.broker.issued).toBe(0);
+    expect(summary.broker.issuanceRejected).toBe(issuances.length);
+    expect(summary.broker.issuanceRejectedByReason).toEqual({ weak_key: issuances.length });
+    expect(Object.keys(summary.failures.byCause).every((key) => key === 'broker:expired_leaf')).toBe(true);
   }, 120_000);
 });

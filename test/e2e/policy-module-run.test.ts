@@ -1,27 +1,16 @@
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runScenario } from '../../sim/run/run-scenario.js';
 import { loadScenario, ScenarioError } from '../../sim/scenario/load-scenario.js';
-import { TINY_SCENARIO } from '../support/tiny-scenario.js';
+import { policyFixture, writeModuleScenario } from '../support/policy-module-scenario.js';
 import { DAY } from '../support/time.js';
-
-const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/policies/${name}`, import.meta.url));
 
 describe('a cohort renewing with the team\'s own TypeScript policy module', () => {
   it('renews when the module says: 10 days before expiry (plus up to a day), every certificate', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'certfleet-module-'));
-    copyFileSync(fixture('weekly-window.ts'), join(dir, 'weekly-window.ts'));
-    copyFileSync(fixture('units.ts'), join(dir, 'units.ts'));
-    const text = TINY_SCENARIO.replace(
-      '      trustStore: { anchors: [server-root] }\n',
-      '      trustStore: { anchors: [server-root] }\n      renewal: { module: ./weekly-window.ts, options: { daysBeforeExpiry: 10 } }\n',
-    );
-    writeFileSync(join(dir, 'scenario.yaml'), text);
+    const { dir, file } = writeModuleScenario(`{ module: ${policyFixture('weekly-window.ts')}, options: { daysBeforeExpiry: 10 } }`);
     const outDir = join(dir, 'run');
-    await runScenario({ loaded: loadScenario(join(dir, 'scenario.yaml')), devices: 6, outDir, workers: 1 });
+    await runScenario({ loaded: loadScenario(file), devices: 6, outDir, workers: 1 });
     const events = readFileSync(join(outDir, 'events.ndjson'), 'utf8')
       .trim()
       .split('\n')
@@ -41,13 +30,8 @@ describe('a cohort renewing with the team\'s own TypeScript policy module', () =
   }, 120_000);
 
   it('refuses a run whose policy module does not export a factory, naming the cohort and the module', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'certfleet-module-'));
-    copyFileSync(fixture('broken.mjs'), join(dir, 'broken.mjs'));
-    writeFileSync(
-      join(dir, 'scenario.yaml'),
-      TINY_SCENARIO.replace('      trustStore: { anchors: [server-root] }\n', '      trustStore: { anchors: [server-root] }\n      renewal: { module: ./broken.mjs }\n'),
-    );
-    const run = runScenario({ loaded: loadScenario(join(dir, 'scenario.yaml')), devices: 2, outDir: join(dir, 'run'), workers: 1 });
+    const { dir, file } = writeModuleScenario(`{ module: ${policyFixture('broken.mjs')} }`);
+    const run = runScenario({ loaded: loadScenario(file), devices: 2, outDir: join(dir, 'run'), workers: 1 });
     await expect(run).rejects.toBeInstanceOf(ScenarioError);
     await expect(run).rejects.toThrow(/fleet\.cohorts\[0\]\.renewal\.module: renewal policy module .*broken\.mjs: expected a default export/);
   });

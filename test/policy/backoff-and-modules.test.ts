@@ -9,6 +9,7 @@ import { DAY } from '../support/time.js';
 const SECOND = 1000;
 const random = () => new SeededRandom(3, 'device-00001');
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/policies/${name}`, import.meta.url));
+const source = (name: string) => ({ file: fixture(name), cohortIndex: 0, cohort: 'qa' });
 
 describe('reconnect and retry backoff', () => {
   it('exponential without jitter doubles from initial up to max', () => {
@@ -65,11 +66,11 @@ describe('a renewal window', () => {
 
 describe('a team\'s own renewal policy module', () => {
   it('loads a TypeScript module with its own imports and uses its renewAt and retryDelay', async () => {
-    const factory = await loadPolicyModule(fixture('weekly-window.ts'));
+    const factory = await loadPolicyModule(source('weekly-window.ts'));
     const forDevice = userRenewalPolicy(factory, {
-      file: 'weekly-window.ts',
+      source: source('weekly-window.ts'),
       options: { daysBeforeExpiry: 10 },
-      cohort: 'qa',
+      budgetMs: SECOND,
       retry: { policy: 'fixed', initial: SECOND, max: SECOND },
     });
     const policy = forDevice('device-00001');
@@ -80,19 +81,19 @@ describe('a team\'s own renewal policy module', () => {
   });
 
   it('draws from the device\'s seeded randomness, so the same device renews at the same time every run', async () => {
-    const factory = await loadPolicyModule(fixture('weekly-window.ts'));
-    const make = () => userRenewalPolicy(factory, { file: 'w.ts', options: {}, cohort: 'qa', retry: { policy: 'fixed', initial: 1, max: 1 } })('d');
+    const factory = await loadPolicyModule(source('weekly-window.ts'));
+    const make = () => userRenewalPolicy(factory, { source: source('weekly-window.ts'), options: {}, budgetMs: SECOND, retry: { policy: 'fixed', initial: 1, max: 1 } })('d');
     const validity = { notBefore: 0, notAfter: 30 * DAY };
     expect(make().renewAt(validity, random())).toBe(make().renewAt(validity, random()));
   });
 
   it('refuses a module whose default export is not a factory, saying what was expected', async () => {
-    await expect(loadPolicyModule(fixture('broken.mjs'))).rejects.toThrow(
+    await expect(loadPolicyModule(source('broken.mjs'))).rejects.toThrow(
       /expected a default export \(or an export "createRenewalPolicy"\) that is a function/,
     );
   });
 
   it('refuses a module that does not compile, naming the file', async () => {
-    await expect(loadPolicyModule(fixture('does-not-exist.ts'))).rejects.toThrow(/renewal policy module .*does-not-exist\.ts/);
+    await expect(loadPolicyModule(source('does-not-exist.ts'))).rejects.toThrow(/renewal policy module .*does-not-exist\.ts/);
   });
 });

@@ -1,6 +1,7 @@
 import { X509Certificate, createHash } from 'node:crypto';
 import { describe, expect, test, vi } from 'vitest';
 import { CertificateAuthority, generateKeyPair, toPem } from '../../sim/pki/index.js';
+import { oid, sequence, set, utf8String } from '../../sim/pki/der-writer.js';
 import { CertificatePool, KEY_USAGE } from '../../sim/verify/index.js';
 import { T, crossSign, forger, intermediate, leaf, root } from './fixtures.js';
 
@@ -48,6 +49,27 @@ describe('CertificatePool.parse', () => {
     expect([R.cert.selfIssued, R.cert.selfSigned, I.cert.selfSigned, S.selfSigned]).toEqual([true, true, false, false]);
     expect(S.authorityKeyId).toBe(I.cert.subjectKeyId);
     expect(I.cert.authorityKeyId).toBe(R.cert.subjectKeyId);
+  });
+
+  test('the identity is the one CN the subject names, read as the CA reads a CSR', () => {
+    expect(S.identity).toEqual({ kind: 'one', commonName: 'pool-server' });
+    const CN = (value: string) => set(sequence(oid('2.5.4.3'), utf8String(value)));
+    const keyPair = generateKeyPair();
+    const twoCns = (first: string, second: string) =>
+      new CertificatePool().parse(
+        I.ca.issue({
+          subject: sequence(CN(first), CN(second)),
+          publicKey: keyPair.publicKey,
+          profile: 'device',
+          notBefore: T('2026-01-01T00:00:00Z'),
+          notAfter: T('2027-01-01T00:00:00Z'),
+        }).der,
+      );
+    for (const parsed of [twoCns('dev-b', 'dev-a'), twoCns('dev-a', 'dev-b')]) {
+      expect(parsed.identity).toEqual({ kind: 'ambiguous', problem: expect.stringMatching(/^2 CNs/) as unknown });
+      // No single CN stands for it in reports either: the label is the whole subject.
+      expect(parsed.label).toMatch(/^CN=dev-[ab], CN=dev-[ab]$/);
+    }
   });
 
   test('serialHex is the DER INTEGER content, as the PKI reports it, pad byte included', () => {
