@@ -5,6 +5,7 @@ import type { KeyAlgorithm } from '../sim/pki/index.js';
 import { planFaults, type PlannedFault } from '../sim/plan/fault-plan.js';
 import type { AuditSettings } from './audit/fleet-audit.js';
 import type { CapacityLimits } from './limits/capacity-gate.js';
+import type { ConnectionLimits } from './listener/connection-limits.js';
 import type { BackendRotation } from './renewal-orchestrator.js';
 
 /** Everything the embedded broker needs, as plain data that crosses a thread boundary. */
@@ -26,6 +27,8 @@ export interface BrokerConfig {
   listen: { host: string; port: number };
   /** Capacity limits in simulated time (scenario broker.limits). */
   limits: CapacityLimits;
+  /** Limits on misbehaving connections, in wall time and bytes (scenario broker.connections). */
+  connections: ConnectionLimits;
   /** Authorities of bootstrap identities, admitted for provisioning only. */
   bootstrapAuthorities: string[];
   renewAfterExpiryMs: number | undefined;
@@ -77,6 +80,13 @@ export function brokerConfigFrom(
     },
     listen: { host: '127.0.0.1', port: 0 },
     limits: scenario.broker.limits ?? {},
+    connections: {
+      handshakeTimeoutMs: scenario.broker.connections.handshakeTimeout,
+      connectTimeoutMs: scenario.broker.connections.connectTimeout,
+      maxPacketBeforeConnect: scenario.broker.connections.maxPacketBeforeConnect,
+      maxPacketAfterConnect: scenario.broker.connections.maxPacketAfterConnect,
+      connectionsPerSource: scenario.broker.connections.perSource,
+    },
     bootstrapAuthorities: scenario.broker.bootstrapAuthorities,
     renewAfterExpiryMs: scenario.broker.renewAfterExpiry,
     ownershipTokenLifetimeMs: scenario.broker.ownershipTokenLifetime,

@@ -1,7 +1,5 @@
 import { constants as cryptoConstants } from 'node:crypto';
-import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
-import { createSecureContext, createServer, type SecureContext, type Server, type TLSSocket } from 'node:tls';
+import { createSecureContext, type SecureContext } from 'node:tls';
 import { Aedes, type Client } from 'aedes';
 import type { FleetEvent } from '../sim/events/fleet-event.js';
 import type { BrokerEvent, Delivery, SessionsDropped } from '../sim/plan/fleet-plan.js';
@@ -23,6 +21,8 @@ import { plannedDeliveryMessages } from './planned-deliveries.js';
 import { RenewalOrchestrator } from './renewal-orchestrator.js';
 import { certificateKey, DeviceRegistry, type RegisteredCertificate } from './device-registry.js';
 import { CapacityGate } from './limits/capacity-gate.js';
+import { CONNECTION_CUT_DETAIL } from './listener/connection-cut-detail.js';
+import { startTlsListener } from './listener/tls-listener.js';
 import { RevocationRegistry } from './revocation-registry.js';
 import { startRotationService } from './rotation-service.js';
 import { authorizePublish, authorizeSubscribe } from './topic-policy.js';
@@ -124,6 +124,8 @@ export async function startEmbeddedBroker(config: BrokerConfig, onEvent: (event:
     }),
     authorizePublish: authorizePublish(onDenied, (client) => roles.get(client)),
     authorizeSubscribe: authorizeSubscribe(onDenied),
+    // A TLS connection that sends no CONNECT is closed after this long (counted by the listener as connect_timeout).
+    connectTimeout: config.connections.connectTimeoutMs,
   });
   broker.on('clientDisconnect', (client) => {
     registry.disconnected(client);
@@ -224,29 +226,32 @@ export async function startEmbeddedBroker(config: BrokerConfig, onEvent: (event:
   );
   const sniCallback = (servername: string, done: (error: Error | null, context?: SecureContext) => void) =>
     done(null, endpointContexts.get(servername.toLowerCase()));
-  const server: Server = createServer({
-    ...serverOptions(config.initialServerCertificate),
-    ...(endpointContexts.size > 0 ? { SNICallback: sniCallback } : {}),
-    requestCert: true,
-    rejectUnauthorized: false,
-    // Devices make full handshakes; session tickets would only cost the server (limits.md: up to 15% of its CPU).
-    secureOptions: cryptoConstants.SSL_OP_NO_TICKET,
+  const listener = await startTlsListener({
+    host: config.listen.host,
+    port: config.listen.port,
+    tls: {
+      ...serverOptions(config.initialServerCertificate),
+      ...(endpointContexts.size > 0 ? { SNICallback: sniCallback } : {}),
+      requestCert: true,
+      rejectUnauthorized: false,
+      // Devices make full handshakes; session tickets would only cost the server (limits.md: up to 15% of its CPU).
+      secureOptions: cryptoConstants.SSL_OP_NO_TICKET,
+    },
+    limits: config.connections,
+    broker,
+    onCut: (reason, source) => {
+      stats.connectionsCut[reason] += 1;
+      onEvent({ type: 'broker.connection-cut', t: currentTime, reason, source, detail: CONNECTION_CUT_DETAIL[reason] });
+    },
+    onTlsError: () => {
+      stats.tlsErrors += 1;
+    },
   });
-  server.on('secureConnection', (socket: TLSSocket) => {
-    // Nagle plus delayed ACKs would add ~40 ms to every CONNACK and CSR reply.
-    socket.setNoDelay(true);
-    broker.handle(socket);
-  });
-  server.on('tlsClientError', () => {
-    stats.tlsErrors += 1;
-  });
-  server.listen(config.listen.port, config.listen.host);
-  await once(server, 'listening');
-  const address = server.address() as AddressInfo;
+  const server = listener.server;
 
   return {
     host: config.listen.host,
-    port: address.port,
+    port: listener.port,
     applyEvent(event) {
       currentTime = event.at;
       switch (event.kind) {
@@ -324,9 +329,15 @@ export async function startEmbeddedBroker(config: BrokerConfig, onEvent: (event:
         concurrentUse,
         settings: config.audits,
       }),
-    stats: () => ({ ...stats, refused: { ...stats.refused }, issuanceRejectedByReason: { ...stats.issuanceRejectedByReason }, connected: broker.connectedClients }),
+    stats: () => ({
+      ...stats,
+      refused: { ...stats.refused },
+      issuanceRejectedByReason: { ...stats.issuanceRejectedByReason },
+      connectionsCut: { ...stats.connectionsCut },
+      connected: broker.connectedClients,
+    }),
     async close() {
-      server.close();
+      listener.close();
       await new Promise<void>((resolve) => broker.close(() => resolve()));
     },
   };

@@ -1,5 +1,6 @@
 import type { Cause } from '../causes.js';
 import type { FaultKind } from '../scenario/fault-schema.js';
+import type { ConnectionCutReason } from '../stats/broker-stats.js';
 
 /**
  * One line of a run's raw event stream (`events.ndjson`). `t` is true (scenario) time in ms; writers add an ISO
@@ -57,6 +58,8 @@ export type FleetEvent =
   | { type: 'broker.restart'; t: number; downFor: number }
   | { type: 'broker.revocation'; t: number; target: string; certificates: number }
   | { type: 'broker.device-authorities'; t: number; authorities: string[] }
+  /** A connection cut off by a connection limit; `detail` says it in words ("file descriptors exhausted"). */
+  | { type: 'broker.connection-cut'; t: number; reason: ConnectionCutReason; source: string; detail: string }
   /** An injected fault (scenario `faults[fault]`) begins or ends; a process kill only begins. */
   | { type: 'fault.start'; t: number; fault: number; kind: FaultKind; label: string }
   | { type: 'fault.end'; t: number; fault: number; kind: FaultKind }

@@ -106,6 +106,12 @@ export function renderSummaryMarkdown(summary: JudgedRunSummary): string {
       `queued for the next connect ${summary.deliveries.queued}.`,
     '',
   );
+  const cuts = Object.entries(b.connectionsCut ?? {}).filter(([, n]) => n > 0);
+  if (cuts.length > 0) {
+    // Only when something was cut: a misbehaving client, or a broker out of file descriptors.
+    const named = cuts.map(([reason, n]) => `${reason} ${n}${reason === 'fd_exhausted' ? ' (file descriptors exhausted)' : ''}`);
+    push(`Connections cut off by the broker's connection limits: ${named.join(', ')}.`, '');
+  }
   push('## Harness', '');
   const h = summary.harness;
   push(

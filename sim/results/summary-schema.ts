@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { AUDIT_CHECKS, type AuditCheck } from '../audit/audit-checks.js';
 import { ALL_CAUSES, type Cause, type Judge } from '../causes.js';
 import { FAULT_KINDS } from '../scenario/fault-schema.js';
+import { CONNECTION_CUT_REASONS, type ConnectionCutReason } from '../stats/broker-stats.js';
 import { OPERATORS } from '../thresholds/threshold-expression.js';
 import type { JudgedRunSummary } from '../thresholds/evaluate-thresholds.js';
 
@@ -166,6 +167,12 @@ export const runSummarySchema = z.strictObject({
     jobsSucceeded: count,
     topicDenied: count,
     tlsErrors: count,
+    connectionsCut: z
+      .strictObject(Object.fromEntries(CONNECTION_CUT_REASONS.map((reason) => [reason, count])) as Record<ConnectionCutReason, typeof count>)
+      .optional()
+      .describe(
+        'connections the broker cut off to protect itself (scenario broker.connections), by reason; fd_exhausted: file descriptors exhausted, connections it could not hold. Absent from runs of certfleet versions that did not count them',
+      ),
   }),
   deliveries: z.strictObject({ pushed: count, queued: count }),
   availability: z.strictObject({

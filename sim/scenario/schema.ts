@@ -194,6 +194,11 @@ const cohort = z.strictObject({
   connectivity: connectivity.default({ outages: [], retry: DEFAULT_RETRY }),
 });
 
+/** Node's timers hold at most 2^31 - 1 ms; an hour is far beyond any handshake or CONNECT. */
+const MAX_WALL_TIMEOUT_MS = 3_600_000;
+/** The largest packet MQTT 3.1.1 can frame: a fixed header of 5 bytes and a remaining length of 268,435,455. */
+const MAX_MQTT_PACKET = 268_435_460;
+
 const broker = z.strictObject({
   serverCertificate: name,
   /** The authorities whose device certificates the broker accepts (its trust anchors for client chains). */
@@ -224,6 +229,30 @@ const broker = z.strictObject({
       registrationsPerSecond: z.number().positive().optional(),
     })
     .optional(),
+  /**
+   * Limits on clients that misbehave on the network, in wall-clock time and bytes (not simulated time): each cut is
+   * counted in summary.json (broker.connectionsCut). The defaults suit a legitimate fleet on a busy machine.
+   */
+  connections: z
+    .strictObject({
+      /** A TLS handshake not finished in this time is cut off (Node's handshakeTimeout; default 30s). */
+      handshakeTimeout: positiveDuration.refine((ms) => ms <= MAX_WALL_TIMEOUT_MS, { message: 'expected at most 1h' }).default(30_000),
+      /** A TLS connection that sends no CONNECT in this time is cut off (aedes connectTimeout; default 30s). */
+      connectTimeout: positiveDuration.refine((ms) => ms <= MAX_WALL_TIMEOUT_MS, { message: 'expected at most 1h' }).default(30_000),
+      /**
+       * Bytes: the largest MQTT packet (MQTT 3.1.1 2.2.3: fixed header and remaining length) a client may send before
+       * it is admitted, when it may have no certificate at all. A CONNECT is a few hundred bytes (default 16 KiB).
+       */
+      maxPacketBeforeConnect: z.number().int().min(256).max(MAX_MQTT_PACKET).default(16 * 1024),
+      /**
+       * Bytes: the largest MQTT packet an admitted device may send. Its largest, a CSR for an RSA key, is a few KB;
+       * AWS IoT Core caps a message at 128 KB (default 256 KiB).
+       */
+      maxPacketAfterConnect: z.number().int().min(1024).max(MAX_MQTT_PACKET).default(256 * 1024),
+      /** Open connections from one source address; the rest are closed on arrival. Omitted: unlimited (a fleet dials from 127.0.0.1). */
+      perSource: z.number().int().positive().optional(),
+    })
+    .default({ handshakeTimeout: 30_000, connectTimeout: 30_000, maxPacketBeforeConnect: 16 * 1024, maxPacketAfterConnect: 256 * 1024 }),
   /** Authorities of bootstrap identities: admitted for provisioning topics only. */
   bootstrapAuthorities: z.array(name).default([]),
   /** The CA renews a certificate expired up to this long ago (step-ca's allowRenewalAfterExpiry); omitted: never. */

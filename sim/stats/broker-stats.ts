@@ -1,5 +1,21 @@
 import type { Cause } from '../causes.js';
 
+/**
+ * Why the broker cut a connection off before or outside the MQTT protocol (connection limits, scenario
+ * broker.connections): a handshake not finished in time, no CONNECT in time, a packet over the size limit, too many
+ * connections from one address, no file descriptor left to accept one, or malformed MQTT / a protocol violation
+ * (such as a second CONNECT, MQTT 3.1.1 [MQTT-3.1.0-2]).
+ */
+export const CONNECTION_CUT_REASONS = [
+  'handshake_timeout',
+  'connect_timeout',
+  'packet_too_large',
+  'too_many_connections_from_source',
+  'fd_exhausted',
+  'protocol_error',
+] as const;
+export type ConnectionCutReason = (typeof CONNECTION_CUT_REASONS)[number];
+
 /** What the broker counts over a run. */
 export interface BrokerStats {
   /** Devices admitted (CONNACK 0). */
@@ -20,6 +36,8 @@ export interface BrokerStats {
   topicDenied: number;
   /** Handshakes that failed before any certificate could be judged. */
   tlsErrors: number;
+  /** Connections the broker cut off to protect itself, by reason (fd_exhausted: accepts that failed for want of one). */
+  connectionsCut: Record<ConnectionCutReason, number>;
   /** Sessions open right now. */
   connected: number;
 }
@@ -36,6 +54,11 @@ export function emptyBrokerStats(): BrokerStats {
     jobsSucceeded: 0,
     topicDenied: 0,
     tlsErrors: 0,
+    connectionsCut: emptyConnectionCuts(),
     connected: 0,
   };
+}
+
+export function emptyConnectionCuts(): Record<ConnectionCutReason, number> {
+  return Object.fromEntries(CONNECTION_CUT_REASONS.map((reason) => [reason, 0])) as Record<ConnectionCutReason, number>;
 }

@@ -75,6 +75,7 @@ describe('parseScenario on valid text', () => {
       bootstrapAuthorities: [],
       ownershipTokenLifetime: 3_600_000,
       clientIdMustMatchCertificate: true,
+      connections: { handshakeTimeout: 30_000, connectTimeout: 30_000, maxPacketBeforeConnect: 16_384, maxPacketAfterConnect: 262_144 },
     });
     const b = s.fleet.cohorts[1];
     expect(b?.trustStore).toEqual({ anchors: ['root'], updates: 'accept', pins: [] });
