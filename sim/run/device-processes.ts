@@ -55,6 +55,9 @@ export class DeviceProcesses implements CoordinatedFleet {
       // "--cpu-prof --cpu-prof-dir=prof" to profile the devices (Node refuses --cpu-prof in NODE_OPTIONS).
       const execArgv = (process.env.CERTFLEET_DEVICE_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
       const child = fork(compiledScript('workers/device-process.js'), [], { serialization: 'advanced', execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      // Who failed, as the user needs to know it: which process, and how much of the fleet went with it.
+      const held = Object.keys(credentials).length;
+      const name = `device process ${p} (pid ${child.pid ?? 'unknown'}, ${held} of ${devices} device${devices === 1 ? '' : 's'})`;
       let exited = (): void => undefined;
       const host: Host = { child, stopped: new Promise<void>((resolve) => (exited = resolve)) };
       let stopping = false;
@@ -82,7 +85,7 @@ export class DeviceProcesses implements CoordinatedFleet {
                 options.onStats(message);
                 break;
               case 'failed':
-                fail(new Error(`device process ${p} failed: ${message.message}`));
+                fail(new Error(`${name} failed: ${message.message}`));
                 break;
               case 'stopped':
                 stopping = true;
@@ -91,12 +94,12 @@ export class DeviceProcesses implements CoordinatedFleet {
           });
           child.on('exit', (code, signal) => {
             exited();
-            if (!stopping) fail(new Error(`device process ${p} exited unexpectedly (${signal ?? `code ${code}`})`));
+            if (!stopping) fail(new Error(`${name} exited unexpectedly: ${signal ? `killed by ${signal}` : `exit code ${code}`}`));
           });
           child.on('error', (error: NodeJS.ErrnoException) => {
             // A message sent to a process that is dying: its exit, which follows, says what happened.
             if (error.code === 'EPIPE' || error.code === 'ERR_IPC_CHANNEL_CLOSED') return;
-            fail(new Error(`device process ${p}: ${error.message}`));
+            fail(new Error(`${name}: ${error.message}`));
           });
         }),
       );
