@@ -10,6 +10,7 @@ import type { LiveCounts } from '../results/live-counts.js';
 import { liveSnapshot } from '../results/metrics-snapshot.js';
 import { FleetMetrics } from '../results/prometheus-metrics.js';
 import { prepareRunFolder } from '../results/run-folder.js';
+import { SpaceReserve } from '../results/space-reserve.js';
 import { RunRecorder } from '../results/run-recorder.js';
 import { timelineMarkers, type TimelineMarker } from '../results/timeline-markers.js';
 import type { OutputWriteError } from '../results/write-failure.js';
@@ -106,7 +107,9 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
     throw error;
   }
 
-  // A run folder that stops taking writes (a full disk) stops the run after the current epoch, like Ctrl-C does.
+  // A run folder that stops taking writes (a full disk) stops the run after the current epoch, like Ctrl-C does;
+  // the space reserved now is given back for the summary.
+  const reserve = await SpaceReserve.claim(dir);
   const outputStopped = new AbortController();
   const recorder = new RunRecorder(dir, plan, (error) => outputStopped.abort(error));
   const signal = options.signal ? AbortSignal.any([options.signal, outputStopped.signal]) : outputStopped.signal;
@@ -178,6 +181,7 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   }
 
   if (recorder.failure) interruption = recorder.failure.message;
+  await reserve.release();
   const summary = await recorder.finish({
     complete: interruption === undefined,
     interruption,

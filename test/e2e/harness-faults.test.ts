@@ -1,10 +1,11 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunSummary } from '../../sim/results/run-summary.js';
+import { RESERVED_BYTES } from '../../sim/results/space-reserve.js';
 import { childProcessIds } from '../support/child-processes.js';
-import { runCli, startCli } from '../support/cli.js';
+import { startCli, type CliResult } from '../support/cli.js';
 import { readEventLines } from '../support/event-lines.js';
 import { DAY } from '../support/time.js';
 import { TINY_SCENARIO } from '../support/tiny-scenario.js';
@@ -34,70 +35,95 @@ function escaped(text: string): string {
 
 describe('an --out that cannot take a run is refused before anything runs, with exit 2 and one line', () => {
   const readOnly = join(work, 'read-only');
-  beforeAll(() => mountTmpfs(readOnly, { size: '64k', readOnly: true }));
+  const file = join(work, 'a-file');
+  const earlier = join(work, 'earlier-run');
+  const outs = { file, underFile: join(file, 'run'), uncreatable: join(readOnly, 'run'), unwritable: readOnly, earlier };
+  let results: Record<keyof typeof outs, CliResult>;
+  beforeAll(async () => {
+    mountTmpfs(readOnly, { size: '64k', readOnly: true });
+    writeFileSync(file, 'not a folder\n');
+    mkdirSync(earlier);
+    writeFileSync(join(earlier, 'summary.json'), '{}\n');
+    // Side by side: each is a short command that stops at the check.
+    const entries = await Promise.all(
+      Object.entries(outs).map(async ([key, out]) => [key, await startCli(['run', SCENARIO, '--out', out, '--quiet'])] as const),
+    );
+    results = Object.fromEntries(entries) as typeof results;
+  }, 120_000);
   afterAll(() => unmount(readOnly));
 
-  it('refuses an existing file', () => {
-    const file = join(work, 'a-file');
-    writeFileSync(file, 'not a folder\n');
-    const result = runCli(['run', SCENARIO, '--out', file, '--quiet']);
-    expect(result.status).toBe(2);
-    expectOneLine(result.stderr, new RegExp(`^certfleet: --out ${escaped(file)}: is an existing file; expected a new or empty folder`));
+  it('refuses an existing file, and leaves it as it was', () => {
+    expect(results.file.status).toBe(2);
+    expectOneLine(results.file.stderr, new RegExp(`^certfleet: --out ${escaped(file)}: is an existing file; expected a new or empty folder for the run$`));
     expect(readFileSync(file, 'utf8')).toBe('not a folder\n');
   });
 
   it('refuses a folder under a file, naming the file', () => {
-    const file = join(work, 'another-file');
-    writeFileSync(file, '');
-    const result = runCli(['run', SCENARIO, '--out', join(file, 'run'), '--quiet']);
-    expect(result.status).toBe(2);
-    expectOneLine(result.stderr, new RegExp(`^certfleet: --out ${escaped(join(file, 'run'))}: ${escaped(file)} is a file, so no folder can be made under it$`));
+    expect(results.underFile.status).toBe(2);
+    expectOneLine(results.underFile.stderr, new RegExp(`^certfleet: --out ${escaped(outs.underFile)}: ${escaped(file)} is a file, so no folder can be made under it$`));
   });
 
   it('refuses a folder that cannot be created on a read-only file system', () => {
-    const result = runCli(['run', SCENARIO, '--out', join(readOnly, 'run'), '--quiet']);
-    expect(result.status).toBe(2);
-    expectOneLine(result.stderr, new RegExp(`^certfleet: --out ${escaped(join(readOnly, 'run'))}: the folder cannot be created \\(read-only file system\\)$`));
+    expect(results.uncreatable.status).toBe(2);
+    expectOneLine(results.uncreatable.stderr, new RegExp(`^certfleet: --out ${escaped(outs.uncreatable)}: the folder cannot be created \\(read-only file system\\)$`));
   });
 
   it('refuses an existing empty folder in which nothing can be written', () => {
-    const result = runCli(['run', SCENARIO, '--out', readOnly, '--quiet']);
-    expect(result.status).toBe(2);
-    expectOneLine(result.stderr, new RegExp(`^certfleet: --out ${escaped(readOnly)}: the folder is not writable \\(read-only file system\\)$`));
+    expect(results.unwritable.status).toBe(2);
+    expectOneLine(results.unwritable.stderr, new RegExp(`^certfleet: --out ${escaped(readOnly)}: the folder is not writable \\(read-only file system\\)$`));
   });
 
   it('refuses a folder that already holds files, so two runs never mix, and leaves those files alone', () => {
-    const earlier = join(work, 'earlier-run');
-    mkdirSync(earlier);
-    writeFileSync(join(earlier, 'summary.json'), '{}\n');
-    const result = runCli(['run', SCENARIO, '--out', earlier, '--quiet']);
-    expect(result.status).toBe(2);
-    expectOneLine(result.stderr, new RegExp(`^certfleet: --out ${escaped(earlier)}: the folder is not empty \\(summary.json\\); each run needs a new or empty folder`));
+    expect(results.earlier.status).toBe(2);
+    expectOneLine(results.earlier.stderr, new RegExp(`^certfleet: --out ${escaped(earlier)}: the folder is not empty \\(summary.json\\); each run needs a new or empty folder`));
+    expect(readdirSync(earlier)).toEqual(['summary.json']);
     expect(readFileSync(join(earlier, 'summary.json'), 'utf8')).toBe('{}\n');
   });
 });
 
 describe('a run folder that fills up mid-run', () => {
   const disk = join(work, 'small-disk');
-  beforeAll(() => mountTmpfs(disk, { size: '64k' }));
-  afterAll(() => unmount(disk));
+  const tiny = join(work, 'tiny-disk');
+  // Room for the space the run reserves for its summary, and 64 kB more: 50 devices write about 110 kB of events.
+  beforeAll(() => {
+    mountTmpfs(disk, { size: `${RESERVED_BYTES / 1024 + 64}k` });
+    mountTmpfs(tiny, { size: '32k' });
+  });
+  afterAll(() => {
+    unmount(disk);
+    unmount(tiny);
+  });
 
-  it('ends the run with exit 1 and a line naming the file and the cause, and leaves only valid files', async () => {
-    const out = join(disk, 'run');
-    // 50 devices write about 110 kB of events over the timeline: the disk fills up part way.
-    const result = await startCli(['run', SCENARIO, '--devices', '50', '--workers', '1', '--out', out, '--quiet']);
+  /** The run's stderr names the file and the cause; every event line left parses, the torn last one was cut off. */
+  function expectStoppedByFullDisk(result: CliResult, out: string): void {
     expect(result.status, result.stderr).toBe(1);
     expect(result.stderr).toContain(`certfleet: no space left on device writing ${join(out, 'events.ndjson')}\n`);
     expect(result.stderr).not.toMatch(/Unhandled|\n\s+at /);
-    // Every line left parses, the last one included: the torn line the full disk left was cut off.
-    const events = readEventLines(join(out, 'events.ndjson'));
-    expect(events.length).toBeGreaterThan(10);
+    expect(readEventLines(join(out, 'events.ndjson')).length).toBeGreaterThan(10);
     expect(readFileSync(join(out, 'events.ndjson'), 'utf8').endsWith('\n')).toBe(true);
     expect(JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'))).toMatchObject({ devices: 50 });
-    if (existsSync(join(out, 'summary.json'))) {
-      const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as RunSummary;
-      expect(summary.complete).toBe(false);
-    }
+    // Neither the reserve nor a temporary file of a write that failed is left behind.
+    expect(readdirSync(out).filter((f) => f.startsWith('.'))).toEqual([]);
+  }
+
+  it('ends the run with exit 1 and a line naming the file and the cause, and still writes a whole partial summary', async () => {
+    const out = join(disk, 'run');
+    const result = await startCli(['run', SCENARIO, '--devices', '50', '--workers', '1', '--out', out, '--quiet', '--no-report']);
+    expectStoppedByFullDisk(result, out);
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as RunSummary;
+    expect(summary.complete).toBe(false);
+    expect(summary.interruption).toBe(`no space left on device writing ${join(out, 'events.ndjson')}`);
+    expect(Date.parse(summary.timeline.reached)).toBeGreaterThan(START);
+    expect(summary.availability.samples.length).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('leaves summary.json absent rather than half-written when even the summary does not fit', async () => {
+    const out = join(tiny, 'run');
+    const result = await startCli(['run', SCENARIO, '--devices', '50', '--workers', '1', '--out', out, '--quiet']);
+    expectStoppedByFullDisk(result, out);
+    // 32 kB hold the manifest and part of the events, never a 60 kB summary: it was tried, and left no trace.
+    expect(existsSync(join(out, 'summary.json'))).toBe(false);
+    expect(existsSync(join(out, 'report.html'))).toBe(false);
   }, 120_000);
 });
 
