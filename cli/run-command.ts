@@ -24,6 +24,8 @@ export interface RunArguments {
   workers?: number | undefined;
   deviceProcesses?: number | undefined;
   concurrency?: number | undefined;
+  /** A device process that dies mid-run: end the run (default) or replace it, its devices rebooted. */
+  onDeviceCrash?: 'stop' | 'restart' | undefined;
   /** Checks such as "lockedOut == 0", evaluated with the scenario's thresholds. */
   thresholds?: string[] | undefined;
   quiet: boolean;
@@ -78,6 +80,11 @@ export async function runCommand(args: RunArguments): Promise<number> {
       workers: args.workers,
       deviceProcesses: args.deviceProcesses,
       concurrency: args.concurrency,
+      onDeviceCrash: args.onDeviceCrash,
+      onDeviceRestart: (restart) => {
+        // Said even with --quiet: the run goes on, but not as planned.
+        process.stderr.write(`\ncertfleet: ${restart.reason}; restarted its ${restart.devices} devices as rebooted devices at ${new Date(restart.t).toISOString()}\n`);
+      },
       thresholds: thresholds.defined,
       signal: controller.signal,
       onStage: (stage) => {

@@ -14,6 +14,7 @@ import { SpaceReserve } from '../results/space-reserve.js';
 import { RunRecorder } from '../results/run-recorder.js';
 import { timelineMarkers, type TimelineMarker } from '../results/timeline-markers.js';
 import type { OutputWriteError } from '../results/write-failure.js';
+import type { HarnessRestart } from '../results/run-summary.js';
 import { buildScenarioPki } from '../scenario-pki/build-scenario-pki.js';
 import { emptyBrokerStats } from '../stats/broker-stats.js';
 import { manufactureDevices } from '../scenario-pki/device-factory.js';
@@ -23,7 +24,7 @@ import type { JudgedRunSummary } from '../thresholds/evaluate-thresholds.js';
 import { cohortPolicies } from '../policy/cohort-policies.js';
 import { needsOrderedRun } from './ordered-run.js';
 import { coordinate, CoordinationFailure, type CoordinationResult, type EpochProgress } from './coordinator.js';
-import { DeviceProcesses, fleetShardCount } from './device-processes.js';
+import { DeviceProcesses, fleetShardCount, type OnDeviceCrash } from './device-processes.js';
 import { serveMetrics, type MetricsServer } from './metrics-server.js';
 
 /** What the run reports after every epoch: the coordinator's progress, the broker's counts and the recorder's. */
@@ -47,6 +48,10 @@ export interface RunOptions {
   /** Child processes the device workers are spread over (default 1: every device outside the broker's process). */
   deviceProcesses?: number | undefined;
   concurrency?: number | undefined;
+  /** A device process that dies mid-run ends the run ('stop', default) or is replaced, its devices rebooted ('restart'). */
+  onDeviceCrash?: OnDeviceCrash | undefined;
+  /** Told of each replaced device process. */
+  onDeviceRestart?: ((restart: HarnessRestart) => void) | undefined;
   /** Thresholds evaluated in addition to the scenario's (the command line's --threshold). */
   thresholds?: readonly Threshold[] | undefined;
   signal?: AbortSignal | undefined;
@@ -119,6 +124,7 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   let fleet: DeviceProcesses | undefined;
   let result: CoordinationResult | undefined;
   let interruption: string | undefined;
+  const restarts: HarnessRestart[] = [];
   try {
     options.onStage?.('building the PKI');
     const pki = buildScenarioPki(scenario, seed);
@@ -155,6 +161,12 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
       },
       onEvents: recorder.onEvents,
       onStats: recorder.onStats,
+      onCrash: options.onDeviceCrash,
+      onRestart: (restart) => {
+        const record = { t: restart.at, process: restart.process, devices: restart.devices, reason: restart.reason };
+        restarts.push(record);
+        options.onDeviceRestart?.(record);
+      },
     });
     options.onStage?.('running');
     const liveBroker = broker;
@@ -197,7 +209,7 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
     markers,
     audits: result?.audits ?? [],
     auditSettings: scenario.audits,
-    harness: { speed: scenario.timeline.speed, ...(result?.harness ?? { lateEpochs: 0, maxLagMs: 0, finalLagMs: 0 }) },
+    harness: { speed: scenario.timeline.speed, ...(result?.harness ?? { lateEpochs: 0, maxLagMs: 0, finalLagMs: 0 }), restarts },
     deliveries: result?.deliveries ?? { pushed: 0, queued: 0 },
   }, thresholds);
   return { dir, summary, outputFailure: recorder.failure };

@@ -23,6 +23,8 @@ export interface DeviceHostingOptions {
 export interface ShardPoolOptions extends DeviceHostingOptions {
   /** The shards this pool serves, one worker each, and how many shards the whole fleet has (device i on i mod total). */
   shards: ShardAssignment;
+  /** When the devices power on (default: the timeline's start). */
+  bootAt?: number | undefined;
 }
 
 interface Shard {
@@ -81,6 +83,7 @@ export class ShardPool {
         credentials,
         broker: options.broker,
         options: options.shardOptions,
+        bootAt: options.bootAt,
         port: channel.port2,
       };
       // Who failed, as the user needs to know it: which worker, and how much of the fleet went with it.

@@ -168,3 +168,41 @@ describe('a device process killed mid-run', () => {
     expect(readEventLines(join(out, 'events.ndjson')).some((e) => e.type === 'device.connect')).toBe(true);
   }, 120_000);
 });
+
+describe('a device process killed mid-run with --on-device-crash restart', () => {
+  it('replaces the process, brings its devices back as rebooted devices, counts them and completes the run', async () => {
+    const out = join(work, 'restarted');
+    let killed: number | undefined;
+    let killing = false;
+    const result = await startCli(
+      ['run', PACED, '--devices', '8', '--device-processes', '2', '--workers', '2', '--out', out, '--no-report', '--on-device-crash', 'restart'],
+      (stderr, child) => {
+        if (killing || !stderr.includes('certfleet: running\n') || child.pid === undefined) return;
+        killing = true;
+        const cli = child.pid;
+        setTimeout(() => {
+          killed = childProcessIds(cli, 'device-process.js').at(-1);
+          if (killed !== undefined) process.kill(killed, 'SIGKILL');
+        }, 2_500);
+      },
+    );
+    expect(killed).toBeDefined();
+    expect(result.status, result.stderr).toBe(0);
+    const reason = `device process 1 (pid ${killed}, 4 of 8 devices) exited unexpectedly: killed by SIGKILL`;
+    expect(result.stderr).toContain(`certfleet: ${reason}; restarted its 4 devices as rebooted devices at `);
+
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as RunSummary;
+    expect(summary.complete).toBe(true);
+    expect(summary.timeline.reached).toBe(summary.timeline.end);
+    expect(summary.harness.devicesRestarted).toBe(4);
+    expect(summary.harness.restarts).toHaveLength(1);
+    const restart = summary.harness.restarts?.[0];
+    expect(restart?.reason).toBe(reason);
+    expect(Date.parse(restart?.t ?? '')).toBeGreaterThan(START);
+    // The four rebooted devices connected as they powered on again, and the whole fleet is connected at the end.
+    const atReboot = readEventLines(join(out, 'events.ndjson')).filter((e) => e.type === 'device.connect' && e.t === Date.parse(restart?.t ?? ''));
+    expect(new Set(atReboot.map((e) => e.device)).size).toBe(4);
+    expect(summary.availability.final?.connected).toBe(1);
+    expect(readFileSync(join(out, 'summary.md'), 'utf8')).toContain('4 devices restarted as rebooted devices');
+  }, 120_000);
+});
