@@ -54,6 +54,8 @@ interface Slot {
   inFlight?: Advance | undefined;
   /** The end of the last epoch this slot's devices finished. */
   reached: number;
+  /** Its process died between epochs: replaced at the next one, so its devices boot at that epoch's start. */
+  diedBetweenEpochs?: { pid: number | undefined; reason: string } | undefined;
   pending?: { resolve: (m: Advanced) => void; reject: (e: Error) => void } | undefined;
 }
 
@@ -102,6 +104,12 @@ export class DeviceProcesses implements CoordinatedFleet {
     return self;
   }
 
+  /** A process that died and was not (yet) replaced: after the last epoch, only this tells the run. */
+  get failure(): Error | undefined {
+    const died = this.#slots.find((slot) => slot.diedBetweenEpochs)?.diedBetweenEpochs;
+    return this.#failure ?? (died ? new Error(died.reason) : undefined);
+  }
+
   /** The operating-system ids of the device processes (for measurements of their CPU and memory). */
   processIds(): number[] {
     return this.#slots.flatMap((slot) => (slot.host.child.pid === undefined ? [] : [slot.host.child.pid]));
@@ -115,7 +123,8 @@ export class DeviceProcesses implements CoordinatedFleet {
           new Promise<Advanced>((resolve, reject) => {
             slot.pending = { resolve, reject };
             slot.inFlight = { type: 'advance', epoch, from, to, sessionsDropped: notices.sessionsDropped };
-            send(slot.host.child, slot.inFlight);
+            if (slot.diedBetweenEpochs) this.#restart(slot, slot.diedBetweenEpochs.pid, slot.diedBetweenEpochs.reason);
+            else send(slot.host.child, slot.inFlight);
           }),
       ),
     );
@@ -201,7 +210,8 @@ export class DeviceProcesses implements CoordinatedFleet {
       if (stopping) return;
       const reason = `${name} exited unexpectedly: ${signal ? `killed by ${signal}` : `exit code ${code}`}`;
       if (options.onCrash === 'restart' && this.#running && !this.#closing && !this.#failure && slot.restarts < MAX_RESTARTS_PER_PROCESS) {
-        this.#restart(slot, child.pid, reason);
+        if (slot.inFlight) this.#restart(slot, child.pid, reason);
+        else slot.diedBetweenEpochs = { pid: child.pid, reason };
       } else {
         fail(new Error(reason));
       }
@@ -230,6 +240,7 @@ export class DeviceProcesses implements CoordinatedFleet {
    */
   #restart(slot: Slot, pid: number | undefined, reason: string): void {
     slot.restarts += 1;
+    slot.diedBetweenEpochs = undefined;
     const at = slot.inFlight?.from ?? slot.reached;
     const replacement = this.#launch(slot, at);
     slot.host = replacement;

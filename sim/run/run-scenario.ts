@@ -182,6 +182,8 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
       },
     });
     if (options.signal?.aborted) interruption = 'interrupted';
+    // A process that died after the last epoch took its final statistics with it: the run did not end cleanly.
+    if (fleet.failure) interruption = fleet.failure.message;
   } catch (error) {
     // What the run really reached before the failure (a device process that died), not the timeline's start.
     if (error instanceof CoordinationFailure) result = error.partial;
