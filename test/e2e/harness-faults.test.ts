@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunSummary } from '../../sim/results/run-summary.js';
 import { RESERVED_BYTES } from '../../sim/results/space-reserve.js';
+import type { JudgedRunSummary } from '../../sim/thresholds/evaluate-thresholds.js';
 import { childProcessIds } from '../support/child-processes.js';
 import { startCli, type CliResult } from '../support/cli.js';
 import { readEventLines } from '../support/event-lines.js';
@@ -175,7 +176,7 @@ describe('a device process killed mid-run with --on-device-crash restart', () =>
     let killed: number | undefined;
     let killing = false;
     const result = await startCli(
-      ['run', PACED, '--devices', '8', '--device-processes', '2', '--workers', '2', '--out', out, '--no-report', '--on-device-crash', 'restart'],
+      ['run', PACED, '--devices', '8', '--device-processes', '2', '--workers', '2', '--out', out, '--no-report', '--on-device-crash', 'restart', '--threshold', 'harness.devicesRestarted == 4'],
       (stderr, child) => {
         if (killing || !stderr.includes('certfleet: running\n') || child.pid === undefined) return;
         killing = true;
@@ -191,10 +192,12 @@ describe('a device process killed mid-run with --on-device-crash restart', () =>
     const reason = `device process 1 (pid ${killed}, 4 of 8 devices) exited unexpectedly: killed by SIGKILL`;
     expect(result.stderr).toContain(`certfleet: ${reason}; restarted its 4 devices as rebooted devices at `);
 
-    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as RunSummary;
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as JudgedRunSummary;
     expect(summary.complete).toBe(true);
     expect(summary.timeline.reached).toBe(summary.timeline.end);
     expect(summary.harness.devicesRestarted).toBe(4);
+    // A QA pipeline can gate on it: the threshold read the same count (exit 0 says it passed).
+    expect(summary.thresholds.map((t) => [t.name, t.passed, t.actual])).toEqual([['harness.devicesRestarted == 4', true, 4]]);
     expect(summary.harness.restarts).toHaveLength(1);
     const restart = summary.harness.restarts?.[0];
     expect(restart?.reason).toBe(reason);

@@ -19,7 +19,7 @@ const METRIC_LIST =
   'availability.min, availability.final, lockedOut, unrecovered, rotations.attempted, rotations.succeeded, rotations.failed, ' +
   'rotations.successRate, rotation.latency.p50, rotation.latency.p95, rotation.latency.p99, connect.latency.p50, ' +
   'connect.latency.p95, connect.latency.p99, failures, failures[<cause>], failedDevices[<cause>], rotationFailures[<cause>], ' +
-  'harness.lateEpochs';
+  'harness.lateEpochs, harness.devicesRestarted';
 
 describe('defining a threshold against the metric registry', () => {
   it('turns a percentage check on availability into a share to compare with', () => {
