@@ -27,6 +27,12 @@ await yargs(hideBin(process.argv))
           describe: 'child processes the device workers are spread over (default 1; each holds at most the open-file limit of sockets)',
         })
         .option('concurrency', { type: 'number', describe: 'devices acting at once per worker (default 64)' })
+        .option('on-device-crash', {
+          type: 'string',
+          choices: ['stop', 'restart'] as const,
+          default: 'stop' as const,
+          describe: 'a device process that dies mid-run: stop (exit 1 with the partial result) or restart it, its devices rebooted (counted)',
+        })
         .option('threshold', {
           type: 'string',
           array: true,
@@ -54,6 +60,7 @@ await yargs(hideBin(process.argv))
         workers: args.workers,
         deviceProcesses: args.deviceProcesses,
         concurrency: args.concurrency,
+        onDeviceCrash: args.onDeviceCrash,
         thresholds: args.threshold,
         quiet: args.quiet,
         report: args.report,

@@ -1,5 +1,7 @@
 import type { FleetEvent } from '../sim/events/fleet-event.js';
 import { reproduceDevice } from '../sim/repro/reproduce-device.js';
+import { RunFolderError } from '../sim/results/run-folder.js';
+import { OutputWriteError } from '../sim/results/write-failure.js';
 import { ScenarioError } from '../sim/scenario/load-scenario.js';
 import { EXIT } from './exit-codes.js';
 
@@ -12,6 +14,14 @@ export async function reproCommand(runDir: string, deviceId: string): Promise<nu
   try {
     result = await reproduceDevice({ runDir, deviceId, onStage: (stage) => process.stderr.write(`certfleet: ${stage}\n`) });
   } catch (error) {
+    if (error instanceof RunFolderError) {
+      process.stderr.write(`certfleet: the replay's folder ${error.message}\n`);
+      return EXIT.invalidInput;
+    }
+    if (error instanceof OutputWriteError) {
+      process.stderr.write(`certfleet: ${error.message}\n`);
+      return EXIT.runFailed;
+    }
     if (error instanceof ScenarioError) {
       process.stderr.write(`certfleet: ${error.message}\n`);
       return EXIT.invalidInput;

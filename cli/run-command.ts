@@ -1,6 +1,10 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { policyModuleFailureIn } from '../sim/policy/policy-module-error.js';
 import { PolicyProbeInterrupted } from '../sim/policy/policy-probe.js';
+import { RunFolderError } from '../sim/results/run-folder.js';
+import { OutputWriteError } from '../sim/results/write-failure.js';
 import { MetricsServerError } from '../sim/run/metrics-server.js';
 import { runScenario } from '../sim/run/run-scenario.js';
 import { ScenarioError } from '../sim/scenario/load-scenario.js';
@@ -22,6 +26,8 @@ export interface RunArguments {
   workers?: number | undefined;
   deviceProcesses?: number | undefined;
   concurrency?: number | undefined;
+  /** A device process that dies mid-run: end the run (default) or replace it, its devices rebooted. */
+  onDeviceCrash?: 'stop' | 'restart' | undefined;
   /** Checks such as "lockedOut == 0", evaluated with the scenario's thresholds. */
   thresholds?: string[] | undefined;
   quiet: boolean;
@@ -76,6 +82,11 @@ export async function runCommand(args: RunArguments): Promise<number> {
       workers: args.workers,
       deviceProcesses: args.deviceProcesses,
       concurrency: args.concurrency,
+      onDeviceCrash: args.onDeviceCrash,
+      onDeviceRestart: (restart) => {
+        // Said even with --quiet: the run goes on, but not as planned.
+        process.stderr.write(`\ncertfleet: ${restart.reason}; restarted its ${restart.devices} devices as rebooted devices at ${new Date(restart.t).toISOString()}\n`);
+      },
       thresholds: thresholds.defined,
       signal: controller.signal,
       onStage: (stage) => {
@@ -98,6 +109,15 @@ export async function runCommand(args: RunArguments): Promise<number> {
     // A scenario that only shows its problem when run (a renewal policy module that does not load): bad input.
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    if (error instanceof RunFolderError) {
+      process.stderr.write(`certfleet: ${args.out === undefined ? 'run folder' : '--out'} ${error.path}: ${error.problem}\n`);
+      return EXIT.invalidInput;
+    }
+    if (error instanceof OutputWriteError) {
+      // The run folder took the checks but not the manifest (the disk filled up in between): nothing ran.
+      process.stderr.write(`certfleet: ${error.message}\n`);
+      return EXIT.runFailed;
+    }
     if (error instanceof PolicyProbeInterrupted) {
       process.stderr.write(`certfleet: ${error.message}; nothing was run\n`);
       return EXIT.interrupted;
@@ -110,7 +130,7 @@ export async function runCommand(args: RunArguments): Promise<number> {
     process.stderr.write(`certfleet: invalid scenario ${error.message}\n`);
     return EXIT.invalidInput;
   }
-  const { dir, summary } = outcome;
+  const { dir, summary, outputFailure } = outcome;
   bar.done();
   jsonProgress?.finish();
   process.off('SIGINT', onSignal);
@@ -123,9 +143,15 @@ export async function runCommand(args: RunArguments): Promise<number> {
       `${summary.unrecovered.devices} devices unable to connect at the end\n`,
   );
   process.stderr.write(thresholdReport(summary.thresholds, summary.complete));
-  const report = args.report === false ? undefined : await writeReportAfterRun(dir);
+  // A run folder that stopped taking writes: the run failed whatever its numbers, and no report is attempted on it.
+  if (outputFailure) process.stderr.write(`certfleet: ${outputFailure.message}\n`);
+  const report = args.report === false || outputFailure ? undefined : await writeReportAfterRun(dir);
   if (args.json) process.stdout.write(`${JSON.stringify(await resultRecord(dir, summary))}\n`);
-  else process.stdout.write(`results: ${dir}\n  ${dir}/summary.md\n  ${dir}/summary.json\n  ${dir}/junit.xml\n  ${dir}/events.ndjson\n${report ? `  ${report}\n` : ''}`);
+  else {
+    const files = ['summary.md', 'summary.json', 'junit.xml', 'events.ndjson'].map((f) => join(dir, f)).filter((f) => existsSync(f));
+    process.stdout.write(`results: ${dir}\n${[...files, ...(report ? [report] : [])].map((f) => `  ${f}\n`).join('')}`);
+  }
+  if (outputFailure) return EXIT.runFailed;
   // A broken or interrupted run says so first: its thresholds only saw part of the timeline.
   if (!summary.complete) {
     // A renewal module that threw, answered nonsense or overran its budget during the run: bad input, said last.

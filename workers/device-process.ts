@@ -30,6 +30,7 @@ process.on('message', (message: ToDeviceProcess) => {
             broker: message.broker,
             shards: message.shards,
             shardOptions: message.options,
+            bootAt: message.bootAt,
             onEvents: (events) => send({ type: 'events', events }),
             onStats: (stats) => send(stats),
           });

@@ -18,6 +18,8 @@ export interface ShardTask {
   credentials: Record<string, DeviceCredentials>;
   broker: { host: string; port: number };
   options: ShardOptions;
+  /** The true time the devices power on: the timeline's start, or later for devices restarted mid-run. */
+  bootAt?: number | undefined;
   port: MessagePort;
 }
 
@@ -87,6 +89,7 @@ export type ToDeviceProcess =
       broker: { host: string; port: number };
       shards: ShardAssignment;
       options: ShardOptions;
+      bootAt?: number | undefined;
     }
   | CoordinatorMessage;
 

@@ -44,7 +44,9 @@ export class ShardRunner {
       if (!parsed) throw new RangeError(`no certificate named "${name}" in the scenario PKI`);
       return parsed;
     };
-    this.#epochStart = scenario.timeline.start;
+    // Devices restarted mid-run (their process died) power on then, with their factory credentials.
+    const bootAt = task.bootAt ?? scenario.timeline.start;
+    this.#epochStart = bootAt;
     const protocols = scenario.fleet.cohorts.map(rotationProtocolFor);
     const policyOf = (cohort: number): CohortPolicies => {
       const found = policies[cohort];
@@ -62,7 +64,7 @@ export class ShardRunner {
     );
     const env: DeviceEnvironment = {
       seed: plan.seed,
-      timeline: { start: scenario.timeline.start, end: scenario.timeline.end },
+      timeline: { start: bootAt, end: scenario.timeline.end },
       broker: { address: task.broker.host, port: task.broker.port, serverName: scenario.broker.host },
       options: task.options,
       pool,

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Cause } from '../causes.js';
 import type { ConnectTrace, FleetEvent } from '../events/fleet-event.js';
@@ -52,6 +52,8 @@ export async function reproduceDevice(options: ReproOptions): Promise<ReproResul
   }
   const dir = join(options.runDir, `repro-${options.deviceId}`);
   mkdirSync(dir, { recursive: true });
+  // The replay's own run folder, made anew each time (a run needs an empty folder).
+  rmSync(join(dir, 'run'), { recursive: true, force: true });
   options.onStage?.(`replaying ${options.deviceId} alone from seed ${manifest.seed}`);
   await runScenario({
     loaded,

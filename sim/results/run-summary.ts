@@ -20,6 +20,14 @@ export interface AuditSample {
   findings: AuditFinding[];
 }
 
+/** A device process that died mid-run and was replaced (--on-device-crash restart): its devices rebooted at t. */
+export interface HarnessRestart {
+  t: number;
+  process: number;
+  devices: number;
+  reason: string;
+}
+
 export interface SummaryInput {
   complete: boolean;
   interruption?: string | undefined;
@@ -42,7 +50,7 @@ export interface SummaryInput {
   markers: TimelineMarker[];
   audits: AuditSample[];
   auditSettings: { deviceCertificateExpiringDays: number; caCertificateExpiringDays: number };
-  harness: { speed: number; lateEpochs: number; maxLagMs: number; finalLagMs: number };
+  harness: { speed: number; lateEpochs: number; maxLagMs: number; finalLagMs: number; restarts?: HarnessRestart[] | undefined };
   deliveries: { pushed: number; queued: number };
   /** The scenario's injected faults, each with its effect and recovery (sim/results/fault-tally.ts). */
   faults?: FaultSummary[] | undefined;
@@ -136,11 +144,23 @@ export function buildSummary(input: SummaryInput) {
       lateEpochs: input.harness.lateEpochs,
       maxLagMs: Math.round(input.harness.maxLagMs),
       finalLagMs: Math.round(input.harness.finalLagMs),
+      ...restartTotals(input.harness.restarts ?? []),
     },
   };
 }
 
 export type RunSummary = ReturnType<typeof buildSummary>;
+
+/**
+ * Devices whose process died and was replaced, and each replacement. Always written by this version; optional in
+ * the type because summaries written before it lack them.
+ */
+function restartTotals(restarts: HarnessRestart[]): { devicesRestarted?: number; restarts?: { t: string; process: number; devices: number; reason: string }[] } {
+  return {
+    devicesRestarted: restarts.reduce((sum, r) => sum + r.devices, 0),
+    restarts: restarts.map((r) => ({ t: iso(r.t), process: r.process, devices: r.devices, reason: r.reason })),
+  };
+}
 
 /** The broker's counts over the run (how many sessions happened to be open at the end says nothing). */
 function brokerTotals(stats: BrokerStats) {

@@ -120,6 +120,11 @@ export function renderSummaryMarkdown(summary: JudgedRunSummary): string {
       : `Pace asked: ${h.speed} simulated ms per wall second; ${h.lateEpochs} epochs ended late, by at most ${h.maxLagMs} ms.`,
     '',
   );
+  if (h.devicesRestarted) {
+    push(`${h.devicesRestarted} devices restarted as rebooted devices (factory credentials) after their process died:`, '');
+    for (const r of h.restarts ?? []) push(`- ${r.t}: ${r.reason}`);
+    push('');
+  }
   return `${lines.join('\n')}\n`;
 }
 

@@ -204,6 +204,11 @@ export const runSummarySchema = z.strictObject({
     lateEpochs: count,
     maxLagMs: count,
     finalLagMs: count,
+    devicesRestarted: count.optional().describe('devices whose process died mid-run and was replaced (--on-device-crash restart)'),
+    restarts: z
+      .array(z.strictObject({ t: time, process: count, devices: count, reason: z.string() }))
+      .optional()
+      .describe('each replaced device process: when its devices rebooted, how many, and why'),
   }),
   thresholds: z.array(thresholdResult),
   thresholdsPassed: z.boolean(),

@@ -41,6 +41,21 @@ export interface CoordinationResult {
   deliveries: { pushed: number; queued: number };
 }
 
+/**
+ * The fleet or the broker failed mid-run (a device process died): the error, and what the run had really reached,
+ * the end of the last completed epoch with the availability samples taken up to it, so the partial summary tells
+ * the truth.
+ */
+export class CoordinationFailure extends Error {
+  readonly partial: CoordinationResult;
+
+  constructor(cause: unknown, partial: CoordinationResult) {
+    super((cause as Error).message, { cause });
+    this.name = 'CoordinationFailure';
+    this.partial = partial;
+  }
+}
+
 export interface CoordinatorInput {
   plan: FleetPlan;
   broker: CoordinatedBroker;
@@ -75,63 +90,75 @@ export async function coordinate(input: CoordinatorInput): Promise<CoordinationR
   const wallStart = performance.now();
   let t = start;
   let epoch = 0;
+  /** The end of the last epoch every device finished. */
+  let completed = start;
   let nextDueAt = start;
   let lastStatus: StatusCounts[] = plan.scenario.fleet.cohorts.map(() => emptyStatusCounts());
 
-  while (t < end && !input.signal?.aborted) {
-    const sessionsDropped: SessionsDropped = {};
-    while (nextEvent < events.length && (events[nextEvent]?.at ?? Infinity) <= t) {
-      const event = events[nextEvent];
-      const dropped = event ? broker.applyEvent(event) : {};
-      if (event?.kind === 'fault-start' && event.kill !== undefined) fleet.kill?.(event.kill, event.at);
-      if (dropped.all) sessionsDropped.all = true;
-      if (dropped.clientIds?.length) sessionsDropped.clientIds = [...(sessionsDropped.clientIds ?? []), ...dropped.clientIds];
-      nextEvent += 1;
-    }
-    broker.setCurrentTime(t);
-    const to = Math.min(t + step, events[nextEvent]?.at ?? Infinity, nextSample, end);
-
-    const due: Delivery[] = [];
-    while (nextDelivery < deliveries.length && (deliveries[nextDelivery]?.effectiveAt ?? Infinity) < to) {
-      const delivery = deliveries[nextDelivery];
-      if (delivery) due.push(delivery);
-      nextDelivery += 1;
-    }
-    for (const outcome of [due.length > 0 ? await broker.deliver(due) : undefined, await broker.startEpoch(t)]) {
-      delivered.pushed += outcome?.pushed ?? 0;
-      delivered.queued += outcome?.queued ?? 0;
-    }
-
-    const result = await fleet.advance(epoch, t, to, { sessionsDropped });
-    nextDueAt = result.nextDueAt;
-    lastStatus = result.status;
-    epoch += 1;
-    if (to === nextSample) {
-      sampleAt(to, lastStatus);
-      nextSample += sample;
-    }
-
-    // Skip ahead over time in which nothing is due; the fleet's status cannot change there.
-    const idleUntil = Math.min(
-      nextDueAt,
-      events[nextEvent]?.at ?? Infinity,
-      deliveries[nextDelivery]?.effectiveAt ?? Infinity,
-      broker.nextBackendActionAt(to),
-      end,
-    );
-    let resume = to;
-    if (idleUntil > to) {
-      while (nextSample <= idleUntil && nextSample <= end) {
-        sampleAt(nextSample, lastStatus);
-        nextSample += sample;
-      }
-      resume = idleUntil;
-    }
-    t = resume;
-    await pace(t);
-    input.onEpoch?.({ epoch, t, fraction: (t - start) / (end - start), status: lastStatus });
+  try {
+    await runEpochs();
+  } catch (error) {
+    throw new CoordinationFailure(error, { reached: Math.max(t, completed), epochs: epoch, availability, audits, harness, deliveries: delivered });
   }
   return { reached: t, epochs: epoch, availability, audits, harness, deliveries: delivered };
+
+  /** The epoch loop; `t` and `epoch` only move once an epoch has completed. */
+  async function runEpochs(): Promise<void> {
+    while (t < end && !input.signal?.aborted) {
+      const sessionsDropped: SessionsDropped = {};
+      while (nextEvent < events.length && (events[nextEvent]?.at ?? Infinity) <= t) {
+        const event = events[nextEvent];
+        const dropped = event ? broker.applyEvent(event) : {};
+        if (event?.kind === 'fault-start' && event.kill !== undefined) fleet.kill?.(event.kill, event.at);
+        if (dropped.all) sessionsDropped.all = true;
+        if (dropped.clientIds?.length) sessionsDropped.clientIds = [...(sessionsDropped.clientIds ?? []), ...dropped.clientIds];
+        nextEvent += 1;
+      }
+      broker.setCurrentTime(t);
+      const to = Math.min(t + step, events[nextEvent]?.at ?? Infinity, nextSample, end);
+
+      const due: Delivery[] = [];
+      while (nextDelivery < deliveries.length && (deliveries[nextDelivery]?.effectiveAt ?? Infinity) < to) {
+        const delivery = deliveries[nextDelivery];
+        if (delivery) due.push(delivery);
+        nextDelivery += 1;
+      }
+      for (const outcome of [due.length > 0 ? await broker.deliver(due) : undefined, await broker.startEpoch(t)]) {
+        delivered.pushed += outcome?.pushed ?? 0;
+        delivered.queued += outcome?.queued ?? 0;
+      }
+
+      const result = await fleet.advance(epoch, t, to, { sessionsDropped });
+      nextDueAt = result.nextDueAt;
+      lastStatus = result.status;
+      epoch += 1;
+      completed = to;
+      if (to === nextSample) {
+        sampleAt(to, lastStatus);
+        nextSample += sample;
+      }
+
+      // Skip ahead over time in which nothing is due; the fleet's status cannot change there.
+      const idleUntil = Math.min(
+        nextDueAt,
+        events[nextEvent]?.at ?? Infinity,
+        deliveries[nextDelivery]?.effectiveAt ?? Infinity,
+        broker.nextBackendActionAt(to),
+        end,
+      );
+      let resume = to;
+      if (idleUntil > to) {
+        while (nextSample <= idleUntil && nextSample <= end) {
+          sampleAt(nextSample, lastStatus);
+          nextSample += sample;
+        }
+        resume = idleUntil;
+      }
+      t = resume;
+      await pace(t);
+      input.onEpoch?.({ epoch, t, fraction: (t - start) / (end - start), status: lastStatus });
+    }
+  }
 
   async function pace(reached: number): Promise<void> {
     if (!Number.isFinite(speed)) return;

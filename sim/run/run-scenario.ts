@@ -1,16 +1,20 @@
-import { mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { brokerConfigFrom } from '../../broker/broker-config.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../broker/embedded-broker.js';
 import { planFleet, type FleetPlan } from '../plan/fleet-plan.js';
+import { writeFileAtomically } from '../results/atomic-file.js';
 import { buildManifest } from '../results/manifest.js';
 import type { LiveCounts } from '../results/live-counts.js';
 import { liveSnapshot } from '../results/metrics-snapshot.js';
 import { FleetMetrics } from '../results/prometheus-metrics.js';
+import { prepareRunFolder } from '../results/run-folder.js';
+import { SpaceReserve } from '../results/space-reserve.js';
 import { RunRecorder } from '../results/run-recorder.js';
 import { timelineMarkers, type TimelineMarker } from '../results/timeline-markers.js';
+import type { OutputWriteError } from '../results/write-failure.js';
+import type { HarnessRestart } from '../results/run-summary.js';
 import { buildScenarioPki } from '../scenario-pki/build-scenario-pki.js';
 import { emptyBrokerStats } from '../stats/broker-stats.js';
 import { manufactureDevices } from '../scenario-pki/device-factory.js';
@@ -19,8 +23,8 @@ import { scenarioThresholds, type Threshold } from '../thresholds/define-thresho
 import type { JudgedRunSummary } from '../thresholds/evaluate-thresholds.js';
 import { checkCohortModules } from '../policy/check-cohort-modules.js';
 import { needsOrderedRun } from './ordered-run.js';
-import { coordinate, type CoordinationResult, type EpochProgress } from './coordinator.js';
-import { DeviceProcesses, fleetShardCount } from './device-processes.js';
+import { coordinate, CoordinationFailure, type CoordinationResult, type EpochProgress } from './coordinator.js';
+import { DeviceProcesses, fleetShardCount, type OnDeviceCrash } from './device-processes.js';
 import { serveMetrics, type MetricsServer } from './metrics-server.js';
 
 /** What the run reports after every epoch: the coordinator's progress, the broker's counts and the recorder's. */
@@ -44,6 +48,10 @@ export interface RunOptions {
   /** Child processes the device workers are spread over (default 1: every device outside the broker's process). */
   deviceProcesses?: number | undefined;
   concurrency?: number | undefined;
+  /** A device process that dies mid-run ends the run ('stop', default) or is replaced, its devices rebooted ('restart'). */
+  onDeviceCrash?: OnDeviceCrash | undefined;
+  /** Told of each replaced device process. */
+  onDeviceRestart?: ((restart: HarnessRestart) => void) | undefined;
   /** Thresholds evaluated in addition to the scenario's (the command line's --threshold). */
   thresholds?: readonly Threshold[] | undefined;
   signal?: AbortSignal | undefined;
@@ -58,12 +66,15 @@ export interface RunOptions {
 export interface RunOutcome {
   dir: string;
   summary: JudgedRunSummary;
+  /** The first file of the run folder that could not be written (a full disk): the run stopped there. */
+  outputFailure?: OutputWriteError | undefined;
 }
 
 /**
  * One run: plan the fleet, build the PKI, manufacture the devices, start the broker and the device workers, carry
  * out the plan, and write the run folder with the thresholds evaluated. Whatever stops the run (the end of the
- * timeline, Ctrl-C, a failure), the folder ends with a readable summary.
+ * timeline, Ctrl-C, a failure), the folder ends with a readable summary; a folder that cannot take the run is refused
+ * up front (RunFolderError), and one that stops taking writes (a full disk) stops the run with its files valid.
  */
 export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   const { scenario } = options.loaded;
@@ -78,12 +89,12 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   const workers = ordered ? 1 : (options.workers ?? Math.max(1, availableParallelism() - 1));
   const deviceProcesses = Math.max(1, Math.min(options.deviceProcesses ?? 1, workers));
   const dir = options.outDir ?? join('results', `${scenario.name}-${compactTime(started)}-seed${seed}`);
+  await prepareRunFolder(dir);
   // Before anything is written: a port that cannot be bound is bad input (MetricsServerError), not a failed run.
   const cohorts = scenario.fleet.cohorts.map((c, i) => ({ name: c.name, devices: plan.devices.filter((d) => d.cohort === i).length }));
   const metrics = options.metricsPort === undefined ? undefined : new FleetMetrics({ scenario: scenario.name, seed });
   const metricsServer: MetricsServer | undefined = metrics && (await serveMetrics(options.metricsPort ?? 0, metrics));
   if (metricsServer) options.onMetricsServing?.(metricsServer.url);
-  await mkdir(dir, { recursive: true });
   const manifest = buildManifest({
     scenarioName: scenario.name,
     scenarioFile: options.loaded.file,
@@ -94,15 +105,26 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
     deviceProcesses,
     startedAt: started,
   });
-  await writeFile(join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  try {
+    await writeFileAtomically(join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  } catch (error) {
+    await metricsServer?.close();
+    throw error;
+  }
 
-  const recorder = new RunRecorder(dir, plan);
+  // A run folder that stops taking writes (a full disk) stops the run after the current epoch, like Ctrl-C does;
+  // the space reserved now is given back for the summary.
+  const reserve = await SpaceReserve.claim(dir);
+  const outputStopped = new AbortController();
+  const recorder = new RunRecorder(dir, plan, (error) => outputStopped.abort(error));
+  const signal = options.signal ? AbortSignal.any([options.signal, outputStopped.signal]) : outputStopped.signal;
   let markers: TimelineMarker[] = [];
   const wallStart = performance.now();
   let broker: EmbeddedBroker | undefined;
   let fleet: DeviceProcesses | undefined;
   let result: CoordinationResult | undefined;
   let interruption: string | undefined;
+  const restarts: HarnessRestart[] = [];
   try {
     options.onStage?.('building the PKI');
     const pki = buildScenarioPki(scenario, seed);
@@ -140,6 +162,12 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
       },
       onEvents: recorder.onEvents,
       onStats: recorder.onStats,
+      onCrash: options.onDeviceCrash,
+      onRestart: (restart) => {
+        const record = { t: restart.at, process: restart.process, devices: restart.devices, reason: restart.reason };
+        restarts.push(record);
+        options.onDeviceRestart?.(record);
+      },
     });
     options.onStage?.('running');
     const liveBroker = broker;
@@ -147,7 +175,7 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
       plan,
       broker: liveBroker,
       fleet,
-      signal: options.signal,
+      signal,
       onEpoch: (progress) => {
         const update = { ...progress, broker: liveBroker.stats(), live: recorder.live() };
         metrics?.observe(liveSnapshot({ ...update, cohorts }));
@@ -155,7 +183,11 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
       },
     });
     if (options.signal?.aborted) interruption = 'interrupted';
+    // A process that died after the last epoch took its final statistics with it: the run did not end cleanly.
+    if (fleet.failure) interruption = fleet.failure.message;
   } catch (error) {
+    // What the run really reached before the failure (a device process that died), not the timeline's start.
+    if (error instanceof CoordinationFailure) result = error.partial;
     interruption = (error as Error).message;
   } finally {
     await fleet?.stop().catch(() => undefined);
@@ -163,6 +195,8 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
     await metricsServer?.close();
   }
 
+  if (recorder.failure) interruption = recorder.failure.message;
+  await reserve.release();
   const summary = await recorder.finish({
     complete: interruption === undefined,
     interruption,
@@ -178,10 +212,10 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
     markers,
     audits: result?.audits ?? [],
     auditSettings: scenario.audits,
-    harness: { speed: scenario.timeline.speed, ...(result?.harness ?? { lateEpochs: 0, maxLagMs: 0, finalLagMs: 0 }) },
+    harness: { speed: scenario.timeline.speed, ...(result?.harness ?? { lateEpochs: 0, maxLagMs: 0, finalLagMs: 0 }), restarts },
     deliveries: result?.deliveries ?? { pushed: 0, queued: 0 },
   }, thresholds);
-  return { dir, summary };
+  return { dir, summary, outputFailure: recorder.failure };
 }
 
 /** The plan restricted to some devices, with only what concerns them. */

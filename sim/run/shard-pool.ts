@@ -23,6 +23,8 @@ export interface DeviceHostingOptions {
 export interface ShardPoolOptions extends DeviceHostingOptions {
   /** The shards this pool serves, one worker each, and how many shards the whole fleet has (device i on i mod total). */
   shards: ShardAssignment;
+  /** When the devices power on (default: the timeline's start). */
+  bootAt?: number | undefined;
 }
 
 interface Shard {
@@ -81,9 +83,14 @@ export class ShardPool {
         credentials,
         broker: options.broker,
         options: options.shardOptions,
+        bootAt: options.bootAt,
         port: channel.port2,
       };
+      // Who failed, as the user needs to know it: which worker, and how much of the fleet went with it.
+      const held = Object.keys(credentials).length;
+      const name = `device worker ${shard} (${held} of ${options.plan.devices.length} device${options.plan.devices.length === 1 ? '' : 's'})`;
       let finalStatsArrived = () => undefined as void;
+      let notReady = (_error: Error) => undefined as void;
       const entry: Shard = {
         port: channel.port1,
         task: Promise.resolve(),
@@ -93,6 +100,7 @@ export class ShardPool {
       };
       readies.push(
         new Promise<void>((resolve, reject) => {
+          notReady = reject;
           channel.port1.on('message', (message: ShardMessage) => {
             switch (message.type) {
               case 'ready':
@@ -110,7 +118,7 @@ export class ShardPool {
                 if (message.final) finalStatsArrived();
                 break;
               case 'failed': {
-                const error = new Error(`device worker ${message.shard} failed: ${message.message}`);
+                const error = new Error(`${name} failed: ${message.message}`);
                 health.failure = error;
                 entry.pending?.reject(error);
                 entry.pending = undefined;
@@ -121,8 +129,11 @@ export class ShardPool {
           });
         }),
       );
-      entry.task = pool.run(task, { transferList: [channel.port2] }).catch((error: Error) => {
+      entry.task = pool.run(task, { transferList: [channel.port2] }).catch((cause: Error) => {
         // A worker that dies takes its shard with it; the run reports the failure instead of hanging.
+        const error = new Error(`${name} died: ${cause.message}`);
+        health.failure ??= error;
+        notReady(error);
         entry.pending?.reject(error);
         entry.pending = undefined;
         finalStatsArrived();

@@ -200,6 +200,14 @@ const definitions: MetricDefinition[] = [
     perCohort: false,
     extract: (summary) => summary.harness.lateEpochs,
   },
+  {
+    name: 'harness.devicesRestarted',
+    description: 'devices whose process died mid-run and was replaced (--on-device-crash restart), rebooted with factory credentials',
+    unit: 'count',
+    argument: 'none',
+    perCohort: false,
+    extract: (summary) => summary.harness.devicesRestarted ?? 0,
+  },
 ];
 
 export const METRICS: ReadonlyMap<string, MetricDefinition> = new Map(definitions.map((d) => [d.name, d]));

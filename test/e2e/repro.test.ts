@@ -83,6 +83,15 @@ describe('certfleet repro on a root-expiry-2030 run', () => {
     expect(onPath.stderr + onPath.stdout).toMatch(/error 10 at \d depth lookup: certificate has expired/);
   }, 120_000);
 
+  it('replays the same device again into a fresh replay folder', () => {
+    const first = repro('device-00000');
+    expect(first.result.status, first.result.stderr).toBe(0);
+    const again = repro('device-00000');
+    expect(again.result.status, again.result.stderr).toBe(0);
+    expect(again.result.stdout).toContain('the replay matches the run');
+    expect(again.folders).toEqual(first.folders);
+  }, 120_000);
+
   it('refuses an unknown device with exit code 2 and says which devices the run has', () => {
     const result = runCli(['repro', runDir, '--device', 'device-99999']);
     expect(result.status).toBe(2);

@@ -55,7 +55,9 @@ describe('devices hosted in child processes', () => {
       const pids = fleet.processIds();
       expect(pids).toHaveLength(2);
       process.kill(pids[1] ?? 0, 'SIGKILL');
-      await expect(fleet.advance(0, scenario.timeline.start, scenario.timeline.start + 1_000)).rejects.toThrow(/device process 1 exited unexpectedly \(SIGKILL\)/);
+      await expect(fleet.advance(0, scenario.timeline.start, scenario.timeline.start + 1_000)).rejects.toThrow(
+        new RegExp(`^device process 1 \\(pid ${pids[1]}, 2 of 4 devices\\) exited unexpectedly: killed by SIGKILL$`),
+      );
     } finally {
       fleet.destroy();
     }

@@ -20,7 +20,7 @@ const METRIC_LIST =
   'rotations.successRate, rotation.latency.p50, rotation.latency.p95, rotation.latency.p99, connect.latency.p50, ' +
   'connect.latency.p95, connect.latency.p99, failures, failures[<cause>], failedDevices[<cause>], rotationFailures[<cause>], ' +
   'faults.messagesLost, faults.messagesSent, faults.requestsRefused, faults.requestsDelayed, faults.connectsFailed, ' +
-  'faults.devicesAffected, faults.unrecovered, recovery.seconds, harness.lateEpochs';
+  'faults.devicesAffected, faults.unrecovered, recovery.seconds, harness.lateEpochs, harness.devicesRestarted';
 
 describe('defining a threshold against the metric registry', () => {
   it('turns a percentage check on availability into a share to compare with', () => {

@@ -61,6 +61,7 @@ describe('metrics read from a run summary', () => {
     ['rotationFailures[locked_out]', 'cohort steady', 0],
     ['rotationFailures[locked_out]', 'the fleet', 0],
     ['harness.lateEpochs', 'the fleet', 3],
+    ['harness.devicesRestarted', 'the fleet', 0],
   ])('%s for %s is %d', (metricText, scope, value) => {
     expect(read(summary, metricText, cohortIn(scope))).toBeCloseTo(value, 10);
   });
