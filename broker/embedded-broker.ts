@@ -16,6 +16,7 @@ import type { BrokerConfig } from './broker-config.js';
 import { DeliveryService, type DeliveryOutcome } from './delivery-service.js';
 import { deviceAdmission, type AdmissionDecision, type SessionRole } from './device-admission.js';
 import { DeviceCa } from './device-ca.js';
+import { EpochWindow } from './epoch-window.js';
 import { startFleetProvisioningService } from './fleet-provisioning-service.js';
 import { plannedDeliveryMessages } from './planned-deliveries.js';
 import { RenewalOrchestrator } from './renewal-orchestrator.js';
@@ -23,6 +24,7 @@ import { certificateKey, DeviceRegistry, type RegisteredCertificate } from './de
 import { CapacityGate } from './limits/capacity-gate.js';
 import { RevocationRegistry } from './revocation-registry.js';
 import { startRotationService } from './rotation-service.js';
+import type { RequestGuard } from './subscribe-json.js';
 import { authorizePublish, authorizeSubscribe } from './topic-policy.js';
 
 export interface EmbeddedBroker {
@@ -39,8 +41,11 @@ export interface EmbeddedBroker {
   nextBackendActionAt(after: number): number;
   /** Sends deliveries; resolves when online devices have acknowledged them. */
   deliver(deliveries: readonly Delivery[]): Promise<DeliveryOutcome>;
-  /** The true time to judge clients that do not carry one in their CONNECT. */
-  setCurrentTime(t: number): void;
+  /**
+   * The epoch [from, to) the coordinator runs now: the true times clients may claim (CONNECT user name, a request's
+   * `t`); those that claim none are judged at `from`.
+   */
+  setEpoch(from: number, to: number): void;
   /** The audit checks on the backend's registry at true time t. */
   audit(t: number): AuditFinding[];
   stats(): BrokerStats;
@@ -66,7 +71,7 @@ export async function startEmbeddedBroker(config: BrokerConfig, onEvent: (event:
   const issuingAuthorities = [config.deviceIssuance.issuer, ...config.deviceIssuance.chain].map(certificate);
   /** The CA certificates the backend has registered: those it accepts device chains under, and those it issues with. */
   const registeredAuthorities = () => [...new Map([...deviceAnchors, ...issuingAuthorities].map((a) => [a.fingerprint, a])).values()];
-  let currentTime = config.clock.start;
+  const epoch = new EpochWindow(config.clock.start);
   const capacity = new CapacityGate(config.limits, config.shards, config.deviceIndex);
   const registry = new DeviceRegistry();
   const concurrentUse = { sharedCertificates: new Set<string>(), conflictingClientIds: new Set<string>() };
@@ -100,7 +105,18 @@ export async function startEmbeddedBroker(config: BrokerConfig, onEvent: (event:
       cause: decision.cause,
       certificateCause: decision.verdict?.certificateCause,
       failed: decision.verdict?.failed?.certificate.label,
+      claimed: decision.claimed,
     });
+  };
+  // Device requests the backend does not serve: counted by kind and recorded at the broker's time.
+  const guard: RequestGuard = {
+    window: epoch,
+    onRefused: ({ deviceId, kind, refusal }) => {
+      if (refusal.reason === 'malformed_request') stats.malformedRequests[kind] = (stats.malformedRequests[kind] ?? 0) + 1;
+      else if (refusal.reason === 'time_claim_outside_epoch') stats.timeClaimsRefused[kind] = (stats.timeClaimsRefused[kind] ?? 0) + 1;
+      else stats.requestFailures += 1;
+      onEvent({ type: 'broker.request-refused', t: epoch.now, device: deviceId, request: kind, reason: refusal.reason, problem: refusal.problem });
+    },
   };
   const onDenied = () => {
     stats.topicDenied += 1;
@@ -115,7 +131,7 @@ export async function startEmbeddedBroker(config: BrokerConfig, onEvent: (event:
       renewAfterExpiryMs: config.renewAfterExpiryMs,
       clientIdMustMatchCertificate: config.clientIdMustMatchCertificate,
       isRevoked: revocations.isRevoked,
-      fallbackTime: () => currentTime,
+      epoch,
       capacity: (clientId, t) => capacity.admit(clientId, t),
       certificateStatus: (leaf) => registry.statusOf(leaf),
       onAdmission,
@@ -127,7 +143,7 @@ export async function startEmbeddedBroker(config: BrokerConfig, onEvent: (event:
     registry.disconnected(client);
     if (roles.get(client) === liveRoles.get(client.id)) liveRoles.delete(client.id);
   });
-  const deliveries = new DeliveryService(broker, { ackTimeoutMs: 10_000 });
+  const deliveries = new DeliveryService(broker, { ackTimeoutMs: 10_000, guard });
   await deliveries.start();
 
   const ca = new DeviceCa({
@@ -158,9 +174,10 @@ export async function startEmbeddedBroker(config: BrokerConfig, onEvent: (event:
       onEvent({ type: 'broker.issuance', t: record.t, device: record.deviceId, ok: record.ok, reason: record.reason });
     },
   });
-  await startRotationService(broker, ca);
+  await startRotationService(broker, ca, guard);
   await startFleetProvisioningService({
     broker,
+    guard,
     ca,
     registry,
     pool,
@@ -188,6 +205,7 @@ export async function startEmbeddedBroker(config: BrokerConfig, onEvent: (event:
   const plannedMessage = plannedDeliveryMessages(config.pki, ca, config.keyAlgorithm);
   const orchestrator = await RenewalOrchestrator.start({
     broker,
+    guard,
     registry,
     ca,
     clock,
@@ -240,7 +258,6 @@ export async function startEmbeddedBroker(config: BrokerConfig, onEvent: (event:
     host: config.listen.host,
     port: address.port,
     applyEvent(event) {
-      currentTime = event.at;
       switch (event.kind) {
         case 'server-certificate':
           // New handshakes get the new chain; sessions already open keep theirs, as a real broker swap does.
@@ -284,8 +301,8 @@ export async function startEmbeddedBroker(config: BrokerConfig, onEvent: (event:
     deliver: (planned) => deliveries.deliver(planned.map((d) => ({ deviceId: d.deviceId, message: plannedMessage(d) }))),
     startEpoch: (t) => deliveries.deliver(orchestrator.due(t)),
     nextBackendActionAt: (after) => orchestrator.nextDueAt(after),
-    setCurrentTime(t) {
-      currentTime = t;
+    setEpoch(from, to) {
+      epoch.open(from, to);
     },
     audit: (t) =>
       auditFleet({
@@ -296,7 +313,13 @@ export async function startEmbeddedBroker(config: BrokerConfig, onEvent: (event:
         concurrentUse,
         settings: config.audits,
       }),
-    stats: () => ({ ...stats, refused: { ...stats.refused }, connected: broker.connectedClients }),
+    stats: () => ({
+      ...stats,
+      refused: { ...stats.refused },
+      malformedRequests: { ...stats.malformedRequests },
+      timeClaimsRefused: { ...stats.timeClaimsRefused },
+      connected: broker.connectedClients,
+    }),
     async close() {
       server.close();
       await new Promise<void>((resolve) => broker.close(() => resolve()));
