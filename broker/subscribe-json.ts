@@ -107,7 +107,7 @@ function payloadText(payload: Buffer | string): string {
 function echoedRequestId(raw: unknown): string | undefined {
   if (typeof raw !== 'object' || raw === null || !('requestId' in raw)) return undefined;
   const id = raw.requestId;
-  return typeof id === 'string' && id.length > 0 && id.length <= 256 ? id : undefined;
+  return typeof id === 'string' && id.length > 0 && id.length <= 1024 ? id : undefined;
 }
 
 function firstIssue(error: z.ZodError): string {

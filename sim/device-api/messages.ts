@@ -14,8 +14,8 @@ const MAX_TIME_VALUE = 8.64e15;
 /** A true time as a device claims it: finite, and one a Date can hold (whether it is now is the broker's call). */
 export const trueTimeSchema = z.number().min(-MAX_TIME_VALUE).max(MAX_TIME_VALUE);
 
-/** Request ids, job ids, update ids, tokens: short printable strings the backend echoes back. */
-const idSchema = z.string().min(1).max(256);
+/** Request ids, job ids, update ids, tokens: strings the backend echoes back (they embed device ids, so allow room). */
+const idSchema = z.string().min(1).max(1024);
 
 /** DER in base64 (RFC 4648 4); 64 KiB is far above any CSR certfleet or a device makes. */
 const base64DerSchema = z
