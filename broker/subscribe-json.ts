@@ -80,8 +80,13 @@ export function subscribeJson<K extends DeviceRequestKind>(broker: Aedes, guard:
         try {
           receive(packet);
         } catch (error) {
-          // Only the guard itself is left to fail here; it is recorded as the request's failure all the same.
-          guard.onRefused({ deviceId: parseDeviceTopic(packet.topic)?.deviceId ?? '', kind: service.kind, refusal: { reason: 'internal_error', problem: messageOf(error) } });
+          // Only the guard's own recording is left to fail here: try once more to record it, and never rethrow.
+          try {
+            const deviceId = parseDeviceTopic(packet.topic)?.deviceId ?? '';
+            guard.onRefused({ deviceId, kind: service.kind, refusal: { reason: 'internal_error', problem: messageOf(error) } });
+          } catch {
+            // Nothing is left that could record it; the broker keeps serving.
+          }
         }
         callback();
       },

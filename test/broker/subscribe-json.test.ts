@@ -73,6 +73,20 @@ describe('a backend service behind subscribeJson', () => {
     expect(served).toEqual(['d3:u1']);
   });
 
+  it('keeps routing when even recording a refusal fails', async () => {
+    const served: number[] = [];
+    const failingGuard: RequestGuard = {
+      window: guard.window,
+      onRefused: () => {
+        throw new Error('the event log is full');
+      },
+    };
+    await subscribeJson(broker, failingGuard, { kind: 'sync', filter: 'devices/+/sync/request', serve: (_id, body) => void served.push(body.t) });
+    await publish('devices/d1/sync/request', 'null');
+    await publish('devices/d1/sync/request', JSON.stringify({ t: FROM }));
+    expect(served).toEqual([FROM]);
+  });
+
   it('serves only bodies that pass the request schema and claim a time inside the epoch', async () => {
     const served: number[] = [];
     await subscribeJson(broker, guard, { kind: 'sync', filter: 'devices/+/sync/request', serve: (_id, body) => void served.push(body.t) });
