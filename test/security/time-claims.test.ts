@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { brokerConfigFrom } from '../../broker/broker-config.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../broker/embedded-broker.js';
@@ -5,10 +8,12 @@ import { simTimeUsername, type CreateFromCsrReply, type RotationResponse } from 
 import { deviceTopics } from '../../sim/device-api/topics.js';
 import type { FleetEvent } from '../../sim/events/fleet-event.js';
 import { createCsr, generateKeyPair, pemToDer } from '../../sim/pki/index.js';
+import { runScenario } from '../../sim/run/run-scenario.js';
 import { buildScenarioPki, type ScenarioPki } from '../../sim/scenario-pki/build-scenario-pki.js';
 import { CertificatePool } from '../../sim/verify/certificate-pool.js';
+import { readEventLines } from '../support/event-lines.js';
 import { closeDevice, connectDevice, connectedDevice, deviceIdentity, Inbox, publishRaw } from '../support/mqtt-device.js';
-import { tinyScenario } from '../support/tiny-scenario.js';
+import { TINY_SCENARIO, tinyScenario } from '../support/tiny-scenario.js';
 import { DAY, HOUR, MINUTE } from '../support/time.js';
 
 /** The epoch the coordinator has opened: [FROM, TO). */
@@ -134,4 +139,23 @@ describe('the time a device claims in a CSR', () => {
     expect(issued.notBefore).toBe(INSIDE - HOUR);
     expect(issued.notAfter).toBe(INSIDE + 30 * DAY);
   });
+});
+
+describe('a well-behaved fleet', () => {
+  it('claims only times inside the epoch: a certificate pushed while a device was offline is installed when it is back', async () => {
+    const PUSH_AT = Date.parse('2030-01-05T00:00:00Z');
+    const text = `${TINY_SCENARIO.replace('trustStore: { anchors: [server-root] }\n', 'trustStore: { anchors: [server-root] }\n      connectivity: { outages: [{ every: 10d, duration: 4d }] }\n').replace('devices: 4', 'devices: 8')}events:
+  - { type: push-certificates, at: 2030-01-05T00:00:00Z }
+  - { type: push-certificates, at: 2030-01-20T00:00:00Z }
+`;
+    const outDir = join(mkdtempSync(join(tmpdir(), 'certfleet-claims-')), 'run');
+    const { summary } = await runScenario({ loaded: { file: 'pushed-while-offline.yaml', scenario: tinyScenario(text), sha256: '' }, outDir, workers: 1 });
+    const events = readEventLines(join(outDir, 'events.ndjson'));
+    const pushes = events.filter((e) => e.type === 'device.rotation' && e.method === 'push');
+    // Some devices were away when the first push went out and got it in their sync, days later.
+    expect(pushes.some((e) => e.t > PUSH_AT + DAY)).toBe(true);
+    expect(pushes.every((e) => e.outcome === 'succeeded')).toBe(true);
+    expect(events.filter((e) => e.cause === 'time_claim_outside_epoch' || e.type === 'broker.request-refused')).toEqual([]);
+    expect(summary.broker.refused).toEqual({});
+  }, 120_000);
 });
