@@ -23,8 +23,8 @@ import { RenewalOrchestrator } from './renewal-orchestrator.js';
 import { certificateKey, DeviceRegistry, type RegisteredCertificate } from './device-registry.js';
 import { CapacityGate } from './limits/capacity-gate.js';
 import { RevocationRegistry } from './revocation-registry.js';
+import { countingRequestGuard } from './request-guard.js';
 import { startRotationService } from './rotation-service.js';
-import type { RequestGuard } from './subscribe-json.js';
 import { authorizePublish, authorizeSubscribe } from './topic-policy.js';
 
 export interface EmbeddedBroker {
@@ -108,16 +108,7 @@ export async function startEmbeddedBroker(config: BrokerConfig, onEvent: (event:
       claimed: decision.claimed,
     });
   };
-  // Device requests the backend does not serve: counted by kind and recorded at the broker's time.
-  const guard: RequestGuard = {
-    window: epoch,
-    onRefused: ({ deviceId, kind, refusal }) => {
-      if (refusal.reason === 'malformed_request') stats.malformedRequests[kind] = (stats.malformedRequests[kind] ?? 0) + 1;
-      else if (refusal.reason === 'time_claim_outside_epoch') stats.timeClaimsRefused[kind] = (stats.timeClaimsRefused[kind] ?? 0) + 1;
-      else stats.requestFailures += 1;
-      onEvent({ type: 'broker.request-refused', t: epoch.now, device: deviceId, request: kind, reason: refusal.reason, problem: refusal.problem });
-    },
-  };
+  const guard = countingRequestGuard(epoch, stats, onEvent);
   const onDenied = () => {
     stats.topicDenied += 1;
   };
