@@ -1,5 +1,6 @@
 import type { Aedes, AedesPublishPacket } from 'aedes';
 import type { z } from 'zod';
+import type { Cause } from '../sim/causes.js';
 import { DEVICE_REQUESTS, type DeviceRequestKind } from '../sim/device-api/messages.js';
 import { parseDeviceTopic } from '../sim/device-api/topics.js';
 import type { EpochWindow } from './epoch-window.js';
@@ -8,7 +9,8 @@ export type RequestBody<K extends DeviceRequestKind> = z.infer<(typeof DEVICE_RE
 
 /** Why the backend did not serve a request: it broke the contract, claimed a time outside the epoch, or serving failed. */
 export interface RequestRefusal {
-  reason: 'malformed_request' | 'time_claim_outside_epoch' | 'internal_error';
+  /** A cause of sim/causes.ts when the device is at fault; `internal_error` when the backend is. */
+  reason: Extract<Cause, 'malformed_request' | 'time_claim_outside_epoch'> | 'internal_error';
   /** One line: what was wrong, for the record and the device. */
   problem: string;
 }

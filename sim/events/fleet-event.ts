@@ -58,7 +58,7 @@ export type FleetEvent =
       t: number;
       device: string;
       request: DeviceRequestKind;
-      reason: 'malformed_request' | 'time_claim_outside_epoch' | 'internal_error';
+      reason: Extract<Cause, 'malformed_request' | 'time_claim_outside_epoch'> | 'internal_error';
       problem: string;
     }
   | { type: 'broker.issuance'; t: number; device: string; ok: boolean; reason?: string | undefined }
