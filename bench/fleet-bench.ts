@@ -152,6 +152,7 @@ export async function measureFleet(options: FleetBenchOptions): Promise<FleetMea
     const deviceCpu = totalUsage(devicePids);
     const elu = performance.eventLoopUtilization();
     const wall = performance.now();
+    broker?.setEpoch(from, to);
     const result = await fleet.advance(epoch, from, to);
     epoch += 1;
     return {
@@ -165,6 +166,7 @@ export async function measureFleet(options: FleetBenchOptions): Promise<FleetMea
   const snapshot = async (at: number) => {
     // Statistics come from the workers every couple of seconds of wall time; an epoch with nothing due fetches them.
     await sleep(2_100);
+    broker?.setEpoch(at, at + 1);
     await fleet.advance(epoch, at, at + 1);
     epoch += 1;
     return merged(stats);
@@ -181,6 +183,7 @@ export async function measureFleet(options: FleetBenchOptions): Promise<FleetMea
   const brokerHeld = brokerPid === undefined ? undefined : processUsage(brokerPid);
   const devicesHeld = totalUsage(devicePids);
   const brokerHeapHeld = process.memoryUsage();
+  broker?.setEpoch(start + 120_000, start + 180_000);
   const afterHold = await fleet.advance(epoch, start + 120_000, start + 180_000);
   epoch += 1;
   const holdCounters = await snapshot(start + 180_000);

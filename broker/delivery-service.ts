@@ -1,7 +1,8 @@
 import type { Aedes, Client } from 'aedes';
-import type { DeliveryAck, DeliveryMessage, SyncRequest, SyncResponse } from '../sim/device-api/messages.js';
-import { deviceTopics, parseDeviceTopic } from '../sim/device-api/topics.js';
+import type { DeliveryMessage, SyncRequest, SyncResponse } from '../sim/device-api/messages.js';
+import { deviceTopics } from '../sim/device-api/topics.js';
 import { publishJson } from './publish-json.js';
+import { subscribeJson, type RequestGuard } from './subscribe-json.js';
 
 export interface DeliveryOutcome {
   /** Sent to a device that was online and acknowledged. */
@@ -18,6 +19,7 @@ export interface DeliveryOutcome {
 export class DeliveryService {
   readonly #broker: Aedes;
   readonly #ackTimeoutMs: number;
+  readonly #guard: RequestGuard;
   /** The live session of each device, and the sessions that have asked for their queue (so are subscribed). */
   readonly #sessions = new Map<string, Client>();
   readonly #synced = new WeakSet<Client>();
@@ -26,9 +28,10 @@ export class DeliveryService {
 
   readonly #lost: (deviceId: string, message: DeliveryMessage) => boolean;
 
-  constructor(broker: Aedes, options: { ackTimeoutMs: number; lost?: ((deviceId: string, message: DeliveryMessage) => boolean) | undefined }) {
+  constructor(broker: Aedes, options: { ackTimeoutMs: number; guard: RequestGuard; lost?: ((deviceId: string, message: DeliveryMessage) => boolean) | undefined }) {
     this.#broker = broker;
     this.#ackTimeoutMs = options.ackTimeoutMs;
+    this.#guard = options.guard;
     this.#lost = options.lost ?? (() => false);
   }
 
@@ -39,9 +42,22 @@ export class DeliveryService {
       if (this.#sessions.get(client.id) === client) this.#sessions.delete(client.id);
     });
     await Promise.all([
-      this.#subscribe('devices/+/sync/request', (deviceId, body: SyncRequest) => this.#sync(deviceId, body)),
-      this.#subscribe('devices/+/delivery/ack', (deviceId, body: DeliveryAck) => {
-        this.#awaitingAck.get(ackKey(deviceId, body.updateId))?.();
+      subscribeJson(this.#broker, this.#guard, {
+        kind: 'sync',
+        filter: 'devices/+/sync/request',
+        serve: (deviceId, body) => this.#sync(deviceId, body),
+        // Nothing is handed over and the queue is kept for a sync request the backend can believe.
+        refuse: (deviceId, refusal) => {
+          const response: SyncResponse = { deliveries: [], refused: `${refusal.reason}: ${refusal.problem}` };
+          return publishJson(this.#broker, deviceTopics(deviceId).syncResponse, response);
+        },
+      }),
+      // An acknowledgement has no reply topic: one the backend cannot read is counted and recorded, and the push
+      // it may have meant times out and waits in the queue.
+      subscribeJson(this.#broker, this.#guard, {
+        kind: 'delivery-ack',
+        filter: 'devices/+/delivery/ack',
+        serve: (deviceId, body) => this.#awaitingAck.get(ackKey(deviceId, body.updateId))?.(),
       }),
     ]);
   }
@@ -101,31 +117,13 @@ export class DeliveryService {
     return session !== undefined && this.#synced.has(session);
   }
 
-  #sync(deviceId: string, _body: SyncRequest): void {
+  #sync(deviceId: string, _body: SyncRequest): Promise<void> {
     const deliveries = this.#queued.get(deviceId) ?? [];
     this.#queued.delete(deviceId);
     const session = this.#sessions.get(deviceId);
     if (session) this.#synced.add(session);
     const response: SyncResponse = { deliveries };
-    publishJson(this.#broker, deviceTopics(deviceId).syncResponse, response).catch(() => undefined);
-  }
-
-  #subscribe<T>(filter: string, handler: (deviceId: string, body: T) => void): Promise<void> {
-    return new Promise((resolve) => {
-      this.#broker.subscribe(
-        filter,
-        (packet, callback) => {
-          const topic = parseDeviceTopic(packet.topic);
-          try {
-            if (topic) handler(topic.deviceId, JSON.parse(packet.payload.toString()) as T);
-          } catch {
-            // A malformed body from a device is dropped; the device times out and retries.
-          }
-          callback();
-        },
-        resolve,
-      );
-    });
+    return publishJson(this.#broker, deviceTopics(deviceId).syncResponse, response);
   }
 }
 

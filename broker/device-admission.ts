@@ -1,12 +1,13 @@
 import type { TLSSocket } from 'node:tls';
 import type { AuthenticateError, Client } from 'aedes';
 import type { Cause } from '../sim/causes.js';
-import { parseSimTimeUsername } from '../sim/device-api/messages.js';
+import { readSimTimeUsername } from '../sim/device-api/messages.js';
 import type { DeviceClock } from '../sim/time/device-clock.js';
 import type { CertificatePool } from '../sim/verify/certificate-pool.js';
 import type { ParsedCertificate, Verdict } from '../sim/verify/types.js';
 import { verifyChainAt } from '../sim/verify/verify-chain.js';
 import { peerChain } from '../sim/tls/peer-chain.js';
+import type { EpochWindow } from './epoch-window.js';
 
 export interface AdmissionContext {
   pool: CertificatePool;
@@ -20,8 +21,11 @@ export interface AdmissionContext {
   /** Admit, for renewal only, an operational certificate expired up to this long ago (undefined: never). */
   renewAfterExpiryMs: number | undefined;
   isRevoked: (cert: ParsedCertificate, issuer: ParsedCertificate, at: number) => boolean;
-  /** True time to judge at when a client does not say (a client that is not a certfleet device). */
-  fallbackTime: () => number;
+  /**
+   * The current epoch: a client's claimed true time must lie in it; a client that claims none (one that is not a
+   * certfleet device) is judged at its start.
+   */
+  epoch: EpochWindow;
   /** Capacity before certificates: is the broker up, and is there room under the connect rate limits? */
   capacity: (clientId: string, t: number) => 'rate_limited' | 'broker_unavailable' | undefined;
   /** The backend's record of a certificate: one issued but not activated, or deactivated, is refused. */
@@ -44,6 +48,8 @@ export interface AdmissionDecision {
   role?: SessionRole | undefined;
   verdict?: Verdict | undefined;
   leaf?: ParsedCertificate | undefined;
+  /** The time a refused claim said, as the client wrote it. */
+  claimed?: string | undefined;
 }
 
 /**
@@ -59,7 +65,18 @@ export function deviceAdmission(context: AdmissionContext) {
     _password: Readonly<Buffer | undefined>,
     done: (error: AuthenticateError | null, success: boolean | null) => void,
   ): void => {
-    const t = parseSimTimeUsername(username) ?? context.fallbackTime();
+    const claim = readSimTimeUsername(username);
+    const now = context.epoch.now;
+    if (claim.kind === 'unreadable' || (claim.kind === 'claimed' && !context.epoch.admits(claim.t))) {
+      // A client may not pick the time it is judged at: an expired certificate claiming an earlier date, a
+      // not-yet-valid one a later one. Refused before capacity is spent on it, and recorded at the broker's time.
+      const claimed = claim.kind === 'claimed' ? new Date(claim.t).toISOString() : claim.text;
+      const decision: AdmissionDecision = { connection: client, clientId: client.id, t: now, cause: 'time_claim_outside_epoch', claimed };
+      context.onAdmission(decision);
+      done(timeClaimRefusal(client.id), false);
+      return;
+    }
+    const t = claim.kind === 'claimed' ? claim.t : now;
     const refusedForCapacity = context.capacity(client.id, t);
     const decision = refusedForCapacity ? { connection: client, clientId: client.id, t, cause: refusedForCapacity } : judge(context, client, t);
     context.onAdmission(decision);
@@ -72,6 +89,13 @@ export function deviceAdmission(context: AdmissionContext) {
     (error as { returnCode: number }).returnCode = refusedForCapacity ? 3 : 5;
     done(error, false);
   };
+}
+
+/** CONNACK return code 5, "Not authorized" (MQTT 3.1.1 3.2.2.3), for a claim the broker does not believe. */
+function timeClaimRefusal(clientId: string): AuthenticateError {
+  const error = new Error(`device ${clientId} refused: time_claim_outside_epoch`) as AuthenticateError;
+  (error as { returnCode: number }).returnCode = 5;
+  return error;
 }
 
 function judge(context: AdmissionContext, client: Client, t: number): AdmissionDecision {

@@ -16,6 +16,7 @@ import { deviceAdmission, type AdmissionDecision, type SessionRole } from './dev
 import { DeviceCa } from './device-ca.js';
 import { CaAvailability } from './ca-availability.js';
 import { deliveryLoss } from './delivery-loss.js';
+import { EpochWindow } from './epoch-window.js';
 import { startFleetProvisioningService } from './fleet-provisioning-service.js';
 import { plannedDeliveryMessages } from './planned-deliveries.js';
 import { RenewalOrchestrator } from './renewal-orchestrator.js';
@@ -24,6 +25,7 @@ import { CapacityGate } from './limits/capacity-gate.js';
 import { CONNECTION_CUT_DETAIL } from './listener/connection-cut-detail.js';
 import { startTlsListener } from './listener/tls-listener.js';
 import { RevocationRegistry } from './revocation-registry.js';
+import { countingRequestGuard } from './request-guard.js';
 import { startRotationService } from './rotation-service.js';
 import { authorizePublish, authorizeSubscribe } from './topic-policy.js';
 
@@ -41,8 +43,11 @@ export interface EmbeddedBroker {
   nextBackendActionAt(after: number): number;
   /** Sends deliveries; resolves when online devices have acknowledged them. */
   deliver(deliveries: readonly Delivery[]): Promise<DeliveryOutcome>;
-  /** The true time to judge clients that do not carry one in their CONNECT. */
-  setCurrentTime(t: number): void;
+  /**
+   * The epoch [from, to) the coordinator runs now: the true times clients may claim (CONNECT user name, a request's
+   * `t`); those that claim none are judged at `from`.
+   */
+  setEpoch(from: number, to: number): void;
   /** The audit checks on the backend's registry at true time t. */
   audit(t: number): AuditFinding[];
   stats(): BrokerStats;
@@ -68,7 +73,7 @@ export async function startEmbeddedBroker(config: BrokerConfig, onEvent: (event:
   const issuingAuthorities = [config.deviceIssuance.issuer, ...config.deviceIssuance.chain].map(certificate);
   /** The CA certificates the backend has registered: those it accepts device chains under, and those it issues with. */
   const registeredAuthorities = () => [...new Map([...deviceAnchors, ...issuingAuthorities].map((a) => [a.fingerprint, a])).values()];
-  let currentTime = config.clock.start;
+  const epoch = new EpochWindow(config.clock.start);
   const capacity = new CapacityGate(config.limits, config.shards, config.deviceIndex);
   const registry = new DeviceRegistry();
   const concurrentUse = { sharedCertificates: new Set<string>(), conflictingClientIds: new Set<string>() };
@@ -102,8 +107,10 @@ export async function startEmbeddedBroker(config: BrokerConfig, onEvent: (event:
       cause: decision.cause,
       certificateCause: decision.verdict?.certificateCause,
       failed: decision.verdict?.failed?.certificate.label,
+      claimed: decision.claimed,
     });
   };
+  const guard = countingRequestGuard(epoch, stats, onEvent);
   const onDenied = () => {
     stats.topicDenied += 1;
   };
@@ -117,7 +124,7 @@ export async function startEmbeddedBroker(config: BrokerConfig, onEvent: (event:
       renewAfterExpiryMs: config.renewAfterExpiryMs,
       clientIdMustMatchCertificate: config.clientIdMustMatchCertificate,
       isRevoked: revocations.isRevoked,
-      fallbackTime: () => currentTime,
+      epoch,
       capacity: (clientId, t) => capacity.admit(clientId, t),
       certificateStatus: (leaf) => registry.statusOf(leaf),
       onAdmission,
@@ -133,7 +140,8 @@ export async function startEmbeddedBroker(config: BrokerConfig, onEvent: (event:
   });
   const deliveries = new DeliveryService(broker, {
     ackTimeoutMs: 10_000,
-    lost: deliveryLoss(config.seed, config.faults, () => currentTime, onEvent),
+    guard,
+    lost: deliveryLoss(config.seed, config.faults, () => epoch.now, onEvent),
   });
   await deliveries.start();
 
@@ -168,9 +176,10 @@ export async function startEmbeddedBroker(config: BrokerConfig, onEvent: (event:
       onEvent({ type: 'broker.issuance', t: record.t, device: record.deviceId, ok: record.ok, reason: record.reason });
     },
   });
-  await startRotationService(broker, ca);
+  await startRotationService(broker, ca, guard);
   await startFleetProvisioningService({
     broker,
+    guard,
     ca,
     registry,
     pool,
@@ -198,6 +207,7 @@ export async function startEmbeddedBroker(config: BrokerConfig, onEvent: (event:
   const plannedMessage = plannedDeliveryMessages(config.pki, ca, config.keyAlgorithm);
   const orchestrator = await RenewalOrchestrator.start({
     broker,
+    guard,
     registry,
     ca,
     clock,
@@ -241,7 +251,7 @@ export async function startEmbeddedBroker(config: BrokerConfig, onEvent: (event:
     broker,
     onCut: (reason, source) => {
       stats.connectionsCut[reason] += 1;
-      onEvent({ type: 'broker.connection-cut', t: currentTime, reason, source, detail: CONNECTION_CUT_DETAIL[reason] });
+      onEvent({ type: 'broker.connection-cut', t: epoch.now, reason, source, detail: CONNECTION_CUT_DETAIL[reason] });
     },
     onTlsError: () => {
       stats.tlsErrors += 1;
@@ -253,7 +263,6 @@ export async function startEmbeddedBroker(config: BrokerConfig, onEvent: (event:
     host: config.listen.host,
     port: listener.port,
     applyEvent(event) {
-      currentTime = event.at;
       switch (event.kind) {
         case 'server-certificate':
           // New handshakes get the new chain; sessions already open keep theirs, as a real broker swap does.
@@ -317,8 +326,8 @@ export async function startEmbeddedBroker(config: BrokerConfig, onEvent: (event:
     deliver: (planned) => deliveries.deliver(planned.map((d) => ({ deviceId: d.deviceId, message: plannedMessage(d) }))),
     startEpoch: (t) => deliveries.deliver(orchestrator.due(t)),
     nextBackendActionAt: (after) => orchestrator.nextDueAt(after),
-    setCurrentTime(t) {
-      currentTime = t;
+    setEpoch(from, to) {
+      epoch.open(from, to);
     },
     audit: (t) =>
       auditFleet({
@@ -334,6 +343,8 @@ export async function startEmbeddedBroker(config: BrokerConfig, onEvent: (event:
       refused: { ...stats.refused },
       issuanceRejectedByReason: { ...stats.issuanceRejectedByReason },
       connectionsCut: { ...stats.connectionsCut },
+      malformedRequests: { ...stats.malformedRequests },
+      timeClaimsRefused: { ...stats.timeClaimsRefused },
       connected: broker.connectedClients,
     }),
     async close() {

@@ -1,15 +1,16 @@
 import { createHash } from 'node:crypto';
 import type { Aedes } from 'aedes';
-import { CA_UNAVAILABLE, type CreateFromCsrReply, type CreateFromCsrRequest, type ProvisionReply, type ProvisionRequest } from '../sim/device-api/messages.js';
+import { CA_UNAVAILABLE, type CreateFromCsrReply, type CreateFromCsrRequest, type ProvisionReply, type ProvisionRequest, type RequestErrorCode } from '../sim/device-api/messages.js';
 import { deviceTopics } from '../sim/device-api/topics.js';
 import type { CertificatePool } from '../sim/verify/certificate-pool.js';
 import type { DeviceCa } from './device-ca.js';
 import { certificateKey, type DeviceRegistry } from './device-registry.js';
 import { publishJson } from './publish-json.js';
-import { subscribeJson } from './subscribe-json.js';
+import { subscribeJson, type RequestGuard, type RequestRefusal } from './subscribe-json.js';
 
 export interface FleetProvisioningOptions {
   broker: Aedes;
+  guard: RequestGuard;
   ca: DeviceCa;
   registry: DeviceRegistry;
   pool: CertificatePool;
@@ -34,9 +35,28 @@ interface Token {
  * queue leaves the certificate inactive for good: the device must start over.
  */
 export async function startFleetProvisioningService(options: FleetProvisioningOptions): Promise<void> {
-  const { broker } = options;
+  const { broker, guard } = options;
   const tokens = new Map<string, Token>();
-  await subscribeJson<CreateFromCsrRequest>(broker, 'devices/+/certificates/create-from-csr/json', (deviceId, request) => {
+  await subscribeJson(broker, guard, {
+    kind: 'create-from-csr',
+    filter: 'devices/+/certificates/create-from-csr/json',
+    serve: (deviceId, request) => createFromCsr(deviceId, request),
+    refuse: (deviceId, refusal, echo) => {
+      const rejected: CreateFromCsrReply = { requestId: echo.requestId, ...invalidRequest(refusal) };
+      return publishJson(broker, deviceTopics(deviceId).createFromCsrRejected, rejected);
+    },
+  });
+  await subscribeJson(broker, guard, {
+    kind: 'provision',
+    filter: 'devices/+/provisioning-templates/+/provision/json',
+    serve: (deviceId, request, rest) => provision(deviceId, request, rest),
+    refuse: (deviceId, refusal, echo, rest) => {
+      const rejected: ProvisionReply = { requestId: echo.requestId, ...invalidRequest(refusal), rejectedAt: guard.window.now };
+      return publishJson(broker, deviceTopics(deviceId).provisionRejected(templateOf(rest)), rejected);
+    },
+  });
+
+  function createFromCsr(deviceId: string, request: CreateFromCsrRequest): Promise<void> {
     const topics = deviceTopics(deviceId);
     const issued = options.ca.signCsr(deviceId, Buffer.from(request.certificateSigningRequest, 'base64'), request.t);
     const certificate = issued.ok ? options.pool.parsePem(issued.certificatePem)[0] : undefined;
@@ -48,8 +68,7 @@ export async function startFleetProvisioningService(options: FleetProvisioningOp
           : { statusCode: 400, errorCode: 'InvalidCsr' }),
         errorMessage: issued.ok ? 'unreadable certificate' : issued.reason,
       };
-      void publishJson(broker, topics.createFromCsrRejected, rejected);
-      return;
+      return publishJson(broker, topics.createFromCsrRejected, rejected);
     }
     options.registry.issued(deviceId, certificate, 'pending-activation');
     const token = createHash('sha256').update(`${options.seed}\u0000${deviceId}\u0000${request.requestId}`).digest('hex');
@@ -62,16 +81,17 @@ export async function startFleetProvisioningService(options: FleetProvisioningOp
       certificateOwnershipToken: token,
       issuedAt: issued.issuedAt,
     };
-    void publishJson(broker, topics.createFromCsrAccepted, accepted);
-  });
-  await subscribeJson<ProvisionRequest>(broker, 'devices/+/provisioning-templates/+/provision/json', (deviceId, request, rest) => {
-    const template = rest.split('/')[1] ?? '';
+    return publishJson(broker, topics.createFromCsrAccepted, accepted);
+  }
+
+  function provision(deviceId: string, request: ProvisionRequest, rest: string): Promise<void> {
+    const template = templateOf(rest);
     const topics = deviceTopics(deviceId);
     const token = tokens.get(request.certificateOwnershipToken);
     const reject = (errorCode: 'OwnershipTokenExpired' | 'InvalidToken', t: number, errorMessage: string) => {
       options.onRegistration({ deviceId, t, ok: false, reason: errorCode });
       const reply: ProvisionReply = { requestId: request.requestId, statusCode: 400, errorCode, errorMessage, rejectedAt: t };
-      void publishJson(broker, topics.provisionRejected(template), reply);
+      return publishJson(broker, topics.provisionRejected(template), reply);
     };
     if (!token || token.deviceId !== deviceId) return reject('InvalidToken', request.t, 'unknown certificate ownership token');
     tokens.delete(request.certificateOwnershipToken);
@@ -82,6 +102,26 @@ export async function startFleetProvisioningService(options: FleetProvisioningOp
     options.registry.setStatus(token.certificateKey, 'active');
     options.onRegistration({ deviceId, t: registeredAt, ok: true });
     const reply: ProvisionReply = { requestId: request.requestId, thingName: deviceId, registeredAt };
-    void publishJson(broker, topics.provisionAccepted(template), reply);
-  });
+    return publishJson(broker, topics.provisionAccepted(template), reply);
+  }
+}
+
+/** `provisioning-templates/<name>/provision/json` -> the template's name. */
+function templateOf(rest: string): string {
+  return rest.split('/')[1] ?? '';
+}
+
+/**
+ * AWS IoT's error response on a fleet-provisioning `/rejected` topic: 400 InvalidPayload for a body it cannot use,
+ * 500 InternalFailure when serving failed; certfleet adds 400 InvalidTimeClaim for a `t` outside the current epoch.
+ */
+function invalidRequest(refusal: RequestRefusal): { statusCode: number; errorCode: RequestErrorCode; errorMessage: string } {
+  switch (refusal.reason) {
+    case 'malformed_request':
+      return { statusCode: 400, errorCode: 'InvalidPayload', errorMessage: refusal.problem };
+    case 'time_claim_outside_epoch':
+      return { statusCode: 400, errorCode: 'InvalidTimeClaim', errorMessage: refusal.problem };
+    case 'internal_error':
+      return { statusCode: 500, errorCode: 'InternalFailure', errorMessage: refusal.problem };
+  }
 }

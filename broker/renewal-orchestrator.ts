@@ -7,13 +7,14 @@ import type { DeviceCa } from './device-ca.js';
 import type { DeviceRegistry } from './device-registry.js';
 import { pushMessage } from './planned-deliveries.js';
 import { publishJson } from './publish-json.js';
-import { subscribeJson } from './subscribe-json.js';
+import { subscribeJson, type RequestGuard } from './subscribe-json.js';
 
 /** Devices whose rotations the backend starts: as an AWS IoT-style job, or by pushing certificate and key. */
 export type BackendRotation = { protocol: 'job' | 'push'; beforeMs: number };
 
 export interface OrchestratorOptions {
   broker: Aedes;
+  guard: RequestGuard;
   registry: DeviceRegistry;
   ca: DeviceCa;
   clock: DeviceClock;
@@ -41,8 +42,15 @@ export class RenewalOrchestrator {
 
   static async start(options: OrchestratorOptions): Promise<RenewalOrchestrator> {
     const orchestrator = new RenewalOrchestrator(options);
-    await subscribeJson<JobCommit>(options.broker, 'devices/+/jobs/+/commit', (deviceId, body, rest) => {
-      orchestrator.#commit(deviceId, rest.split('/')[1] ?? '', body);
+    await subscribeJson(options.broker, options.guard, {
+      kind: 'job-commit',
+      filter: 'devices/+/jobs/+/commit',
+      serve: (deviceId, body, rest) => orchestrator.#commit(deviceId, jobIdOf(rest), body),
+      refuse: (deviceId, refusal, _echo, rest) => {
+        const jobId = jobIdOf(rest);
+        const reply: JobCommitReply = { jobId, status: 'REJECTED', reason: `${refusal.reason}: ${refusal.problem}` };
+        return publishJson(options.broker, deviceTopics(deviceId).jobCommitRejected(jobId), reply);
+      },
     });
     return orchestrator;
   }
@@ -85,7 +93,7 @@ export class RenewalOrchestrator {
     return next;
   }
 
-  #commit(deviceId: string, jobId: string, body: JobCommit): void {
+  #commit(deviceId: string, jobId: string, body: JobCommit): Promise<void> {
     const { registry, broker } = this.#options;
     const topics = deviceTopics(deviceId);
     const current = registry.currentOf(deviceId);
@@ -93,11 +101,15 @@ export class RenewalOrchestrator {
       registry.deactivateAllBut(deviceId, current.key);
       this.#options.onJob({ deviceId, t: body.t, jobId, status: 'succeeded' });
       const reply: JobCommitReply = { jobId, status: 'SUCCEEDED' };
-      void publishJson(broker, topics.jobCommitAccepted(jobId), reply);
-      return;
+      return publishJson(broker, topics.jobCommitAccepted(jobId), reply);
     }
     this.#options.onJob({ deviceId, t: body.t, jobId, status: 'rejected' });
     const reply: JobCommitReply = { jobId, status: 'REJECTED', reason: 'the connection does not use the certificate being committed' };
-    void publishJson(broker, topics.jobCommitRejected(jobId), reply);
+    return publishJson(broker, topics.jobCommitRejected(jobId), reply);
   }
+}
+
+/** `jobs/<jobId>/commit` -> the job's id. */
+function jobIdOf(rest: string): string {
+  return rest.split('/')[1] ?? '';
 }

@@ -1,20 +1,29 @@
 import type { Aedes } from 'aedes';
-import { CA_UNAVAILABLE, type RotationRequest, type RotationResponse } from '../sim/device-api/messages.js';
+import { CA_UNAVAILABLE, type RotationResponse } from '../sim/device-api/messages.js';
 import { deviceTopics } from '../sim/device-api/topics.js';
 import type { DeviceCa } from './device-ca.js';
 import { publishJson } from './publish-json.js';
-import { subscribeJson } from './subscribe-json.js';
+import { subscribeJson, type RequestGuard } from './subscribe-json.js';
 
 /**
  * CSR rotation on the device's own topics: a device publishes a CSR, the CA answers on the device's topic with the
- * certificate (stamped when the CA served it) or why not.
+ * certificate (stamped when the CA served it) or why not. A request the backend does not serve (malformed, or a `t`
+ * outside the current epoch) gets `ok: false` with the reason.
  */
-export async function startRotationService(broker: Aedes, ca: DeviceCa): Promise<void> {
-  await subscribeJson<RotationRequest>(broker, 'devices/+/rotation/csr', (deviceId, request) => {
-    const issued = ca.signCsr(deviceId, Buffer.from(request.csr, 'base64'), request.t);
-    const response: RotationResponse = issued.ok
-      ? { requestId: request.requestId, ok: true, certificate: issued.certificatePem, chain: issued.chain, issuedAt: issued.issuedAt }
-      : { requestId: request.requestId, ok: false, reason: issued.reason, ...(issued.reason === CA_UNAVAILABLE.reason ? { statusCode: CA_UNAVAILABLE.statusCode } : {}) };
-    void publishJson(broker, deviceTopics(deviceId).certificate, response);
+export async function startRotationService(broker: Aedes, ca: DeviceCa, guard: RequestGuard): Promise<void> {
+  await subscribeJson(broker, guard, {
+    kind: 'rotation-csr',
+    filter: 'devices/+/rotation/csr',
+    serve: (deviceId, request) => {
+      const issued = ca.signCsr(deviceId, Buffer.from(request.csr, 'base64'), request.t);
+      const response: RotationResponse = issued.ok
+        ? { requestId: request.requestId, ok: true, certificate: issued.certificatePem, chain: issued.chain, issuedAt: issued.issuedAt }
+        : { requestId: request.requestId, ok: false, reason: issued.reason, ...(issued.reason === CA_UNAVAILABLE.reason ? { statusCode: CA_UNAVAILABLE.statusCode } : {}) };
+      return publishJson(broker, deviceTopics(deviceId).certificate, response);
+    },
+    refuse: (deviceId, refusal, echo) => {
+      const response: RotationResponse = { requestId: echo.requestId, ok: false, reason: refusal.reason, detail: refusal.problem };
+      return publishJson(broker, deviceTopics(deviceId).certificate, response);
+    },
   });
 }

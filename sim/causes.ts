@@ -36,6 +36,10 @@ export const CAUSES = {
   topic_denied: 'a device published or subscribed outside its own topics',
   rate_limited: 'the broker refused the CONNECT because a connect rate limit was reached (CONNACK 3; MQTT 5 has 0x9F)',
   broker_unavailable: 'the broker was down (restarting) when the device tried to connect (CONNACK 3)',
+  time_claim_outside_epoch:
+    'the client claimed a true time (in its CONNECT user name or a request\'s t) outside the epoch the broker is in, or one it cannot read (CONNACK 5, or a refusal on the reply topic)',
+  malformed_request:
+    'a device sent the backend a request whose body breaks the device/backend contract; refused unserved (AWS IoT: 400 InvalidPayload)',
   // --- transport ---
   broker_unreachable: 'the TCP connection to the broker was refused or reset',
   tls_handshake_failed: 'the TLS handshake itself failed (no certificate was judged)',

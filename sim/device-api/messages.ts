@@ -1,13 +1,36 @@
+import { z } from 'zod';
+
 /**
  * Payloads on the device topics, as JSON. Certificates travel as PEM. Every request carries the true time of the
  * action (`t`, ms since the Unix epoch): the CA judges and stamps at its own clock reading of that time.
+ *
+ * Every request a device may send has a schema next to its type: the backend serves only bodies that pass it, and
+ * answers any other with a refusal (see broker/subscribe-json.ts).
  */
-export interface RotationRequest {
-  requestId: string;
-  t: number;
+
+/** ECMA-262 21.4.1.1: a time value a Date can hold is within 8.64e15 ms of the Unix epoch. */
+const MAX_TIME_VALUE = 8.64e15;
+
+/** A true time as a device claims it: finite, and one a Date can hold (whether it is now is the broker's call). */
+export const trueTimeSchema = z.number().min(-MAX_TIME_VALUE).max(MAX_TIME_VALUE);
+
+/** Request ids, job ids, update ids, tokens: strings the backend echoes back (they embed device ids, so allow room). */
+const idSchema = z.string().min(1).max(1024);
+
+/** DER in base64 (RFC 4648 4); 64 KiB is far above any CSR certfleet or a device makes. */
+const base64DerSchema = z
+  .string()
+  .min(4)
+  .max(65_536)
+  .regex(/^[A-Za-z0-9+/]+={0,2}$/, 'expected base64 (RFC 4648 4)');
+
+export const rotationRequestSchema = z.object({
+  requestId: idSchema,
+  t: trueTimeSchema,
   /** PKCS#10 CSR, base64 DER. */
-  csr: string;
-}
+  csr: base64DerSchema,
+});
+export type RotationRequest = z.infer<typeof rotationRequestSchema>;
 
 export type RotationResponse =
   | {
@@ -18,7 +41,16 @@ export type RotationResponse =
       /** True time at which the CA served the request (later than asked when its issuance queue is backed up). */
       issuedAt: number;
     }
-  | { requestId: string; ok: false; reason: string; statusCode?: number | undefined };
+  | {
+      /** Echoed when the request carried a readable one. */
+      requestId?: string | undefined;
+      ok: false;
+      /** The CA's reason, or the cause of a request refused unserved (malformed_request, time_claim_outside_epoch). */
+      reason: string;
+      detail?: string | undefined;
+      /** 503 when the CA is down (an injected fault). */
+      statusCode?: number | undefined;
+    };
 
 /** The reason (AWS IoT errorCode) and status of a CA that is down: the device retries after its backoff. */
 export const CA_UNAVAILABLE = { reason: 'ServiceUnavailable', statusCode: 503 } as const;
@@ -51,53 +83,82 @@ export type DeliveryMessage =
     };
 
 /** create-from-csr: the certificate, inactive until RegisterThing redeems the ownership token. */
-export interface CreateFromCsrRequest {
-  requestId: string;
-  t: number;
-  certificateSigningRequest: string;
-}
+export const createFromCsrRequestSchema = z.object({
+  requestId: idSchema,
+  t: trueTimeSchema,
+  certificateSigningRequest: base64DerSchema,
+});
+export type CreateFromCsrRequest = z.infer<typeof createFromCsrRequestSchema>;
 
 export type CreateFromCsrReply =
   | { requestId: string; certificateId: string; certificatePem: string; chain: string[]; certificateOwnershipToken: string; issuedAt: number }
-  | { requestId: string; statusCode: number; errorCode: string; errorMessage: string };
+  | { requestId?: string | undefined; statusCode: number; errorCode: string; errorMessage: string };
 
-export interface ProvisionRequest {
-  requestId: string;
-  t: number;
-  certificateOwnershipToken: string;
-}
+export const provisionRequestSchema = z.object({
+  requestId: idSchema,
+  t: trueTimeSchema,
+  certificateOwnershipToken: idSchema,
+});
+export type ProvisionRequest = z.infer<typeof provisionRequestSchema>;
 
 export type ProvisionReply =
   | { requestId: string; thingName: string; registeredAt: number }
   | {
-      requestId: string;
+      requestId?: string | undefined;
       statusCode: number;
-      errorCode: 'OwnershipTokenExpired' | 'InvalidToken';
+      errorCode: 'OwnershipTokenExpired' | 'InvalidToken' | RequestErrorCode;
       errorMessage: string;
       /** True time the refusal was served (after the registration queue). */
       rejectedAt: number;
     };
 
-export interface JobCommit {
-  t: number;
-  /** Serial of the certificate the device now connects with. */
-  serialHex: string;
-}
+export const jobCommitSchema = z.object({
+  t: trueTimeSchema,
+  /** Serial of the certificate the device now connects with (RFC 5280 4.1.2.2: at most 20 octets). */
+  serialHex: z.string().regex(/^[0-9a-fA-F]{1,64}$/, 'expected a certificate serial in hex'),
+});
+export type JobCommit = z.infer<typeof jobCommitSchema>;
 
 export type JobCommitReply = { jobId: string; status: 'SUCCEEDED' } | { jobId: string; status: 'REJECTED'; reason: string };
 
-export interface DeliveryAck {
-  updateId: string;
-  result: string;
-}
+export const deliveryAckSchema = z.object({
+  updateId: idSchema,
+  result: z.string().max(256),
+});
+export type DeliveryAck = z.infer<typeof deliveryAckSchema>;
 
-export interface SyncRequest {
-  t: number;
-}
+export const syncRequestSchema = z.object({ t: trueTimeSchema });
+export type SyncRequest = z.infer<typeof syncRequestSchema>;
 
 export interface SyncResponse {
   deliveries: DeliveryMessage[];
+  /** Why the backend refused the sync request (then nothing is delivered and the queue is kept). */
+  refused?: string | undefined;
 }
+
+/**
+ * The requests a device may send the backend, by topic kind: what the broker's counts and records name them by.
+ * `claimsTime`: the body carries a true time `t` the broker holds against the current epoch.
+ */
+export const DEVICE_REQUESTS = {
+  'rotation-csr': { schema: rotationRequestSchema, claimsTime: true },
+  'create-from-csr': { schema: createFromCsrRequestSchema, claimsTime: true },
+  provision: { schema: provisionRequestSchema, claimsTime: true },
+  'job-commit': { schema: jobCommitSchema, claimsTime: true },
+  sync: { schema: syncRequestSchema, claimsTime: true },
+  'delivery-ack': { schema: deliveryAckSchema, claimsTime: false },
+} as const;
+
+export type DeviceRequestKind = keyof typeof DEVICE_REQUESTS;
+
+export const DEVICE_REQUEST_KINDS = Object.keys(DEVICE_REQUESTS) as DeviceRequestKind[];
+
+/**
+ * Error codes of a refused request on the fleet-provisioning topics: AWS IoT's `InvalidPayload` (400) for a body that
+ * breaks the contract, certfleet's `InvalidTimeClaim` (400) for a `t` outside the current epoch, and AWS's
+ * `InternalFailure` (500) when serving it failed.
+ */
+export type RequestErrorCode = 'InvalidPayload' | 'InvalidTimeClaim' | 'InternalFailure';
 
 /** MQTT 3.1.1 has no user properties, so the CONNECT username carries the true time of the connect. */
 const SIM_TIME_PREFIX = 'certfleet-t=';
@@ -106,8 +167,14 @@ export function simTimeUsername(t: number): string {
   return `${SIM_TIME_PREFIX}${new Date(t).toISOString()}`;
 }
 
-export function parseSimTimeUsername(username: string | undefined): number | undefined {
-  if (!username?.startsWith(SIM_TIME_PREFIX)) return undefined;
-  const t = Date.parse(username.slice(SIM_TIME_PREFIX.length));
-  return Number.isNaN(t) ? undefined : t;
+/** What a CONNECT username says about the connect's true time: nothing (another client), a time, or nonsense. */
+export type TimeClaim = { kind: 'none' } | { kind: 'claimed'; t: number } | { kind: 'unreadable'; text: string };
+
+/** Reads the claim as `simTimeUsername` writes it, exactly (ISO 8601 in the form of Date.prototype.toISOString). */
+export function readSimTimeUsername(username: string | undefined): TimeClaim {
+  if (!username?.startsWith(SIM_TIME_PREFIX)) return { kind: 'none' };
+  const text = username.slice(SIM_TIME_PREFIX.length);
+  const t = Date.parse(text);
+  if (Number.isNaN(t) || new Date(t).toISOString() !== text) return { kind: 'unreadable', text: text.slice(0, 64) };
+  return { kind: 'claimed', t };
 }

@@ -1,6 +1,7 @@
 import type { Cause } from '../causes.js';
 import type { FaultKind } from '../scenario/fault-schema.js';
 import type { ConnectionCutReason } from '../stats/broker-stats.js';
+import type { DeviceRequestKind } from '../device-api/messages.js';
 
 /**
  * One line of a run's raw event stream (`events.ndjson`). `t` is true (scenario) time in ms; writers add an ISO
@@ -50,6 +51,17 @@ export type FleetEvent =
       cause: Cause;
       certificateCause?: Cause | undefined;
       failed?: string | undefined;
+      /** time_claim_outside_epoch: the time the client claimed in its CONNECT user name, as it wrote it. */
+      claimed?: string | undefined;
+    }
+  | {
+      /** A device request the backend did not serve; `t` is the broker's current time, never the claimed one. */
+      type: 'broker.request-refused';
+      t: number;
+      device: string;
+      request: DeviceRequestKind;
+      reason: Extract<Cause, 'malformed_request' | 'time_claim_outside_epoch'> | 'internal_error';
+      problem: string;
     }
   | { type: 'broker.issuance'; t: number; device: string; ok: boolean; reason?: string | undefined }
   | { type: 'broker.registration'; t: number; device: string; ok: boolean; reason?: string | undefined }

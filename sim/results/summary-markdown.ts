@@ -112,6 +112,17 @@ export function renderSummaryMarkdown(summary: JudgedRunSummary): string {
     const named = cuts.map(([reason, n]) => `${reason} ${n}${reason === 'fd_exhausted' ? ' (file descriptors exhausted)' : ''}`);
     push(`Connections cut off by the broker's connection limits: ${named.join(', ')}.`, '');
   }
+  const byKind = (counts: Partial<Record<string, number>>) => {
+    const entries = Object.entries(counts);
+    return `${entries.reduce((n, [, c]) => n + (c ?? 0), 0)}${entries.length ? ` (${entries.map(([k, c]) => `${k} ${c}`).join(', ')})` : ''}`;
+  };
+  if (Object.keys(b.malformedRequests).length + Object.keys(b.timeClaimsRefused).length + b.requestFailures > 0) {
+    push(
+      `Device requests refused unserved: malformed ${byKind(b.malformedRequests)}, time claimed outside the epoch ` +
+        `${byKind(b.timeClaimsRefused)}; failed while served ${b.requestFailures} (\`broker.request-refused\` in events.ndjson).`,
+      '',
+    );
+  }
   push('## Harness', '');
   const h = summary.harness;
   push(

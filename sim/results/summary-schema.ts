@@ -3,6 +3,7 @@ import { AUDIT_CHECKS, type AuditCheck } from '../audit/audit-checks.js';
 import { ALL_CAUSES, type Cause, type Judge } from '../causes.js';
 import { FAULT_KINDS } from '../scenario/fault-schema.js';
 import { CONNECTION_CUT_REASONS, type ConnectionCutReason } from '../stats/broker-stats.js';
+import { DEVICE_REQUEST_KINDS, type DeviceRequestKind } from '../device-api/messages.js';
 import { OPERATORS } from '../thresholds/threshold-expression.js';
 import type { JudgedRunSummary } from '../thresholds/evaluate-thresholds.js';
 
@@ -23,6 +24,9 @@ const share = z.number().min(0).max(1);
 const ms = z.number().nonnegative();
 
 const cause = z.enum(ALL_CAUSES as [Cause, ...Cause[]]).meta({ id: 'cause', description: 'a cause of the closed enum in sim/causes.ts' });
+const requestKind = z
+  .enum(DEVICE_REQUEST_KINDS as [DeviceRequestKind, ...DeviceRequestKind[]])
+  .meta({ id: 'requestKind', description: 'a kind of request a device sends the backend (sim/device-api/messages.ts)' });
 /** "broker:expired_leaf": who judged, and what it found. */
 const judgeCause = z
   .string()
@@ -166,6 +170,9 @@ export const runSummarySchema = z.strictObject({
     jobsCreated: count,
     jobsSucceeded: count,
     topicDenied: count,
+    malformedRequests: z.partialRecord(requestKind, count).describe('device requests refused because their body breaks the device/backend contract, by kind'),
+    timeClaimsRefused: z.partialRecord(requestKind, count).describe('device requests refused because their t lies outside the current epoch, by kind'),
+    requestFailures: count.describe('device requests whose serving failed inside the backend (recorded; the broker kept serving)'),
     tlsErrors: count,
     connectionsCut: z
       .strictObject(Object.fromEntries(CONNECTION_CUT_REASONS.map((reason) => [reason, count])) as Record<ConnectionCutReason, typeof count>)

@@ -8,7 +8,8 @@ import { emptyStatusCounts, type StatusCounts } from '../stats/fleet-counters.js
 /** The broker as the coordinator drives it. */
 export interface CoordinatedBroker {
   applyEvent(event: BrokerEvent): SessionsDropped;
-  setCurrentTime(t: number): void;
+  /** The epoch [from, to) devices act in now: the only true times the broker believes a client claims. */
+  setEpoch(from: number, to: number): void;
   /** Sends planned deliveries (trust bundles, certificate pushes) due now. */
   deliver(deliveries: readonly Delivery[]): Promise<{ pushed: number; queued: number }>;
   /** Starts the rotations the backend drives (jobs, pushes) due at t. */
@@ -114,8 +115,8 @@ export async function coordinate(input: CoordinatorInput): Promise<CoordinationR
         if (dropped.clientIds?.length) sessionsDropped.clientIds = [...(sessionsDropped.clientIds ?? []), ...dropped.clientIds];
         nextEvent += 1;
       }
-      broker.setCurrentTime(t);
       const to = Math.min(t + step, events[nextEvent]?.at ?? Infinity, nextSample, end);
+      broker.setEpoch(t, to);
 
       const due: Delivery[] = [];
       while (nextDelivery < deliveries.length && (deliveries[nextDelivery]?.effectiveAt ?? Infinity) < to) {

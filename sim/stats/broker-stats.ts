@@ -1,4 +1,5 @@
 import type { Cause } from '../causes.js';
+import type { DeviceRequestKind } from '../device-api/messages.js';
 
 /**
  * Why the broker cut a connection off before or outside the MQTT protocol (connection limits, scenario
@@ -34,6 +35,12 @@ export interface BrokerStats {
   jobsSucceeded: number;
   /** Publishes and subscriptions outside a device's own topics. */
   topicDenied: number;
+  /** Device requests refused unserved because their body breaks the contract (sim/device-api/messages.ts), by kind. */
+  malformedRequests: Partial<Record<DeviceRequestKind, number>>;
+  /** Device requests refused unserved because their `t` lies outside the current epoch, by kind. */
+  timeClaimsRefused: Partial<Record<DeviceRequestKind, number>>;
+  /** Device requests whose serving failed inside the backend; the broker recorded each and kept serving. */
+  requestFailures: number;
   /** Handshakes that failed before any certificate could be judged. */
   tlsErrors: number;
   /** Connections the broker cut off to protect itself, by reason (fd_exhausted: accepts that failed for want of one). */
@@ -53,6 +60,9 @@ export function emptyBrokerStats(): BrokerStats {
     jobsCreated: 0,
     jobsSucceeded: 0,
     topicDenied: 0,
+    malformedRequests: {},
+    timeClaimsRefused: {},
+    requestFailures: 0,
     tlsErrors: 0,
     connectionsCut: emptyConnectionCuts(),
     connected: 0,

@@ -24,6 +24,8 @@ const pool = new CertificatePool();
 beforeAll(async () => {
   pki = buildScenarioPki(scenario, 7);
   broker = await startEmbeddedBroker(brokerConfigFrom(scenario, pki, 7), (event) => events.push(event));
+  // The coordinator's epoch: every time these devices claim lies in it.
+  broker.setEpoch(T0, T0 + 3 * DAY);
 });
 
 afterAll(async () => {

@@ -40,7 +40,7 @@ export function minimalSummary() {
         { device: 'device-3', cohort: 'strict', cause: 'device:expired_root', since: t(1) },
       ],
     },
-    broker: { admitted: 12, refused: {}, issued: 3, issuanceRejected: 0, registrationsRejected: 0, jobsCreated: 0, jobsSucceeded: 0, topicDenied: 0, tlsErrors: 0 },
+    broker: { admitted: 12, refused: {}, issued: 3, issuanceRejected: 0, registrationsRejected: 0, jobsCreated: 0, jobsSucceeded: 0, topicDenied: 0, malformedRequests: {}, timeClaimsRefused: {}, requestFailures: 0, tlsErrors: 0 },
     deliveries: { pushed: 0, queued: 0 },
     availability: {
       samples: [1, 2, 3, 4].map((day) => ({

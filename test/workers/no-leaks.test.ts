@@ -65,8 +65,8 @@ describe('a shard rotating every simulated hour for three days', () => {
     let afterFirstDay: Record<string, number> = {};
     let heapAfterFirstDay = 0;
     for (let h = 0; h < 72; h += 1) {
+      broker.setEpoch(start + h * hour, start + (h + 1) * hour);
       const result = await runner.advance(start + h * hour, start + (h + 1) * hour);
-      broker.setCurrentTime(start + (h + 1) * hour);
       expect(result.status[0]?.connected).toBe(4);
       if (h === 23) {
         // Sockets closed at the end of a rotation are released on the next turns of the event loop.

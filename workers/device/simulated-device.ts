@@ -330,10 +330,15 @@ export class SimulatedDevice {
     // subscribe first. A refused subscription leaves the session without deliveries; the device still counts as connected.
     if (!this.#profile.receivesDeliveries) return;
     const sync = await session.request<SyncResponse>(topics.syncRequest, { t }, topics.syncResponse, () => true, this.#env.options.rotationTimeoutMs);
-    for (const message of sync?.deliveries ?? []) this.#receive(message);
+    for (const message of sync?.deliveries ?? []) this.#receive(message, t);
   }
 
-  #receive(message: DeliveryMessage): void {
+  /**
+   * A delivery the device got at true time `receivedAt` (a queued one, in the answer to its sync). A job or push that
+   * fell due while the device was away is acted on when it arrives, never back in time: the broker believes only
+   * times inside the current epoch.
+   */
+  #receive(message: DeliveryMessage, receivedAt = Number.NEGATIVE_INFINITY): void {
     if (message.kind === 'trust-bundle') {
       const result = this.#trust.applyUpdate({
         id: message.updateId,
@@ -347,17 +352,18 @@ export class SimulatedDevice {
     }
     this.#env.counters(this.cohortIndex).rotationsAttempted += 1;
     this.#rotationAttempts += 1;
+    const at = Math.max(message.effectiveAt, receivedAt);
     if (message.kind === 'job') {
       // A rotation job: renew by CSR at the job's time, reconnect, commit.
       const { jobId } = message;
       const attempt = this.#rotationAttempts;
-      this.#rotation = { at: message.effectiveAt, method: 'job', resume: (t) => runJobRotation(this.#host, t, attempt, jobId) };
+      this.#rotation = { at, method: 'job', resume: (t) => runJobRotation(this.#host, t, attempt, jobId) };
       return;
     }
     // Server push: the backend sent a certificate and its key; the device installs them at their effective time.
     const credentials = adoptCredentials(this.#env.pool, { keyPem: message.key, certificatePem: message.certificate, chainPems: message.chain }, this.id);
-    const outcome: RotationOutcome = { kind: 'install', at: message.effectiveAt, credentials, requestMs: 0 };
-    this.#rotation = { at: message.effectiveAt, method: 'push', resume: async () => outcome };
+    const outcome: RotationOutcome = { kind: 'install', at, credentials, requestMs: 0 };
+    this.#rotation = { at, method: 'push', resume: async () => outcome };
   }
 
   async #endSession(): Promise<void> {
