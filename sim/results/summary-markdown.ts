@@ -30,7 +30,8 @@ export function renderSummaryMarkdown(summary: JudgedRunSummary): string {
     push('');
   }
 
-  push(...renderFaultsMarkdown(summary.faults));
+  // Runs written before faults existed have none.
+  push(...renderFaultsMarkdown(summary.faults ?? []));
 
   push('## Rotations', '');
   const r = summary.rotations;

@@ -30,9 +30,9 @@ describe('a device process killed at a simulated time', () => {
 
   it('ends the run through the crash handling of a dead device process: exit 1, a line naming it, a partial summary', () => {
     expect(result.status).toBe(1);
-    expect(result.stderr).toContain('device process 1 exited unexpectedly (SIGKILL)');
+    expect(result.stderr).toMatch(/device process 1 \(pid \d+, 4 of 8 devices\) exited unexpectedly: killed by SIGKILL/);
     expect(summary.complete).toBe(false);
-    expect(summary.interruption).toBe('device process 1 exited unexpectedly (SIGKILL)');
+    expect(summary.interruption).toMatch(/^device process 1 \(pid \d+, 4 of 8 devices\) exited unexpectedly: killed by SIGKILL$/);
   });
 
   it('records the kill and the devices it took down in events.ndjson and summary.json', () => {

@@ -15,9 +15,12 @@ import { startBrokerProcess } from '../support/broker-process.js';
 import { deviceCredentials } from '../support/device-credentials.js';
 import { connectAndRotate, dialAs } from '../support/device-rotation.js';
 import { tinyScenario } from '../support/tiny-scenario.js';
+import { DAY } from '../support/time.js';
 
 const scenario = tinyScenario();
 const T0 = Date.parse('2030-01-15T00:00:00Z');
+/** The epoch the broker runs: every client here claims T0. */
+const EPOCH: [number, number] = [T0, T0 + DAY];
 /** Short limits, so that each cut happens within a test; a lagging timer still closes within SLACK_MS more. */
 const SHORT: ConnectionLimits = {
   // Long enough for the well-behaved device's own handshake and CONNECT on a loaded machine.
@@ -48,6 +51,7 @@ const target = () => ({ host: broker.host, port: broker.port, pki });
 /** Runs `act` against a broker of its own with these limits. */
 async function withBroker(limits: Partial<ConnectionLimits>, act: (own: EmbeddedBroker) => Promise<void>): Promise<void> {
   const own = await startEmbeddedBroker(config(limits), () => undefined);
+  own.setEpoch(...EPOCH);
   try {
     await act(own);
   } finally {
@@ -68,6 +72,7 @@ async function admittedRawClient(clientId: string): Promise<Watched<TLSSocket>> 
 beforeAll(async () => {
   pki = buildScenarioPki(scenario, 7);
   broker = await startEmbeddedBroker(config(), (event) => events.push(event));
+  broker.setEpoch(...EPOCH);
 });
 
 afterAll(async () => {
@@ -243,7 +248,7 @@ describe('connections per source address', () => {
 describe('more connections than file descriptors', () => {
   it('a broker limited to 300 files reports 400 connections as file descriptors exhausted, does not crash, and serves a device once they are cut off', async () => {
     const handshakeTimeoutMs = 2_000;
-    const child = await startBrokerProcess(config({ handshakeTimeoutMs }), { maxOpenFiles: 300 });
+    const child = await startBrokerProcess(config({ handshakeTimeoutMs }), { epoch: EPOCH, maxOpenFiles: 300 });
     try {
       const abusers = await openTcpConnections(child.port, 400);
       await allClosed(abusers, handshakeTimeoutMs + SLACK_MS);

@@ -28,17 +28,19 @@ import {
   type TestBroker,
 } from '../support/device-on-broker.js';
 import { opensslCertificateText, opensslCsr } from '../support/openssl-csr.js';
-import { HOUR } from '../support/time.js';
+import { DAY, HOUR } from '../support/time.js';
 import { TINY_SCENARIO, tinyScenario } from '../support/tiny-scenario.js';
 
 const T0 = Date.parse('2030-01-15T00:00:00Z');
+/** The epoch the broker runs: devices here act at T0. */
+const EPOCH = { from: T0, to: T0 + DAY };
 let tb: TestBroker;
 let scratch: string;
 /** Every test uses devices of its own, so the events and counts it reads are its own. */
 let devices = 0;
 
 beforeAll(async () => {
-  tb = await startTestBroker(tinyScenario());
+  tb = await startTestBroker(tinyScenario(), EPOCH);
   scratch = mkdtempSync(join(tmpdir(), 'certfleet-csr-identity-'));
 });
 
@@ -197,7 +199,7 @@ describe('a certificate whose subject names two devices, presented at CONNECT', 
   });
 
   it('is refused even by a broker that lets client ids differ from the CN', async () => {
-    const lax = await startTestBroker(tinyScenario(TINY_SCENARIO.replace('  deviceAuthorities: [device-root]\n', '  deviceAuthorities: [device-root]\n  clientIdMustMatchCertificate: false\n')));
+    const lax = await startTestBroker(tinyScenario(TINY_SCENARIO.replace('  deviceAuthorities: [device-root]\n', '  deviceAuthorities: [device-root]\n  clientIdMustMatchCertificate: false\n')), EPOCH);
     try {
       const twoCns = deviceIdentity(lax, sequence(CN('lax-b'), CN('lax-a')), T0);
       expect(await dialDevice(lax, 'lax-b', twoCns, T0)).toMatchObject({ ok: false, cause: 'connection_refused' });

@@ -6,10 +6,11 @@
 import { startEmbeddedBroker } from '../../broker/embedded-broker.js';
 import type { BrokerConfig } from '../../broker/broker-config.js';
 
-process.once('message', (config: BrokerConfig) => {
+process.once('message', ({ config, epoch }: { config: BrokerConfig; epoch: [number, number] }) => {
   void startEmbeddedBroker(config, (event) => {
     if (event.type === 'broker.connection-cut') process.send?.({ kind: 'event', event });
   }).then((broker) => {
+    broker.setEpoch(...epoch);
     process.on('message', (message) => {
       if (message === 'stats') process.send?.({ kind: 'stats', stats: broker.stats() });
     });

@@ -40,7 +40,8 @@ async function bundle(): Promise<string> {
   return outfile;
 }
 
-export async function startBrokerProcess(config: BrokerConfig, options: { maxOpenFiles?: number } = {}): Promise<BrokerProcess> {
+/** The broker in its own process, with the epoch [from, to) open (the true times its clients may claim). */
+export async function startBrokerProcess(config: BrokerConfig, options: { epoch: [number, number]; maxOpenFiles?: number }): Promise<BrokerProcess> {
   const script = await bundle();
   const command = options.maxOpenFiles === undefined ? [process.execPath, script] : ['prlimit', `--nofile=${options.maxOpenFiles}:${options.maxOpenFiles}`, process.execPath, script];
   const [file, ...args] = command as [string, ...string[]];
@@ -58,7 +59,7 @@ export async function startBrokerProcess(config: BrokerConfig, options: { maxOpe
       if (message.kind === 'event') events.push(message.event);
       if (message.kind === 'stats') waiting.shift()?.(message.stats);
     });
-    child.send(config);
+    child.send({ config, epoch: options.epoch });
   });
   return {
     port,

@@ -27,12 +27,16 @@ export interface TestBroker {
   seed: number;
 }
 
-/** The embedded broker of `scenario` on 127.0.0.1, port 0; close it with `broker.close()`. */
-export async function startTestBroker(scenario: Scenario, seed = 7): Promise<TestBroker> {
+/**
+ * The embedded broker of `scenario` on 127.0.0.1, port 0, running the epoch [from, to) (the true times its clients
+ * may claim); close it with `broker.close()`.
+ */
+export async function startTestBroker(scenario: Scenario, epoch: { from: number; to: number }, seed = 7): Promise<TestBroker> {
   const pki = buildScenarioPki(scenario, seed);
   const events: FleetEvent[] = [];
   // brokerConfigFrom listens on 127.0.0.1, port 0.
   const broker = await startEmbeddedBroker(brokerConfigFrom(scenario, pki, seed), (event) => events.push(event));
+  broker.setEpoch(epoch.from, epoch.to);
   return { broker, pki, events, pool: new CertificatePool(), seed };
 }
 
