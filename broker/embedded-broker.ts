@@ -89,6 +89,10 @@ export async function startEmbeddedBroker(config: BrokerConfig, onEvent: (event:
         roles.set(decision.connection, role);
         liveRoles.set(decision.clientId, role);
         registry.admitted(decision.connection, decision.clientId, decision.leaf, decision.t, role === 'operational');
+        // Live until its socket closes: aedes reports the disconnect only after its own clean-up, which a device
+        // reconnecting at once may overtake under load, and the new CONNECT must not find its old session live.
+        const connection = decision.connection as Client;
+        connection.conn.once('close', () => registry.disconnected(connection));
       }
       return;
     }
@@ -127,7 +131,7 @@ export async function startEmbeddedBroker(config: BrokerConfig, onEvent: (event:
     registry.disconnected(client);
     if (roles.get(client) === liveRoles.get(client.id)) liveRoles.delete(client.id);
   });
-  const deliveries = new DeliveryService(broker, { ackTimeoutMs: 10_000 });
+  const deliveries = new DeliveryService(broker, { ackTimeoutMs: 30_000 });
   await deliveries.start();
 
   const ca = new DeviceCa({
