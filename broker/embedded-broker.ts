@@ -131,7 +131,7 @@ export async function startEmbeddedBroker(config: BrokerConfig, onEvent: (event:
     registry.disconnected(client);
     if (roles.get(client) === liveRoles.get(client.id)) liveRoles.delete(client.id);
   });
-  const deliveries = new DeliveryService(broker, { ackTimeoutMs: 30_000 });
+  const deliveries = new DeliveryService(broker, { ackTimeoutMs: 120_000 });
   await deliveries.start();
 
   const ca = new DeviceCa({

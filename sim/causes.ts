@@ -40,7 +40,8 @@ export const CAUSES = {
   connect_timeout: 'no TLS handshake or CONNACK within the harness timeout (the harness, not a certificate, failed)',
   connection_refused: 'the broker answered CONNACK with a refusal; the broker\'s own record holds the precise cause',
   // --- rotation workflow ---
-  rotation_timeout: 'no certificate came back for a CSR within the harness timeout',
+  rotation_timeout:
+    'no answer could come to a rotation request: the device had no session, its inbox subscription was refused, or the broker ended the session first',
   rotation_rejected: 'the CA refused the CSR (bad signature, subject differs from the device identity)',
   ownership_token_expired:
     'fleet provisioning: the certificate ownership token expired before RegisterThing redeemed it (AWS: 1 hour); the certificate is never activated',
