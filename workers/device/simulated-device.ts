@@ -322,6 +322,9 @@ export class SimulatedDevice {
   async #startSession(t: number, session: BrokerSession): Promise<void> {
     this.#session = session;
     this.#status = 'connected';
+    // Connected: a reconnect still pending (its operational session was taken over by its own bootstrap session
+    // during a rotation that then succeeded) is moot.
+    this.#connectAt = Number.POSITIVE_INFINITY;
     const reconnectEvery = this.#profile.cohort.connectivity.reconnectEvery;
     this.#dropAt = reconnectEvery === undefined ? Number.POSITIVE_INFINITY : t + Math.max(1, Math.round(this.#random.exponential(reconnectEvery)));
     const topics = deviceTopics(this.#profile.clientId);
