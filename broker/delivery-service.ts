@@ -1,6 +1,7 @@
 import type { Aedes, Client } from 'aedes';
 import type { DeliveryMessage, SyncRequest, SyncResponse } from '../sim/device-api/messages.js';
 import { deviceTopics } from '../sim/device-api/topics.js';
+import { HarnessStalledError } from '../sim/harness/harness-stalled-error.js';
 import { publishJson } from './publish-json.js';
 import { subscribeJson, type RequestGuard } from './subscribe-json.js';
 
@@ -24,10 +25,15 @@ export class DeliveryService {
   readonly #sessions = new Map<string, Client>();
   readonly #synced = new WeakSet<Client>();
   readonly #queued = new Map<string, DeliveryMessage[]>();
-  readonly #awaitingAck = new Map<string, () => void>();
+  readonly #awaitingAck = new Map<string, { deviceId: string; acked: () => void; gone: () => void }>();
 
   readonly #lost: (deviceId: string, message: DeliveryMessage) => boolean;
 
+  /**
+   * `ackTimeoutMs` is a wall-clock guard: deliveries go out between epochs, to devices that are idle and online, and
+   * every one of them acknowledges; none doing so in time means the harness stalled, which fails the run rather than
+   * deciding whether the device got the delivery now or at its next connect.
+   */
   constructor(broker: Aedes, options: { ackTimeoutMs: number; guard: RequestGuard; lost?: ((deviceId: string, message: DeliveryMessage) => boolean) | undefined }) {
     this.#broker = broker;
     this.#ackTimeoutMs = options.ackTimeoutMs;
@@ -39,7 +45,9 @@ export class DeliveryService {
     this.#broker.on('clientReady', (client) => this.#sessions.set(client.id, client));
     this.#broker.on('clientDisconnect', (client) => {
       // A device that reconnected has a new session already; only its current session's end takes it offline.
-      if (this.#sessions.get(client.id) === client) this.#sessions.delete(client.id);
+      if (this.#sessions.get(client.id) !== client) return;
+      this.#sessions.delete(client.id);
+      for (const waiting of [...this.#awaitingAck.values()]) if (waiting.deviceId === client.id) waiting.gone();
     });
     await Promise.all([
       subscribeJson(this.#broker, this.#guard, {
@@ -52,12 +60,12 @@ export class DeliveryService {
           return publishJson(this.#broker, deviceTopics(deviceId).syncResponse, response);
         },
       }),
-      // An acknowledgement has no reply topic: one the backend cannot read is counted and recorded, and the push
-      // it may have meant times out and waits in the queue.
+      // An acknowledgement has no reply topic: one the backend cannot read is counted and recorded; the push it may
+      // have meant stays unacknowledged, which the ack guard reports (certfleet's own devices never send one).
       subscribeJson(this.#broker, this.#guard, {
         kind: 'delivery-ack',
         filter: 'devices/+/delivery/ack',
-        serve: (deviceId, body) => this.#awaitingAck.get(ackKey(deviceId, body.updateId))?.(),
+        serve: (deviceId, body) => this.#awaitingAck.get(ackKey(deviceId, body.updateId))?.acked(),
       }),
     ]);
   }
@@ -66,7 +74,10 @@ export class DeliveryService {
     return this.#queued.get(deviceId)?.length ?? 0;
   }
 
-  /** Delivers each message to its device; resolves when every online device has acknowledged (or timed out). */
+  /**
+   * Delivers each message to its device; resolves when every online device has acknowledged. Rejects with a
+   * HarnessStalledError when one has not within the guard.
+   */
   async deliver(items: readonly { deviceId: string; message: DeliveryMessage }[]): Promise<DeliveryOutcome> {
     let queued = 0;
     const acks: Promise<boolean>[] = [];
@@ -84,24 +95,26 @@ export class DeliveryService {
       }
     }
     const results = await Promise.all(acks);
-    // A push nobody acknowledged is not lost: it waits in the queue for the device's next connect.
+    // The session ended before the acknowledgement: the delivery waits in the queue for the device's next connect.
     const unacked = results.filter((ok) => !ok).length;
     return { pushed: results.length - unacked, queued: queued + unacked };
   }
 
   #push(deviceId: string, message: DeliveryMessage): Promise<boolean> {
-    return new Promise((resolve) => {
+    return new Promise((resolve, reject) => {
       const key = ackKey(deviceId, message.updateId);
       const timer = setTimeout(() => {
         this.#awaitingAck.delete(key);
         this.#queue(deviceId, message);
-        resolve(false);
+        reject(new HarnessStalledError(`device ${deviceId} did not acknowledge delivery ${message.updateId} within ${this.#ackTimeoutMs} ms`));
       }, this.#ackTimeoutMs);
-      this.#awaitingAck.set(key, () => {
+      const settle = (acked: boolean) => {
         clearTimeout(timer);
         this.#awaitingAck.delete(key);
-        resolve(true);
-      });
+        if (!acked) this.#queue(deviceId, message);
+        resolve(acked);
+      };
+      this.#awaitingAck.set(key, { deviceId, acked: () => settle(true), gone: () => settle(false) });
       publishJson(this.#broker, deviceTopics(deviceId).delivery, message).catch(() => undefined);
     });
   }
@@ -112,9 +125,13 @@ export class DeliveryService {
     this.#queued.set(deviceId, list);
   }
 
+  /**
+   * Connected, subscribed and synced, and not being closed: a session the broker is closing (a restart, a
+   * revocation, just now) is offline already, however far aedes has got in taking it down.
+   */
   #isOnline(deviceId: string): boolean {
     const session = this.#sessions.get(deviceId);
-    return session !== undefined && this.#synced.has(session);
+    return session !== undefined && !session.closed && !session.conn.destroyed && this.#synced.has(session);
   }
 
   #sync(deviceId: string, _body: SyncRequest): Promise<void> {

@@ -96,6 +96,10 @@ export async function startEmbeddedBroker(config: BrokerConfig, onEvent: (event:
         roles.set(decision.connection, role);
         liveRoles.set(decision.clientId, role);
         registry.admitted(decision.connection, decision.clientId, decision.leaf, decision.t, role === 'operational');
+        // Live until its socket closes: aedes reports the disconnect only after its own clean-up, which a device
+        // reconnecting at once may overtake under load, and the new CONNECT must not find its old session live.
+        const connection = decision.connection as Client;
+        connection.conn.once('close', () => registry.disconnected(connection));
       }
       return;
     }
@@ -139,7 +143,7 @@ export async function startEmbeddedBroker(config: BrokerConfig, onEvent: (event:
     if (roles.get(client) === liveRoles.get(client.id)) liveRoles.delete(client.id);
   });
   const deliveries = new DeliveryService(broker, {
-    ackTimeoutMs: 10_000,
+    ackTimeoutMs: 120_000,
     guard,
     lost: deliveryLoss(config.seed, config.faults, () => epoch.now, onEvent),
   });

@@ -46,7 +46,8 @@ export const CAUSES = {
   connect_timeout: 'no TLS handshake or CONNACK within the harness timeout (the harness, not a certificate, failed)',
   connection_refused: 'the broker answered CONNACK with a refusal; the broker\'s own record holds the precise cause',
   // --- rotation workflow ---
-  rotation_timeout: 'no certificate came back for a CSR within the harness timeout',
+  rotation_timeout:
+    'no answer could come to a rotation request: the device had no session, its inbox subscription was refused, the broker ended the session first, or the reply was lost (an injected fault)',
   rotation_rejected:
     'the CA refused the CSR (bad signature, subject not the device identity or naming several, a weak key); its issuance record holds why',
   ca_unavailable: 'the CA answered 503 ServiceUnavailable: it was down (an injected fault); the device backs off and retries',

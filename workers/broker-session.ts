@@ -1,6 +1,7 @@
 import { connect as tlsConnect, type SecureContext, type TLSSocket } from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import type { Cause } from '../sim/causes.js';
+import { HarnessStalledError } from '../sim/harness/harness-stalled-error.js';
 import { simTimeUsername } from '../sim/device-api/messages.js';
 import type { ParsedCertificate, Verdict } from '../sim/verify/types.js';
 import type { CertificatePool } from '../sim/verify/certificate-pool.js';
@@ -22,6 +23,7 @@ export interface DialOptions {
   pool: CertificatePool;
   /** The device's verdict on the chain the broker presented, at the device's clock. */
   judge: (chain: ParsedCertificate[]) => Verdict;
+  /** Wall-clock guard for the handshake and CONNACK; running out is a harness failure, never a device's cause. */
   timeoutMs: number;
 }
 
@@ -33,17 +35,20 @@ export type DialOutcome =
  * One connection attempt: a real TLS handshake with the device's key and certificate, then the device's own
  * judgement of the broker's chain (Node's TLS can only judge at the host clock), then MQTT CONNECT over the same
  * socket. A device that rejects the chain closes the socket before CONNECT, as a device whose TLS stack failed
- * verification would.
+ * verification would. Rejects with a HarnessStalledError when the broker did not answer within the wall-clock
+ * guard: on loopback that means the harness stalled, and the run must say so rather than count a device failure
+ * that a quieter machine would not have seen.
  */
 export function dialBroker(options: DialOptions): Promise<DialOutcome> {
   const started = performance.now();
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     let settled = false;
-    const finish = (outcome: DialOutcome) => {
+    const finish = (outcome: DialOutcome | HarnessStalledError) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      resolve(outcome);
+      if (outcome instanceof HarnessStalledError) reject(outcome);
+      else resolve(outcome);
     };
     const isIp = /^\d{1,3}(\.\d{1,3}){3}$/.test(options.serverName);
     const socket: TLSSocket = tlsConnect({
@@ -58,7 +63,7 @@ export function dialBroker(options: DialOptions): Promise<DialOutcome> {
     socket.setNoDelay(true);
     const timer = setTimeout(() => {
       socket.destroy();
-      finish({ ok: false, cause: 'connect_timeout' });
+      finish(new HarnessStalledError(`device ${options.clientId}: no TLS handshake and CONNACK within ${options.timeoutMs} ms`));
     }, options.timeoutMs);
     socket.once('error', (error: NodeJS.ErrnoException) => {
       finish({ ok: false, cause: transportCause(error), detail: error.code ?? error.message });
@@ -79,6 +84,10 @@ export function dialBroker(options: DialOptions): Promise<DialOutcome> {
         () => finish({ ok: true, session, verdict, latencyMs: performance.now() - started, presented }),
         (error: Error) => {
           session.close().catch(() => undefined);
+          if (error instanceof HarnessStalledError) {
+            finish(new HarnessStalledError(`device ${options.clientId}: no CONNACK within ${options.timeoutMs} ms`));
+            return;
+          }
           finish({
             ok: false,
             cause: error instanceof ConnectionRefusedError ? 'connection_refused' : 'broker_unreachable',
@@ -107,11 +116,13 @@ export class BrokerSession {
   #fallback: MessageHandler | undefined;
   readonly #inbox: string;
   #inboxSubscribed: Promise<boolean> | undefined;
-  #closed = false;
-  #onClose: (() => void) | undefined;
+  readonly #clientId: string;
+  /** Requests waiting for a reply: told when the session ends, so they answer at once instead of waiting. */
+  readonly #onEnd = new Set<() => void>();
 
   constructor(socket: TLSSocket, clientId: string, inbox: string, t: number, connackTimeoutMs: number) {
     this.#inbox = inbox;
+    this.#clientId = clientId;
     this.#connection = new MqttConnection(socket, { clientId, username: simTimeUsername(t), connackTimeoutMs });
     this.ready = this.#connection.connected;
     this.#connection.onPublish((topic, payload) => {
@@ -119,19 +130,16 @@ export class BrokerSession {
       handler?.(topic, payload);
     });
     this.#connection.onEnd(() => {
-      if (this.#closed) return;
-      this.#closed = true;
-      this.#onClose?.();
+      for (const listener of [...this.#onEnd]) listener();
     });
   }
 
-  get closed(): boolean {
-    return this.#closed;
-  }
-
-  /** Called once if the broker or the network ends the session (not when `close` is called). */
-  onUnexpectedClose(listener: () => void): void {
-    this.#onClose = listener;
+  /**
+   * The connection has ended, whoever ended it. A device does not act on this when it happens (the moment is wall
+   * time): it learns of a session the broker ended at a simulated time, from the broker's notice or its shard.
+   */
+  get ended(): boolean {
+    return this.#connection.ended;
   }
 
   onMessage(topic: string, handler: MessageHandler): void {
@@ -166,14 +174,17 @@ export class BrokerSession {
     if (!(await this.#connection.publish(topic, JSON.stringify(body)))) throw new Error(`publish to ${topic} failed: session ended`);
   }
 
-  /** Publishes and waits for the first message on `replyTopic` that `matches`, or undefined after timeoutMs. */
+  /**
+   * Publishes and waits for the first message on `replyTopic` that `matches`; undefined if the session ends first.
+   * The broker answers every request: no answer within `timeoutMs` of wall time is a HarnessStalledError.
+   */
   async request<T>(topic: string, body: unknown, replyTopic: string, matches: (reply: T) => boolean, timeoutMs: number): Promise<T | undefined> {
     return (await this.requestAny<T>(topic, body, [replyTopic], matches, timeoutMs))?.reply;
   }
 
   /**
    * Publishes and waits for the first matching message on any of `replyTopics` (an accepted / rejected pair, as AWS
-   * IoT's MQTT APIs answer), or undefined after timeoutMs.
+   * IoT's MQTT APIs answer); undefined if the session ends first, a HarnessStalledError after timeoutMs.
    */
   async requestAny<T>(
     topic: string,
@@ -184,13 +195,22 @@ export class BrokerSession {
   ): Promise<{ topic: string; reply: T } | undefined> {
     // A refused inbox means no reply can arrive: answer at once instead of waiting out the timeout.
     if (!(await this.openInbox())) return undefined;
-    return new Promise((resolve) => {
-      const done = (result: { topic: string; reply: T } | undefined) => {
+    if (this.ended) return undefined;
+    return new Promise((resolve, reject) => {
+      const done = (result: { topic: string; reply: T } | undefined | HarnessStalledError) => {
         clearTimeout(timer);
+        this.#onEnd.delete(ended);
         for (const replyTopic of replyTopics) this.#handlers.delete(replyTopic);
-        resolve(result);
+        if (result instanceof HarnessStalledError) reject(result);
+        else resolve(result);
       };
-      const timer = setTimeout(() => done(undefined), timeoutMs);
+      // The session ended (the broker closed it): no reply can come.
+      const ended = () => done(undefined);
+      this.#onEnd.add(ended);
+      const timer = setTimeout(
+        () => done(new HarnessStalledError(`device ${this.#clientId}: no answer on ${replyTopics.join(' or ')} within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
       for (const replyTopic of replyTopics) {
         this.onMessage(replyTopic, (_topic, payload) => {
           let reply: T;
@@ -206,9 +226,8 @@ export class BrokerSession {
     });
   }
 
-  /** Ends the session cleanly (DISCONNECT, then the socket). */
+  /** Ends the session cleanly (DISCONNECT, then the socket); resolves once the broker has closed the connection. */
   close(): Promise<void> {
-    this.#closed = true;
     return this.#connection.disconnect();
   }
 }

@@ -6,6 +6,7 @@ import type { RenewalPolicy } from '../sim/policy/renewal-policy.js';
 import type { CohortCounters } from '../sim/stats/fleet-counters.js';
 import type { CertificatePool } from '../sim/verify/certificate-pool.js';
 import type { ParsedCertificate } from '../sim/verify/types.js';
+import type { BrokerSession } from './broker-session.js';
 import type { ShardOptions } from './protocol.js';
 import type { RotationProtocol } from './rotation/rotation-protocol.js';
 
@@ -35,6 +36,11 @@ export interface DeviceEnvironment {
   reconnectBackoff(cohortIndex: number): Backoff;
   /** The true time the shard's current epoch started at: "now" for things that happen between actions. */
   now(): number;
+  /**
+   * A device was admitted with this client id at true time t: the broker ended every other session with that id
+   * ([MQTT-3.1.4-2]), and their devices must learn it at t, not whenever their sockets' close arrives.
+   */
+  sessionOpened(clientId: string, session: BrokerSession, t: number): void;
   counters(cohortIndex: number): CohortCounters;
   histograms: { rotation: Histogram; connect: Histogram };
   emit(event: FleetEvent): void;

@@ -24,6 +24,8 @@ const EVENT_BATCH = 500;
 export class ShardRunner {
   readonly #task: ShardTask;
   readonly #devices: SimulatedDevice[];
+  /** The devices of each client id (several when a cohort shares an identity). */
+  readonly #byClientId = new Map<string, SimulatedDevice[]>();
   readonly #counters: CohortCounters[];
   readonly #histograms: { rotation: Histogram; connect: Histogram };
   #events: FleetEvent[] = [];
@@ -77,6 +79,9 @@ export class ShardRunner {
       rotationProtocol: (cohort) => protocols[cohort] ?? csrRotation,
       recoveryProtocol: () => recoveryProtocol,
       now: () => this.#epochStart,
+      sessionOpened: (clientId, session, t) => {
+        for (const device of this.#byClientId.get(clientId) ?? []) device.sessionTakenOver(session, t);
+      },
       counters: (cohort) => this.#counters[cohort] ?? emptyCohortCounters(),
       histograms: this.#histograms,
       emit: (event) => this.#emit(event),
@@ -88,7 +93,10 @@ export class ShardRunner {
         if (!credentials) throw new Error(`no factory credentials for ${d.id}`);
         return new SimulatedDevice(env, deviceProfile(plan, d), credentials);
       });
-    for (const device of this.#devices) device.boot();
+    for (const device of this.#devices) {
+      this.#byClientId.set(device.clientId, [...(this.#byClientId.get(device.clientId) ?? []), device]);
+      device.boot();
+    }
   }
 
   get deviceCount(): number {
@@ -104,6 +112,7 @@ export class ShardRunner {
     }
     if (this.#task.options.ordered) await this.#runInOrder(to);
     else await this.#runConcurrently(to);
+    for (const device of this.#devices) device.noticeEndedSession(from);
     let nextDueAt = Number.POSITIVE_INFINITY;
     const status = this.#task.plan.scenario.fleet.cohorts.map(() => emptyStatusCounts());
     for (const device of this.#devices) {

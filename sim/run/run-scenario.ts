@@ -27,6 +27,9 @@ import { coordinate, CoordinationFailure, type CoordinationResult, type EpochPro
 import { DeviceProcesses, fleetShardCount, type OnDeviceCrash } from './device-processes.js';
 import { serveMetrics, type MetricsServer } from './metrics-server.js';
 
+/** How long the harness waits for a broker answer before it declares itself stalled (generous: busy CI machines). */
+const HARNESS_GUARD_MS = 120_000;
+
 /** What the run reports after every epoch: the coordinator's progress, the broker's counts and the recorder's. */
 export type RunProgress = EpochProgress & { broker: ReturnType<EmbeddedBroker['stats']>; live: LiveCounts };
 
@@ -157,8 +160,10 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
         concurrency: options.concurrency ?? 64,
         ordered,
         trace: options.trace,
-        connectTimeoutMs: 30_000,
-        rotationTimeoutMs: 30_000,
+        // Harness guards, not simulated outcomes: a broker on loopback answers in milliseconds, so only a stalled
+        // harness reaches them, and the run then ends as a harness failure (HarnessStalledError).
+        connectTimeoutMs: HARNESS_GUARD_MS,
+        rotationTimeoutMs: HARNESS_GUARD_MS,
       },
       onEvents: recorder.onEvents,
       onStats: recorder.onStats,

@@ -225,4 +225,31 @@ describe('the embedded broker over mutual TLS', () => {
     expect(after).toMatchObject({ ok: false, cause: 'connection_refused' });
     expect(admissionsOf('device-m').map((e) => e.cause)).toEqual(['revoked']);
   });
+
+  it('never finds a device that disconnects and reconnects at once still holding its old session', async () => {
+    // DISCONNECT resolves once the broker has closed the connection, and the broker counts a session live until its
+    // socket closes: however loaded the machine, the next CONNECT is not a second live session with that client id.
+    const context = credentials('device-r');
+    for (let i = 0; i < 10; i += 1) {
+      const outcome = await dial('device-r', context, { t: T0 + i * 1000 });
+      if (!outcome.ok) throw new Error(`connect failed: ${outcome.cause}`);
+      await outcome.session.close();
+    }
+    const findings = broker.audit(T0 + 10_000).filter((f) => f.check === 'CONFLICTING_CLIENT_IDS' || f.check === 'DEVICE_CERT_SHARED');
+    expect(findings.flatMap((f) => f.resources)).not.toContain('device-r');
+  });
+
+  it('answers a request on a session the broker took over at once, without waiting for the wall-clock guard', async () => {
+    const context = credentials('device-s');
+    const first = await dial('device-s', context);
+    if (!first.ok) throw new Error(`connect failed: ${first.cause}`);
+    // [MQTT-3.1.4-2] a second CONNECT with the same client id ends the first session.
+    const second = await dial('device-s', context, { t: T0 + 1000 });
+    if (!second.ok) throw new Error(`connect failed: ${second.cause}`);
+    const topics = deviceTopics('device-s');
+    // A guard far beyond the test's own timeout: only an answer "no reply can come" lets this finish in time.
+    await expect(first.session.request(topics.syncRequest, { t: T0 + 2000 }, topics.syncResponse, () => true, 600_000)).resolves.toBeUndefined();
+    expect(first.session.ended).toBe(true);
+    await second.session.close();
+  });
 });

@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { Aedes, type AuthenticateError, type Client } from 'aedes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HarnessStalledError } from '../../sim/harness/harness-stalled-error.js';
 import { ConnectionRefusedError, MqttConnection } from '../../workers/mqtt/mqtt-connection.js';
 
 // A real aedes broker on loopback (plain TCP: TLS is the dialer's business, this is the MQTT part only).
@@ -51,8 +52,9 @@ describe('the device-side MQTT 3.1.1 connection', () => {
     await expect.poll(() => received).toEqual([{ topic: 'own/dev-1/x', payload: 'hello' }]);
     let ended = 0;
     connection.onEnd(() => (ended += 1));
+    // disconnect() resolves once the broker has closed the connection [MQTT-3.14.4-1], not when the bytes are written.
     await connection.disconnect();
-    await once(socket, 'close');
+    expect(socket.destroyed).toBe(true);
     expect(ended).toBe(1);
     expect(connection.ended).toBe(true);
     await expect.poll(() => disconnected).toContain('dev-1');
@@ -98,7 +100,9 @@ describe('the device-side MQTT 3.1.1 connection', () => {
     const socket = connect((silent.address() as AddressInfo).port, '127.0.0.1');
     await once(socket, 'connect');
     const connection = new MqttConnection(socket, { clientId: 'dev-5', connackTimeoutMs: 100 });
+    // A silent broker on loopback is a stalled harness, never a device's cause.
     await expect(connection.connected).rejects.toThrow(/no CONNACK within 100 ms/);
+    await expect(connection.connected).rejects.toBeInstanceOf(HarnessStalledError);
     expect(connection.ended).toBe(true);
     silent.close();
   });

@@ -72,8 +72,6 @@ export class SimulatedDevice {
   #lastReconnectDelay: number | undefined;
   #lastRotationDelay: number | undefined;
   #lastActedAt: number;
-  /** The session ended without the device asking (a takeover, a broker drop) since the device last connected. */
-  #sessionLostUnexpectedly = false;
   #actionsAtInstant = 0;
   #refusalsInARow = 0;
   /** Re-enrolments with the bootstrap identity back off like rotations: not before this true time. */
@@ -174,25 +172,44 @@ export class SimulatedDevice {
    * as its connection closes; it reconnects after its backoff, as any client would after an unexpected disconnect.
    */
   sessionDroppedByBroker(t: number): void {
-    const session = this.#session;
-    if (!session) {
-      // The socket's close may have reached the device before this notice: its retry then counted from an earlier
-      // time. Count it from the restart, as if the notice had come first.
-      if (this.#sessionLostUnexpectedly) this.#connectAt = t + (this.#lastReconnectDelay ?? this.#reconnectDelay(this.#failedConnects));
-      return;
-    }
-    this.#session = undefined;
-    this.#dropAt = Number.POSITIVE_INFINITY;
-    this.#status = 'failing';
-    this.#failedConnects += 1;
-    this.#connectAt = t + this.#reconnectDelay(this.#failedConnects);
-    void session.close();
+    // Whether the socket's close reached the device before this notice or not (that is wall time), the device
+    // learns of it now, at the event's true time: the same on every run.
+    this.#loseSession(t);
+  }
+
+  /**
+   * The broker admitted another connection with this device's client id at true time t (a clone, or the device's own
+   * bootstrap session) and so ended this one ([MQTT-3.1.4-2]). The shard says so right after that CONNACK; the
+   * socket's close may arrive before or after, which must not matter.
+   */
+  sessionTakenOver(by: BrokerSession, t: number): void {
+    if (this.#session && this.#session !== by) this.#loseSession(Math.max(t, this.#lastActedAt));
+  }
+
+  /**
+   * At the end of an epoch: a session that ended with neither a broker notice nor a takeover to explain it (the
+   * broker cut the device off for what it sent). The device reconnects after its backoff.
+   */
+  noticeEndedSession(epochStart: number): void {
+    if (this.#session?.ended) this.#loseSession(Math.max(epochStart, this.#lastActedAt));
   }
 
   /** Ends the session at the end of a run. */
   async shutdown(): Promise<void> {
     await this.#session?.close();
     this.#session = undefined;
+  }
+
+  /** The broker or the network ended the session at true time t: reconnect after the cohort's backoff. */
+  #loseSession(t: number): void {
+    const session = this.#session;
+    if (!session) return;
+    this.#session = undefined;
+    this.#dropAt = Number.POSITIVE_INFINITY;
+    this.#status = 'failing';
+    this.#failedConnects += 1;
+    this.#connectAt = t + this.#reconnectDelay(this.#failedConnects);
+    void session.close();
   }
 
   async #act(t: number): Promise<void> {
@@ -247,7 +264,6 @@ export class SimulatedDevice {
     this.#failedConnects = 0;
     this.#refusalsInARow = 0;
     this.#lastReconnectDelay = undefined;
-    this.#sessionLostUnexpectedly = false;
     counters.connectsSucceeded += 1;
     await this.#startSession(t, outcome.session);
     if (this.#renewAt <= t && !this.#rotation) await this.#rotate(t, this.#protocol);
@@ -271,7 +287,11 @@ export class SimulatedDevice {
         judgeBroker({ chain, t, clock: this.#clock, trust: this.#trust, cohort: this.#profile.cohort, serverName, pool: env.pool }),
       timeoutMs: env.options.connectTimeoutMs,
     });
-    if (outcome.ok) env.histograms.connect.recordValue(Math.max(1, Math.round(outcome.latencyMs)));
+    if (outcome.ok) {
+      env.histograms.connect.recordValue(Math.max(1, Math.round(outcome.latencyMs)));
+      // The broker ended any other session with this client id as it admitted this one ([MQTT-3.1.4-2]).
+      env.sessionOpened(this.#profile.clientId, outcome.session, t);
+    }
     const verdict = outcome.verdict;
     const cohort = this.#profile.cohort;
     env.emit({
@@ -307,18 +327,11 @@ export class SimulatedDevice {
   async #startSession(t: number, session: BrokerSession): Promise<void> {
     this.#session = session;
     this.#status = 'connected';
+    // Connected: a reconnect still pending (its operational session was taken over by its own bootstrap session
+    // during a rotation that then succeeded) is moot.
+    this.#connectAt = Number.POSITIVE_INFINITY;
     const reconnectEvery = this.#profile.cohort.connectivity.reconnectEvery;
     this.#dropAt = reconnectEvery === undefined ? Number.POSITIVE_INFINITY : t + Math.max(1, Math.round(this.#random.exponential(reconnectEvery)));
-    session.onUnexpectedClose(() => {
-      if (this.#session !== session) return;
-      // The broker or the network ended the session (a session takeover, say): reconnect after the cohort's
-      // backoff, counted from the current simulated time at the earliest.
-      this.#session = undefined;
-      this.#status = 'failing';
-      this.#sessionLostUnexpectedly = true;
-      this.#failedConnects += 1;
-      this.#connectAt = Math.max(this.#lastActedAt, this.#env.now()) + this.#reconnectDelay(this.#failedConnects);
-    });
     const topics = deviceTopics(this.#profile.clientId);
     session.onMessage(topics.delivery, (_topic, payload) => {
       const message = parseJson<DeliveryMessage>(payload);

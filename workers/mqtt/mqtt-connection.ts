@@ -1,5 +1,6 @@
 import type { Duplex } from 'node:stream';
 import { generate, parser as packetParser, type Packet } from 'mqtt-packet';
+import { HarnessStalledError } from '../../sim/harness/harness-stalled-error.js';
 
 /** A CONNACK with a non-zero return code (MQTT 3.1.1 3.2.2.3): `code` is that return code. */
 export class ConnectionRefusedError extends Error {
@@ -11,7 +12,10 @@ export class ConnectionRefusedError extends Error {
 export interface ConnectionOptions {
   clientId: string;
   username?: string | undefined;
-  /** How long to wait for CONNACK before giving up on the session. */
+  /**
+   * Wall-clock guard for CONNACK (and for the broker closing the connection after DISCONNECT). A broker on loopback
+   * answers in milliseconds; one that says nothing this long means the harness stalled, never a simulated outcome.
+   */
   connackTimeoutMs: number;
 }
 
@@ -25,10 +29,14 @@ type PublishListener = (topic: string, payload: Buffer) => void;
  * mqtt-packet does the encoding and decoding.
  */
 export class MqttConnection {
-  /** Resolves on CONNACK 0; rejects with ConnectionRefusedError, or an Error if the socket ends or time runs out. */
+  /**
+   * Resolves on CONNACK 0; rejects with ConnectionRefusedError, an Error if the socket ends first, or a
+   * HarnessStalledError if the wall-clock guard runs out.
+   */
   readonly connected: Promise<void>;
   readonly #socket: Duplex;
   readonly #pendingSubacks = new Map<number, (granted: number[] | undefined) => void>();
+  readonly #guardMs: number;
   #nextMessageId = 1;
   #ended = false;
   #onPublish: PublishListener = () => undefined;
@@ -36,10 +44,14 @@ export class MqttConnection {
 
   constructor(socket: Duplex, options: ConnectionOptions) {
     this.#socket = socket;
+    this.#guardMs = options.connackTimeoutMs;
     const parser = packetParser({ protocolVersion: 4 });
     let settle: (error?: Error) => void = () => undefined;
     this.connected = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => settle(new Error(`no CONNACK within ${options.connackTimeoutMs} ms`)), options.connackTimeoutMs);
+      const timer = setTimeout(
+        () => settle(new HarnessStalledError(`no CONNACK within ${options.connackTimeoutMs} ms`)),
+        options.connackTimeoutMs,
+      );
       settle = (error) => {
         settle = () => undefined;
         clearTimeout(timer);
@@ -119,11 +131,23 @@ export class MqttConnection {
     });
   }
 
-  /** DISCONNECT ([MQTT-3.14]), then the end of the socket; resolves once both are written. */
+  /**
+   * DISCONNECT ([MQTT-3.14]), then the end of the socket; resolves once the broker has closed the connection
+   * ([MQTT-3.14.4-1]), so the broker has taken the session down before the device does anything else: its next
+   * CONNECT is never judged against a session it already left, whatever the machine's load.
+   */
   disconnect(): Promise<void> {
     if (this.#ended) return Promise.resolve();
     this.#write({ cmd: 'disconnect' });
-    return new Promise((resolve) => this.#socket.end(() => resolve()));
+    return new Promise((resolve) => {
+      // A broker that never closes (not the certfleet broker) is cut off after the guard.
+      const guard = setTimeout(() => this.#socket.destroy(), this.#guardMs);
+      this.#socket.once('close', () => {
+        clearTimeout(guard);
+        resolve();
+      });
+      this.#socket.end();
+    });
   }
 
   #takeMessageId(): number {
