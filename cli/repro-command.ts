@@ -1,7 +1,7 @@
 import type { FleetEvent } from '../sim/events/fleet-event.js';
 import { reproduceDevice } from '../sim/repro/reproduce-device.js';
-import { ScenarioError } from '../sim/scenario/load-scenario.js';
 import { EXIT } from './exit-codes.js';
+import { exitForInputError } from './input-error-exit.js';
 
 /**
  * `certfleet repro <run> --device <id>`: one device's life again, alone, with each connect's chain, path, clock
@@ -12,15 +12,11 @@ export async function reproCommand(runDir: string, deviceId: string): Promise<nu
   try {
     result = await reproduceDevice({ runDir, deviceId, onStage: (stage) => process.stderr.write(`certfleet: ${stage}\n`) });
   } catch (error) {
-    if (error instanceof ScenarioError) {
-      process.stderr.write(`certfleet: ${error.message}\n`);
-      return EXIT.invalidInput;
-    }
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
       process.stderr.write(`certfleet: ${runDir}: not a run folder (${(error as NodeJS.ErrnoException).path ?? 'missing file'})\n`);
       return EXIT.invalidInput;
     }
-    throw error;
+    return exitForInputError(error);
   }
   const out: string[] = [`${deviceId} (cohort ${result.cohort}), replayed alone:`];
   if (result.scenarioChanged) out.push('  warning: the scenario file changed since the run; the replay uses it as it is now');

@@ -15,5 +15,6 @@ export function validateCommand(file: string): number {
     `  ${scenario.events.length} events${scenario.events.length ? `: ${scenario.events.map((e) => `${e.type} at ${iso(e.at)}`).join('; ')}` : ''}`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
+  for (const warning of loaded.warnings) process.stderr.write(`certfleet: warning: ${file}: ${warning}\n`);
   return EXIT.ok;
 }
