@@ -123,7 +123,8 @@ function article(expected: string): string {
 /** "fleet.cohorts[2].clock.driftPpm" */
 export function formatPath(path: readonly (string | number)[]): string {
   if (path.length === 0) return '(top level)';
-  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
+  // A key that is not a plain word (an empty or blank key, one with dots or spaces) is quoted, so the path stays readable.
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : !/^[A-Za-z_$][\w$-]*$/.test(p) ? `[${JSON.stringify(p)}]` : i === 0 ? p : `.${p}`)).join('');
 }
 
 /** Line and column of the deepest part of the path that exists in the document; line 0 when none does. */
