@@ -125,3 +125,23 @@ export const speed = z
     }
     return ms;
   });
+
+const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+/** RFC 1034 3.5 labels (with "_", as real names have), optionally a leading "*." wildcard (RFC 6125 6.4.3). */
+const DNS_NAME = /^(\*\.)?[A-Za-z0-9_]([A-Za-z0-9_-]{0,62})(\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,62}))*\.?$/;
+
+/**
+ * A host name or IPv4 address, as a server certificate's subjectAltName holds it (RFC 5280 4.2.1.6: dNSName is an
+ * IA5String, iPAddress four octets) and as a device sends it in TLS SNI (RFC 6066 3).
+ */
+export const hostName = z
+  .string({ error: (issue) => `expected a host name such as "broker.example" or an IPv4 address, got ${describeInput(issue.input)}` })
+  .refine(
+    (text) => {
+      const ip = IPV4.exec(text);
+      if (ip) return ip.slice(1).every((octet) => Number(octet) <= 255);
+      return text.length <= 253 && DNS_NAME.test(text);
+    },
+    { error: (issue) => `expected a host name such as "broker.example" or an IPv4 address, got ${describeInput(issue.input)}` },
+  );
+

@@ -3,6 +3,7 @@ import {
   describeInput,
   duration,
   fraction,
+  hostName,
   instant,
   driftPpm,
   keyAlgorithm,
@@ -32,7 +33,8 @@ const distinguishedName = z.strictObject({
   CN: z.string().min(1),
   O: z.string().min(1).optional(),
   OU: z.string().min(1).optional(),
-  C: z.string().length(2).optional(),
+  /** X.520 countryName: a PrintableString of two letters (ISO 3166). */
+  C: z.string().regex(/^[A-Z]{2}$/, { message: 'expected a two-letter country code such as "US"' }).optional(),
 });
 
 const authority = z.strictObject({
@@ -63,7 +65,7 @@ const serverCertificate = z.strictObject({
   notAfter: instant,
   key: keyAlgorithm.default('ec-p256'),
   /** The names the certificate covers (RFC 5280 4.2.1.6 subjectAltName). */
-  hosts: z.array(z.string().min(1)).min(1).default(['localhost', '127.0.0.1']),
+  hosts: z.array(hostName).min(1).default(['localhost', '127.0.0.1']),
   /** Authorities sent after the leaf, in order (the chain the broker serves). */
   chain: z.array(name).default([]),
 });
@@ -163,7 +165,7 @@ const connectivity = z.strictObject({
   /** Backoff before reconnecting after a failed connect or a lost session. */
   retry: retry.default(DEFAULT_RETRY),
   /** The host name these devices dial (SNI, and the name they check the server certificate for); default broker.host. */
-  host: z.string().min(1).optional(),
+  host: hostName.optional(),
 });
 
 const rotation = z.strictObject({
@@ -206,13 +208,13 @@ const broker = z.strictObject({
   deviceAuthorities: z.array(name).min(1),
   clock: z.strictObject({ offset: duration.default(0), driftPpm: driftPpm.default(0) }).default({ offset: 0, driftPpm: 0 }),
   /** What devices dial; checked against the server certificate's names. */
-  host: z.string().min(1).default('localhost'),
+  host: hostName.default('localhost'),
   /**
    * More names the broker answers to, each with its own server certificate, chosen by the name a device sends in
    * TLS SNI (RFC 6066 3), like a cloud endpoint per region or per root. Any other name gets `serverCertificate`
    * (which `server-certificate` events switch).
    */
-  endpoints: z.array(z.strictObject({ host: z.string().min(1), serverCertificate: name })).max(256).default([]),
+  endpoints: z.array(z.strictObject({ host: hostName, serverCertificate: name })).max(256).default([]),
   /**
    * Capacity limits (AWS IoT Core publishes its own: 1 CONNECT per second per client id, an account CONNECT rate,
    * 15 CreateCertificateFromCsr per second). A run with limits goes one device action at a time so that who is

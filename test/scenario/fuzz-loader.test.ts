@@ -31,7 +31,7 @@ const SEEDS = [
  * FUZZ_RUNS in the environment explore further: FUZZ_SEED=$RANDOM FUZZ_RUNS=50000 npx vitest run test/scenario/fuzz-loader.test.ts
  */
 const FUZZ_SEED = Number(process.env.FUZZ_SEED ?? 20_261_204);
-const FUZZ_RUNS = Number(process.env.FUZZ_RUNS ?? 2_500);
+const FUZZ_RUNS = Number(process.env.FUZZ_RUNS ?? 2_000);
 /** A case that takes longer than this is a hang in the making (cases take milliseconds). */
 const CASE_BUDGET_MS = 5_000;
 

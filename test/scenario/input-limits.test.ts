@@ -109,6 +109,9 @@ describe('numbers, durations and dates out of range', () => {
       'pki.deviceCertificates.lifetime: expected first certificates issued after the year 0000',
     ],
     ['a pathLength of 10^15', ['      issuer: root\n', '      issuer: root\n      pathLength: 1000000000000000\n'], 'pki.authorities[1].pathLength: expected a number <= 64'],
+    ['a server certificate host that is not a host name', ['      chain: [ca]', '      chain: [ca]\n      hosts: ["💥 bad host"]'], 'pki.serverCertificates[0].hosts[0]: expected a host name such as "broker.example" or an IPv4 address, got "💥 bad host"'],
+    ['an IPv4 address with an octet over 255', ['  serverCertificate: broker', '  serverCertificate: broker\n  host: 999.1.1.1'], 'broker.host: expected a host name such as "broker.example" or an IPv4 address, got "999.1.1.1"'],
+    ['a country that is not two capital letters (X.520 PrintableString)', ['{ CN: Test CA }', '{ CN: Test CA, C: "ÜÜ" }'], 'pki.authorities[1].subject.C: expected a two-letter country code such as "US"'],
     ['a rate of 1e-300 per second', ['  deviceAuthorities: [root]', '  deviceAuthorities: [root]\n  limits: { issuancePerSecond: 1e-300 }'], 'broker.limits.issuancePerSecond: expected a number >= 0.000001'],
   ];
 
