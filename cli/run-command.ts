@@ -1,12 +1,11 @@
 import { performance } from 'node:perf_hooks';
 import { MetricsServerError } from '../sim/run/metrics-server.js';
 import { runScenario } from '../sim/run/run-scenario.js';
-import { ScenarioError } from '../sim/scenario/load-scenario.js';
+import { ScenarioError, type LoadedScenario } from '../sim/scenario/load-scenario.js';
+import { fleetSizeProblems, timelineWarnings } from '../sim/scenario/timeline-size.js';
 import { defineThreshold, type Threshold } from '../sim/thresholds/define-threshold.js';
 import { describeThresholdResult, type ThresholdResult } from '../sim/thresholds/evaluate-thresholds.js';
 import { EXIT } from './exit-codes.js';
-import { fleetSizeProblems, timelineWarnings } from '../sim/scenario/timeline-size.js';
-import type { LoadedScenario } from '../sim/scenario/load-scenario.js';
 import { loadOrExplain } from './load-or-explain.js';
 import { numericFlagProblem } from './number-flags.js';
 import { ProgressBar } from './progress-bar.js';
@@ -164,4 +163,3 @@ function timelineWarningsOrProblem(loaded: LoadedScenario, devices: number | und
   for (const warning of timelineWarnings(loaded.scenario, devices)) process.stderr.write(`certfleet: warning: ${loaded.file}: ${warning}\n`);
   return undefined;
 }
-
