@@ -2,9 +2,10 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { compareRuns } from '../sim/report/compare-runs.js';
 import { comparisonTable } from '../sim/report/compare-table.js';
-import { loadRunData, ReportInputError, type RunData } from '../sim/report/report-data.js';
+import { loadRunData, type RunData } from '../sim/report/report-data.js';
 import { renderCompare } from '../sim/report/render-compare.js';
 import { EXIT } from './exit-codes.js';
+import { exitForInputError } from './input-error-exit.js';
 
 export interface CompareArguments {
   runA: string;
@@ -24,9 +25,7 @@ export async function compareCommand(args: CompareArguments): Promise<number> {
     a = loadRunData(args.runA);
     b = loadRunData(args.runB);
   } catch (error) {
-    if (!(error instanceof ReportInputError)) throw error;
-    process.stderr.write(`certfleet: ${error.message}\n`);
-    return EXIT.invalidInput;
+    return exitForInputError(error);
   }
   const rows = compareRuns(a, b);
   const out = args.out ?? join(args.runB, 'compare.html');

@@ -8,6 +8,7 @@ import { compareCommand } from './compare-command.js';
 import { schemaCommand } from './schema-command.js';
 import { validateCommand } from './validate-command.js';
 import { EXIT } from './exit-codes.js';
+import { exitForInputError } from './input-error-exit.js';
 
 await yargs(hideBin(process.argv))
   .scriptName('certfleet')
@@ -119,7 +120,8 @@ await yargs(hideBin(process.argv))
   .demandCommand(1, 'name a command: run, validate, repro, report, compare or schema')
   .strict()
   .fail((message, error, y) => {
-    if (error) throw error;
+    // A command that let bad input through to here still gets exit 2 and no stack trace.
+    if (error) process.exit(exitForInputError(error));
     y.showHelp((help: string) => process.stderr.write(`${help}\n\n`));
     process.stderr.write(`certfleet: ${message}\n`);
     process.exit(EXIT.invalidInput);

@@ -1,6 +1,6 @@
-import { ReportInputError } from '../sim/report/report-data.js';
 import { writeReport } from '../sim/report/write-report.js';
 import { EXIT } from './exit-codes.js';
+import { exitForInputError } from './input-error-exit.js';
 
 /** `certfleet report <run>`: (re)writes <run>/report.html from the run's summary.json and manifest.json. */
 export async function reportCommand(runDir: string): Promise<number> {
@@ -9,9 +9,7 @@ export async function reportCommand(runDir: string): Promise<number> {
     process.stdout.write(`report: ${file}\n`);
     return EXIT.ok;
   } catch (error) {
-    if (!(error instanceof ReportInputError)) throw error;
-    process.stderr.write(`certfleet: ${error.message}\n`);
-    return EXIT.invalidInput;
+    return exitForInputError(error);
   }
 }
 

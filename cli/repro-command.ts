@@ -2,8 +2,8 @@ import type { FleetEvent } from '../sim/events/fleet-event.js';
 import { reproduceDevice } from '../sim/repro/reproduce-device.js';
 import { RunFolderError } from '../sim/results/run-folder.js';
 import { OutputWriteError } from '../sim/results/write-failure.js';
-import { ScenarioError } from '../sim/scenario/load-scenario.js';
 import { EXIT } from './exit-codes.js';
+import { exitForInputError } from './input-error-exit.js';
 
 /**
  * `certfleet repro <run> --device <id>`: one device's life again, alone, with each connect's chain, path, clock
@@ -22,15 +22,11 @@ export async function reproCommand(runDir: string, deviceId: string): Promise<nu
       process.stderr.write(`certfleet: ${error.message}\n`);
       return EXIT.runFailed;
     }
-    if (error instanceof ScenarioError) {
-      process.stderr.write(`certfleet: ${error.message}\n`);
-      return EXIT.invalidInput;
-    }
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
       process.stderr.write(`certfleet: ${runDir}: not a run folder (${(error as NodeJS.ErrnoException).path ?? 'missing file'})\n`);
       return EXIT.invalidInput;
     }
-    throw error;
+    return exitForInputError(error);
   }
   const out: string[] = [`${deviceId} (cohort ${result.cohort}), replayed alone:`];
   if (result.scenarioChanged) out.push('  warning: the scenario file changed since the run; the replay uses it as it is now');

@@ -7,11 +7,13 @@ import { RunFolderError } from '../sim/results/run-folder.js';
 import { OutputWriteError } from '../sim/results/write-failure.js';
 import { MetricsServerError } from '../sim/run/metrics-server.js';
 import { runScenario } from '../sim/run/run-scenario.js';
-import { ScenarioError } from '../sim/scenario/load-scenario.js';
+import { ScenarioError, type LoadedScenario } from '../sim/scenario/load-scenario.js';
+import { fleetSizeProblems, timelineWarnings } from '../sim/scenario/timeline-size.js';
 import { defineThreshold, type Threshold } from '../sim/thresholds/define-threshold.js';
 import { describeThresholdResult, type ThresholdResult } from '../sim/thresholds/evaluate-thresholds.js';
 import { EXIT } from './exit-codes.js';
 import { loadOrExplain } from './load-or-explain.js';
+import { numericFlagProblem } from './number-flags.js';
 import { ProgressBar } from './progress-bar.js';
 import { writeReportAfterRun } from './report-command.js';
 import { RecentRate } from './recent-rate.js';
@@ -41,14 +43,12 @@ export interface RunArguments {
 
 export async function runCommand(args: RunArguments): Promise<number> {
   const problems = [
-    positiveInteger('--devices', args.devices),
-    positiveInteger('--workers', args.workers),
-    positiveInteger('--device-processes', args.deviceProcesses),
-    positiveInteger('--concurrency', args.concurrency),
-    args.metricsPort === undefined || (Number.isInteger(args.metricsPort) && args.metricsPort >= 0 && args.metricsPort <= 65_535)
-      ? undefined
-      : `--metrics-port: expected a port from 0 to 65535, got ${args.metricsPort}`,
-    args.seed === undefined || (Number.isInteger(args.seed) && args.seed >= 0) ? undefined : `--seed: expected a whole number >= 0, got ${args.seed}`,
+    numericFlagProblem('devices', args.devices),
+    numericFlagProblem('seed', args.seed),
+    numericFlagProblem('workers', args.workers),
+    numericFlagProblem('device-processes', args.deviceProcesses),
+    numericFlagProblem('concurrency', args.concurrency),
+    numericFlagProblem('metrics-port', args.metricsPort),
   ].filter((p): p is string => p !== undefined);
   const thresholds = commandLineThresholds(args.thresholds ?? []);
   problems.push(...thresholds.problems);
@@ -58,6 +58,8 @@ export async function runCommand(args: RunArguments): Promise<number> {
   }
   const loaded = loadOrExplain(args.scenario);
   if (!loaded) return EXIT.invalidInput;
+  const fleetSize = timelineWarningsOrProblem(loaded, args.devices);
+  if (fleetSize !== undefined) return fleetSize;
 
   const controller = new AbortController();
   const onSignal = () => {
@@ -188,7 +190,16 @@ function thresholdReport(results: ThresholdResult[], complete: boolean): string 
   return `${lines.join('\n')}\n`;
 }
 
-function positiveInteger(flag: string, value: number | undefined): string | undefined {
-  if (value === undefined || (Number.isInteger(value) && value >= 1)) return undefined;
-  return `${flag}: expected a whole number >= 1, got ${value}`;
+/**
+ * Said before the run starts: a timeline that will be slow (warnings, on stderr), or one whose scheduled work at
+ * --devices is more than certfleet can finish (exit 2). The scenario's own fleet size was checked when it loaded.
+ */
+function timelineWarningsOrProblem(loaded: LoadedScenario, devices: number | undefined): number | undefined {
+  const problems = devices === undefined ? [] : fleetSizeProblems(loaded.scenario, devices);
+  if (problems.length > 0) {
+    process.stderr.write(problems.map((p) => `certfleet: --devices: ${p} in ${loaded.file}\n`).join(''));
+    return EXIT.invalidInput;
+  }
+  for (const warning of timelineWarnings(loaded.scenario, devices)) process.stderr.write(`certfleet: warning: ${loaded.file}: ${warning}\n`);
+  return undefined;
 }

@@ -33,6 +33,7 @@ export async function validateCommand(file: string): Promise<number> {
     ...checks.map((c) => moduleLine(c, scenario.fleet.cohorts[c.cohortIndex]?.name ?? String(c.cohortIndex))),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
+  for (const warning of loaded.warnings) process.stderr.write(`certfleet: warning: ${file}: ${warning}\n`);
   return EXIT.ok;
 }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { RunManifest } from '../results/manifest.js';
+import { MAX_DEVICES, MAX_SEED } from '../scenario/schema.js';
 
 /**
  * manifest.json as reports read it: what the run was (tool, machine, scenario file and seed for repro commands).
@@ -11,8 +12,8 @@ export const manifestSchema = z.object({
   openssl: z.string(),
   machine: z.object({ cpu: z.string(), cores: z.int().nonnegative(), memoryGiB: z.number(), platform: z.string() }),
   scenario: z.object({ name: z.string(), file: z.string(), sha256: z.string() }),
-  seed: z.int().nonnegative(),
-  devices: z.int().nonnegative(),
+  seed: z.int().nonnegative().max(MAX_SEED),
+  devices: z.int().min(1).max(MAX_DEVICES),
   workers: z.int().nonnegative(),
   startedAt: z.iso.datetime(),
 });

@@ -1,21 +1,17 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { z } from 'zod';
+import { readBoundedFile, UnreadableFileError } from '../input/read-bounded-file.js';
+import { UserInputError } from '../input/user-input-error.js';
 import { formatPath } from '../scenario/load-scenario.js';
 import { describeInput } from '../scenario/primitives.js';
 import { runSummarySchema, type PublishedRunSummary } from '../results/summary-schema.js';
 import { manifestSchema, type ReportManifest } from './manifest-schema.js';
 
 /** A run folder a report cannot be made from: which file, and every problem found in it (field by field). */
-export class ReportInputError extends Error {
-  readonly file: string;
-  readonly problems: readonly string[];
-
+export class ReportInputError extends UserInputError {
   constructor(file: string, problems: readonly string[]) {
-    super(`${file}: ${problems.length === 1 ? problems[0] : `${problems.length} problems\n${problems.map((p) => `  ${p}`).join('\n')}`}`);
+    super(file, problems);
     this.name = 'ReportInputError';
-    this.file = file;
-    this.problems = problems;
   }
 }
 
@@ -32,26 +28,36 @@ export interface RunData {
 /** At most this many field problems are listed: a file from another tool would otherwise print hundreds. */
 const MAX_PROBLEMS = 12;
 
+/**
+ * A run's summary.json holds one row per availability sample (at most 100,000, sim/scenario/timeline-size.ts), about
+ * 1 KiB each; a manifest is under 1 KiB. Larger files are not a run's and are refused before they are read.
+ */
+const MAX_SUMMARY_BYTES = 512 * 1024 * 1024;
+const MAX_MANIFEST_BYTES = 1024 * 1024;
+
 /** Reads and checks `<dir>/summary.json` and `<dir>/manifest.json`; throws a ReportInputError naming file and field. */
 export function loadRunData(dir: string): RunData {
   const summaryFile = join(dir, 'summary.json');
-  const manifestFile = join(dir, 'manifest.json');
-  const rawSummary = readJson(summaryFile, dir);
+  const rawSummary = readJson(summaryFile, dir, MAX_SUMMARY_BYTES);
   // The published schema of summary.json (docs/summary.schema.json): what a report draws is what the run wrote.
   const summary = checked(runSummarySchema, rawSummary, summaryFile);
-  const manifest = checked(manifestSchema, readJson(manifestFile, dir), manifestFile);
+  const manifest = loadManifest(dir);
   return { dir, summary, manifest, rawSummary: rawSummary as Record<string, unknown> };
 }
 
-function readJson(file: string, dir: string): unknown {
+/** Reads and checks `<dir>/manifest.json` (what `repro` needs: the scenario file, the seed, the fleet size). */
+export function loadManifest(dir: string): ReportManifest {
+  const manifestFile = join(dir, 'manifest.json');
+  return checked(manifestSchema, readJson(manifestFile, dir, MAX_MANIFEST_BYTES), manifestFile);
+}
+
+function readJson(file: string, dir: string, maxBytes: number): unknown {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readBoundedFile(file, maxBytes).toString('utf8');
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new ReportInputError(file, [
-      code === 'ENOENT' ? `no such file (is ${dir} a run folder written by certfleet run?)` : `cannot read the file (${code ?? 'unknown error'})`,
-    ]);
+    if (!(error instanceof UnreadableFileError)) throw error;
+    throw new ReportInputError(file, [error.reason === 'no such file' ? `no such file (is ${dir} a run folder written by certfleet run?)` : error.reason]);
   }
   try {
     return JSON.parse(text) as unknown;

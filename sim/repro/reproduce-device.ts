@@ -1,13 +1,17 @@
-import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Cause } from '../causes.js';
 import type { ConnectTrace, FleetEvent } from '../events/fleet-event.js';
 import { planFleet } from '../plan/fleet-plan.js';
-import type { RunManifest } from '../results/manifest.js';
+import { readBoundedFile, UnreadableFileError } from '../input/read-bounded-file.js';
+import { UserInputError } from '../input/user-input-error.js';
+import { loadManifest, ReportInputError } from '../report/report-data.js';
 import { runScenario } from '../run/run-scenario.js';
-import { loadScenario, ScenarioError } from '../scenario/load-scenario.js';
+import { loadScenario } from '../scenario/load-scenario.js';
 import { exportConnect } from './export-connect.js';
+
+/** The largest text a string holds is about 512 MiB; a run's event log is read whole for one device. */
+const MAX_EVENTS_BYTES = 500 * 1024 * 1024;
 
 export interface ReproOptions {
   /** A run folder (with manifest.json). */
@@ -39,15 +43,15 @@ export interface ReproResult {
  * exported as PEMs with the `openssl verify -attime` commands that check the verdict outside certfleet.
  */
 export async function reproduceDevice(options: ReproOptions): Promise<ReproResult> {
-  const manifest = JSON.parse(readFileSync(join(options.runDir, 'manifest.json'), 'utf8')) as RunManifest;
-  const text = readFileSync(manifest.scenario.file, 'utf8');
-  const scenarioChanged = createHash('sha256').update(text).digest('hex') !== manifest.scenario.sha256;
+  // Checked field by field: a manifest that is missing or corrupt is a ReportInputError naming the file.
+  const manifest = loadManifest(options.runDir);
   const loaded = loadScenario(manifest.scenario.file);
+  const scenarioChanged = loaded.sha256 !== manifest.scenario.sha256;
   const plan = planFleet(loaded.scenario, { seed: manifest.seed, devices: manifest.devices });
   const device = plan.devices.find((d) => d.id === options.deviceId);
   if (!device) {
-    throw new ScenarioError(manifest.scenario.file, [
-      `--device: expected a device of this run (device-${'0'.repeat(String(manifest.devices - 1).length)} to the last of ${manifest.devices}), got "${options.deviceId}"`,
+    throw new UserInputError('--device', [
+      `expected a device of this run (device-${'0'.repeat(String(manifest.devices - 1).length)} to the last of ${manifest.devices}), got "${options.deviceId}"`,
     ]);
   }
   const dir = join(options.runDir, `repro-${options.deviceId}`);
@@ -88,9 +92,23 @@ export async function reproduceDevice(options: ReproOptions): Promise<ReproResul
 }
 
 function readEvents(file: string): FleetEvent[] {
-  return readFileSync(file, 'utf8')
+  let text: string;
+  try {
+    text = readBoundedFile(file, MAX_EVENTS_BYTES).toString('utf8');
+  } catch (error) {
+    if (error instanceof UnreadableFileError) throw new ReportInputError(file, [error.reason]);
+    throw error;
+  }
+  return text
     .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as FleetEvent);
+    .map((line, i) => ({ line, number: i + 1 }))
+    .filter(({ line }) => line !== '')
+    .map(({ line, number }) => {
+      try {
+        return JSON.parse(line) as FleetEvent;
+      } catch {
+        throw new ReportInputError(file, [`line ${number}: not a JSON event (events.ndjson holds one JSON object per line)`]);
+      }
+    });
 }
 

@@ -70,9 +70,21 @@ export function checkReferences(scenario: Scenario): ScenarioProblem[] {
       problem([...path, 'subject'], 'expected a subject such as { CN: "Fleet Root CA" }');
     }
   });
-  findIssuerCycle(scenario).forEach((i) =>
-    problem(['pki', 'authorities', i, 'issuer'], 'expected issuers that end at a self-signed root, found a cycle'),
+  findAuthorityCycles(scenario).forEach(({ index, field, names }) =>
+    problem(['pki', 'authorities', index, field], `expected issuers and cross-signs that end at a self-signed root, found a cycle: ${names.join(' -> ')}`),
   );
+  // A cross-certificate has no key of its own (it carries its target's): it cannot sign, nor be cross-signed again.
+  const crossSign = (ref: string) => authorities.get(ref)?.crossSigns !== undefined;
+  const expectSigner = (path: (string | number)[], ref: string) => {
+    if (crossSign(ref)) problem(path, `expected an authority with its own key, got the cross-sign "${ref}" (name the authority it cross-signs)`);
+  };
+  scenario.pki.authorities.forEach((a, i) => {
+    if (a.issuer !== undefined) expectSigner(['pki', 'authorities', i, 'issuer'], a.issuer);
+    if (a.crossSigns !== undefined && a.crossSigns !== a.name) expectSigner(['pki', 'authorities', i, 'crossSigns'], a.crossSigns);
+  });
+  scenario.pki.serverCertificates.forEach((s, i) => expectSigner(['pki', 'serverCertificates', i, 'issuer'], s.issuer));
+  expectSigner(['pki', 'deviceCertificates', 'issuer'], scenario.pki.deviceCertificates.issuer);
+  if (scenario.pki.bootstrapCertificates) expectSigner(['pki', 'bootstrapCertificates', 'issuer'], scenario.pki.bootstrapCertificates.issuer);
 
   scenario.pki.serverCertificates.forEach((s, i) => {
     const path = ['pki', 'serverCertificates', i];
@@ -215,21 +227,60 @@ function findDuplicates(names: string[]): number[] {
   return duplicates;
 }
 
-/** Indices of authorities whose issuer chain loops back on itself. */
-function findIssuerCycle(scenario: Scenario): number[] {
+/**
+ * Authorities whose issuer or cross-sign references run into a loop (building one needs the other first), each with
+ * the field that leads there and the names up to the first one repeated.
+ */
+function findAuthorityCycles(scenario: Scenario): { index: number; field: 'issuer' | 'crossSigns'; names: string[] }[] {
   const byName = new Map(scenario.pki.authorities.map((a) => [a.name, a]));
-  const cyclic: number[] = [];
-  scenario.pki.authorities.forEach((a, i) => {
-    const seen = new Set<string>([a.name]);
-    let issuer = a.issuer;
-    while (issuer !== undefined && byName.has(issuer)) {
-      if (seen.has(issuer)) {
-        cyclic.push(i);
+  const cyclic: { index: number; field: 'issuer' | 'crossSigns'; names: string[] }[] = [];
+  scenario.pki.authorities.forEach((a, index) => {
+    for (const field of ['issuer', 'crossSigns'] as const) {
+      const first = a[field];
+      if (first === undefined || (field === 'crossSigns' && first === a.name)) continue; // reported above
+      const names = loopFrom(byName, a.name, first);
+      if (names) {
+        cyclic.push({ index, field, names });
         return;
       }
-      seen.add(issuer);
-      issuer = byName.get(issuer)?.issuer;
     }
   });
   return cyclic;
+}
+
+/** Depth first from `first` (reached from `start`) along issuer and crossSigns: the path up to a repeated name, if any. */
+function loopFrom(byName: ReadonlyMap<string, Scenario['pki']['authorities'][number]>, start: string, first: string): string[] | undefined {
+  const next = (name: string): string[] => {
+    const a = byName.get(name);
+    return [a?.issuer, a?.crossSigns === name ? undefined : a?.crossSigns].filter((n): n is string => n !== undefined && byName.has(n));
+  };
+  const path = [start];
+  const onPath = new Set(path);
+  const done = new Set<string>();
+  // Iterative, so that a long chain cannot overflow the stack.
+  const stack: { name: string; edges: string[] }[] = [];
+  const enter = (name: string): string[] | undefined => {
+    if (onPath.has(name)) return [...path, name];
+    if (done.has(name) || !byName.has(name)) return undefined;
+    path.push(name);
+    onPath.add(name);
+    stack.push({ name, edges: next(name) });
+    return undefined;
+  };
+  const found = enter(first);
+  if (found) return found;
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1] as { name: string; edges: string[] };
+    const edge = top.edges.shift();
+    if (edge === undefined) {
+      stack.pop();
+      path.pop();
+      onPath.delete(top.name);
+      done.add(top.name);
+      continue;
+    }
+    const loop = enter(edge);
+    if (loop) return loop;
+  }
+  return undefined;
 }

@@ -1,43 +1,42 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
+import { isNode, type Document, type LineCounter } from 'yaml';
 import type { z } from 'zod';
+import { readBoundedFile, UnreadableFileError } from '../input/read-bounded-file.js';
 import { checkBundles } from './check-bundles.js';
+import { checkCertificateTimes } from './check-certificate-times.js';
 import { checkReferences, type ScenarioProblem } from './check-references.js';
 import { describeInput } from './primitives.js';
+import { readYaml } from './read-yaml.js';
 import { resolveScenarioPaths } from './resolve-paths.js';
+import { ScenarioError } from './scenario-error.js';
 import { scenarioSchema, type Scenario } from './schema.js';
+import { checkTimelineSize, timelineWarnings } from './timeline-size.js';
 
-/** A scenario file that cannot be used, with every problem found in it. */
-export class ScenarioError extends Error {
-  readonly file: string;
-  readonly problems: readonly string[];
+export { ScenarioError } from './scenario-error.js';
 
-  constructor(file: string, problems: readonly string[]) {
-    super(`${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'}\n${problems.map((p) => `  ${p}`).join('\n')}`);
-    this.name = 'ScenarioError';
-    this.file = file;
-    this.problems = problems;
-  }
-}
+/** Shipped scenarios are under 10 KiB; a scenario file is refused above this before it is read. */
+export const MAX_SCENARIO_BYTES = 1024 * 1024;
 
 export interface LoadedScenario {
   file: string;
   scenario: Scenario;
   /** SHA-256 of the file's bytes, for the run manifest. */
   sha256: string;
+  /** What the scenario asks that certfleet can do, but slowly (a timeline of many epochs), said before it starts. */
+  warnings: string[];
 }
 
 export function loadScenario(file: string): LoadedScenario {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileSync(file, 'utf8');
+    bytes = readBoundedFile(file, MAX_SCENARIO_BYTES);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new ScenarioError(file, [code === 'ENOENT' ? 'no such file' : `cannot read the file (${code ?? 'unknown error'})`]);
+    if (error instanceof UnreadableFileError) throw new ScenarioError(file, [error.reason]);
+    throw error;
   }
-  return { file, scenario: parseScenario(text, file), sha256: createHash('sha256').update(text).digest('hex') };
+  const scenario = parseScenario(bytes.toString('utf8'), file);
+  return { file, scenario, sha256: createHash('sha256').update(bytes).digest('hex'), warnings: timelineWarnings(scenario) };
 }
 
 /**
@@ -45,21 +44,13 @@ export function loadScenario(file: string): LoadedScenario {
  * relative to its folder (`baseDir`, default: the folder of `file`).
  */
 export function parseScenario(text: string, file: string, options: { baseDir?: string } = {}): Scenario {
-  const lineCounter = new LineCounter();
-  const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  if (document.errors.length > 0) {
-    throw new ScenarioError(
-      file,
-      document.errors.map((e) => {
-        const where = lineCounter.linePos(e.pos[0]);
-        return `line ${where.line}, column ${where.col}: YAML: ${firstLine(e.message)}`;
-      }),
-    );
-  }
-  const result = scenarioSchema.safeParse(document.toJS(), { reportInput: true });
+  const { document, lineCounter, value } = readYaml(text, file);
+  const result = scenarioSchema.safeParse(value, { reportInput: true });
   const problems: ScenarioProblem[] = result.success
     ? [
         ...checkReferences(result.data),
+        ...checkTimelineSize(result.data),
+        ...checkCertificateTimes(result.data),
         ...resolveScenarioPaths(result.data, options.baseDir ?? dirname(file)),
         // After resolveScenarioPaths: it makes the bundle paths absolute.
         ...checkBundles(result.data),
@@ -88,7 +79,7 @@ function toProblems(issue: z.core.$ZodIssue): ScenarioProblem[] {
     case 'too_small':
       return [{ path, message: tooSmall(issue) }];
     case 'too_big':
-      return [{ path, message: `expected ${issue.origin === 'string' ? 'at most' : 'a value <='} ${issue.maximum}${issue.origin === 'string' ? ' characters' : ''}` }];
+      return [{ path, message: tooBig(issue) }];
     case 'invalid_value':
       return [{ path, message: `expected ${oneOf(issue.values.map((v) => JSON.stringify(v)))}, got ${describeInput(issue.input)}` }];
     case 'invalid_format':
@@ -111,6 +102,12 @@ function tooSmall(issue: z.core.$ZodIssueTooSmall): string {
   return `expected a number ${issue.inclusive ? '>=' : '>'} ${issue.minimum}, got ${describeInput(issue.input)}`;
 }
 
+function tooBig(issue: z.core.$ZodIssueTooBig): string {
+  if (issue.origin === 'array') return `expected at most ${issue.maximum} item${issue.maximum === 1 ? '' : 's'}`;
+  if (issue.origin === 'string') return `expected at most ${issue.maximum} characters`;
+  return `expected a number <= ${issue.maximum}, got ${describeInput(issue.input)}`;
+}
+
 function article(expected: string): string {
   const nouns: Record<string, string> = {
     number: 'a number',
@@ -126,7 +123,8 @@ function article(expected: string): string {
 /** "fleet.cohorts[2].clock.driftPpm" */
 export function formatPath(path: readonly (string | number)[]): string {
   if (path.length === 0) return '(top level)';
-  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
+  // A key that is not a plain word (an empty or blank key, one with dots or spaces) is quoted, so the path stays readable.
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : !/^[A-Za-z_$][\w$-]*$/.test(p) ? `[${JSON.stringify(p)}]` : i === 0 ? p : `.${p}`)).join('');
 }
 
 /** Line and column of the deepest part of the path that exists in the document; line 0 when none does. */
@@ -150,8 +148,4 @@ function findKeyNode(document: Document, path: readonly (string | number)[]): un
   const items = (parent as { items?: { key?: { value?: unknown } }[] } | null)?.items;
   if (!items || typeof last !== 'string') return undefined;
   return items.find((pair) => pair.key?.value === last)?.key;
-}
-
-function firstLine(message: string): string {
-  return message.split('\n')[0] ?? message;
 }

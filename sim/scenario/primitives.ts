@@ -30,6 +30,12 @@ export const instant = z
     return ms;
   });
 
+/**
+ * The longest duration a scenario may write, either way: 1000 years. Times stay far inside what a Date holds and what
+ * X.509 encodes (years 0000-9999, RFC 5280 4.1.2.5) whatever durations are added to them.
+ */
+export const MAX_DURATION_MS = 1000 * 365 * 86_400_000;
+
 /** A duration ("24h", "90d") as milliseconds. */
 export const duration = z
   .string({ error: (issue) => `expected ${DURATION_HINT}, got ${describeInput(issue.input)}` })
@@ -37,6 +43,10 @@ export const duration = z
     const ms = parseDuration(text);
     if (ms === undefined) {
       ctx.issues.push({ code: 'custom', input: text, message: `expected ${DURATION_HINT}, got ${describeInput(text)}` });
+      return z.NEVER;
+    }
+    if (!Number.isSafeInteger(ms) || Math.abs(ms) > MAX_DURATION_MS) {
+      ctx.issues.push({ code: 'custom', input: text, message: `expected a duration of at most 1000y either way, got ${describeInput(text)}` });
       return z.NEVER;
     }
     return ms;
@@ -72,16 +82,25 @@ function parseFraction(value: number | string): number | undefined {
   return undefined;
 }
 
-/** A number, or a range drawn uniformly per device: { min, max }. */
+/**
+ * A clock's drift in parts per million, within a million either way (a clock that stands still, or runs at twice the
+ * rate): beyond it a device's clock would leave what a date can hold.
+ */
+export const driftPpm = z.number().min(-1_000_000).max(1_000_000);
+
+/** A number (a drift), or a range drawn uniformly per device: { min, max }. */
 export const numberOrRange = z.union(
   [
-    z.number(),
+    driftPpm,
     z
-      .strictObject({ min: z.number(), max: z.number() })
+      .strictObject({ min: driftPpm, max: driftPpm })
       .refine((r) => r.min <= r.max, { message: 'expected min <= max' }),
   ],
   { error: (issue) => `expected a number or a range { min, max }, got ${describeInput(issue.input)}` },
 );
+
+/** Events per simulated second in a capacity limit: from one a million seconds (11.6 days) to a billion. */
+export const ratePerSecond = z.number().min(0.000001).max(1_000_000_000);
 
 /** Names that other parts of the scenario refer to. */
 export const name = z
@@ -106,3 +125,23 @@ export const speed = z
     }
     return ms;
   });
+
+const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+/** RFC 1034 3.5 labels (with "_", as real names have), optionally a leading "*." wildcard (RFC 6125 6.4.3). */
+const DNS_NAME = /^(\*\.)?[A-Za-z0-9_]([A-Za-z0-9_-]{0,62})(\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,62}))*\.?$/;
+
+/**
+ * A host name or IPv4 address, as a server certificate's subjectAltName holds it (RFC 5280 4.2.1.6: dNSName is an
+ * IA5String, iPAddress four octets) and as a device sends it in TLS SNI (RFC 6066 3).
+ */
+export const hostName = z
+  .string({ error: (issue) => `expected a host name such as "broker.example" or an IPv4 address, got ${describeInput(issue.input)}` })
+  .refine(
+    (text) => {
+      const ip = IPV4.exec(text);
+      if (ip) return ip.slice(1).every((octet) => Number(octet) <= 255);
+      return text.length <= 253 && DNS_NAME.test(text);
+    },
+    { error: (issue) => `expected a host name such as "broker.example" or an IPv4 address, got ${describeInput(issue.input)}` },
+  );
+

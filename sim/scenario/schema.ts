@@ -3,14 +3,26 @@ import {
   describeInput,
   duration,
   fraction,
+  hostName,
   instant,
+  driftPpm,
   keyAlgorithm,
   name,
   numberOrRange,
   positiveDuration,
+  ratePerSecond,
   speed,
 } from './primitives.js';
 import { fault } from './fault-schema.js';
+
+/**
+ * The largest fleet certfleet carries: the fleet plan is copied into every device worker and each device holds its
+ * own keys, certificates and TLS session in this machine's memory (a 10,000-device run is the documented benchmark).
+ */
+export const MAX_DEVICES = 100_000;
+
+/** Run seeds: whole numbers a double holds exactly, so the seed a manifest records reads back as the same seed. */
+export const MAX_SEED = Number.MAX_SAFE_INTEGER;
 
 /**
  * The one schema every scenario file is checked against. Unknown keys are refused everywhere (strictObject), and the
@@ -22,7 +34,8 @@ const distinguishedName = z.strictObject({
   CN: z.string().min(1),
   O: z.string().min(1).optional(),
   OU: z.string().min(1).optional(),
-  C: z.string().length(2).optional(),
+  /** X.520 countryName: a PrintableString of two letters (ISO 3166). */
+  C: z.string().regex(/^[A-Z]{2}$/, { message: 'expected a two-letter country code such as "US"' }).optional(),
 });
 
 const authority = z.strictObject({
@@ -37,7 +50,8 @@ const authority = z.strictObject({
   /** Omitted only for a stand-in (`mirrors`), which copies the real certificate's validity. */
   notBefore: instant.optional(),
   notAfter: instant.optional(),
-  pathLength: z.number().int().min(0).optional(),
+  /** RFC 5280 4.2.1.9; a chain of more than a few dozen authorities is a mistake. */
+  pathLength: z.number().int().min(0).max(64).optional(),
   /**
    * A stand-in for a real root from a PEM bundle: same subject and validity as the real certificate (our own key,
    * since nobody has the real one), and it replaces the real certificate in trust stores built from that bundle.
@@ -52,7 +66,7 @@ const serverCertificate = z.strictObject({
   notAfter: instant,
   key: keyAlgorithm.default('ec-p256'),
   /** The names the certificate covers (RFC 5280 4.2.1.6 subjectAltName). */
-  hosts: z.array(z.string().min(1)).min(1).default(['localhost', '127.0.0.1']),
+  hosts: z.array(hostName).min(1).default(['localhost', '127.0.0.1']),
   /** Authorities sent after the leaf, in order (the chain the broker serves). */
   chain: z.array(name).default([]),
 });
@@ -74,8 +88,8 @@ const deviceCertificates = z.strictObject({
 });
 
 const pki = z.strictObject({
-  authorities: z.array(authority).min(1),
-  serverCertificates: z.array(serverCertificate).min(1),
+  authorities: z.array(authority).min(1).max(256),
+  serverCertificates: z.array(serverCertificate).min(1).max(256),
   deviceCertificates,
   /**
    * A long-lived second identity per device (a birth, claim or attestation certificate) the factory installs. The
@@ -157,7 +171,7 @@ const connectivity = z.strictObject({
   /** Backoff before reconnecting after a failed connect or a lost session. */
   retry: retry.default(DEFAULT_RETRY),
   /** The host name these devices dial (SNI, and the name they check the server certificate for); default broker.host. */
-  host: z.string().min(1).optional(),
+  host: hostName.optional(),
 });
 
 const rotation = z.strictObject({
@@ -184,7 +198,7 @@ const cohort = z.strictObject({
    * (admitted only when broker.clientIdMustMatchCertificate is false).
    */
   identity: z
-    .strictObject({ sharedBy: z.number().int().min(1).default(1), clientId: z.string().min(1).optional() })
+    .strictObject({ sharedBy: z.number().int().min(1).max(MAX_DEVICES).default(1), clientId: z.string().min(1).optional() })
     .default({ sharedBy: 1 }),
   trustStore,
   pathBuilding: z.enum(['trusted-first', 'untrusted-first']).default('trusted-first'),
@@ -203,15 +217,15 @@ const broker = z.strictObject({
   serverCertificate: name,
   /** The authorities whose device certificates the broker accepts (its trust anchors for client chains). */
   deviceAuthorities: z.array(name).min(1),
-  clock: z.strictObject({ offset: duration.default(0), driftPpm: z.number().default(0) }).default({ offset: 0, driftPpm: 0 }),
+  clock: z.strictObject({ offset: duration.default(0), driftPpm: driftPpm.default(0) }).default({ offset: 0, driftPpm: 0 }),
   /** What devices dial; checked against the server certificate's names. */
-  host: z.string().min(1).default('localhost'),
+  host: hostName.default('localhost'),
   /**
    * More names the broker answers to, each with its own server certificate, chosen by the name a device sends in
    * TLS SNI (RFC 6066 3), like a cloud endpoint per region or per root. Any other name gets `serverCertificate`
    * (which `server-certificate` events switch).
    */
-  endpoints: z.array(z.strictObject({ host: z.string().min(1), serverCertificate: name })).default([]),
+  endpoints: z.array(z.strictObject({ host: hostName, serverCertificate: name })).max(256).default([]),
   /**
    * Capacity limits (AWS IoT Core publishes its own: 1 CONNECT per second per client id, an account CONNECT rate,
    * 15 CreateCertificateFromCsr per second). A run with limits goes one device action at a time so that who is
@@ -220,13 +234,13 @@ const broker = z.strictObject({
   limits: z
     .strictObject({
       /** CONNECTs per simulated second for the whole broker; beyond it CONNACK 3 and cause rate_limited. */
-      connectsPerSecond: z.number().positive().optional(),
+      connectsPerSecond: ratePerSecond.optional(),
       /** CONNECTs per simulated second for one client id. */
-      connectsPerClientPerSecond: z.number().positive().optional(),
+      connectsPerClientPerSecond: ratePerSecond.optional(),
       /** CSRs the CA signs per simulated second; the rest wait in a queue (the certificate is stamped when served). */
-      issuancePerSecond: z.number().positive().optional(),
+      issuancePerSecond: ratePerSecond.optional(),
       /** fleet-provisioning: RegisterThing calls served per simulated second (AWS: 10). */
-      registrationsPerSecond: z.number().positive().optional(),
+      registrationsPerSecond: ratePerSecond.optional(),
     })
     .optional(),
   /**
@@ -335,17 +349,18 @@ const event = z.discriminatedUnion('type', [trustRollout, serverCertificateSwitc
 export const scenarioSchema = z.strictObject({
   name,
   description: z.string().min(1),
-  seed: z.number().int().min(0).default(1),
+  seed: z.number().int().min(0).max(MAX_SEED).default(1),
   timeline,
   pki,
   broker,
   fleet: z.strictObject({
-    devices: z.number().int().min(1),
-    cohorts: z.array(cohort).min(1),
+    devices: z.number().int().min(1).max(MAX_DEVICES),
+    cohorts: z.array(cohort).min(1).max(256),
   }),
-  events: z.array(event).default([]),
+  /** Each trust rollout or push is planned per device: at most 1000 events. */
+  events: z.array(event).max(1000).default([]),
   /** Faults injected on purpose (sim/scenario/fault-schema.ts): message loss, the CA down or slow, partitions, kills. */
-  faults: z.array(fault).default([]),
+  faults: z.array(fault).max(1000).default([]),
   /** Device Defender-style audits, evaluated at every availability sample. */
   audits: z
     .strictObject({

@@ -5,8 +5,10 @@
  * worker), cached by absolute path and re-read only if the file's size or modification time changed. Every device
  * of a worker whose store comes from the bundle shares the same parsed certificates.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { readBoundedFile, UnreadableFileError } from '../input/read-bounded-file.js';
+import { UserInputError } from '../input/user-input-error.js';
 import { decodeName, readCertificate } from '../pki/index.js';
 import { CertificatePool } from '../verify/certificate-pool.js';
 import type { ParsedCertificate } from '../verify/types.js';
@@ -32,15 +34,21 @@ export interface PemBundle {
 }
 
 /** A bundle that cannot be used; the message says why and names the file. */
-export class PemBundleError extends Error {
+export class PemBundleError extends UserInputError {
   readonly path: string;
 
   constructor(path: string, message: string) {
-    super(message);
+    super(path, [message], message);
     this.name = 'PemBundleError';
     this.path = path;
   }
 }
+
+/**
+ * Debian's ca-certificates.crt is about 220 KiB; a bundle is refused above this before it is read (a path such as
+ * /dev/zero would otherwise be read until memory runs out).
+ */
+export const MAX_BUNDLE_BYTES = 16 * 1024 * 1024;
 
 const cache = new Map<string, { size: number; mtimeMs: number; bundle: PemBundle }>();
 
@@ -54,8 +62,9 @@ export function loadPemBundle(path: string): PemBundle {
     ({ size, mtimeMs } = statSync(absolute));
     const hit = cache.get(absolute);
     if (hit && hit.size === size && hit.mtimeMs === mtimeMs) return hit.bundle;
-    text = readFileSync(absolute, 'latin1');
+    text = readBoundedFile(absolute, MAX_BUNDLE_BYTES).toString('latin1');
   } catch (error) {
+    if (error instanceof UnreadableFileError) throw new PemBundleError(absolute, `${absolute}: ${error.reason}`);
     const code = (error as NodeJS.ErrnoException).code;
     throw new PemBundleError(absolute, code === 'ENOENT' ? `no such file: ${absolute}` : `cannot read ${absolute} (${code ?? 'unknown error'})`);
   }

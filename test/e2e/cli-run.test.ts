@@ -129,7 +129,8 @@ describe('certfleet on bad input', () => {
   it('rejects a bad flag value with exit code 2', () => {
     const result = runCli(['run', SCENARIO, '--devices', '0']);
     expect(result.status).toBe(2);
-    expect(result.stderr).toContain('--devices: expected a whole number >= 1, got 0');
+    expect(result.stderr).toContain('--devices: expected a whole number from 1 to 100,000');
+    expect(result.stderr).toContain('got 0');
   });
 
   it('validates a shipped scenario and says what it describes', () => {

@@ -102,6 +102,6 @@ describe('certfleet repro on a root-expiry-2030 run', () => {
   it('refuses a folder that is not a run with exit code 2', () => {
     const result = runCli(['repro', tmpdir(), '--device', 'device-00000']);
     expect(result.status).toBe(2);
-    expect(result.stderr).toContain('not a run folder');
+    expect(result.stderr).toContain(`${join(tmpdir(), 'manifest.json')}: no such file (is ${tmpdir()} a run folder written by certfleet run?)`);
   });
 });

@@ -57,7 +57,38 @@ describe('checkReferences', () => {
   it('a self-issued authority naming itself as issuer is a cycle', () => {
     const scenario = schemaOnly(['    - name: ca\n      subject: { CN: Test CA }\n      issuer: root\n', '    - name: ca\n      subject: { CN: Test CA }\n      issuer: ca\n']);
     expect(checkReferences(scenario)).toEqual([
-      { path: ['pki', 'authorities', 1, 'issuer'], message: 'expected issuers that end at a self-signed root, found a cycle' },
+      { path: ['pki', 'authorities', 1, 'issuer'], message: 'expected issuers and cross-signs that end at a self-signed root, found a cycle: ca -> ca' },
+    ]);
+  });
+
+  it('a cross-sign whose target is issued by the cross-sign is a cycle, reported on both with the loop', () => {
+    // "ca" cross-signs "side" (issued by root), and "side" names "ca" as its issuer: neither can be built first.
+    const scenario = schemaOnly(
+      ['    - name: ca\n      subject: { CN: Test CA }\n      issuer: root\n', '    - name: ca\n      crossSigns: side\n      issuer: root\n'],
+      [
+        '      notAfter: 2035-01-01T00:00:00Z\n',
+        '      notAfter: 2035-01-01T00:00:00Z\n    - name: side\n      subject: { CN: Side }\n      issuer: ca\n      notBefore: 2020-01-01T00:00:00Z\n      notAfter: 2030-06-01T00:00:00Z\n',
+      ],
+      ['    - name: broker\n      issuer: ca\n', '    - name: broker\n      issuer: root\n'],
+      ['    issuer: ca\n    lifetime: 90d', '    issuer: root\n    lifetime: 90d'],
+    );
+    const problems = checkReferences(scenario);
+    expect(problems.filter((p) => p.message.includes('found a cycle'))).toEqual([
+      { path: ['pki', 'authorities', 1, 'crossSigns'], message: 'expected issuers and cross-signs that end at a self-signed root, found a cycle: ca -> side -> ca' },
+      { path: ['pki', 'authorities', 2, 'issuer'], message: 'expected issuers and cross-signs that end at a self-signed root, found a cycle: side -> ca -> side' },
+    ]);
+    // "side" names the cross-sign "ca" as its issuer: a cross-certificate has no key of its own to sign with.
+    expect(problems).toContainEqual({
+      path: ['pki', 'authorities', 2, 'issuer'],
+      message: 'expected an authority with its own key, got the cross-sign "ca" (name the authority it cross-signs)',
+    });
+  });
+
+  it('a server or device certificate issued by a cross-sign is refused, naming the authority to use instead', () => {
+    const scenario = schemaOnly(['    - name: ca\n      subject: { CN: Test CA }\n', '    - name: ca\n      crossSigns: root\n']);
+    expect(checkReferences(scenario)).toEqual([
+      { path: ['pki', 'serverCertificates', 0, 'issuer'], message: 'expected an authority with its own key, got the cross-sign "ca" (name the authority it cross-signs)' },
+      { path: ['pki', 'deviceCertificates', 'issuer'], message: 'expected an authority with its own key, got the cross-sign "ca" (name the authority it cross-signs)' },
     ]);
   });
 });

@@ -22,6 +22,11 @@ function problemsOf(text: string): readonly string[] {
 }
 
 const UNKNOWN = 'unknown key (not part of the scenario schema)';
+/** The server and device certificates issued by the root, so that "ca" can become a cross-sign (which has no key to sign with). */
+const ROOT_SIGNS: Edit[] = [
+  ['    - name: broker\n      issuer: ca\n', '    - name: broker\n      issuer: root\n'],
+  ['    issuer: ca\n    lifetime: 90d', '    issuer: root\n    lifetime: 90d'],
+];
 const UTC_HINT = 'expected a UTC time such as "2030-01-01T00:00:00Z"';
 const DURATION_HINT = 'expected a duration such as "90d", "24h", "30m", "15s" or "-619315200s"';
 const FRACTION_RANGE = 'expected a fraction between 0 and 1 such as 0.8, "80%" or "2/3"';
@@ -120,7 +125,7 @@ describe('parseScenario on valid text', () => {
     ],
     [
       'a cross-sign without a subject, signed by another authority',
-      [['    - name: ca\n      subject: { CN: Test CA }\n', '    - name: ca\n      crossSigns: root\n']],
+      [['    - name: ca\n      subject: { CN: Test CA }\n', '    - name: ca\n      crossSigns: root\n'], ...ROOT_SIGNS],
       (s) => s.pki.authorities[1]?.crossSigns,
       'root',
     ],
@@ -240,17 +245,17 @@ describe('parseScenario reference checks (run once the schema passes)', () => {
     ['a server certificate whose notAfter is before its notBefore', [['      notAfter: 2031-01-01T00:00:00Z', '      notAfter: 2028-01-01T00:00:00Z']], ['line 21, column 7: pki.serverCertificates[0].notAfter: expected notAfter to be later than notBefore']],
     [
       'a cross-sign that has a subject',
-      [['    - name: ca\n      subject: { CN: Test CA }\n', '    - name: ca\n      crossSigns: root\n      subject: { CN: Test CA }\n']],
+      [['    - name: ca\n      subject: { CN: Test CA }\n', '    - name: ca\n      crossSigns: root\n      subject: { CN: Test CA }\n'], ...ROOT_SIGNS],
       ['line 14, column 7: pki.authorities[1].subject: expected no subject: a cross-sign copies the subject of the authority it signs'],
     ],
     [
       'a cross-sign without an issuer',
-      [['    - name: ca\n      subject: { CN: Test CA }\n      issuer: root\n', '    - name: ca\n      crossSigns: root\n']],
+      [['    - name: ca\n      subject: { CN: Test CA }\n      issuer: root\n', '    - name: ca\n      crossSigns: root\n'], ...ROOT_SIGNS],
       ['line 12, column 7: pki.authorities[1].issuer: expected the authority that signs the cross-certificate'],
     ],
     [
       'a cross-sign of itself',
-      [['    - name: ca\n      subject: { CN: Test CA }\n', '    - name: ca\n      crossSigns: ca\n']],
+      [['    - name: ca\n      subject: { CN: Test CA }\n', '    - name: ca\n      crossSigns: ca\n'], ...ROOT_SIGNS],
       ['line 13, column 7: pki.authorities[1].crossSigns: expected another authority than this one'],
     ],
     ['an authority without a subject', [['    - name: ca\n      subject: { CN: Test CA }\n', '    - name: ca\n']], ['line 12, column 7: pki.authorities[1].subject: expected a subject such as { CN: "Fleet Root CA" }']],
@@ -296,8 +301,8 @@ describe('parseScenario reference checks (run once the schema passes)', () => {
       'an issuer cycle between two authorities (both are reported)',
       [['      subject: { CN: Test Root }\n', '      subject: { CN: Test Root }\n      issuer: ca\n']],
       [
-        'line 10, column 7: pki.authorities[0].issuer: expected issuers that end at a self-signed root, found a cycle',
-        'line 15, column 7: pki.authorities[1].issuer: expected issuers that end at a self-signed root, found a cycle',
+        'line 10, column 7: pki.authorities[0].issuer: expected issuers and cross-signs that end at a self-signed root, found a cycle: root -> ca -> root',
+        'line 15, column 7: pki.authorities[1].issuer: expected issuers and cross-signs that end at a self-signed root, found a cycle: ca -> root -> ca',
       ],
     ],
     ['a broker server certificate that does not exist', [['  serverCertificate: broker', '  serverCertificate: other']], ['line 27, column 3: broker.serverCertificate: expected the name of a server certificate in pki.serverCertificates, got "other"']],
@@ -459,8 +464,8 @@ describe('loadScenario on files', () => {
     }
   });
 
-  it('a folder given as the scenario reports that it cannot be read, with the error code', () => {
-    expect(() => loadScenario(dir)).toThrow(expect.objectContaining({ problems: ['cannot read the file (EISDIR)'] }));
+  it('a folder given as the scenario is refused as a folder', () => {
+    expect(() => loadScenario(dir)).toThrow(expect.objectContaining({ problems: ['a folder, expected a file'] }));
   });
 
   it('a file on disk with a problem names the file path in the error', () => {

@@ -149,7 +149,7 @@ describe('a well-behaved fleet', () => {
   - { type: push-certificates, at: 2030-01-20T00:00:00Z }
 `;
     const outDir = join(mkdtempSync(join(tmpdir(), 'certfleet-claims-')), 'run');
-    const { summary } = await runScenario({ loaded: { file: 'pushed-while-offline.yaml', scenario: tinyScenario(text), sha256: '' }, outDir, workers: 1 });
+    const { summary } = await runScenario({ loaded: { file: 'pushed-while-offline.yaml', scenario: tinyScenario(text), sha256: '', warnings: [] }, outDir, workers: 1 });
     const events = readEventLines(join(outDir, 'events.ndjson'));
     const pushes = events.filter((e) => e.type === 'device.rotation' && e.method === 'push');
     // Some devices were away when the first push went out and got it in their sync, days later.

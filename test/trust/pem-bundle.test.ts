@@ -1,4 +1,5 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -70,6 +71,18 @@ describe('a PEM root bundle', () => {
     expect(() => loadPemBundle(join(dir, 'empty.crt'))).toThrow(PemBundleError);
     expect(() => loadPemBundle(join(dir, 'empty.crt'))).toThrow(/holds no PEM certificate/);
     expect(() => loadPemBundle(join(dir, 'missing.crt'))).toThrow(/no such file/);
+  });
+
+  it('refuses /dev/zero, a named pipe and a file over 16 MiB before reading them, naming the file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'certfleet-bundle-'));
+    expect(() => loadPemBundle('/dev/zero')).toThrow(new PemBundleError('/dev/zero', '/dev/zero: not a regular file (a character device), expected a file'));
+    const pipe = join(dir, 'roots.fifo');
+    execFileSync('mkfifo', [pipe]);
+    expect(() => loadPemBundle(pipe)).toThrow(`${pipe}: not a regular file (a named pipe), expected a file`);
+    const huge = join(dir, 'huge.crt');
+    writeFileSync(huge, '');
+    truncateSync(huge, 17 * 1024 * 1024);
+    expect(() => loadPemBundle(huge)).toThrow(`${huge}: 17 MiB, larger than the 16 MiB certfleet reads: refused`);
   });
 
   it('is read again when the file changes', () => {
