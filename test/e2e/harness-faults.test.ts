@@ -128,24 +128,32 @@ describe('a run folder that fills up mid-run', () => {
   }, 120_000);
 });
 
+/**
+ * Runs the paced tiny fleet in two device processes and SIGKILLs the second a few simulated days in (4 d/s), as a
+ * crash would: SIGKILL gives the process no chance to say goodbye. Resolves with the CLI's result and the pid killed.
+ */
+async function runAndKillADeviceProcess(out: string, extraArgs: string[]): Promise<{ result: CliResult; killed: number | undefined }> {
+  let killed: number | undefined;
+  let killing = false;
+  const result = await startCli(
+    ['run', PACED, '--devices', '8', '--device-processes', '2', '--workers', '2', '--out', out, '--no-report', ...extraArgs],
+    (stderr, child) => {
+      if (killing || !stderr.includes('certfleet: running\n') || child.pid === undefined) return;
+      killing = true;
+      const cli = child.pid;
+      setTimeout(() => {
+        killed = childProcessIds(cli, 'device-process.js').at(-1);
+        if (killed !== undefined) process.kill(killed, 'SIGKILL');
+      }, 2_500);
+    },
+  );
+  return { result, killed };
+}
+
 describe('a device process killed mid-run', () => {
   it('ends the run with exit 1, names the process and its devices, and keeps what the run really reached', async () => {
     const out = join(work, 'crashed');
-    let killed: number | undefined;
-    let killing = false;
-    const result = await startCli(
-      ['run', PACED, '--devices', '8', '--device-processes', '2', '--workers', '2', '--out', out, '--no-report'],
-      (stderr, child) => {
-        if (killing || !stderr.includes('certfleet: running\n') || child.pid === undefined) return;
-        killing = true;
-        const cli = child.pid;
-        // A few simulated days in (4 d/s), as a crash would: SIGKILL gives the process no chance to say goodbye.
-        setTimeout(() => {
-          killed = childProcessIds(cli, 'device-process.js').at(-1);
-          if (killed !== undefined) process.kill(killed, 'SIGKILL');
-        }, 2_500);
-      },
-    );
+    const { result, killed } = await runAndKillADeviceProcess(out, []);
     expect(killed).toBeDefined();
     expect(result.status, result.stderr).toBe(1);
     const failure = new RegExp(`device process \\d \\(pid ${killed}, 4 of 8 devices\\) exited unexpectedly: killed by SIGKILL`);
@@ -173,20 +181,7 @@ describe('a device process killed mid-run', () => {
 describe('a device process killed mid-run with --on-device-crash restart', () => {
   it('replaces the process, brings its devices back as rebooted devices, counts them and completes the run', async () => {
     const out = join(work, 'restarted');
-    let killed: number | undefined;
-    let killing = false;
-    const result = await startCli(
-      ['run', PACED, '--devices', '8', '--device-processes', '2', '--workers', '2', '--out', out, '--no-report', '--on-device-crash', 'restart', '--threshold', 'harness.devicesRestarted == 4'],
-      (stderr, child) => {
-        if (killing || !stderr.includes('certfleet: running\n') || child.pid === undefined) return;
-        killing = true;
-        const cli = child.pid;
-        setTimeout(() => {
-          killed = childProcessIds(cli, 'device-process.js').at(-1);
-          if (killed !== undefined) process.kill(killed, 'SIGKILL');
-        }, 2_500);
-      },
-    );
+    const { result, killed } = await runAndKillADeviceProcess(out, ['--on-device-crash', 'restart', '--threshold', 'harness.devicesRestarted == 4']);
     expect(killed).toBeDefined();
     expect(result.status, result.stderr).toBe(0);
     const reason = `device process 1 (pid ${killed}, 4 of 8 devices) exited unexpectedly: killed by SIGKILL`;

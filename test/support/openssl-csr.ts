@@ -61,3 +61,20 @@ export function opensslCertificateText(certificatePem: string, extensions: strin
   if (result.status !== 0) throw new Error(`openssl x509 failed: ${result.stderr}`);
   return result.stdout;
 }
+
+/**
+ * What `opensslCertificateText(pem, 'basicConstraints,keyUsage,extendedKeyUsage,subjectAltName')` prints for a device
+ * certificate the CA issued to `cn` with the device profile only: no SAN, no CA rights, client authentication alone.
+ */
+export function deviceProfileText(cn: string): string {
+  return [
+    `subject=CN=${cn}`,
+    'X509v3 Basic Constraints: critical',
+    '    CA:FALSE',
+    'X509v3 Key Usage: critical',
+    '    Digital Signature',
+    'X509v3 Extended Key Usage: ',
+    '    TLS Web Client Authentication',
+    '',
+  ].join('\n');
+}

@@ -51,7 +51,7 @@ export async function requestCertificate(host: RotationHost, session: BrokerSess
     host.env.options.rotationTimeoutMs,
   );
   if (!response) return { kind: 'failed', cause: 'rotation_timeout', step: 'request' };
-  if (host.replyLost?.(requestId, t)) return lostReply(t, host.env.options.rotationTimeoutMs);
+  if (host.replyLost?.(requestId, t)) return lostReply(t);
   if (!response.ok) return { kind: 'failed', cause: response.reason === CA_UNAVAILABLE.reason ? 'ca_unavailable' : 'rotation_rejected', step: 'request' };
   return {
     kind: 'install',

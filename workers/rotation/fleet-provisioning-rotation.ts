@@ -33,7 +33,7 @@ export const fleetProvisioningRotation: RotationProtocol = {
       host.env.options.rotationTimeoutMs,
     );
     if (!answer) return { kind: 'failed', cause: 'rotation_timeout', step: 'request' };
-    if (host.replyLost?.(requestId, t)) return lostReply(t, host.env.options.rotationTimeoutMs);
+    if (host.replyLost?.(requestId, t)) return lostReply(t);
     const reply = answer.reply;
     if (!('certificatePem' in reply)) {
       return { kind: 'failed', cause: reply.errorCode === CA_UNAVAILABLE.reason ? 'ca_unavailable' : 'rotation_rejected', step: 'request' };
