@@ -1,10 +1,10 @@
 import type { Client, PublishPacket, Subscription } from 'aedes';
-import { DEVICE_TOPIC_ROOT } from '../sim/device-api/topics.js';
+import { DEVICE_TOPIC_ROOT, isDeviceRequestTopic } from '../sim/device-api/topics.js';
 import type { SessionRole } from './device-admission.js';
 
 /**
- * A device may publish and subscribe only under `devices/<its client id>/` (the AWS IoT policy variable
- * `${iot:ClientId}` pattern). Admission already tied the client id to the certificate CN.
+ * A device may subscribe only under `devices/<its client id>/` (the AWS IoT policy variable `${iot:ClientId}`
+ * pattern), and publish only its requests there. Admission already tied the client id to the certificate CN.
  */
 export function ownsTopic(clientId: string, topic: string): boolean {
   const prefix = `${DEVICE_TOPIC_ROOT}/${clientId}/`;
@@ -23,7 +23,9 @@ export function authorizePublish(onDenied: (clientId: string, topic: string) => 
       return;
     }
     const role = roleOf(client) ?? 'operational';
-    if (ownsTopic(client.id, packet.topic) && (role === 'operational' || PROVISIONING.test(packet.topic))) {
+    // A device sends requests only; its replies and deliveries are the backend's to publish.
+    const request = ownsTopic(client.id, packet.topic) && isDeviceRequestTopic(packet.topic.slice(`${DEVICE_TOPIC_ROOT}/${client.id}/`.length));
+    if (request && (role === 'operational' || PROVISIONING.test(packet.topic))) {
       callback(null);
       return;
     }

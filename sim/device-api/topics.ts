@@ -38,6 +38,17 @@ export const deviceTopics = (deviceId: string) => {
   };
 };
 
+/**
+ * The topics (after `devices/<id>/`) on which a device sends the backend a request: the only ones it may publish to.
+ * The rest of its prefix is the backend's (replies, deliveries), as AWS IoT reserves its `/accepted` and `/rejected`
+ * topics for the service.
+ */
+const DEVICE_REQUEST_TOPIC = /^(rotation\/csr|delivery\/ack|sync\/request|certificates\/create-from-csr\/json|provisioning-templates\/[^/]+\/provision\/json|jobs\/[^/]+\/commit)$/;
+
+export function isDeviceRequestTopic(rest: string): boolean {
+  return DEVICE_REQUEST_TOPIC.test(rest);
+}
+
 /** Splits `devices/<id>/<rest>` into its parts; undefined for any other topic. */
 export function parseDeviceTopic(topic: string): { deviceId: string; rest: string } | undefined {
   const parts = topic.split('/');

@@ -59,3 +59,37 @@ describe('a device process killed at a simulated time', () => {
     expect(summary.markers).toContainEqual({ t: '2030-01-03T00:00:00.000Z', kind: 'fault', label: 'fault: device process of device-3 killed' });
   });
 });
+
+/**
+ * The same kill a day earlier, while the factory certificates the rebooted devices come back with are still valid
+ * (a replaced process restarts its devices from their factory credentials: what they rotated to died with it).
+ */
+const RESTART_KILL_AT = Date.parse('2030-01-02T00:00:00Z');
+
+describe('a device process killed at a simulated time, with --on-device-crash restart', () => {
+  let result: SpawnSyncReturns<string>;
+  let summary: PublishedRunSummary;
+  let events: FaultEventLine[];
+  beforeAll(() => {
+    const dir = mkdtempSync(join(tmpdir(), 'certfleet-kill-restart-'));
+    const file = join(dir, 'kill.yaml');
+    writeFileSync(file, faultScenarioText('  - { kind: process-kill, at: 2030-01-02T00:00:00Z, device: device-3 }'));
+    const args = ['run', file, '--out', join(dir, 'run'), '--workers', '2', '--device-processes', '2', '--on-device-crash', 'restart'];
+    result = runCli(args, { timeoutMs: 120_000 });
+    summary = JSON.parse(readFileSync(join(dir, 'run', 'summary.json'), 'utf8')) as PublishedRunSummary;
+    events = readEventLines<FaultEventLine>(join(dir, 'run', 'events.ndjson'));
+  }, 150_000);
+
+  it('completes the run with the killed devices rebooted, and measures their recovery from the kill', () => {
+    expect(result.status, result.stderr).toBe(0);
+    expect(summary.complete).toBe(true);
+    expect(summary.harness.devicesRestarted).toBe(4);
+    const [fault] = summary.faults ?? [];
+    expect(fault).toMatchObject({ kind: 'process-kill', devicesAffected: 4, recovery: { recoveredDevices: 4, unrecoveredDevices: 0 } });
+    // Recovered when the last killed device connected again, which the events show.
+    const killed = new Set(events.filter((e) => e.type === 'fault.effect' && e.effect === 'process-killed').map((e) => e.device));
+    const back = [...killed].map((device) => events.find((e) => e.type === 'device.connect' && e.device === device && e.t >= RESTART_KILL_AT && e.cause === 'ok')?.t);
+    expect(back.every((t) => t !== undefined)).toBe(true);
+    expect(fault?.recovery.seconds).toBe((Math.max(...(back as number[])) - RESTART_KILL_AT) / 1000);
+  });
+});

@@ -1,0 +1,120 @@
+/**
+ * The topic policy over real mutual TLS: an admitted device subscribes only under its own prefix and publishes only
+ * its requests there; every refusal is counted (broker.topicDenied) and the offender gets what MQTT 3.1.1 gives it.
+ */
+import type { MqttClient } from 'mqtt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { brokerConfigFrom } from '../../broker/broker-config.js';
+import { startEmbeddedBroker, type EmbeddedBroker } from '../../broker/embedded-broker.js';
+import { simTimeUsername } from '../../sim/device-api/messages.js';
+import { buildScenarioPki, type ScenarioPki } from '../../sim/scenario-pki/build-scenario-pki.js';
+import { closeDevice, connectedDevice, deviceIdentity, Inbox } from '../support/mqtt-device.js';
+import { DAY, HOUR } from '../support/time.js';
+import { tinyScenario } from '../support/tiny-scenario.js';
+
+const T0 = Date.parse('2030-01-15T00:00:00Z');
+let pki: ScenarioPki;
+let broker: EmbeddedBroker;
+
+beforeAll(async () => {
+  const scenario = tinyScenario();
+  pki = buildScenarioPki(scenario, 7);
+  broker = await startEmbeddedBroker(brokerConfigFrom(scenario, pki, 7), () => undefined);
+  broker.setEpoch(T0, T0 + HOUR);
+});
+
+afterAll(async () => {
+  await broker.close();
+});
+
+function device(clientId: string): Promise<MqttClient> {
+  return connectedDevice(broker, deviceIdentity(pki, clientId, { notBefore: T0 - DAY, notAfter: T0 + 30 * DAY }), {
+    clientId,
+    username: simTimeUsername(T0),
+  });
+}
+
+/** The return codes of the SUBACK for one SUBSCRIBE (mqtt.js rejects a refused one, carrying the SUBACK). */
+async function subackCodes(client: MqttClient, filter: string): Promise<number[]> {
+  try {
+    return (await client.subscribeAsync(filter, { qos: 0 })).map((g) => g.qos);
+  } catch (error) {
+    const suback = (error as { packet?: { granted?: (number | { qos: number })[] } }).packet;
+    if (!suback?.granted) throw error;
+    return suback.granted.map((g) => (typeof g === 'number' ? g : g.qos));
+  }
+}
+
+/** Resolves when the broker has closed the client's connection, or false after `timeoutMs`. */
+function closedWithin(client: MqttClient, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (!client.connected) return resolve(true);
+    const timer = setTimeout(() => resolve(false), timeoutMs);
+    client.once('close', () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+}
+
+describe('subscriptions outside a device\'s own topics', () => {
+  it.each([
+    ['#', 'every topic'],
+    ['$SYS/#', "the broker's own topics"],
+    ['+/#', 'every topic under any first level'],
+    ['devices/#', "every device's topics"],
+    ['devices/+/rotation/cert', "every device's certificates"],
+    ['devices/device-bob/#', "another device's topics"],
+    ['devices/+/rotation/csr', "the backend's request topics"],
+  ])('refuses %s (%s) with SUBACK 0x80, counted, and keeps the session', async (filter) => {
+    const mallory = await device('device-mallory');
+    const before = broker.stats().topicDenied;
+    // [MQTT-3.9.3] a refused subscription is answered with the failure return code 0x80.
+    expect(await subackCodes(mallory, filter)).toEqual([0x80]);
+    expect(broker.stats().topicDenied).toBe(before + 1);
+    expect(mallory.connected).toBe(true);
+    await closeDevice(mallory);
+  });
+
+  it('grants a device its own prefix', async () => {
+    const alice = await device('device-alice');
+    expect(await subackCodes(alice, 'devices/device-alice/#')).toEqual([0]);
+    await closeDevice(alice);
+  });
+});
+
+describe('publishes outside a device\'s requests', () => {
+  it.each([
+    ['devices/device-bob/rotation/csr', "another device's request topic"],
+    ['devices/device-bob/rotation/cert', "the backend's reply to another device"],
+    ['devices/device-mallory/rotation/cert', "the backend's reply topic, even its own"],
+    ['devices/device-mallory/delivery', "the backend's delivery topic, even its own"],
+    ['devices/device-mallory/certificates/create-from-csr/json/accepted', "AWS IoT's reserved accepted topic"],
+    ['$SYS/broker/uptime', "the broker's own topics"],
+    ['backend/anything', 'a topic outside every device prefix'],
+  ])('refuses %s (%s): the offender is disconnected, nothing reaches a subscriber, the refusal is counted', async (topic) => {
+    const bob = await device('device-bob');
+    const inbox = new Inbox(bob);
+    await bob.subscribeAsync('devices/device-bob/#', { qos: 0 });
+    const mallory = await device('device-mallory');
+    const before = broker.stats().topicDenied;
+    mallory.publish(topic, JSON.stringify({ from: 'mallory' }), { qos: 0 });
+    // MQTT 3.1.1 has no negative acknowledgement for a PUBLISH: the broker closes the connection, as AWS IoT does.
+    expect(await closedWithin(mallory, 5_000)).toBe(true);
+    expect(broker.stats().topicDenied).toBe(before + 1);
+    expect(await inbox.next([topic], 300)).toBeUndefined();
+    mallory.end(true);
+    await closeDevice(bob);
+  });
+
+  it('lets a device publish its own request, which the backend answers', async () => {
+    const alice = await device('device-alice');
+    const inbox = new Inbox(alice);
+    await alice.subscribeAsync('devices/device-alice/sync/response', { qos: 0 });
+    const before = broker.stats().topicDenied;
+    alice.publish('devices/device-alice/sync/request', JSON.stringify({ t: T0 }), { qos: 0 });
+    expect(await inbox.next(['devices/device-alice/sync/response'])).toMatchObject({ body: { deliveries: [] } });
+    expect(broker.stats().topicDenied).toBe(before);
+    await closeDevice(alice);
+  });
+});
