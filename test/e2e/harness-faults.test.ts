@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { planFleet } from '../../sim/plan/fleet-plan.js';
 import type { RunSummary } from '../../sim/results/run-summary.js';
 import { RESERVED_BYTES } from '../../sim/results/space-reserve.js';
 import type { JudgedRunSummary } from '../../sim/thresholds/evaluate-thresholds.js';
@@ -9,8 +10,9 @@ import { childProcessIds } from '../support/child-processes.js';
 import { startCli, type CliResult } from '../support/cli.js';
 import { readEventLines } from '../support/event-lines.js';
 import { DAY } from '../support/time.js';
-import { TINY_SCENARIO } from '../support/tiny-scenario.js';
+import { TINY_SCENARIO, tinyScenario } from '../support/tiny-scenario.js';
 import { mountTmpfs, unmount } from '../support/tmpfs.js';
+import { policyFixture, writeModuleScenario } from '../support/policy-module-scenario.js';
 
 const work = mkdtempSync(join(tmpdir(), 'certfleet-harness-faults-'));
 const SCENARIO = join(work, 'tiny.yaml');
@@ -206,3 +208,25 @@ describe('a device process killed mid-run with --on-device-crash restart', () =>
     expect(readFileSync(join(out, 'summary.md'), 'utf8')).toContain('4 devices restarted as rebooted devices');
   }, 120_000);
 });
+
+describe('a device worker thread that dies mid-run', () => {
+  it('ends the run with exit 1, names the worker and its devices, and leaves a readable partial result', async () => {
+    // A renewal module that ends its thread for one device on its second call (after the device's first rotation).
+    const device = planFleet(tinyScenario(), { seed: 7, devices: 6 }).devices.filter((d) => d.cohort === 0)[1]?.id;
+    const renewal = `{ module: ${policyFixture('misbehaves-for-one-device.mjs')}, options: { device: ${device}, how: exit, onCall: 2 } }`;
+    const { dir, file } = writeModuleScenario(renewal);
+    const out = join(dir, 'run');
+    const result = await startCli(['run', file, '--devices', '6', '--workers', '2', '--out', out, '--no-report']);
+    expect(result.status, result.stderr).toBe(1);
+    const failure = /device worker \d \(\d of 6 devices\) died/;
+    expect(result.stderr).toMatch(failure);
+    expect(result.stderr).not.toMatch(/^\s+at /m);
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as RunSummary;
+    expect(summary.complete).toBe(false);
+    expect(summary.interruption).toMatch(failure);
+    expect(Date.parse(summary.timeline.reached)).toBeGreaterThan(START);
+    // Every line written parses, and the devices had lived a while before the worker died.
+    expect(readEventLines(join(out, 'events.ndjson')).some((e) => e.type === 'device.connect')).toBe(true);
+  }, 120_000);
+});
+
