@@ -7,11 +7,12 @@ import { RunFolderError } from '../sim/results/run-folder.js';
 import { OutputWriteError } from '../sim/results/write-failure.js';
 import { MetricsServerError } from '../sim/run/metrics-server.js';
 import { runScenario } from '../sim/run/run-scenario.js';
-import { ScenarioError, type LoadedScenario } from '../sim/scenario/load-scenario.js';
+import type { LoadedScenario } from '../sim/scenario/load-scenario.js';
 import { fleetSizeProblems, timelineWarnings } from '../sim/scenario/timeline-size.js';
 import { defineThreshold, type Threshold } from '../sim/thresholds/define-threshold.js';
 import { describeThresholdResult, type ThresholdResult } from '../sim/thresholds/evaluate-thresholds.js';
 import { EXIT } from './exit-codes.js';
+import { exitForInputError } from './input-error-exit.js';
 import { loadOrExplain } from './load-or-explain.js';
 import { numericFlagProblem } from './number-flags.js';
 import { ProgressBar } from './progress-bar.js';
@@ -128,9 +129,7 @@ export async function runCommand(args: RunArguments): Promise<number> {
       process.stderr.write(`certfleet: --metrics-port: ${error.message}\n`);
       return EXIT.invalidInput;
     }
-    if (!(error instanceof ScenarioError)) throw error;
-    process.stderr.write(`certfleet: invalid scenario ${error.message}\n`);
-    return EXIT.invalidInput;
+    return exitForInputError(error);
   }
   const { dir, summary, outputFailure } = outcome;
   bar.done();
