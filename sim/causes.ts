@@ -28,6 +28,8 @@ export const CAUSES = {
     'the chain ends at a root a trust-store update removed although it has not expired (a distrust, like DigiCert G1 in 2026)',
   // --- broker admission and authorisation ---
   client_cert_missing: 'the device sent no certificate in the TLS handshake',
+  certificate_refused:
+    'a real broker refused the device certificate with a TLS alert that names no precise reason (certificate_unknown, 46): a verify error the broker\'s TLS library has no alert for',
   client_id_mismatch: 'the MQTT client id differs from the certificate common name',
   ambiguous_identity:
     'the certificate subject names no single device: several CNs, or a CN that is empty or not a UTF8String/PrintableString',

@@ -6,6 +6,8 @@ import { simTimeUsername } from '../sim/device-api/messages.js';
 import type { ParsedCertificate, Verdict } from '../sim/verify/types.js';
 import type { CertificatePool } from '../sim/verify/certificate-pool.js';
 import { peerChain } from '../sim/tls/peer-chain.js';
+import { causeFromConnack, causeFromTlsAlert, receivedTlsAlert, type InferredCause } from '../sim/tls/alert-causes.js';
+import { EMBEDDED_BROKER_DIALECT, type BrokerDialect } from './broker-dialect.js';
 import { ConnectionRefusedError, MqttConnection } from './mqtt/mqtt-connection.js';
 
 export interface DialOptions {
@@ -18,18 +20,28 @@ export interface DialOptions {
   clientId: string;
   /** The topic filter that covers everything the backend sends this device; subscribed on first need. */
   inbox: string;
-  /** True time of the connect, sent in the CONNECT username so the broker judges at its clock reading of it. */
+  /** True time of the connect, sent in the CONNECT username (when the dialect claims time) so the broker judges at its clock reading of it. */
   t: number;
   pool: CertificatePool;
   /** The device's verdict on the chain the broker presented, at the device's clock. */
   judge: (chain: ParsedCertificate[]) => Verdict;
   /** Wall-clock guard for the handshake and CONNACK; running out is a harness failure, never a device's cause. */
   timeoutMs: number;
+  /** How this broker target is spoken to; the embedded broker's way when absent. */
+  dialect?: BrokerDialect | undefined;
 }
 
 export type DialOutcome =
   | { ok: true; session: BrokerSession; verdict: Verdict; latencyMs: number; presented: ParsedCertificate[] }
-  | { ok: false; cause: Cause; verdict?: Verdict | undefined; detail?: string | undefined; presented?: ParsedCertificate[] | undefined };
+  | {
+      ok: false;
+      cause: Cause;
+      /** Set when the cause is the device's reading of a broker's TLS alert or CONNACK code (sim/tls/alert-causes.ts). */
+      inferredFrom?: string | undefined;
+      verdict?: Verdict | undefined;
+      detail?: string | undefined;
+      presented?: ParsedCertificate[] | undefined;
+    };
 
 /**
  * One connection attempt: a real TLS handshake with the device's key and certificate, then the device's own
@@ -66,7 +78,8 @@ export function dialBroker(options: DialOptions): Promise<DialOutcome> {
       finish(new HarnessStalledError(`device ${options.clientId}: no TLS handshake and CONNACK within ${options.timeoutMs} ms`));
     }, options.timeoutMs);
     socket.once('error', (error: NodeJS.ErrnoException) => {
-      finish({ ok: false, cause: transportCause(error), detail: error.code ?? error.message });
+      // TLS 1.2: the broker judges the device certificate inside the handshake, and a refusal arrives here as an alert.
+      finish({ ok: false, ...transportCause(error), detail: error.code ?? error.message });
     });
     socket.once('close', () => finish({ ok: false, cause: 'broker_unreachable', detail: 'closed during handshake' }));
     socket.once('secureConnect', () => {
@@ -79,7 +92,8 @@ export function dialBroker(options: DialOptions): Promise<DialOutcome> {
       }
       socket.removeAllListeners('close');
       socket.removeAllListeners('error');
-      const session = new BrokerSession(socket, options.clientId, options.inbox, options.t, options.timeoutMs);
+      const dialect = options.dialect ?? EMBEDDED_BROKER_DIALECT;
+      const session = new BrokerSession(socket, options.clientId, options.inbox, dialect.claimsTime ? options.t : undefined, options.timeoutMs);
       session.ready.then(
         () => finish({ ok: true, session, verdict, latencyMs: performance.now() - started, presented }),
         (error: Error) => {
@@ -88,22 +102,33 @@ export function dialBroker(options: DialOptions): Promise<DialOutcome> {
             finish(new HarnessStalledError(`device ${options.clientId}: no CONNACK within ${options.timeoutMs} ms`));
             return;
           }
-          finish({
-            ok: false,
-            cause: error instanceof ConnectionRefusedError ? 'connection_refused' : 'broker_unreachable',
-            verdict,
-            presented,
-            detail: error.message,
-          });
+          finish({ ok: false, ...refusalCause(error, dialect), verdict, presented, detail: error.message });
         },
       );
     });
   });
 }
 
-function transportCause(error: NodeJS.ErrnoException): Cause {
-  if (error.code === 'ECONNREFUSED' || error.code === 'ECONNRESET' || error.code === 'EPIPE') return 'broker_unreachable';
-  return 'tls_handshake_failed';
+/** A failed handshake: the cause a received alert reveals, or what the transport says (no alert: nothing inferred). */
+function transportCause(error: NodeJS.ErrnoException): { cause: Cause } | InferredCause {
+  const alert = receivedTlsAlert(error);
+  if (alert !== undefined) return causeFromTlsAlert(alert);
+  if (error.code === 'ECONNREFUSED' || error.code === 'ECONNRESET' || error.code === 'EPIPE') return { cause: 'broker_unreachable' };
+  return { cause: 'tls_handshake_failed' };
+}
+
+/**
+ * No CONNACK 0 after a completed handshake. With TLS 1.3 the client's handshake completes before the broker has
+ * judged the client certificate (RFC 8446 4.4.2.4: its verdict follows the client's Finished), so a refused
+ * certificate arrives as an alert while the device waits for CONNACK. A refusing CONNACK is read as the dialect
+ * says; a connection closed with no alert and no CONNACK stays `broker_unreachable`.
+ */
+function refusalCause(error: Error, dialect: BrokerDialect): { cause: Cause } | InferredCause {
+  if (error instanceof ConnectionRefusedError) {
+    return dialect.connackCauses === 'inferred' ? causeFromConnack(error.code) : { cause: 'connection_refused' };
+  }
+  const alert = receivedTlsAlert(error as NodeJS.ErrnoException);
+  return alert === undefined ? { cause: 'broker_unreachable' } : causeFromTlsAlert(alert);
 }
 
 type MessageHandler = (topic: string, payload: Buffer) => void;
@@ -120,10 +145,12 @@ export class BrokerSession {
   /** Requests waiting for a reply: told when the session ends, so they answer at once instead of waiting. */
   readonly #onEnd = new Set<() => void>();
 
-  constructor(socket: TLSSocket, clientId: string, inbox: string, t: number, connackTimeoutMs: number) {
+  /** `t`: the true time claimed in the CONNECT user name; none when undefined (a broker that reads no claim). */
+  constructor(socket: TLSSocket, clientId: string, inbox: string, t: number | undefined, connackTimeoutMs: number) {
     this.#inbox = inbox;
     this.#clientId = clientId;
-    this.#connection = new MqttConnection(socket, { clientId, username: simTimeUsername(t), connackTimeoutMs });
+    const username = t === undefined ? undefined : simTimeUsername(t);
+    this.#connection = new MqttConnection(socket, { clientId, username, connackTimeoutMs });
     this.ready = this.#connection.connected;
     this.#connection.onPublish((topic, payload) => {
       const handler = this.#handlers.get(topic) ?? this.#fallback;

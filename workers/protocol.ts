@@ -1,4 +1,5 @@
 import type { MessagePort } from 'node:worker_threads';
+import type { BrokerDialect } from './broker-dialect.js';
 import type { FleetEvent } from '../sim/events/fleet-event.js';
 import type { FleetPlan, SessionsDropped } from '../sim/plan/fleet-plan.js';
 import type { ScenarioPki } from '../sim/scenario-pki/build-scenario-pki.js';
@@ -41,6 +42,8 @@ export interface ShardOptions {
   /** Wall-clock limits for a handshake + CONNACK and for a CSR round trip (harness safety nets). */
   connectTimeoutMs: number;
   rotationTimeoutMs: number;
+  /** How devices speak to the broker target (time claim, CONNACK causes); the embedded broker's way when absent. */
+  dialect?: BrokerDialect | undefined;
 }
 
 export type CoordinatorMessage =

@@ -14,6 +14,11 @@ export type FleetEvent =
       device: string;
       /** ok, or the device's own verdict on the broker, or a transport failure, or connection_refused. */
       cause: Cause;
+      /**
+       * Set when the cause is the device's reading of a real broker's refusal, not a verdict anyone recorded: the TLS
+       * alert or CONNACK code it came from ("tls-alert:45 certificate_expired", "connack:5"; sim/tls/alert-causes.ts).
+       */
+      inferredFrom?: string | undefined;
       certificateCause?: Cause | undefined;
       clockSkewMs?: number | undefined;
       /** Labels of the path the device built, leaf first. */
@@ -32,6 +37,8 @@ export type FleetEvent =
       method: RotationMethod;
       outcome: 'succeeded' | 'failed';
       cause: Cause;
+      /** A reconnect a real broker refused: what the cause was inferred from (see device.connect). */
+      inferredFrom?: string | undefined;
       /** The step that failed. */
       step?: RotationStep | undefined;
       /** Wall milliseconds from key generation to the CONNACK on the new certificate. */

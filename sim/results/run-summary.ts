@@ -183,7 +183,10 @@ function formatTallies(tallies: Record<string, CauseTally>) {
   return Object.fromEntries(
     Object.entries(tallies)
       .sort(([, a], [, b]) => b.count - a.count)
-      .map(([key, t]) => [key, { count: t.count, devices: t.devices, first: iso(t.first), last: iso(t.last) }]),
+      .map(([key, t]) => [
+        key,
+        { count: t.count, devices: t.devices, first: iso(t.first), last: iso(t.last), ...(t.inferredFrom ? { inferredFrom: t.inferredFrom } : {}) },
+      ]),
   );
 }
 
@@ -193,7 +196,13 @@ function summarizeUnrecovered(outcomes: DeviceOutcome[]) {
   return {
     devices: outcomes.length,
     byCause: sortedRecord(byCause),
-    list: outcomes.map((o) => ({ device: o.device, cohort: o.cohort, cause: `${o.lastJudge}:${o.lastCause}`, since: iso(o.since) })),
+    list: outcomes.map((o) => ({
+      device: o.device,
+      cohort: o.cohort,
+      cause: `${o.lastJudge}:${o.lastCause}`,
+      since: iso(o.since),
+      ...(o.inferredFrom === undefined ? {} : { inferredFrom: o.inferredFrom }),
+    })),
   };
 }
 

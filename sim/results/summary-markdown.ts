@@ -62,7 +62,7 @@ export function renderSummaryMarkdown(summary: JudgedRunSummary): string {
     push('No connection failed.', '');
   } else {
     push('| judge:cause | attempts | devices | first | last | meaning |', '|---|---:|---:|---|---|---|');
-    for (const [key, t] of causes) push(`| ${key} | ${t.count} | ${t.devices} | ${t.first} | ${t.last} | ${meaning(key)} |`);
+    for (const [key, t] of causes) push(`| ${key} | ${t.count} | ${t.devices} | ${t.first} | ${t.last} | ${meaning(key)}${inferred(t.inferredFrom)} |`);
     push('');
   }
 
@@ -172,6 +172,11 @@ function availabilityTable(summary: RunSummary): string {
 function meaning(judgeCause: string): string {
   const cause = judgeCause.split(':')[1] ?? '';
   return isCause(cause) ? CAUSES[cause] : '';
+}
+
+/** A real broker's refusals are the devices' reading of its alerts and CONNACK codes: say so next to the cause. */
+function inferred(sources: readonly string[] | undefined): string {
+  return sources ? ` (inferred by the devices from ${sources.map((s) => `\`${s}\``).join(', ')})` : '';
 }
 
 function percent(share: number): string {

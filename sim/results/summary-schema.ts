@@ -39,6 +39,10 @@ const causeTally = z
     devices: count.describe('distinct devices that saw it'),
     first: time,
     last: time,
+    inferredFrom: z
+      .array(z.string())
+      .optional()
+      .describe('a real broker\'s refusals read from its TLS alerts or CONNACK codes ("tls-alert:45 certificate_expired", "connack:5"): the cause is inferred, no broker recorded it'),
   })
   .meta({ id: 'causeTally' });
 
@@ -155,7 +159,15 @@ export const runSummarySchema = z.strictObject({
   unrecovered: z.strictObject({
     devices: count,
     byCause: z.record(judgeCause, count),
-    list: z.array(z.strictObject({ device: z.string(), cohort: z.string(), cause: judgeCause, since: time })),
+    list: z.array(
+      z.strictObject({
+        device: z.string(),
+        cohort: z.string(),
+        cause: judgeCause,
+        since: time,
+        inferredFrom: z.string().optional().describe('the last failure was read from a real broker\'s TLS alert or CONNACK code'),
+      }),
+    ),
   }),
   broker: z.strictObject({
     admitted: count,

@@ -258,7 +258,7 @@ export class SimulatedDevice {
       increment(counters.connectFailures, outcome.cause);
       this.#failedConnects += 1;
       this.#connectAt = t + this.#reconnectDelay(this.#failedConnects);
-      await this.#afterRefusal(t, outcome.cause);
+      await this.#afterRefusal(t, refusedIdentity(outcome));
       return;
     }
     this.#failedConnects = 0;
@@ -286,6 +286,7 @@ export class SimulatedDevice {
       judge: (chain) =>
         judgeBroker({ chain, t, clock: this.#clock, trust: this.#trust, cohort: this.#profile.cohort, serverName, pool: env.pool }),
       timeoutMs: env.options.connectTimeoutMs,
+      dialect: env.options.dialect,
     });
     if (outcome.ok) {
       env.histograms.connect.recordValue(Math.max(1, Math.round(outcome.latencyMs)));
@@ -299,6 +300,7 @@ export class SimulatedDevice {
       t,
       device: this.id,
       cause: outcome.ok ? 'ok' : outcome.cause,
+      inferredFrom: outcome.ok ? undefined : outcome.inferredFrom,
       certificateCause: verdict?.cause === verdict?.certificateCause ? undefined : verdict?.certificateCause,
       clockSkewMs: verdict?.clockSkewMs === 0 ? undefined : verdict?.clockSkewMs,
       path: verdict?.path.map((c) => c.label),
@@ -418,7 +420,7 @@ export class SimulatedDevice {
       // Rollback: the old certificate is still installed; reconnect with it.
       this.#credentials = previous;
       this.#connectAt = t;
-      return this.#rotationFailed(t, outcome.cause, method, 'reconnect');
+      return this.#rotationFailed(t, outcome.cause, method, 'reconnect', outcome.inferredFrom);
     }
     this.#credentials = install.credentials;
     this.#status = this.#status === 'locked-out' ? 'idle' : this.#status;
@@ -446,9 +448,9 @@ export class SimulatedDevice {
     this.#renewalDueAt = this.#renewAt;
   }
 
-  #rotationFailed(t: number, cause: Cause, method: RotationMethod, step: RotationStep): void {
+  #rotationFailed(t: number, cause: Cause, method: RotationMethod, step: RotationStep, inferredFrom?: string): void {
     increment(this.#env.counters(this.cohortIndex).rotationsFailed, cause);
-    this.#env.emit({ type: 'device.rotation', t, device: this.id, method, outcome: 'failed', cause, step, attempt: this.#rotationAttempts });
+    this.#env.emit({ type: 'device.rotation', t, device: this.id, method, outcome: 'failed', cause, inferredFrom, step, attempt: this.#rotationAttempts });
     this.#lastRotationDelay = this.#policy.retryDelay(this.#rotationAttempts, this.#random, this.#lastRotationDelay);
     this.#renewAt = t + this.#lastRotationDelay;
   }
@@ -456,15 +458,16 @@ export class SimulatedDevice {
   /**
    * A connect the broker refused after the device's own certificate expired: it cannot renew over mutual TLS any
    * more. A device with a bootstrap identity re-enrols with it; without one it is locked out and stops trying.
+   * `refused`: the broker refused the device's identity (see `refusedIdentity`), not a transport failure.
    */
-  async #afterRefusal(t: number, cause: Cause): Promise<void> {
-    this.#refusalsInARow = cause === 'connection_refused' ? this.#refusalsInARow + 1 : 0;
+  async #afterRefusal(t: number, refused: boolean): Promise<void> {
+    this.#refusalsInARow = refused ? this.#refusalsInARow + 1 : 0;
     const notAfter = this.#credentials.certificate.notAfter;
     const expired = t > notAfter;
     // The device only hears "not authorized". Its certificate having expired explains it; so, for a device that can
     // re-enrol, does being refused again and again (a revoked or deactivated certificate).
     const refusedRepeatedly = this.#refusalsInARow >= REFUSALS_BEFORE_REENROLMENT;
-    if (cause !== 'connection_refused' || this.#rotation || !(expired || refusedRepeatedly)) return;
+    if (!refused || this.#rotation || !(expired || refusedRepeatedly)) return;
     const recovery = this.#profile.cohort.recovery;
     if ((recovery === 'bootstrap' || this.#protocol.worksOffline) && this.#bootstrap && this.#bootstrap.certificate.notAfter >= t) {
       if (t < this.#nextRecoveryAt) {
@@ -516,6 +519,16 @@ export class SimulatedDevice {
   }
 }
 
+
+/**
+ * The broker refused the device itself: "not authorized" from the embedded broker (whose record says why), or a
+ * real broker's certificate alert or refusing CONNACK. A real broker that is down or restarting (CONNACK 3), or a
+ * handshake that failed for want of a shared cipher, refused no identity.
+ */
+function refusedIdentity(outcome: Extract<DialOutcome, { ok: false }>): boolean {
+  if (outcome.inferredFrom === undefined) return outcome.cause === 'connection_refused';
+  return outcome.cause !== 'broker_unavailable' && outcome.cause !== 'tls_handshake_failed';
+}
 
 function round(ms: number): number {
   return Math.round(ms * 10) / 10;

@@ -30,8 +30,8 @@ type PublishListener = (topic: string, payload: Buffer) => void;
  */
 export class MqttConnection {
   /**
-   * Resolves on CONNACK 0; rejects with ConnectionRefusedError, an Error if the socket ends first, or a
-   * HarnessStalledError if the wall-clock guard runs out.
+   * Resolves on CONNACK 0; rejects with ConnectionRefusedError, the socket's error (a TLS alert, a reset) or an Error
+   * if the socket ends first, or a HarnessStalledError if the wall-clock guard runs out.
    */
   readonly connected: Promise<void>;
   readonly #socket: Duplex;
@@ -84,7 +84,11 @@ export class MqttConnection {
     // A malformed packet from the broker ends the session, as [MQTT-4.8.0-1] asks of a client.
     parser.on('error', () => this.#end());
     socket.on('data', (chunk: Buffer) => parser.parse(chunk));
-    socket.on('error', () => this.#end());
+    // Before CONNACK the error is the answer (a TLS 1.3 broker's alert on the client certificate arrives now).
+    socket.on('error', (error: Error) => {
+      settle(error);
+      this.#end();
+    });
     socket.on('close', () => {
       settle(new Error('connection closed before CONNACK'));
       this.#end();
