@@ -73,7 +73,7 @@ function runDetails({ dir, summary, manifest }: RunData): string {
 function failureTable({ summary }: RunData): string {
   const rows = Object.entries(summary.failures.byCause).map(
     ([key, t]) =>
-      `<tr><td class="mono">${escapeHtml(key)}</td><td class="num">${formatCount(t.count)}</td><td class="num">${formatCount(t.devices)}</td><td>${formatInstant(t.first)}</td><td>${formatInstant(t.last)}</td></tr>`,
+      `<tr><td class="mono">${escapeHtml(key)}${t.inferredFrom ? ` <span class="muted">inferred from ${escapeHtml(t.inferredFrom.join(', '))}</span>` : ''}</td><td class="num">${formatCount(t.count)}</td><td class="num">${formatCount(t.devices)}</td><td>${formatInstant(t.first)}</td><td>${formatInstant(t.last)}</td></tr>`,
   );
   return `<table><thead><tr><th>judge:cause</th><th class="num">failed connects</th><th class="num">devices</th><th>first</th><th>last</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
