@@ -24,7 +24,7 @@ interface Pki {
   root: CertificateAuthority;
   server: { certificatePem: string; keyPem: string };
   /** A client key and certificate chain (leaf first) for each case. */
-  clients: Record<'expiredLeaf' | 'expiredIntermediate' | 'notYetValid' | 'unknownCa' | 'revoked' | 'valid', SecureContext>;
+  clients: Record<'expiredLeaf' | 'expiredIntermediate' | 'notYetValid' | 'unknownCa' | 'revoked' | 'serverOnly' | 'forged' | 'valid', SecureContext>;
   crlPem: string;
 }
 
@@ -41,12 +41,14 @@ function buildPki(): Pki {
   const lapsed = intermediate(T0 - 30 * DAY, T0 - DAY);
   const strangerKeys = generateKeyPair();
   const stranger = CertificateAuthority.selfSigned({ subject: { CN: 'Stranger Root' }, keyPair: strangerKeys, notBefore: T0 - DAY, notAfter: T0 + DAY });
-  const device = (issuer: { ca: CertificateAuthority; pem: string }, notBefore: number, notAfter: number) => {
+  const device = (issuer: { ca: CertificateAuthority; pem: string }, notBefore: number, notAfter: number, profile: 'device' | 'server' = 'device') => {
     const keys = generateKeyPair();
-    const issued = issuer.ca.issue({ subject: { CN: 'device-1' }, publicKey: keys.publicKey, profile: 'device', notBefore, notAfter });
+    const issued = issuer.ca.issue({ subject: { CN: 'device-1' }, publicKey: keys.publicKey, profile, notBefore, notAfter });
     return { context: createSecureContext({ key: keyPem(keys), cert: issued.pem + issuer.pem }), serialHex: issued.serialHex };
   };
   const revoked = device(current, T0 - DAY, T0 + DAY);
+  // Names the current intermediate as its issuer (subject and key identifier) but is signed by another key.
+  const forger = new CertificateAuthority({ certificateDer: current.ca.certificateDer, privateKey: generateKeyPair().privateKey });
   const crl = current.ca.createCrl({ thisUpdate: T0 - DAY, nextUpdate: T0 + DAY, revoked: [{ serialHex: revoked.serialHex, revokedAt: T0 - 60_000 }] });
   const serverKeys = generateKeyPair();
   const server = root.issue({
@@ -68,6 +70,9 @@ function buildPki(): Pki {
       notYetValid: device(current, T0 + DAY, T0 + 10 * DAY).context,
       unknownCa: device({ ca: stranger, pem: '' }, T0 - DAY, T0 + DAY).context,
       revoked: revoked.context,
+      // extKeyUsage serverAuth only: no clientAuth.
+      serverOnly: device(current, T0 - DAY, T0 + DAY, 'server').context,
+      forged: device({ ca: forger, pem: current.pem }, T0 - DAY, T0 + DAY).context,
     },
     crlPem: toPem(crl, 'X509 CRL'),
   };
@@ -167,6 +172,22 @@ for (const version of ['TLSv1.2', 'TLSv1.3'] as const) {
       expect(refusal(await dial(withCrl, pki.clients.revoked))).toEqual({
         cause: 'revoked',
         inferredFrom: 'tls-alert:44 certificate_revoked',
+        judgedServer: afterHandshake,
+      });
+    });
+
+    it('a certificate whose extKeyUsage does not allow clientAuth is wrong_purpose, inferred from alert 43', async () => {
+      expect(refusal(await dial(server, pki.clients.serverOnly))).toEqual({
+        cause: 'wrong_purpose',
+        inferredFrom: 'tls-alert:43 unsupported_certificate',
+        judgedServer: afterHandshake,
+      });
+    });
+
+    it('a certificate its issuer\'s key did not sign is bad_signature, inferred from alert 51', async () => {
+      expect(refusal(await dial(server, pki.clients.forged))).toEqual({
+        cause: 'bad_signature',
+        inferredFrom: 'tls-alert:51 decrypt_error',
         judgedServer: afterHandshake,
       });
     });
