@@ -155,6 +155,15 @@ export function causeFromConnack(returnCode: number): InferredCause {
   return { cause: BY_RETURN_CODE.get(returnCode)?.cause ?? 'connection_refused', inferredFrom: `connack:${returnCode}` };
 }
 
+/**
+ * Whether an inferred cause says the broker refused the device's identity (its certificate, or who it names), as
+ * CONNACK 5 from the embedded broker does: a device re-enrols or gives up on those. A broker that is unavailable
+ * (CONNACK 3) or a handshake that found nothing in common refused no identity.
+ */
+export function refusesIdentity(inferred: InferredCause): boolean {
+  return inferred.cause !== 'broker_unavailable' && inferred.cause !== 'tls_handshake_failed';
+}
+
 const ALERT_NUMBER = /SSL alert number (\d+)/;
 const ALERT_CODE = /^ERR_SSL_(?:SSLV3|TLSV1|TLSV13)_ALERT_([A-Z_]+)$/;
 const BY_NAME = new Map<string, number>([

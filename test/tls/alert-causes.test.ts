@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { isCause } from '../../sim/causes.js';
-import { ALERT_CAUSES, CONNACK_CAUSES, causeFromConnack, causeFromTlsAlert, receivedTlsAlert } from '../../sim/tls/alert-causes.js';
+import { ALERT_CAUSES, CONNACK_CAUSES, causeFromConnack, causeFromTlsAlert, receivedTlsAlert, refusesIdentity } from '../../sim/tls/alert-causes.js';
 
 const doc = readFileSync(new URL('../../docs/real-broker-causes.md', import.meta.url), 'utf8');
 
@@ -36,6 +36,15 @@ describe('the causes alerts and CONNACK codes reveal', () => {
     expect(causeFromTlsAlert(80)).toEqual({ cause: 'tls_handshake_failed', inferredFrom: 'tls-alert:80 internal_error' });
     expect(causeFromTlsAlert(45)).toEqual({ cause: 'expired_leaf', inferredFrom: 'tls-alert:45 certificate_expired' });
     expect(causeFromConnack(1)).toEqual({ cause: 'connection_refused', inferredFrom: 'connack:1' });
+  });
+
+  it('refuse the device\'s identity, except a broker that is unavailable or a handshake with nothing in common', () => {
+    const refusing = ALERT_CAUSES.map((m) => causeFromTlsAlert(m.alert)).concat(CONNACK_CAUSES.map((m) => causeFromConnack(m.returnCode)));
+    expect(refusing.filter((inferred) => !refusesIdentity(inferred)).map((inferred) => inferred.inferredFrom)).toEqual([
+      'tls-alert:40 handshake_failure',
+      'connack:3',
+    ]);
+    expect(refusesIdentity(causeFromTlsAlert(80))).toBe(false);
   });
 
   it('are the rows of docs/real-broker-causes.md', () => {

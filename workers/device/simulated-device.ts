@@ -7,6 +7,7 @@ import type { DeviceProfile } from '../../sim/plan/device-profile.js';
 import type { Backoff } from '../../sim/policy/backoff.js';
 import type { RenewalPolicy } from '../../sim/policy/renewal-policy.js';
 import { SeededRandom } from '../../sim/random/seeded-random.js';
+import { refusesIdentity } from '../../sim/tls/alert-causes.js';
 import { toPem } from '../../sim/pki/index.js';
 import { increment } from '../../sim/stats/fleet-counters.js';
 import { DeviceClock } from '../../sim/time/device-clock.js';
@@ -526,8 +527,8 @@ export class SimulatedDevice {
  * handshake that failed for want of a shared cipher, refused no identity.
  */
 function refusedIdentity(outcome: Extract<DialOutcome, { ok: false }>): boolean {
-  if (outcome.inferredFrom === undefined) return outcome.cause === 'connection_refused';
-  return outcome.cause !== 'broker_unavailable' && outcome.cause !== 'tls_handshake_failed';
+  const { cause, inferredFrom } = outcome;
+  return inferredFrom === undefined ? cause === 'connection_refused' : refusesIdentity({ cause, inferredFrom });
 }
 
 function round(ms: number): number {
