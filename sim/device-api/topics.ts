@@ -45,6 +45,19 @@ export const deviceTopics = (deviceId: string) => {
  */
 const DEVICE_REQUEST_TOPIC = /^(rotation\/csr|delivery\/ack|sync\/request|certificates\/create-from-csr\/json|provisioning-templates\/[^/]+\/provision\/json|jobs\/[^/]+\/commit)$/;
 
+/**
+ * The same request topics as MQTT topic filters (after `devices/<id>/`), for brokers that take an ACL file
+ * (Mosquitto's `pattern write devices/%u/<filter>`). Keep in step with DEVICE_REQUEST_TOPIC.
+ */
+export const DEVICE_REQUEST_FILTERS: readonly string[] = [
+  'rotation/csr',
+  'delivery/ack',
+  'sync/request',
+  'certificates/create-from-csr/json',
+  'provisioning-templates/+/provision/json',
+  'jobs/+/commit',
+];
+
 export function isDeviceRequestTopic(rest: string): boolean {
   return DEVICE_REQUEST_TOPIC.test(rest);
 }

@@ -1,0 +1,91 @@
+import { toPem } from '../../sim/pki/index.js';
+import { authorityFromPki, type ScenarioPki } from '../../sim/scenario-pki/build-scenario-pki.js';
+import type { CertificatePool } from '../../sim/verify/certificate-pool.js';
+import type { ParsedCertificate } from '../../sim/verify/types.js';
+
+/** RFC 5280 5.1.2.5 asks for a nextUpdate; these lists are replaced whenever something is revoked, never left to age. */
+const FAR_FUTURE = Date.UTC(9999, 11, 31, 23, 59, 59);
+
+interface IssuerList {
+  name: string;
+  certificate: ParsedCertificate;
+  revoked: Map<string, number>;
+  /** thisUpdate of the last list Mosquitto loaded for this issuer. */
+  thisUpdate: number;
+  /** RFC 5280 5.2.3 cRLNumber of the next list written. */
+  number: number;
+}
+
+/**
+ * The CRL file Mosquitto reads: one CRL for every authority of the scenario that can sign one.
+ *
+ * Mosquitto 2.0.11 sets X509_V_FLAG_CRL_CHECK (the leaf only, not CRL_CHECK_ALL) once a crlfile is configured, and
+ * OpenSSL then refuses a leaf whose issuer has no CRL (unable to get CRL), so every issuer gets a list from the
+ * start, empty, with thisUpdate at 1970 so it is current at any clock reading. A revoked intermediate is not looked
+ * up in its parent's list by Mosquitto, so revoking an authority lists every known leaf under it in its issuer's list.
+ *
+ * On SIGHUP Mosquitto adds the file's CRLs to its X509_STORE without removing the ones it loaded before, and OpenSSL
+ * picks, among the CRLs of one issuer, the one with the latest thisUpdate (x509_vfy.c get_crl_sk). So a changed list
+ * takes effect on SIGHUP only when its thisUpdate is strictly later than the one it replaces; `revoke` says so.
+ */
+export class RevocationLists {
+  readonly #lists = new Map<string, IssuerList>();
+  readonly #pki: ScenarioPki;
+  readonly #seed: number;
+
+  constructor(pki: ScenarioPki, pool: CertificatePool, seed: number) {
+    this.#pki = pki;
+    this.#seed = seed;
+    for (const name of Object.keys(pki.authorityKeys)) {
+      const certificate = pool.parsePem(pki.certificates[name] ?? '')[0];
+      // Two names for one subject (a stand-in and its original): the first one signs.
+      if (certificate && !this.#lists.has(certificate.subject)) {
+        this.#lists.set(certificate.subject, { name, certificate, revoked: new Map(), thisUpdate: 0, number: 1 });
+      }
+    }
+  }
+
+  /** The authority certificate whose subject is `subject`, when the scenario has one that signs. */
+  authority(subject: string): ParsedCertificate | undefined {
+    return this.#lists.get(subject)?.certificate;
+  }
+
+  /**
+   * Lists `certificates` as revoked at broker clock reading `at` (ms) in their issuers' lists. Returns false when
+   * a SIGHUP would not make the change take effect (a list of the same issuer was already loaded at that second):
+   * then Mosquitto has to be restarted.
+   */
+  revoke(certificates: readonly ParsedCertificate[], at: number): boolean {
+    const thisUpdate = Math.floor(at / 1000) * 1000;
+    let reloadable = true;
+    for (const certificate of certificates) {
+      const list = this.#lists.get(certificate.issuer);
+      if (!list || list.revoked.has(certificate.serialHex)) continue;
+      list.revoked.set(certificate.serialHex, thisUpdate);
+      if (thisUpdate <= list.thisUpdate) reloadable = false;
+      list.thisUpdate = Math.max(list.thisUpdate, thisUpdate);
+    }
+    return reloadable;
+  }
+
+  /** Whether `certificate`'s serial is listed by its issuer. */
+  isRevoked(certificate: ParsedCertificate): boolean {
+    return this.#lists.get(certificate.issuer)?.revoked.has(certificate.serialHex) ?? false;
+  }
+
+  /** Every list, signed by its issuer (RFC 5280 5.1), as the PEM text of Mosquitto's crlfile. */
+  pem(): string {
+    return [...this.#lists.values()]
+      .map((list) => {
+        const ca = authorityFromPki(this.#pki, list.name, this.#seed, 'mosquitto-crl');
+        const der = ca.createCrl({
+          crlNumber: list.number++,
+          thisUpdate: list.thisUpdate,
+          nextUpdate: FAR_FUTURE,
+          revoked: [...list.revoked].map(([serialHex, revokedAt]) => ({ serialHex, revokedAt })),
+        });
+        return toPem(der, 'X509 CRL');
+      })
+      .join('');
+  }
+}
