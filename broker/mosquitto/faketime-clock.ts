@@ -1,4 +1,4 @@
-import { renameSync, writeFileSync } from 'node:fs';
+import { replaceFile } from './replace-file.js';
 
 /**
  * The broker's clock as libfaketime reads it from FAKETIME_TIMESTAMP_FILE: a frozen absolute time,
@@ -17,9 +17,7 @@ export function faketimeTimestamp(readingMs: number): string {
   return `${iso.slice(0, 10)} ${iso.slice(11, 19)}`;
 }
 
-/** Writes the reading atomically (a rename): libfaketime re-reads the file on every call and must never see half of it. */
+/** Writes the reading by a rename: libfaketime re-reads the file on every time() call and must never see half of it. */
 export function writeFaketimeClock(file: string, readingMs: number): void {
-  const temporary = `${file}.next`;
-  writeFileSync(temporary, `${faketimeTimestamp(readingMs)}\n`);
-  renameSync(temporary, file);
+  replaceFile(file, `${faketimeTimestamp(readingMs)}\n`);
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +14,7 @@ import { mosquittoAcl } from './mosquitto-acl.js';
 import { mosquittoConfig, mosquittoFilesIn } from './mosquitto-config.js';
 import { MosquittoProcess, type MosquittoFailure } from './mosquitto-process.js';
 import { findMosquittoPrograms, type ProgramSearch } from './mosquitto-programs.js';
+import { replaceFile } from './replace-file.js';
 import { RevocationLists } from './revocation-lists.js';
 import { ValidityBounds } from './validity-bounds.js';
 
@@ -35,8 +36,10 @@ export const MOSQUITTO_CLOCK = 'libfaketime, FAKETIME_TIMESTAMP_FILE set per epo
 /**
  * A real Mosquitto on loopback, configured from the scenario and judging client certificates at the broker's
  * simulated clock through libfaketime. What Mosquitto 2.0.11 reloads on SIGHUP (mosquitto(8), mosquitto.conf(5),
- * and tested in test/broker/mosquitto-broker.test.ts): the acl_file, certfile/keyfile and the crlfile (added to what
- * it had loaded); the cafile is only read at start, so a change of device authorities restarts it.
+ * and tested in test/broker/mosquitto-broker.test.ts): the acl_file, the certfile and keyfile and, because a crlfile
+ * is configured, the cafile and the crlfile too, replacing what it had loaded. (Without a crlfile, 2.0.11 does not
+ * re-read its cafile on SIGHUP: tested by hand.) So every TLS change is a SIGHUP, and only a `restart` event
+ * restarts it.
  */
 export async function startMosquittoBroker(config: BrokerConfig, options: MosquittoOptions, onEvent: (event: FleetEvent) => void): Promise<BrokerTarget> {
   if (/[\r\n]/.test(options.backendUser) || options.backendUser === '') throw new RangeError('the backend user name must be one non-empty line');
@@ -74,19 +77,19 @@ export async function startMosquittoBroker(config: BrokerConfig, options: Mosqui
     const chain = config.serverChains[serverCertificate];
     const leaf = config.pki.certificates[serverCertificate];
     if (key === undefined || chain === undefined || leaf === undefined) throw new RangeError(`no server certificate named "${serverCertificate}"`);
-    writeFileSync(files.certfile, [leaf, ...chain.map((name) => config.pki.certificates[name] ?? '')].join(''));
-    writeFileSync(files.keyfile, key, { mode: 0o600 });
+    replaceFile(files.certfile, [leaf, ...chain.map((name) => config.pki.certificates[name] ?? '')].join(''));
+    replaceFile(files.keyfile, key, 0o600);
   };
   // Bootstrap identities are admitted too (Mosquitto cannot confine them to provisioning: mosquitto-acl.ts).
   const writeAuthorities = () =>
-    writeFileSync(files.cafile, [...new Set([...deviceAuthorities, ...config.bootstrapAuthorities])].map((name) => config.pki.certificates[name] ?? '').join(''));
-  const writeRevocations = () => writeFileSync(files.crlfile, revocations.pem());
+    replaceFile(files.cafile, [...new Set([...deviceAuthorities, ...config.bootstrapAuthorities])].map((name) => config.pki.certificates[name] ?? '').join(''));
+  const writeRevocations = () => replaceFile(files.crlfile, revocations.pem());
   const port = config.listen.port === 0 ? await freePort(config.listen.host) : config.listen.port;
   writeServerChain();
   writeAuthorities();
   writeRevocations();
-  writeFileSync(files.aclfile, mosquittoAcl(options.backendUser));
-  writeFileSync(files.config, mosquittoConfig(files, { host: config.listen.host, port }));
+  replaceFile(files.aclfile, mosquittoAcl(options.backendUser));
+  replaceFile(files.config, mosquittoConfig(files, { host: config.listen.host, port }));
   writeFaketimeClock(files.clock, bounds.openSslSecond(clock.read(config.clock.start)));
 
   /** Set when Mosquitto exits without being asked to: the next call fails the run with its log. */
@@ -102,21 +105,11 @@ export async function startMosquittoBroker(config: BrokerConfig, options: Mosqui
     if (!broker) throw new Error('mosquitto is down (a restart event)');
     return broker;
   };
-  const restart = async () => {
-    await running().stop();
-    broker = await start();
-  };
-  /** A CRL change: SIGHUP when Mosquitto takes it that way, else a restart, which drops every session. */
-  const applyRevocations = async (reloadable: boolean): Promise<SessionsDropped> => {
+  /** A CRL change: a SIGHUP re-reads the crlfile. Mosquitto checks CRLs at handshakes: no live session drops. */
+  const applyRevocations = async (): Promise<SessionsDropped> => {
     writeRevocations();
-    if (!broker) return {};
-    // Mosquitto checks the CRL at handshakes only: live sessions on a revoked certificate stay connected.
-    if (reloadable) {
-      await running().reload();
-      return {};
-    }
-    await restart();
-    return { all: true };
+    if (broker) await running().reload(config.listen.host, port);
+    return {};
   };
   const under = (leaf: ParsedCertificate, authority: ParsedCertificate): boolean => {
     let issuers = new Set([leaf.issuer]);
@@ -137,7 +130,7 @@ export async function startMosquittoBroker(config: BrokerConfig, options: Mosqui
           // certfile and keyfile are reloaded on SIGHUP (mosquitto.conf(5)); open sessions keep their handshake.
           serverCertificate = event.use;
           writeServerChain();
-          if (broker) await running().reload();
+          if (broker) await running().reload(config.listen.host, port);
           onEvent({ type: 'broker.server-certificate', t: event.at, name: event.use });
           return {};
         case 'revoke-authority': {
@@ -145,9 +138,9 @@ export async function startMosquittoBroker(config: BrokerConfig, options: Mosqui
           // Mosquitto checks only the leaf's issuer's CRL (X509_V_FLAG_CRL_CHECK): every known leaf under the
           // authority is listed by its issuer, and the authority itself by its parent.
           const listed = [revoked, ...[...leaves.values()].filter((leaf) => under(leaf, revoked))];
-          const reloadable = revocations.revoke(listed, clock.read(event.at));
+          revocations.revoke(listed, clock.read(event.at));
           onEvent({ type: 'broker.revocation', t: event.at, target: event.authority, certificates: 1 });
-          return applyRevocations(reloadable);
+          return applyRevocations();
         }
         case 'revoke-devices': {
           const listed = event.deviceIds.flatMap((id) => {
@@ -155,19 +148,19 @@ export async function startMosquittoBroker(config: BrokerConfig, options: Mosqui
             const leaf = pem === undefined ? undefined : addLeaf(pem);
             return leaf ? [leaf] : [];
           });
-          const reloadable = revocations.revoke(listed, clock.read(event.at));
+          revocations.revoke(listed, clock.read(event.at));
           onEvent({ type: 'broker.revocation', t: event.at, target: `${event.deviceIds.length} devices`, certificates: new Set(listed.map((c) => c.fingerprint)).size });
-          return applyRevocations(reloadable);
+          return applyRevocations();
         }
         case 'device-authorities': {
           const removed = new Set(event.remove);
           deviceAuthorities = [...deviceAuthorities.filter((name) => !removed.has(name)), ...event.add];
           for (const name of event.add) bounds.add(certificate(name));
           writeAuthorities();
-          // The cafile is read only at start (a SIGHUP neither adds nor removes an authority): restart.
-          if (broker) await restart();
           onEvent({ type: 'broker.device-authorities', t: event.at, authorities: deviceAuthorities.map((name) => certificate(name).label) });
-          return { all: true };
+          // Re-read on SIGHUP (with a crlfile configured: see above); live sessions stay, as on Aedes.
+          if (broker) await running().reload(config.listen.host, port);
+          return {};
         }
         case 'restart':
           await running().stop();

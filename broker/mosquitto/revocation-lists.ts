@@ -10,7 +10,7 @@ interface IssuerList {
   name: string;
   certificate: ParsedCertificate;
   revoked: Map<string, number>;
-  /** thisUpdate of the last list Mosquitto loaded for this issuer. */
+  /** thisUpdate of the issuer's current list. */
   thisUpdate: number;
   /** RFC 5280 5.2.3 cRLNumber of the next list written. */
   number: number;
@@ -24,9 +24,9 @@ interface IssuerList {
  * start, empty, with thisUpdate at 1970 so it is current at any clock reading. A revoked intermediate is not looked
  * up in its parent's list by Mosquitto, so revoking an authority lists every known leaf under it in its issuer's list.
  *
- * On SIGHUP Mosquitto adds the file's CRLs to its X509_STORE without removing the ones it loaded before, and OpenSSL
- * picks, among the CRLs of one issuer, the one with the latest thisUpdate (x509_vfy.c get_crl_sk). So a changed list
- * takes effect on SIGHUP only when its thisUpdate is strictly later than the one it replaces; `revoke` says so.
+ * Mosquitto re-reads the whole file on SIGHUP (with a crlfile configured it rebuilds its trust store: a list
+ * replaced by another of the same second takes effect, test/broker/mosquitto-broker.test.ts), and checks CRLs at
+ * handshakes only: live sessions on a revoked certificate stay connected.
  */
 export class RevocationLists {
   readonly #lists = new Map<string, IssuerList>();
@@ -50,22 +50,16 @@ export class RevocationLists {
     return this.#lists.get(subject)?.certificate;
   }
 
-  /**
-   * Lists `certificates` as revoked at broker clock reading `at` (ms) in their issuers' lists. Returns false when
-   * a SIGHUP would not make the change take effect (a list of the same issuer was already loaded at that second):
-   * then Mosquitto has to be restarted.
-   */
-  revoke(certificates: readonly ParsedCertificate[], at: number): boolean {
+  /** Lists `certificates` as revoked at broker clock reading `at` (ms) in their issuers' lists. */
+  revoke(certificates: readonly ParsedCertificate[], at: number): void {
     const thisUpdate = Math.floor(at / 1000) * 1000;
-    let reloadable = true;
     for (const certificate of certificates) {
       const list = this.#lists.get(certificate.issuer);
       if (!list || list.revoked.has(certificate.serialHex)) continue;
       list.revoked.set(certificate.serialHex, thisUpdate);
-      if (thisUpdate <= list.thisUpdate) reloadable = false;
+      // RFC 5280 5.1.2.4: the issue date of this list; never earlier than the one it replaces.
       list.thisUpdate = Math.max(list.thisUpdate, thisUpdate);
     }
-    return reloadable;
   }
 
   /** Whether `certificate`'s serial is listed by its issuer. */

@@ -27,6 +27,14 @@ afterAll(async () => {
 
 const address = () => ({ host: mosquitto.broker.host, port: mosquitto.broker.port });
 
+/** A device certificate from `authority`, which the broker does not accept at first. */
+function outsider(cn: string, authority: string): DeviceIdentity {
+  const ca = authorityFromPki(mosquitto.pki, authority, 7, `test-${cn}`);
+  const keyPair = generateKeyPair('ec-p256');
+  const issued = ca.issue({ subject: { CN: cn }, publicKey: keyPair.publicKey, profile: 'device', notBefore: T0 - DAY, notAfter: T0 + DAY });
+  return { key: keyPair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), cert: issued.pem };
+}
+
 function device(cn: string, validity = { notBefore: T0 - DAY, notAfter: T0 + 30 * DAY }): DeviceIdentity {
   const identity = deviceIdentity(mosquitto.pki, cn, validity);
   mosquitto.register(cn, identity);
@@ -85,10 +93,7 @@ describe('Mosquitto under libfaketime, configured from the scenario', () => {
   });
 
   it('refuses a device whose certificate comes from an authority it does not accept', async () => {
-    const ca = authorityFromPki(mosquitto.pki, 'other-root', 7, 'test-stranger');
-    const keyPair = generateKeyPair('ec-p256');
-    const issued = ca.issue({ subject: { CN: 'device-stranger' }, publicKey: keyPair.publicKey, profile: 'device', notBefore: T0 - DAY, notAfter: T0 + DAY });
-    const stranger = { key: keyPair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), cert: issued.pem };
+    const stranger = outsider('device-stranger', 'other-root');
     const outcome = await connectDevice(address(), stranger, { clientId: 'device-stranger' });
     expect(outcome).toMatchObject({ ok: false, message: expect.stringMatching(/unknown ca/) });
   });
@@ -151,15 +156,34 @@ describe('Mosquitto under libfaketime, configured from the scenario', () => {
     expect(await servedChain(identity)).toEqual(['localhost', 'Test Server CA']);
   });
 
-  it('accepts a newly added device authority after restarting, which drops every session', async () => {
-    const ca = authorityFromPki(mosquitto.pki, 'other-root', 7, 'test-added');
-    const keyPair = generateKeyPair('ec-p256');
-    const issued = ca.issue({ subject: { CN: 'device-added' }, publicKey: keyPair.publicKey, profile: 'device', notBefore: T0 - DAY, notAfter: T0 + DAY });
-    const added = { key: keyPair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), cert: issued.pem };
+  it('takes a second revocation in the same second, a list of the same thisUpdate, on SIGHUP too', async () => {
+    const first = device('device-same-second-1');
+    const second = device('device-same-second-2');
+    const at = T0 + 5 * SECOND;
+    expect(await mosquitto.broker.applyEvent({ at, kind: 'revoke-devices', deviceIds: ['device-same-second-1'] })).toEqual({});
+    expect(await mosquitto.broker.applyEvent({ at: at + 500, kind: 'revoke-devices', deviceIds: ['device-same-second-2'] })).toEqual({});
+    await mosquitto.broker.setEpoch(at + 500, T0 + DAY);
+    for (const [identity, clientId] of [[first, 'device-same-second-1'], [second, 'device-same-second-2']] as const) {
+      expect(await connectDevice(address(), identity, { clientId })).toMatchObject({ ok: false, message: expect.stringMatching(/certificate revoked/) });
+    }
+  });
+
+  it('adds a device authority with a SIGHUP, keeping every session', async () => {
+    const added = outsider('device-added', 'other-root');
     expect((await connectDevice(address(), added, { clientId: 'device-added' })).ok).toBe(false);
-    const dropped = await mosquitto.broker.applyEvent({ at: T0 + 4 * SECOND, kind: 'device-authorities', add: ['other-root'], remove: [] });
-    expect(dropped).toEqual({ all: true });
+    const dropped = await mosquitto.broker.applyEvent({ at: T0 + 6 * SECOND, kind: 'device-authorities', add: ['other-root'], remove: [] });
+    expect(dropped).toEqual({});
     (await connected(added, 'device-added')).end(true);
+  });
+
+  it('removes a device authority with a SIGHUP: its devices are refused at their next handshake', async () => {
+    const added = outsider('device-removed', 'other-root');
+    const live = await connected(added, 'device-removed');
+    const dropped = await mosquitto.broker.applyEvent({ at: T0 + 8 * SECOND, kind: 'device-authorities', add: [], remove: ['other-root'] });
+    expect(dropped).toEqual({});
+    expect(await connectDevice(address(), added, { clientId: 'device-removed-2' })).toMatchObject({ ok: false, message: expect.stringMatching(/unknown ca/) });
+    expect(live.connected).toBe(true);
+    live.end(true);
   });
 
   it('stays down through a restart for the simulated time it lasts, then admits devices again', async () => {
@@ -171,6 +195,15 @@ describe('Mosquitto under libfaketime, configured from the scenario', () => {
     expect(await connectDevice(address(), identity, { clientId: 'device-restart' })).toMatchObject({ ok: false });
     await mosquitto.broker.setEpoch(at + 60 * SECOND, at + DAY);
     (await connected(identity, 'device-restart')).end(true);
+  });
+
+  it('refuses every known device certificate under a revoked issuing authority', async () => {
+    const identity = device('device-under-revoked-ca');
+    (await connected(identity, 'device-under-revoked-ca')).end(true);
+    const at = T0 + 2 * 60 * SECOND;
+    expect(await mosquitto.broker.applyEvent({ at, kind: 'revoke-authority', authority: 'device-ca' })).toEqual({});
+    await mosquitto.broker.setEpoch(at, T0 + DAY);
+    expect(await connectDevice(address(), identity, { clientId: 'device-under-revoked-ca' })).toMatchObject({ ok: false, message: expect.stringMatching(/certificate revoked/) });
   });
 });
 
