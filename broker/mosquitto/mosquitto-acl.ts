@@ -1,4 +1,4 @@
-import { DEVICE_REQUEST_FILTERS, DEVICE_TOPIC_ROOT } from '../../sim/device-api/topics.js';
+import { deviceRequestFilters, DEVICE_TOPIC_ROOT } from '../../sim/device-api/topics.js';
 
 /**
  * Mosquitto's acl_file for the topic policy of broker/topic-policy.ts. With `use_identity_as_username` the user name
@@ -14,7 +14,7 @@ export function mosquittoAcl(backendUser: string): string {
   return [
     '# Written by certfleet: each device under its own prefix, the backend everywhere.',
     `pattern read ${prefix}/#`,
-    ...DEVICE_REQUEST_FILTERS.map((filter) => `pattern write ${prefix}/${filter}`),
+    ...deviceRequestFilters().map((filter) => `pattern write ${prefix}/${filter}`),
     '',
     `user ${backendUser}`,
     'topic readwrite #',

@@ -45,21 +45,19 @@ export const deviceTopics = (deviceId: string) => {
  */
 const DEVICE_REQUEST_TOPIC = /^(rotation\/csr|delivery\/ack|sync\/request|certificates\/create-from-csr\/json|provisioning-templates\/[^/]+\/provision\/json|jobs\/[^/]+\/commit)$/;
 
-/**
- * The same request topics as MQTT topic filters (after `devices/<id>/`), for brokers that take an ACL file
- * (Mosquitto's `pattern write devices/%u/<filter>`). Keep in step with DEVICE_REQUEST_TOPIC.
- */
-export const DEVICE_REQUEST_FILTERS: readonly string[] = [
-  'rotation/csr',
-  'delivery/ack',
-  'sync/request',
-  'certificates/create-from-csr/json',
-  'provisioning-templates/+/provision/json',
-  'jobs/+/commit',
-];
-
 export function isDeviceRequestTopic(rest: string): boolean {
   return DEVICE_REQUEST_TOPIC.test(rest);
+}
+
+/**
+ * The device request topics as MQTT topic filters after `devices/<id>/`, `+` for a template name or job id: for
+ * brokers configured with an ACL file (Mosquitto's `pattern write devices/%u/<filter>`). Derived from deviceTopics
+ * and isDeviceRequestTopic, so a request topic added there is in it too.
+ */
+export function deviceRequestFilters(): string[] {
+  const prefix = `${DEVICE_TOPIC_ROOT}/id/`;
+  const topics = Object.values(deviceTopics('id')).map((topic) => (typeof topic === 'function' ? topic('+') : topic));
+  return [...new Set(topics.map((topic) => topic.slice(prefix.length)).filter(isDeviceRequestTopic))];
 }
 
 /** Splits `devices/<id>/<rest>` into its parts; undefined for any other topic. */

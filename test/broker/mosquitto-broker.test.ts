@@ -1,4 +1,3 @@
-import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as tlsConnect, type PeerCertificate } from 'node:tls';
@@ -208,10 +207,12 @@ describe('Mosquitto under libfaketime, configured from the scenario', () => {
 });
 
 describe('a machine without Mosquitto or libfaketime', () => {
+  /** A PATH of one folder that does not exist. */
+  const NO_PROGRAMS = join(tmpdir(), 'certfleet-no-such-folder');
+
   it('names the Debian package of a missing mosquitto binary', () => {
-    const empty = mkdtempSync(join(tmpdir(), 'certfleet-no-mosquitto-'));
-    expect(() => findMosquittoPrograms({ path: empty })).toThrow(MissingProgramError);
-    expect(() => findMosquittoPrograms({ path: empty })).toThrow(/the mosquitto broker was not found .*install the Debian package mosquitto /);
+    expect(() => findMosquittoPrograms({ path: NO_PROGRAMS })).toThrow(MissingProgramError);
+    expect(() => findMosquittoPrograms({ path: NO_PROGRAMS })).toThrow(/the mosquitto broker was not found .*install the Debian package mosquitto /);
   });
 
   it('names the Debian package of a missing libfaketime', () => {
@@ -219,8 +220,7 @@ describe('a machine without Mosquitto or libfaketime', () => {
   });
 
   it('refuses to start as bad input, which the command line prints in one line', async () => {
-    const empty = mkdtempSync(join(tmpdir(), 'certfleet-no-mosquitto-'));
-    const start = startMosquittoBroker(mosquitto.config, { backendUser: BACKEND_USER, currentCertificateOf: () => undefined, programs: { path: empty } }, () => {});
+    const start = startMosquittoBroker(mosquitto.config, { backendUser: BACKEND_USER, currentCertificateOf: () => undefined, programs: { path: NO_PROGRAMS } }, () => {});
     await expect(start).rejects.toBeInstanceOf(UserInputError);
     await expect(start).rejects.toThrow(/^--broker mosquitto: the mosquitto broker was not found/);
   });
