@@ -105,7 +105,11 @@ export async function startMosquittoBroker(config: BrokerConfig, options: Mosqui
     if (!broker) throw new Error('mosquitto is down (a restart event)');
     return broker;
   };
-  /** A CRL change: a SIGHUP re-reads the crlfile. Mosquitto checks CRLs at handshakes: no live session drops. */
+  /**
+   * A CRL change: a SIGHUP re-reads the crlfile. Mosquitto checks CRLs at handshakes: no live session drops. Lists
+   * are dated at the second Mosquitto's clock will read (openSslSecond): a thisUpdate after it makes OpenSSL refuse
+   * every leaf of the issuer (CRL not yet valid, alert 42).
+   */
   const applyRevocations = async (): Promise<SessionsDropped> => {
     writeRevocations();
     if (broker) await running().reload(config.listen.host, port);
@@ -138,7 +142,7 @@ export async function startMosquittoBroker(config: BrokerConfig, options: Mosqui
           // Mosquitto checks only the leaf's issuer's CRL (X509_V_FLAG_CRL_CHECK): every known leaf under the
           // authority is listed by its issuer, and the authority itself by its parent.
           const listed = [revoked, ...[...leaves.values()].filter((leaf) => under(leaf, revoked))];
-          revocations.revoke(listed, clock.read(event.at));
+          revocations.revoke(listed, bounds.openSslSecond(clock.read(event.at)));
           onEvent({ type: 'broker.revocation', t: event.at, target: event.authority, certificates: 1 });
           return applyRevocations();
         }
@@ -148,7 +152,7 @@ export async function startMosquittoBroker(config: BrokerConfig, options: Mosqui
             const leaf = pem === undefined ? undefined : addLeaf(pem);
             return leaf ? [leaf] : [];
           });
-          revocations.revoke(listed, clock.read(event.at));
+          revocations.revoke(listed, bounds.openSslSecond(clock.read(event.at)));
           onEvent({ type: 'broker.revocation', t: event.at, target: `${event.deviceIds.length} devices`, certificates: new Set(listed.map((c) => c.fingerprint)).size });
           return applyRevocations();
         }

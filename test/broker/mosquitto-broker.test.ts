@@ -185,6 +185,17 @@ describe('Mosquitto under libfaketime, configured from the scenario', () => {
     live.end(true);
   });
 
+  it('dates a revocation at the second its clock reads, even when that is a second early at an exact notAfter', async () => {
+    const at = T0 + 9 * SECOND;
+    device('device-ending-now', { notBefore: T0 - DAY, notAfter: at });
+    device('device-revoked-now');
+    const bystander = device('device-bystander');
+    await mosquitto.broker.applyEvent({ at, kind: 'revoke-devices', deviceIds: ['device-revoked-now'] });
+    await mosquitto.broker.setEpoch(at, at + 1);
+    // A list dated after the clock's reading would be "not yet valid" to OpenSSL, which then refuses every leaf.
+    (await connected(bystander, 'device-bystander')).end(true);
+  });
+
   it('stays down through a restart for the simulated time it lasts, then admits devices again', async () => {
     const identity = device('device-restart');
     const at = T0 + 10 * SECOND;
