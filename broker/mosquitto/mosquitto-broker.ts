@@ -95,7 +95,10 @@ export async function startMosquittoBroker(config: BrokerConfig, options: Mosqui
   /** Set when Mosquitto exits without being asked to: the next call fails the run with its log. */
   let failure: MosquittoFailure | undefined;
   const start = () => MosquittoProcess.start(programs, files.config, files.clock, (exit) => (failure = exit));
-  let broker: MosquittoProcess | undefined = await start();
+  let broker: MosquittoProcess | undefined = await start().catch((error: unknown) => {
+    if (ownDir) rmSync(files.dir, { recursive: true, force: true });
+    throw error;
+  });
   const version = broker.version;
   /** While a `restart` keeps it down: the true time it comes back. */
   let upAt: number | undefined;
@@ -141,7 +144,9 @@ export async function startMosquittoBroker(config: BrokerConfig, options: Mosqui
           const revoked = certificate(event.authority);
           // Mosquitto checks only the leaf's issuer's CRL (X509_V_FLAG_CRL_CHECK): every known leaf under the
           // authority is listed by its issuer, and the authority itself by its parent.
-          const listed = [revoked, ...[...leaves.values()].filter((leaf) => under(leaf, revoked))];
+          // The backend's own identity is not a device's: it keeps serving (the embedded broker admits it by its exact certificate).
+          const isBackend = (leaf: ParsedCertificate) => leaf.identity.kind === 'one' && leaf.identity.commonName === options.backendUser;
+          const listed = [revoked, ...[...leaves.values()].filter((leaf) => under(leaf, revoked) && !isBackend(leaf))];
           revocations.revoke(listed, bounds.openSslSecond(clock.read(event.at)));
           onEvent({ type: 'broker.revocation', t: event.at, target: event.authority, certificates: 1 });
           return applyRevocations();

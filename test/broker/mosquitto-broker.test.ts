@@ -207,13 +207,15 @@ describe('Mosquitto under libfaketime, configured from the scenario', () => {
     (await connected(identity, 'device-restart')).end(true);
   });
 
-  it('refuses every known device certificate under a revoked issuing authority', async () => {
+  it('refuses every known device certificate under a revoked issuing authority, and still admits the backend', async () => {
     const identity = device('device-under-revoked-ca');
+    mosquitto.broker.certificateIssued(mosquitto.backend.cert);
     (await connected(identity, 'device-under-revoked-ca')).end(true);
     const at = T0 + 2 * 60 * SECOND;
     expect(await mosquitto.broker.applyEvent({ at, kind: 'revoke-authority', authority: 'device-ca' })).toEqual({});
     await mosquitto.broker.setEpoch(at, T0 + DAY);
     expect(await connectDevice(address(), identity, { clientId: 'device-under-revoked-ca' })).toMatchObject({ ok: false, message: expect.stringMatching(/certificate revoked/) });
+    (await connected(mosquitto.backend, BACKEND_USER)).end(true);
   });
 });
 
