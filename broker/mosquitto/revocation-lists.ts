@@ -8,7 +8,6 @@ const FAR_FUTURE = Date.UTC(9999, 11, 31, 23, 59, 59);
 
 interface IssuerList {
   name: string;
-  certificate: ParsedCertificate;
   revoked: Map<string, number>;
   /** thisUpdate of the issuer's current list. */
   thisUpdate: number;
@@ -38,33 +37,22 @@ export class RevocationLists {
     this.#seed = seed;
     for (const name of Object.keys(pki.authorityKeys)) {
       const certificate = pool.parsePem(pki.certificates[name] ?? '')[0];
-      // Two names for one subject (a stand-in and its original): the first one signs.
-      if (certificate && !this.#lists.has(certificate.subject)) {
-        this.#lists.set(certificate.subject, { name, certificate, revoked: new Map(), thisUpdate: 0, number: 1 });
-      }
+      // One list per issuing key: OpenSSL matches a CRL to a leaf by issuer name and key identifier.
+      const key = listKey(certificate?.subject ?? '', certificate?.subjectKeyId);
+      if (certificate && !this.#lists.has(key)) this.#lists.set(key, { name, revoked: new Map(), thisUpdate: 0, number: 1 });
     }
-  }
-
-  /** The authority certificate whose subject is `subject`, when the scenario has one that signs. */
-  authority(subject: string): ParsedCertificate | undefined {
-    return this.#lists.get(subject)?.certificate;
   }
 
   /** Lists `certificates` as revoked at broker clock reading `at` (ms) in their issuers' lists. */
   revoke(certificates: readonly ParsedCertificate[], at: number): void {
     const thisUpdate = Math.floor(at / 1000) * 1000;
     for (const certificate of certificates) {
-      const list = this.#lists.get(certificate.issuer);
+      const list = this.#lists.get(listKey(certificate.issuer, certificate.authorityKeyId));
       if (!list || list.revoked.has(certificate.serialHex)) continue;
       list.revoked.set(certificate.serialHex, thisUpdate);
       // RFC 5280 5.1.2.4: the issue date of this list; never earlier than the one it replaces.
       list.thisUpdate = Math.max(list.thisUpdate, thisUpdate);
     }
-  }
-
-  /** Whether `certificate`'s serial is listed by its issuer. */
-  isRevoked(certificate: ParsedCertificate): boolean {
-    return this.#lists.get(certificate.issuer)?.revoked.has(certificate.serialHex) ?? false;
   }
 
   /** Every list, signed by its issuer (RFC 5280 5.1), as the PEM text of Mosquitto's crlfile. */
@@ -82,4 +70,8 @@ export class RevocationLists {
       })
       .join('');
   }
+}
+
+function listKey(issuer: string, keyId: string | undefined): string {
+  return `${issuer}\n${keyId ?? ''}`;
 }
