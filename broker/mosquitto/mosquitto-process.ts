@@ -104,7 +104,8 @@ export class MosquittoProcess {
   /**
    * SIGHUP (mosquitto(8)); resolves once the reload is over. Mosquitto logs "Reloading config." as it starts and
    * then reloads in the same pass of its single-threaded loop, which clears the reload flag at the end: a SIGHUP
-   * arriving meanwhile would be lost. So it waits for the line, then for Mosquitto to log a connection it accepted
+   * arriving meanwhile is lost (observed: five SIGHUPs, each sent on the previous "Reloading config.", gave four
+   * reloads). So it waits for the line, then for Mosquitto to log a connection it accepted
    * after it: the loop has gone round, the reload is done, and every later handshake sees the new files.
    */
   async reload(host: string, port: number): Promise<void> {
@@ -123,8 +124,8 @@ export class MosquittoProcess {
 
   /**
    * SIGTERM, repeated until it exits, then SIGKILL after a grace period. Under libfaketime a single SIGTERM was
-   * sometimes not acted on for seconds (measured: 2 stops in 6 took over 5 s): one that lands just before Mosquitto
-   * waits on its sockets waits out a timeout computed at the frozen clock; the next signal interrupts that wait.
+   * sometimes not acted on for over 5 s (measured: 2 stops in 6); repeated every 50 ms, stops took 10-120 ms. (Why
+   * the first is missed is not established: likely it lands just before Mosquitto waits on its sockets.)
    */
   async stop(): Promise<void> {
     this.#stopping = true;
