@@ -15,6 +15,7 @@ import { gitCommit, machineDescription, packageVersion } from '../sim/results/ma
 import { measureBaseline } from './baseline.js';
 import { manufactureBenchFleet, measureFleet } from './fleet-bench.js';
 import { findMosquitto, startMosquitto } from './mosquitto.js';
+import { measureMosquittoClock } from './mosquitto-clock-bench.js';
 import { handshakeCeiling, measureOpensslSpeed, rotationCeiling } from './openssl-speed.js';
 import { measureIssuance } from './pki-bench.js';
 import { measureReplay } from './replay-bench.js';
@@ -81,6 +82,9 @@ if (binary) {
   };
 }
 
+log('the mosquitto target: moving its clock, reloads and restarts');
+const mosquittoClock = await measureMosquittoClock({ connects: 200, moves: 500 }).catch((error: unknown) => ({ measured: false, reason: (error as Error).message }));
+
 log(`replay: daa-24h, ${values['replay-devices']} devices, ${values['replay-days']} simulated days`);
 const replay = await measureReplay({ scenario: 'daa-24h', devices: Number(values['replay-devices']), days: Number(values['replay-days']), workers: 1 });
 
@@ -104,6 +108,7 @@ const result = {
   fleet,
   baseline: { ...baseline, devices: baselineDevices, note: 'one mqtt.js client per device (mqtts, own key and certificate, context built per connect), same broker, same concurrency, in its own process, no check of the broker chain' },
   mosquitto,
+  mosquittoClock,
   replay,
   targets: {
     connectsPerSecond: { ...judged(fleet.connects.perSecond, 1000, 600), fractionOfCeiling: round(fleet.connects.perSecond / connectCeiling.connectsPerSecond), fractionOfTlsFloor: round(fleet.connects.perSecond / Math.max(floor.perSecond, 1)) },

@@ -49,6 +49,17 @@ export function isDeviceRequestTopic(rest: string): boolean {
   return DEVICE_REQUEST_TOPIC.test(rest);
 }
 
+/**
+ * The device request topics as MQTT topic filters after `devices/<id>/`, `+` for a template name or job id: for
+ * brokers configured with an ACL file (Mosquitto's `pattern write devices/%u/<filter>`). Derived from deviceTopics
+ * and isDeviceRequestTopic, so a request topic added there is in it too.
+ */
+export function deviceRequestFilters(): string[] {
+  const prefix = `${DEVICE_TOPIC_ROOT}/id/`;
+  const topics = Object.values(deviceTopics('id')).map((topic) => (typeof topic === 'function' ? topic('+') : topic));
+  return [...new Set(topics.map((topic) => topic.slice(prefix.length)).filter(isDeviceRequestTopic))];
+}
+
 /** Splits `devices/<id>/<rest>` into its parts; undefined for any other topic. */
 export function parseDeviceTopic(topic: string): { deviceId: string; rest: string } | undefined {
   const parts = topic.split('/');

@@ -10,11 +10,15 @@ declare -A PACKAGE_OF=(
   [prlimit]=util-linux  # a broker run with few file descriptors
   [setpriv]=util-linux  # a step run as a user who may not install packages
   [mount]=mount         # a small tmpfs that fills up under a run's output folder
+  [mosquitto]=mosquitto # the `mosquitto` broker target (broker/mosquitto/), run under libfaketime
+  [mosquitto_pub]=mosquitto-clients  # a client certfleet does not write, against the Mosquitto targets
+  [faketime]=faketime   # libfaketime, which moves the certfleet-run Mosquitto's clock
 )
 
 missing=()
 for command in "${!PACKAGE_OF[@]}"; do
-  command -v "$command" >/dev/null 2>&1 || missing+=("${PACKAGE_OF[$command]}")
+  # mosquitto is in /usr/sbin, which a user's PATH may leave out.
+  PATH="$PATH:/usr/sbin:/sbin" command -v "$command" >/dev/null 2>&1 || missing+=("${PACKAGE_OF[$command]}")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 
