@@ -217,6 +217,10 @@ describe('presence from the devices\' own notices', () => {
   let broker: AedesBroker;
   let backend: Backend | undefined;
   const published: string[] = [];
+  /** Every offline notice the devices of these tests published: whether the broker acknowledged it. */
+  const notices: Promise<boolean>[] = [];
+  /** The notices acknowledged so far, as a shard counts them for the coordinator. */
+  const acknowledgedSoFar = async () => (await Promise.all(notices)).filter(Boolean).length;
 
   beforeAll(async () => {
     ({ broker, backend } = await brokerWithBackend(identityOf(), { backend: true, recordPublishes: published }));
@@ -228,7 +232,7 @@ describe('presence from the devices\' own notices', () => {
   });
 
   /** A certfleet device session (workers/broker-session.ts) that synced, acknowledging whatever is pushed to it. */
-  async function onlineDevice(id: string, notices: Promise<boolean>[]): Promise<{ session: BrokerSession; sync: SyncResponse }> {
+  async function onlineDevice(id: string): Promise<{ session: BrokerSession; sync: SyncResponse }> {
     const identity = deviceIdentity(pki, id, { notBefore: T0 - DAY, notAfter: T0 + 30 * DAY });
     const topics = deviceTopics(id);
     const outcome = await dialBroker({
@@ -252,7 +256,7 @@ describe('presence from the devices\' own notices', () => {
           pool,
         }),
       timeoutMs: 10_000,
-      presence: { offlineTopic: topics.offline, onNotice: (acknowledged) => notices.push(acknowledged) },
+      presence: { offlineTopic: topics.offline, onNotice: (acknowledged) => void notices.push(acknowledged) },
     });
     if (!outcome.ok) throw new Error(`${id} was refused: ${outcome.cause}`);
     const session = outcome.session;
@@ -265,31 +269,46 @@ describe('presence from the devices\' own notices', () => {
     return { session, sync };
   }
 
+  it('takes a device whose session was taken over offline on the notice its later session sends, and serves the later one once it syncs', async () => {
+    const id = 'device-t000';
+    const first = await onlineDevice(id);
+    // The same client id connects again ([MQTT-3.1.4-2]: the broker ends the first session); the later session
+    // reports the earlier one before it syncs, as a device's bootstrap session taking over its operational one does.
+    const second = await onlineDevice(id);
+    first.session.reportTakenOver(second.session);
+    expect(await Promise.all(notices)).toEqual([true]);
+    backend?.offlineNoticesSent(await acknowledgedSoFar());
+    // The notice named the first session; the device is online in the second, which synced: pushed to it.
+    const outcome = await backend?.deliver([{ kind: 'trust-bundle', updateId: 'u-t', deviceId: id, effectiveAt: T0, add: ['other-root'], remove: [] }]);
+    expect(outcome).toEqual({ pushed: 1, queued: 0 });
+    await second.session.close();
+  });
+
   it('queues, never pushes, the delivery of every device that published its offline notice, however late the notices arrive', async () => {
     const ids = Array.from({ length: DEVICES }, (_, i) => `device-p${String(i).padStart(3, '0')}`);
-    const notices: Promise<boolean>[] = [];
-    const sessions = (await Promise.all(ids.map((id) => onlineDevice(id, notices)))).map((d) => d.session);
+    const sessions = (await Promise.all(ids.map((id) => onlineDevice(id)))).map((d) => d.session);
+    const before = await acknowledgedSoFar();
     // Every other device leaves at once (offline notice at QoS 1, then DISCONNECT); the rest stay.
     const leaving = ids.filter((_, i) => i % 2 === 0);
     const closing = sessions.filter((_, i) => i % 2 === 0).map((s) => s.close());
     // Delivering as soon as the broker has acknowledged every notice (as a shard reports its epoch), while the
     // notices may still be on their way from the broker to the backend.
-    const acknowledged = (await Promise.all(notices)).filter(Boolean).length;
-    expect(acknowledged).toBe(leaving.length);
-    // The shard's count of acknowledged notices, as the coordinator passes it on; delivering right away.
+    const acknowledged = await acknowledgedSoFar();
+    expect(acknowledged - before).toBe(leaving.length);
+    // The shards' count of acknowledged notices, as the coordinator passes it on; delivering right away.
     backend?.offlineNoticesSent(acknowledged);
     const deliveries: Delivery[] = ids.map((id) => ({ kind: 'trust-bundle', updateId: `u-${id}`, deviceId: id, effectiveAt: T0, add: ['other-root'], remove: [] }));
     const outcome = await backend?.deliver(deliveries);
 
     await Promise.all(closing);
     expect(outcome).toEqual({ pushed: DEVICES - leaving.length, queued: leaving.length });
-    const pushedTo = new Set(published.filter((t) => t.endsWith('/delivery')).map((t) => t.split('/')[1]));
+    const pushedTo = new Set(published.filter((t) => t.endsWith('/delivery')).map((t) => t.split('/')[1]).filter((id) => id?.startsWith('device-p')));
     for (const id of leaving) expect(pushedTo.has(id)).toBe(false);
     expect(pushedTo.size).toBe(DEVICES - leaving.length);
     await Promise.all(sessions.filter((_, i) => i % 2 === 1).map((s) => s.close()));
 
     // A device that left gets its delivery in the answer to its next sync.
-    const back = await onlineDevice(leaving[0] as string, []);
+    const back = await onlineDevice(leaving[0] as string);
     expect(back.sync.deliveries.map((m) => m.updateId)).toEqual([`u-${leaving[0] ?? ''}`]);
     await back.session.close();
   }, 60_000);
