@@ -144,13 +144,17 @@ export class MqttConnection {
 
   /**
    * QoS 1: resolves true on the broker's PUBACK, which it sends once it has taken the message in ([MQTT-4.3.2]);
-   * false if the session ended first.
+   * false if the session ended first. A broker that neither acknowledges nor closes within the guard is cut off.
    */
   publishAcknowledged(topic: string, payload: string | Buffer): Promise<boolean> {
     if (this.#ended) return Promise.resolve(false);
     const messageId = this.#takeMessageId();
     return new Promise((resolve) => {
-      this.#pendingPubacks.set(messageId, resolve);
+      const guard = setTimeout(() => this.#end(), this.#guardMs);
+      this.#pendingPubacks.set(messageId, (acknowledged) => {
+        clearTimeout(guard);
+        resolve(acknowledged);
+      });
       this.#write({ cmd: 'publish', messageId, topic, payload, qos: 1, dup: false, retain: false });
     });
   }
