@@ -3,6 +3,8 @@
  * through the broker, is recognised by its certificate and not its CN, and is confined to its topics; presence comes
  * from the devices' own notices, so a device that said it left gets its delivery queued, never pushed.
  */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createSecureContext } from 'node:tls';
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -26,6 +28,7 @@ import type { ParsedCertificate } from '../../sim/verify/types.js';
 import { verifyChainAt } from '../../sim/verify/verify-chain.js';
 import { dialBroker, type BrokerSession } from '../../workers/broker-session.js';
 import { closeDevice, connectDevice, connectedDevice, deviceIdentity, Inbox, type DeviceIdentity } from '../support/mqtt-device.js';
+import { ROOT } from '../support/cli.js';
 import { DAY, HOUR } from '../support/time.js';
 import { tinyScenario } from '../support/tiny-scenario.js';
 
@@ -312,4 +315,17 @@ describe('presence from the devices\' own notices', () => {
     expect(back.sync.deliveries.map((m) => m.updateId)).toEqual([`u-${leaving[0] ?? ''}`]);
     await back.session.close();
   }, 60_000);
+});
+
+describe('the backend\'s code', () => {
+  it('imports nothing from aedes: the backend and its services know the broker only as a BrokerLink', () => {
+    const services = ['subscribe-json', 'publish-json', 'rotation-service', 'fleet-provisioning-service', 'delivery-service', 'renewal-orchestrator', 'planned-deliveries', 'device-ca', 'device-registry', 'request-guard'].map(
+      (name) => join(ROOT, 'broker', `${name}.ts`),
+    );
+    const backend = readdirSync(join(ROOT, 'broker', 'backend')).map((name) => join(ROOT, 'broker', 'backend', name));
+    const importing = [...services, ...backend].filter((file) => /from ['"]aedes['"]/.test(readFileSync(file, 'utf8')));
+    expect(importing).toEqual([]);
+    // The broker itself does use aedes: the check reads the files it means to.
+    expect(readFileSync(join(ROOT, 'broker', 'aedes-broker.ts'), 'utf8')).toMatch(/from 'aedes'/);
+  });
 });
