@@ -129,7 +129,10 @@ export class BrokerSession {
   readonly #clientId: string;
   /** Requests waiting for a reply: told when the session ends, so they answer at once instead of waiting. */
   readonly #onEnd = new Set<() => void>();
-  /** Names this session in presence notices; unique, so a notice about it never concerns a later one. */
+  /**
+   * Names this session in presence notices; unique, so a notice about it never concerns a later one. Random is fine
+   * here: the backend only compares it for equality, so it never changes an outcome.
+   */
   readonly id = randomBytes(9).toString('base64url');
   readonly #presence: SessionPresence | undefined;
   /** The device told the backend it is online in this session (its sync request named it). */
