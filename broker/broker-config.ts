@@ -23,6 +23,10 @@ export interface BrokerConfig {
   deviceIssuance: { issuer: string; chain: string[]; lifetimeMs: number; backdateMs: number };
   /** The broker's (and its CA's) clock; `start` is the true time it is set from. */
   clock: { model: ClockModel; start: number };
+  /** The scenario's timeline: the backend's identity is valid well beyond both ends. */
+  timeline: { start: number; end: number };
+  /** The host name devices dial (scenario broker.host): what the backend expects the broker's certificate to name. */
+  serverName: string;
   /** Loopback only; port 0 picks a free port. */
   listen: { host: string; port: number };
   /** Capacity limits in simulated time (scenario broker.limits). */
@@ -78,6 +82,8 @@ export function brokerConfigFrom(
       model: { offsetMs: scenario.broker.clock.offset, driftPpm: scenario.broker.clock.driftPpm, jumps: [] },
       start: scenario.timeline.start,
     },
+    timeline: { start: scenario.timeline.start, end: scenario.timeline.end },
+    serverName: scenario.broker.host,
     listen: { host: '127.0.0.1', port: 0 },
     limits: scenario.broker.limits ?? {},
     connections: {

@@ -1,7 +1,9 @@
-import type { Aedes, Client } from 'aedes';
 import type { DeliveryMessage, SyncRequest, SyncResponse } from '../sim/device-api/messages.js';
+import type { SessionsDropped } from '../sim/plan/fleet-plan.js';
 import { deviceTopics } from '../sim/device-api/topics.js';
 import { HarnessStalledError } from '../sim/harness/harness-stalled-error.js';
+import type { BrokerLink } from './backend/broker-link.js';
+import { Presence } from './backend/presence.js';
 import { publishJson } from './publish-json.js';
 import { subscribeJson, type RequestGuard } from './subscribe-json.js';
 
@@ -14,16 +16,15 @@ export interface DeliveryOutcome {
 
 /**
  * Cloud-to-device deliveries (trust-bundle updates, certificate payloads). A device that is online (it has
- * connected, subscribed and asked for its queue) gets a delivery at once and acknowledges it; any other device gets
- * it in the answer to the sync request it sends right after its next connect, as a job queued for an offline thing.
+ * connected, subscribed and asked for its queue, and not said it left: broker/backend/presence.ts) gets a delivery
+ * at once and acknowledges it; any other device gets it in the answer to the sync request it sends right after its
+ * next connect, as a job queued for an offline thing.
  */
 export class DeliveryService {
-  readonly #broker: Aedes;
+  readonly #broker: BrokerLink;
   readonly #ackTimeoutMs: number;
   readonly #guard: RequestGuard;
-  /** The live session of each device, and the sessions that have asked for their queue (so are subscribed). */
-  readonly #sessions = new Map<string, Client>();
-  readonly #synced = new WeakSet<Client>();
+  readonly #presence: Presence;
   readonly #queued = new Map<string, DeliveryMessage[]>();
   readonly #awaitingAck = new Map<string, { deviceId: string; acked: () => void; gone: () => void }>();
 
@@ -34,22 +35,38 @@ export class DeliveryService {
    * every one of them acknowledges; none doing so in time means the harness stalled, which fails the run rather than
    * deciding whether the device got the delivery now or at its next connect.
    */
-  constructor(broker: Aedes, options: { ackTimeoutMs: number; guard: RequestGuard; lost?: ((deviceId: string, message: DeliveryMessage) => boolean) | undefined }) {
+  constructor(broker: BrokerLink, options: { ackTimeoutMs: number; guard: RequestGuard; lost?: ((deviceId: string, message: DeliveryMessage) => boolean) | undefined }) {
     this.#broker = broker;
     this.#ackTimeoutMs = options.ackTimeoutMs;
     this.#guard = options.guard;
     this.#lost = options.lost ?? (() => false);
+    this.#presence = new Presence({
+      guardMs: options.ackTimeoutMs,
+      // A push waiting for the acknowledgement of a device that left goes back to the queue.
+      onOffline: (deviceId) => {
+        for (const waiting of [...this.#awaitingAck.values()]) if (waiting.deviceId === deviceId) waiting.gone();
+      },
+    });
+  }
+
+  /** The broker ended these sessions (a restart, a revocation, a partition), at the event's true time. */
+  sessionsDropped(dropped: SessionsDropped): void {
+    this.#presence.dropped(dropped);
+  }
+
+  /** The devices have published this many offline notices in all; the next delivery waits for them. */
+  offlineNoticesSent(total: number): void {
+    this.#presence.expect(total);
   }
 
   async start(): Promise<void> {
-    this.#broker.on('clientReady', (client) => this.#sessions.set(client.id, client));
-    this.#broker.on('clientDisconnect', (client) => {
-      // A device that reconnected has a new session already; only its current session's end takes it offline.
-      if (this.#sessions.get(client.id) !== client) return;
-      this.#sessions.delete(client.id);
-      for (const waiting of [...this.#awaitingAck.values()]) if (waiting.deviceId === client.id) waiting.gone();
-    });
     await Promise.all([
+      // A notice has no reply topic, and none that claims a time: a Will goes out when the broker notices a drop.
+      subscribeJson(this.#broker, this.#guard, {
+        kind: 'offline-notice',
+        filter: 'devices/+/presence/offline',
+        serve: (deviceId, notice) => this.#presence.offline(deviceId, notice),
+      }),
       subscribeJson(this.#broker, this.#guard, {
         kind: 'sync',
         filter: 'devices/+/sync/request',
@@ -79,6 +96,10 @@ export class DeliveryService {
    * HarnessStalledError when one has not within the guard.
    */
   async deliver(items: readonly { deviceId: string; message: DeliveryMessage }[]): Promise<DeliveryOutcome> {
+    if (items.length === 0) return { pushed: 0, queued: 0 };
+    // Who is online is decided only once every offline notice the devices sent so far has arrived: the same
+    // decision whatever order the broker's messages reached the backend in.
+    await this.#presence.settled();
     let queued = 0;
     const acks: Promise<boolean>[] = [];
     for (const { deviceId, message } of items) {
@@ -125,20 +146,15 @@ export class DeliveryService {
     this.#queued.set(deviceId, list);
   }
 
-  /**
-   * Connected, subscribed and synced, and not being closed: a session the broker is closing (a restart, a
-   * revocation, just now) is offline already, however far aedes has got in taking it down.
-   */
+  /** Connected, subscribed and synced, and not said to have left (broker/backend/presence.ts). */
   #isOnline(deviceId: string): boolean {
-    const session = this.#sessions.get(deviceId);
-    return session !== undefined && !session.closed && !session.conn.destroyed && this.#synced.has(session);
+    return this.#presence.isOnline(deviceId);
   }
 
-  #sync(deviceId: string, _body: SyncRequest): Promise<void> {
+  #sync(deviceId: string, body: SyncRequest): Promise<void> {
     const deliveries = this.#queued.get(deviceId) ?? [];
     this.#queued.delete(deviceId);
-    const session = this.#sessions.get(deviceId);
-    if (session) this.#synced.add(session);
+    this.#presence.synced(deviceId, body);
     const response: SyncResponse = { deliveries };
     return publishJson(this.#broker, deviceTopics(deviceId).syncResponse, response);
   }

@@ -31,13 +31,19 @@ export interface AdmissionContext {
   /** The backend's record of a certificate: one issued but not activated, or deactivated, is refused. */
   certificateStatus: (leaf: ParsedCertificate) => 'active' | 'pending-activation' | 'inactive' | undefined;
   onAdmission: (decision: AdmissionDecision) => void;
+  /**
+   * The backend's client id and the SHA-256 fingerprint of its one certificate (broker/backend/backend-identity.ts):
+   * a connection with that client id is the backend only if it presents exactly that certificate. A CN is no proof:
+   * a device can be issued a certificate naming any CN the CA accepts.
+   */
+  backend?: { clientId: string; fingerprint: string } | undefined;
 }
 
 /**
  * What an admitted session may do: operational (everything under devices/<id>/), or provisioning only: a bootstrap
  * identity, or an operational certificate inside the renew-after-expiry grace.
  */
-export type SessionRole = 'operational' | 'bootstrap' | 'renewal';
+export type SessionRole = 'operational' | 'bootstrap' | 'renewal' | 'backend';
 
 export interface AdmissionDecision {
   /** The connection (aedes client) the decision is about. */
@@ -77,6 +83,14 @@ export function deviceAdmission(context: AdmissionContext) {
       return;
     }
     const t = claim.kind === 'claimed' ? claim.t : now;
+    if (context.backend && client.id === context.backend.clientId) {
+      // The backend's own session: recognised by its certificate, never counted against device capacity.
+      const decision = judgeBackend(context, context.backend.fingerprint, client, t);
+      context.onAdmission(decision);
+      if (decision.cause === 'ok') done(null, true);
+      else done(notAuthorized(client.id, decision.cause), false);
+      return;
+    }
     const refusedForCapacity = context.capacity(client.id, t);
     const decision = refusedForCapacity ? { connection: client, clientId: client.id, t, cause: refusedForCapacity } : judge(context, client, t);
     context.onAdmission(decision);
@@ -89,6 +103,29 @@ export function deviceAdmission(context: AdmissionContext) {
     (error as { returnCode: number }).returnCode = refusedForCapacity ? 3 : 5;
     done(error, false);
   };
+}
+
+/** CONNACK return code 5, "Not authorized" (MQTT 3.1.1 3.2.2.3). */
+function notAuthorized(clientId: string, cause: Cause): AuthenticateError {
+  const error = new Error(`client ${clientId} refused: ${cause}`) as AuthenticateError;
+  (error as { returnCode: number }).returnCode = 5;
+  return error;
+}
+
+/**
+ * A connection that names the backend's client id: admitted as the backend only with the backend's exact certificate,
+ * inside its validity at the broker's clock (the TLS handshake proved the key). Any other certificate with that client
+ * id is refused (client_id_mismatch) rather than admitted as a device: admitting it would take the backend's session
+ * over ([MQTT-3.1.4-2]).
+ */
+function judgeBackend(context: AdmissionContext, fingerprint: string, client: Client, t: number): AdmissionDecision {
+  const leaf = peerChain(client.conn as TLSSocket, context.pool)[0];
+  if (!leaf) return { connection: client, clientId: client.id, t, cause: 'client_cert_missing' };
+  if (leaf.fingerprint !== fingerprint) return { connection: client, clientId: client.id, t, cause: 'client_id_mismatch', leaf };
+  const at = context.clock.read(t);
+  // RFC 5280 4.1.2.5: the validity period, at the broker's clock.
+  const cause: Cause = at < leaf.notBefore ? 'not_yet_valid' : at > leaf.notAfter ? 'expired_leaf' : 'ok';
+  return { connection: client, clientId: client.id, t, cause, leaf, role: 'backend' };
 }
 
 /** CONNACK return code 5, "Not authorized" (MQTT 3.1.1 3.2.2.3), for a claim the broker does not believe. */

@@ -1,15 +1,15 @@
 import { createHash } from 'node:crypto';
-import type { Aedes } from 'aedes';
 import { CA_UNAVAILABLE, type CreateFromCsrReply, type CreateFromCsrRequest, type ProvisionReply, type ProvisionRequest, type RequestErrorCode } from '../sim/device-api/messages.js';
 import { deviceTopics } from '../sim/device-api/topics.js';
 import type { CertificatePool } from '../sim/verify/certificate-pool.js';
+import type { BrokerLink } from './backend/broker-link.js';
 import type { DeviceCa } from './device-ca.js';
 import { certificateKey, type DeviceRegistry } from './device-registry.js';
 import { publishJson } from './publish-json.js';
 import { subscribeJson, type RequestGuard, type RequestRefusal } from './subscribe-json.js';
 
 export interface FleetProvisioningOptions {
-  broker: Aedes;
+  broker: BrokerLink;
   guard: RequestGuard;
   ca: DeviceCa;
   registry: DeviceRegistry;

@@ -1,11 +1,6 @@
-import type { Aedes } from 'aedes';
+import type { BrokerLink } from './backend/broker-link.js';
 
-/** Publishes a JSON payload from the backend itself (QoS 0: the device acknowledges at the application level). */
-export function publishJson(broker: Aedes, topic: string, body: unknown): Promise<void> {
-  return new Promise((resolve, reject) => {
-    broker.publish(
-      { cmd: 'publish', topic, payload: Buffer.from(JSON.stringify(body)), qos: 0, retain: false, dup: false },
-      (error) => (error ? reject(error) : resolve()),
-    );
-  });
+/** Publishes a JSON payload from the backend (QoS 1 on the link: resolves once the broker has taken it in). */
+export function publishJson(link: BrokerLink, topic: string, body: unknown): Promise<void> {
+  return link.publish(topic, JSON.stringify(body));
 }

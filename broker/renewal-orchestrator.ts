@@ -1,8 +1,8 @@
-import type { Aedes } from 'aedes';
 import type { DeliveryMessage, JobCommit, JobCommitReply } from '../sim/device-api/messages.js';
 import { deviceTopics } from '../sim/device-api/topics.js';
 import type { KeyAlgorithm } from '../sim/pki/index.js';
 import type { DeviceClock } from '../sim/time/device-clock.js';
+import type { BrokerLink } from './backend/broker-link.js';
 import type { DeviceCa } from './device-ca.js';
 import type { DeviceRegistry } from './device-registry.js';
 import { pushMessage } from './planned-deliveries.js';
@@ -13,7 +13,7 @@ import { subscribeJson, type RequestGuard } from './subscribe-json.js';
 export type BackendRotation = { protocol: 'job' | 'push'; beforeMs: number };
 
 export interface OrchestratorOptions {
-  broker: Aedes;
+  broker: BrokerLink;
   guard: RequestGuard;
   registry: DeviceRegistry;
   ca: DeviceCa;

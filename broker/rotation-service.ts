@@ -1,6 +1,6 @@
-import type { Aedes } from 'aedes';
 import { CA_UNAVAILABLE, type RotationResponse } from '../sim/device-api/messages.js';
 import { deviceTopics } from '../sim/device-api/topics.js';
+import type { BrokerLink } from './backend/broker-link.js';
 import type { DeviceCa } from './device-ca.js';
 import { publishJson } from './publish-json.js';
 import { subscribeJson, type RequestGuard } from './subscribe-json.js';
@@ -10,7 +10,7 @@ import { subscribeJson, type RequestGuard } from './subscribe-json.js';
  * certificate (stamped when the CA served it) or why not. A request the backend does not serve (malformed, or a `t`
  * outside the current epoch) gets `ok: false` with the reason.
  */
-export async function startRotationService(broker: Aedes, ca: DeviceCa, guard: RequestGuard): Promise<void> {
+export async function startRotationService(broker: BrokerLink, ca: DeviceCa, guard: RequestGuard): Promise<void> {
   await subscribeJson(broker, guard, {
     kind: 'rotation-csr',
     filter: 'devices/+/rotation/csr',

@@ -1,8 +1,8 @@
-import type { Aedes, AedesPublishPacket } from 'aedes';
 import type { z } from 'zod';
 import type { Cause } from '../sim/causes.js';
 import { DEVICE_REQUESTS, type DeviceRequestKind } from '../sim/device-api/messages.js';
 import { parseDeviceTopic } from '../sim/device-api/topics.js';
+import type { BrokerLink } from './backend/broker-link.js';
 import type { EpochWindow } from './epoch-window.js';
 
 export type RequestBody<K extends DeviceRequestKind> = z.infer<(typeof DEVICE_REQUESTS)[K]['schema']>;
@@ -38,10 +38,10 @@ export interface DeviceRequestService<K extends DeviceRequestKind> {
  * A backend service's subscription to a device topic filter: the device id comes from the topic, which the topic
  * policy ties to the publishing client. Only a body that passes the request's schema in the device/backend contract
  * (sim/device-api/messages.ts), and claims a true time inside the current epoch, reaches `serve`; any other is
- * refused on the reply topic and counted. Nothing a handler throws or rejects with reaches aedes: one device's
- * request must never take down the broker that serves every device.
+ * refused on the reply topic and counted. Nothing a handler throws or rejects with reaches the MQTT client: one
+ * device's request must never take down the backend that serves every device.
  */
-export function subscribeJson<K extends DeviceRequestKind>(broker: Aedes, guard: RequestGuard, service: DeviceRequestService<K>): Promise<void> {
+export function subscribeJson<K extends DeviceRequestKind>(link: BrokerLink, guard: RequestGuard, service: DeviceRequestService<K>): Promise<void> {
   const contract = DEVICE_REQUESTS[service.kind];
   const refuse = (deviceId: string, refusal: RequestRefusal, raw: unknown, rest: string) => {
     guard.onRefused({ deviceId, kind: service.kind, refusal });
@@ -49,13 +49,13 @@ export function subscribeJson<K extends DeviceRequestKind>(broker: Aedes, guard:
     // A refusal that cannot be sent is already recorded; it must not become a failure of its own.
     settle(() => service.refuse?.(deviceId, refusal, { requestId: echoedRequestId(raw) }, rest), () => undefined);
   };
-  const receive = (packet: AedesPublishPacket) => {
-    const topic = parseDeviceTopic(packet.topic);
+  const receive = (topicName: string, payload: Buffer) => {
+    const topic = parseDeviceTopic(topicName);
     if (!topic) return;
     const { deviceId, rest } = topic;
     let raw: unknown;
     try {
-      raw = JSON.parse(payloadText(packet.payload));
+      raw = JSON.parse(payload.toString('utf8'));
     } catch {
       refuse(deviceId, { reason: 'malformed_request', problem: 'the body is not JSON (RFC 8259)' }, undefined, rest);
       return;
@@ -75,25 +75,18 @@ export function subscribeJson<K extends DeviceRequestKind>(broker: Aedes, guard:
       (error) => refuse(deviceId, { reason: 'internal_error', problem: `serving the request failed: ${messageOf(error)}` }, raw, rest),
     );
   };
-  return new Promise((resolve) => {
-    broker.subscribe(
-      service.filter,
-      (packet, callback) => {
-        try {
-          receive(packet);
-        } catch (error) {
-          // Only the guard's own recording is left to fail here: try once more to record it, and never rethrow.
-          try {
-            const deviceId = parseDeviceTopic(packet.topic)?.deviceId ?? '';
-            guard.onRefused({ deviceId, kind: service.kind, refusal: { reason: 'internal_error', problem: messageOf(error) } });
-          } catch {
-            // Nothing is left that could record it; the broker keeps serving.
-          }
-        }
-        callback();
-      },
-      resolve,
-    );
+  return link.subscribe(service.filter, (topicName, payload) => {
+    try {
+      receive(topicName, payload);
+    } catch (error) {
+      // Only the guard's own recording is left to fail here: try once more to record it, and never rethrow.
+      try {
+        const deviceId = parseDeviceTopic(topicName)?.deviceId ?? '';
+        guard.onRefused({ deviceId, kind: service.kind, refusal: { reason: 'internal_error', problem: messageOf(error) } });
+      } catch {
+        // Nothing is left that could record it; the backend keeps serving.
+      }
+    }
   });
 }
 
@@ -105,10 +98,6 @@ function settle(work: () => void | Promise<void>, onError: (error: unknown) => v
   } catch (error) {
     onError(error);
   }
-}
-
-function payloadText(payload: Buffer | string): string {
-  return typeof payload === 'string' ? payload : payload.toString('utf8');
 }
 
 function echoedRequestId(raw: unknown): string | undefined {

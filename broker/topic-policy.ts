@@ -1,5 +1,5 @@
 import type { Client, PublishPacket, Subscription } from 'aedes';
-import { DEVICE_TOPIC_ROOT, isDeviceRequestTopic } from '../sim/device-api/topics.js';
+import { DEVICE_TOPIC_ROOT, isBackendReplyTopic, isDeviceRequestFilter, isDeviceRequestTopic, parseDeviceTopic } from '../sim/device-api/topics.js';
 import type { SessionRole } from './device-admission.js';
 
 /**
@@ -13,7 +13,16 @@ export function ownsTopic(clientId: string, topic: string): boolean {
 }
 
 /** Topics a provisioning-only session (bootstrap identity, renewal grace) may publish to. */
-const PROVISIONING = /^devices\/[^/]+\/(rotation|certificates|provisioning-templates|sync|delivery)\//;
+const PROVISIONING = /^devices\/[^/]+\/(rotation|certificates|provisioning-templates|sync|delivery|presence)\//;
+
+/**
+ * The backend (admitted by its exact certificate, broker/device-admission.ts) publishes only replies and deliveries
+ * under a device's prefix, and subscribes only to device requests: the rights a real broker's ACL would give it.
+ */
+function backendMayPublish(topic: string): boolean {
+  const parsed = parseDeviceTopic(topic);
+  return parsed !== undefined && !/[+#]/.test(parsed.deviceId) && isBackendReplyTopic(parsed.rest);
+}
 
 export function authorizePublish(onDenied: (clientId: string, topic: string) => void, roleOf: (client: Client) => SessionRole | undefined) {
   return (client: Client | null, packet: PublishPacket, callback: (error?: Error | null) => void): void => {
@@ -23,6 +32,15 @@ export function authorizePublish(onDenied: (clientId: string, topic: string) => 
       return;
     }
     const role = roleOf(client) ?? 'operational';
+    if (role === 'backend') {
+      if (backendMayPublish(packet.topic)) {
+        callback(null);
+        return;
+      }
+      onDenied(client.id, packet.topic);
+      callback(new Error(`the backend may not publish to ${packet.topic}`));
+      return;
+    }
     // A device sends requests only; its replies and deliveries are the backend's to publish.
     const request = ownsTopic(client.id, packet.topic) && isDeviceRequestTopic(packet.topic.slice(`${DEVICE_TOPIC_ROOT}/${client.id}/`.length));
     if (request && (role === 'operational' || PROVISIONING.test(packet.topic))) {
@@ -34,13 +52,14 @@ export function authorizePublish(onDenied: (clientId: string, topic: string) => 
   };
 }
 
-export function authorizeSubscribe(onDenied: (clientId: string, topic: string) => void) {
+export function authorizeSubscribe(onDenied: (clientId: string, topic: string) => void, roleOf: (client: Client) => SessionRole | undefined = () => undefined) {
   return (
     client: Client,
     subscription: Subscription,
     callback: (error: Error | null, subscription?: Subscription | null) => void,
   ): void => {
-    if (ownsTopic(client.id, subscription.topic)) {
+    const backend = roleOf(client) === 'backend';
+    if (backend ? isDeviceRequestFilter(subscription.topic) : ownsTopic(client.id, subscription.topic)) {
       callback(null, subscription);
       return;
     }

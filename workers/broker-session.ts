@@ -1,8 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import { connect as tlsConnect, type SecureContext, type TLSSocket } from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import type { Cause } from '../sim/causes.js';
 import { HarnessStalledError } from '../sim/harness/harness-stalled-error.js';
-import { simTimeUsername } from '../sim/device-api/messages.js';
+import { simTimeUsername, type OfflineNotice } from '../sim/device-api/messages.js';
 import type { ParsedCertificate, Verdict } from '../sim/verify/types.js';
 import type { CertificatePool } from '../sim/verify/certificate-pool.js';
 import { peerChain } from '../sim/tls/peer-chain.js';
@@ -29,6 +30,15 @@ export interface DialOptions {
   timeoutMs: number;
   /** How this broker target is spoken to; the embedded broker's way when absent. */
   dialect?: BrokerDialect | undefined;
+  /** How the session tells the backend it goes offline (docs/architecture.md, "Presence"); none: it never says. */
+  presence?: SessionPresence | undefined;
+}
+
+export interface SessionPresence {
+  /** The device's offline-notice topic: the session's Will, and where it says it leaves before DISCONNECT. */
+  offlineTopic: string;
+  /** A notice this session published: the promise says whether the broker acknowledged it (PUBACK). */
+  onNotice: (acknowledged: Promise<boolean>) => void;
 }
 
 export type DialOutcome =
@@ -93,7 +103,7 @@ export function dialBroker(options: DialOptions): Promise<DialOutcome> {
       socket.removeAllListeners('close');
       socket.removeAllListeners('error');
       const dialect = options.dialect ?? EMBEDDED_BROKER_DIALECT;
-      const session = new BrokerSession(socket, options.clientId, options.inbox, dialect.claimsTime ? options.t : undefined, options.timeoutMs);
+      const session = new BrokerSession(socket, options.clientId, options.inbox, dialect.claimsTime ? options.t : undefined, options.timeoutMs, options.presence);
       session.ready.then(
         () => finish({ ok: true, session, verdict, latencyMs: performance.now() - started, presented }),
         (error: Error) => {
@@ -144,13 +154,23 @@ export class BrokerSession {
   readonly #clientId: string;
   /** Requests waiting for a reply: told when the session ends, so they answer at once instead of waiting. */
   readonly #onEnd = new Set<() => void>();
+  /**
+   * Names this session in presence notices; unique, so a notice about it never concerns a later one. Random is fine
+   * here: the backend only compares it for equality, so it never changes an outcome.
+   */
+  readonly id = randomBytes(9).toString('base64url');
+  readonly #presence: SessionPresence | undefined;
+  /** The device told the backend it is online in this session (its sync request named it). */
+  #announced = false;
 
   /** `t`: the true time claimed in the CONNECT user name; none when undefined (a broker that reads no claim). */
-  constructor(socket: TLSSocket, clientId: string, inbox: string, t: number | undefined, connackTimeoutMs: number) {
+  constructor(socket: TLSSocket, clientId: string, inbox: string, t: number | undefined, connackTimeoutMs: number, presence?: SessionPresence) {
     this.#inbox = inbox;
     this.#clientId = clientId;
+    this.#presence = presence;
+    const will = presence && { topic: presence.offlineTopic, payload: JSON.stringify({ session: this.id, reason: 'will' } satisfies OfflineNotice) };
     const username = t === undefined ? undefined : simTimeUsername(t);
-    this.#connection = new MqttConnection(socket, { clientId, username, connackTimeoutMs });
+    this.#connection = new MqttConnection(socket, { clientId, username, connackTimeoutMs, will });
     this.ready = this.#connection.connected;
     this.#connection.onPublish((topic, payload) => {
       const handler = this.#handlers.get(topic) ?? this.#fallback;
@@ -253,8 +273,37 @@ export class BrokerSession {
     });
   }
 
-  /** Ends the session cleanly (DISCONNECT, then the socket); resolves once the broker has closed the connection. */
-  close(): Promise<void> {
+  /** The device tells the backend it is online in this session: from now on, ending it sends an offline notice. */
+  announceOnline(): string {
+    this.#announced = true;
+    return this.id;
+  }
+
+  /**
+   * Another session of this client id (`by`, a later one) took this one over ([MQTT-3.1.4-2]): the later session
+   * tells the backend, at QoS 1, that this one is offline, so the backend need not wait for a Will the broker may
+   * send late or never.
+   */
+  reportTakenOver(by: BrokerSession): void {
+    if (!this.#announced) return;
+    by.#notice({ session: this.id, reason: 'taken-over' });
+  }
+
+  /**
+   * Ends the session cleanly (DISCONNECT, then the socket); resolves once the broker has closed the connection. A
+   * session that announced itself online first says it goes offline, at QoS 1 ([MQTT-3.14.4-3]: a DISCONNECT
+   * discards the Will). `silent`: the broker has ended it already, and the backend learns that otherwise.
+   */
+  async close(options: { silent?: boolean } = {}): Promise<void> {
+    if (this.#announced && !options.silent && !this.ended) await this.#notice({ session: this.id, reason: 'disconnect' });
+    this.#announced = false;
     return this.#connection.disconnect();
+  }
+
+  #notice(notice: OfflineNotice): Promise<boolean> {
+    if (!this.#presence) return Promise.resolve(false);
+    const acknowledged = this.#connection.publishAcknowledged(this.#presence.offlineTopic, JSON.stringify(notice));
+    this.#presence.onNotice(acknowledged);
+    return acknowledged;
   }
 }

@@ -41,6 +41,11 @@ export interface DeviceEnvironment {
    * ([MQTT-3.1.4-2]), and their devices must learn it at t, not whenever their sockets' close arrives.
    */
   sessionOpened(clientId: string, session: BrokerSession, t: number): void;
+  /**
+   * A session published an offline notice; `acknowledged` says whether the broker took it in (PUBACK). The shard
+   * counts the acknowledged ones of each epoch, and the backend waits for that many before it next delivers.
+   */
+  offlineNotice(acknowledged: Promise<boolean>): void;
   counters(cohortIndex: number): CohortCounters;
   histograms: { rotation: Histogram; connect: Histogram };
   emit(event: FleetEvent): void;

@@ -67,6 +67,8 @@ export type ShardMessage =
       nextDueAt: number;
       /** Status of this shard's devices at the end of the epoch, per cohort. */
       status: StatusCounts[];
+      /** Offline notices this shard's devices published in the epoch that the broker acknowledged (PUBACK). */
+      offlineNotices: number;
     }
   | { type: 'events'; shard: number; events: FleetEvent[] }
   | { type: 'stats'; shard: number; final: boolean; counters: CohortCounters[]; histograms: EncodedHistograms }
@@ -98,7 +100,7 @@ export type ToDeviceProcess =
 
 export type FromDeviceProcess =
   | { type: 'ready'; devices: number }
-  | { type: 'advanced'; epoch: number; nextDueAt: number; status: StatusCounts[] }
+  | { type: 'advanced'; epoch: number; nextDueAt: number; status: StatusCounts[]; offlineNotices: number }
   | { type: 'events'; events: FleetEvent[] }
   | Extract<ShardMessage, { type: 'stats' }>
   | { type: 'failed'; message: string }

@@ -30,6 +30,9 @@ export class ShardRunner {
   readonly #histograms: { rotation: Histogram; connect: Histogram };
   #events: FleetEvent[] = [];
   #epochStart: number;
+  /** Offline notices published this epoch and not yet acknowledged or refused, and those the broker acknowledged. */
+  #pendingNotices: Promise<void>[] = [];
+  #offlineNotices = 0;
 
   static async create(task: ShardTask): Promise<ShardRunner> {
     return new ShardRunner(task, await cohortPolicies(task.plan.scenario.fleet.cohorts));
@@ -82,6 +85,13 @@ export class ShardRunner {
       sessionOpened: (clientId, session, t) => {
         for (const device of this.#byClientId.get(clientId) ?? []) device.sessionTakenOver(session, t);
       },
+      offlineNotice: (acknowledged) => {
+        this.#pendingNotices.push(
+          acknowledged.then((ok) => {
+            if (ok) this.#offlineNotices += 1;
+          }),
+        );
+      },
       counters: (cohort) => this.#counters[cohort] ?? emptyCohortCounters(),
       histograms: this.#histograms,
       emit: (event) => this.#emit(event),
@@ -104,7 +114,7 @@ export class ShardRunner {
   }
 
   /** Runs every device due in [from, to); returns when all of them have finished. */
-  async advance(from: number, to: number, dropped: SessionsDropped = {}): Promise<{ nextDueAt: number; status: StatusCounts[] }> {
+  async advance(from: number, to: number, dropped: SessionsDropped = {}): Promise<{ nextDueAt: number; status: StatusCounts[]; offlineNotices: number }> {
     this.#epochStart = from;
     const ids = new Set(dropped.clientIds ?? []);
     for (const device of this.#devices) {
@@ -113,6 +123,10 @@ export class ShardRunner {
     if (this.#task.options.ordered) await this.#runInOrder(to);
     else await this.#runConcurrently(to);
     for (const device of this.#devices) device.noticeEndedSession(from);
+    // Every notice of the epoch acknowledged (or its session ended): the count the backend waits for is final.
+    while (this.#pendingNotices.length > 0) await Promise.all(this.#pendingNotices.splice(0));
+    const offlineNotices = this.#offlineNotices;
+    this.#offlineNotices = 0;
     let nextDueAt = Number.POSITIVE_INFINITY;
     const status = this.#task.plan.scenario.fleet.cohorts.map(() => emptyStatusCounts());
     for (const device of this.#devices) {
@@ -125,7 +139,7 @@ export class ShardRunner {
       if (device.renewalOverdue(to)) counts.renewalBacklog += 1;
     }
     this.flushEvents();
-    return { nextDueAt, status };
+    return { nextDueAt, status, offlineNotices };
   }
 
   /** Up to `concurrency` devices at once, each running all its actions of the epoch. */

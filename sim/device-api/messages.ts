@@ -127,7 +127,14 @@ export const deliveryAckSchema = z.object({
 });
 export type DeliveryAck = z.infer<typeof deliveryAckSchema>;
 
-export const syncRequestSchema = z.object({ t: trueTimeSchema });
+/** Names one MQTT session of a device, so a notice about an earlier session never takes a later one offline. */
+const sessionIdSchema = z.string().min(1).max(64);
+
+export const syncRequestSchema = z.object({
+  t: trueTimeSchema,
+  /** The session asking: the backend holds the device online in it until that session's offline notice. */
+  session: sessionIdSchema.optional(),
+});
 export type SyncRequest = z.infer<typeof syncRequestSchema>;
 
 export interface SyncResponse {
@@ -135,6 +142,18 @@ export interface SyncResponse {
   /** Why the backend refused the sync request (then nothing is delivered and the queue is kept). */
   refused?: string | undefined;
 }
+
+/**
+ * A device's session goes offline: `disconnect` published (QoS 1) before a DISCONNECT, `taken-over` published by the
+ * session that took an earlier one of the same client id over ([MQTT-3.1.4-2]), `will` the session's MQTT Will, which
+ * the broker publishes when the connection ends without DISCONNECT. No true time: a Will is sent when the broker
+ * notices, which is wall time; the session id says which session it is about.
+ */
+export const offlineNoticeSchema = z.object({
+  session: sessionIdSchema,
+  reason: z.enum(['disconnect', 'taken-over', 'will']),
+});
+export type OfflineNotice = z.infer<typeof offlineNoticeSchema>;
 
 /**
  * The requests a device may send the backend, by topic kind: what the broker's counts and records name them by.
@@ -147,6 +166,7 @@ export const DEVICE_REQUESTS = {
   'job-commit': { schema: jobCommitSchema, claimsTime: true },
   sync: { schema: syncRequestSchema, claimsTime: true },
   'delivery-ack': { schema: deliveryAckSchema, claimsTime: false },
+  'offline-notice': { schema: offlineNoticeSchema, claimsTime: false },
 } as const;
 
 export type DeviceRequestKind = keyof typeof DEVICE_REQUESTS;

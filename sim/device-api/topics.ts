@@ -22,6 +22,11 @@ export const deviceTopics = (deviceId: string) => {
     /** backend -> device: the queued deliveries (SyncResponse). */
     syncResponse: `${base}/sync/response`,
     /**
+     * device -> backend: this session goes offline (OfflineNotice), published before DISCONNECT and set as the
+     * session's MQTT Will for a drop without one ([MQTT-3.1.2-8]): presence as any MQTT broker lets a client tell it.
+     */
+    offline: `${base}/presence/offline`,
+    /**
      * Fleet provisioning, after AWS IoT's MQTT API ($aws/certificates/create-from-csr/json and
      * $aws/provisioning-templates/<name>/provision/json), under the device's own prefix.
      */
@@ -43,7 +48,7 @@ export const deviceTopics = (deviceId: string) => {
  * The rest of its prefix is the backend's (replies, deliveries), as AWS IoT reserves its `/accepted` and `/rejected`
  * topics for the service.
  */
-const DEVICE_REQUEST_TOPIC = /^(rotation\/csr|delivery\/ack|sync\/request|certificates\/create-from-csr\/json|provisioning-templates\/[^/]+\/provision\/json|jobs\/[^/]+\/commit)$/;
+const DEVICE_REQUEST_TOPIC = /^(rotation\/csr|delivery\/ack|sync\/request|presence\/offline|certificates\/create-from-csr\/json|provisioning-templates\/[^/]+\/provision\/json|jobs\/[^/]+\/commit)$/;
 
 export function isDeviceRequestTopic(rest: string): boolean {
   return DEVICE_REQUEST_TOPIC.test(rest);
@@ -58,6 +63,29 @@ export function deviceRequestFilters(): string[] {
   const prefix = `${DEVICE_TOPIC_ROOT}/id/`;
   const topics = Object.values(deviceTopics('id')).map((topic) => (typeof topic === 'function' ? topic('+') : topic));
   return [...new Set(topics.map((topic) => topic.slice(prefix.length)).filter(isDeviceRequestTopic))];
+}
+
+/** The topics (after `devices/<id>/`) on which the backend answers a device or sends it something: the backend's. */
+const BACKEND_REPLY_TOPIC =
+  /^(rotation\/cert|delivery|sync\/response|certificates\/create-from-csr\/json\/(accepted|rejected)|provisioning-templates\/[^/+#]+\/provision\/json\/(accepted|rejected)|jobs\/[^/+#]+\/commit\/(accepted|rejected))$/;
+
+export function isBackendReplyTopic(rest: string): boolean {
+  return BACKEND_REPLY_TOPIC.test(rest);
+}
+
+/**
+ * A filter on device requests, `devices/<id or +>/<request topic>` where the request topic's own variable levels
+ * (a template name, a job id) may be `+`: what the backend subscribes to. No `#`, nothing outside the requests.
+ */
+export function isDeviceRequestFilter(filter: string): boolean {
+  const levels = filter.split('/');
+  if (filter.includes('#') || levels.length < 3 || levels[0] !== DEVICE_TOPIC_ROOT || !levels[1]) return false;
+  // MQTT 3.1.1 4.7.1.3: `+` fills a whole level; here only the device's, and a template name or job id.
+  if (levels.some((level) => level !== '+' && level.includes('+'))) return false;
+  const rest = levels.slice(2);
+  const named = rest[0] === 'provisioning-templates' || rest[0] === 'jobs';
+  if (rest.some((level, i) => level === '+' && !(named && i === 1))) return false;
+  return isDeviceRequestTopic(rest.map((level) => (level === '+' ? 'any' : level)).join('/'));
 }
 
 /** Splits `devices/<id>/<rest>` into its parts; undefined for any other topic. */

@@ -15,12 +15,22 @@ export interface CoordinatedBroker {
   /** Starts the rotations the backend drives (jobs, pushes) due at t. */
   startEpoch(t: number): Promise<{ pushed: number; queued: number }>;
   nextBackendActionAt(after: number): number;
+  /**
+   * The devices have published `total` offline notices since the run began, each acknowledged by the broker: the
+   * backend takes in that many before it next decides who is online (docs/architecture.md, "Presence").
+   */
+  offlineNoticesSent?(total: number): void;
   audit(t: number): AuditFinding[];
 }
 
 /** The fleet as the coordinator drives it. */
 export interface CoordinatedFleet {
-  advance(epoch: number, from: number, to: number, notices?: { sessionsDropped?: SessionsDropped }): Promise<{ nextDueAt: number; status: StatusCounts[] }>;
+  advance(
+    epoch: number,
+    from: number,
+    to: number,
+    notices?: { sessionsDropped?: SessionsDropped },
+  ): Promise<{ nextDueAt: number; status: StatusCounts[]; offlineNotices?: number | undefined }>;
   /** A process-kill fault: SIGKILL the process hosting this device at true time t; its death then takes its course. */
   kill?(deviceId: string, t: number): void;
 }
@@ -94,6 +104,7 @@ export async function coordinate(input: CoordinatorInput): Promise<CoordinationR
   /** The end of the last epoch every device finished. */
   let completed = start;
   let nextDueAt = start;
+  let offlineNotices = 0;
   let lastStatus: StatusCounts[] = plan.scenario.fleet.cohorts.map(() => emptyStatusCounts());
 
   try {
@@ -132,6 +143,8 @@ export async function coordinate(input: CoordinatorInput): Promise<CoordinationR
       const result = await fleet.advance(epoch, t, to, { sessionsDropped });
       nextDueAt = result.nextDueAt;
       lastStatus = result.status;
+      offlineNotices += result.offlineNotices ?? 0;
+      broker.offlineNoticesSent?.(offlineNotices);
       epoch += 1;
       completed = to;
       if (to === nextSample) {

@@ -115,7 +115,7 @@ export class DeviceProcesses implements CoordinatedFleet {
     return this.#slots.flatMap((slot) => (slot.host.child.pid === undefined ? [] : [slot.host.child.pid]));
   }
 
-  async advance(epoch: number, from: number, to: number, notices: { sessionsDropped?: SessionsDropped } = {}): Promise<{ nextDueAt: number; status: StatusCounts[] }> {
+  async advance(epoch: number, from: number, to: number, notices: { sessionsDropped?: SessionsDropped } = {}): Promise<{ nextDueAt: number; status: StatusCounts[]; offlineNotices: number }> {
     if (this.#failure) throw this.#failure;
     const done = await Promise.all(
       this.#slots.map(

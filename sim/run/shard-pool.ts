@@ -151,7 +151,7 @@ export class ShardPool {
   }
 
   /** Runs every shard through [from, to); resolves with the earliest next action and the summed status. */
-  async advance(epoch: number, from: number, to: number, notices: { sessionsDropped?: SessionsDropped } = {}): Promise<{ nextDueAt: number; status: StatusCounts[] }> {
+  async advance(epoch: number, from: number, to: number, notices: { sessionsDropped?: SessionsDropped } = {}): Promise<{ nextDueAt: number; status: StatusCounts[]; offlineNotices: number }> {
     if (this.#health.failure) throw this.#health.failure;
     const done = await Promise.all(
       this.#shards.map(

@@ -42,11 +42,16 @@ export function emptyStatusCounts(): StatusCounts {
 }
 
 /** Several parts of the fleet at the end of one epoch, as one: the earliest next action, status summed per cohort. */
-export function mergeEpochResults(cohorts: number, parts: readonly { nextDueAt: number; status: readonly StatusCounts[] }[]): { nextDueAt: number; status: StatusCounts[] } {
+export function mergeEpochResults(
+  cohorts: number,
+  parts: readonly { nextDueAt: number; status: readonly StatusCounts[]; offlineNotices: number }[],
+): { nextDueAt: number; status: StatusCounts[]; offlineNotices: number } {
   const status = Array.from({ length: cohorts }, () => emptyStatusCounts());
   let nextDueAt = Number.POSITIVE_INFINITY;
+  let offlineNotices = 0;
   for (const part of parts) {
     nextDueAt = Math.min(nextDueAt, part.nextDueAt);
+    offlineNotices += part.offlineNotices;
     part.status.forEach((s, i) => {
       const into = status[i];
       if (!into) return;
@@ -56,7 +61,7 @@ export function mergeEpochResults(cohorts: number, parts: readonly { nextDueAt: 
       into.renewalBacklog += s.renewalBacklog;
     });
   }
-  return { nextDueAt, status };
+  return { nextDueAt, status, offlineNotices };
 }
 
 export function increment<K extends string>(record: Partial<Record<K, number>>, key: K, by = 1): void {

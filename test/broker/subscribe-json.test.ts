@@ -2,6 +2,7 @@ import { Aedes } from 'aedes';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EpochWindow } from '../../broker/epoch-window.js';
 import { subscribeJson, type RequestGuard, type RequestRefusal } from '../../broker/subscribe-json.js';
+import { aedesLink } from '../support/aedes-link.js';
 
 const FROM = Date.parse('2030-01-15T00:00:00Z');
 
@@ -31,7 +32,7 @@ function publish(topic: string, body: string): Promise<void> {
 describe('a backend service behind subscribeJson', () => {
   it('that throws, rejects, or fails even to refuse, is recorded as an internal error and the broker keeps routing', async () => {
     const answered: string[] = [];
-    await subscribeJson(broker, guard, {
+    await subscribeJson(aedesLink(broker), guard, {
       kind: 'sync',
       filter: 'devices/+/sync/request',
       serve: (deviceId) => {
@@ -41,7 +42,7 @@ describe('a backend service behind subscribeJson', () => {
         answered.push(`${deviceId}:${refusal.reason}`);
       },
     });
-    await subscribeJson(broker, guard, {
+    await subscribeJson(aedesLink(broker), guard, {
       kind: 'job-commit',
       filter: 'devices/+/jobs/+/commit',
       serve: () => Promise.reject(new Error('the registry is gone')),
@@ -50,7 +51,7 @@ describe('a backend service behind subscribeJson', () => {
       },
     });
     const served: string[] = [];
-    await subscribeJson(broker, guard, {
+    await subscribeJson(aedesLink(broker), guard, {
       kind: 'delivery-ack',
       filter: 'devices/+/delivery/ack',
       serve: (deviceId, body) => {
@@ -81,7 +82,7 @@ describe('a backend service behind subscribeJson', () => {
         throw new Error('the event log is full');
       },
     };
-    await subscribeJson(broker, failingGuard, { kind: 'sync', filter: 'devices/+/sync/request', serve: (_id, body) => void served.push(body.t) });
+    await subscribeJson(aedesLink(broker), failingGuard, { kind: 'sync', filter: 'devices/+/sync/request', serve: (_id, body) => void served.push(body.t) });
     await publish('devices/d1/sync/request', 'null');
     await publish('devices/d1/sync/request', JSON.stringify({ t: FROM }));
     expect(served).toEqual([FROM]);
@@ -89,7 +90,7 @@ describe('a backend service behind subscribeJson', () => {
 
   it('serves only bodies that pass the request schema and claim a time inside the epoch', async () => {
     const served: number[] = [];
-    await subscribeJson(broker, guard, { kind: 'sync', filter: 'devices/+/sync/request', serve: (_id, body) => void served.push(body.t) });
+    await subscribeJson(aedesLink(broker), guard, { kind: 'sync', filter: 'devices/+/sync/request', serve: (_id, body) => void served.push(body.t) });
     for (const body of ['{"t":"soon"}', 'null', '{"t":1e400}', JSON.stringify({ t: FROM - 1 }), JSON.stringify({ t: FROM + 60_000 }), JSON.stringify({ t: FROM + 59_999 })]) {
       await publish('devices/d1/sync/request', body);
     }

@@ -90,6 +90,10 @@ const BY_KIND: Record<DeviceRequestKind, Hostile[]> = {
     { name: 'a numeric updateId', payload: '{"updateId":5,"result":"applied"}', reason: 'malformed_request' },
     { name: 'no result', payload: '{"updateId":"u1"}', reason: 'malformed_request' },
   ],
+  'offline-notice': [
+    { name: 'no session', payload: '{"reason":"disconnect"}', reason: 'malformed_request' },
+    { name: 'a reason the contract does not know', payload: '{"session":"s1","reason":"gone"}', reason: 'malformed_request' },
+  ],
 };
 
 /** Random JSON values and random bytes, the same on every run (seeded), that break the request's schema. */
@@ -108,6 +112,11 @@ const topics = deviceTopics(ATTACKER);
 
 /** Every topic a device may publish a request to, and what the backend answers a refused one with. */
 const TARGETS: { kind: DeviceRequestKind; topic: string; replyTopics: string[]; reply: (reason: Reason) => unknown }[] = [
+  // Those without a reply topic come first: the backend is a client of the broker, which forwards one client's
+  // messages in order ([MQTT-4.6.0-6]), so once the later requests are answered these have been counted too.
+  // An acknowledgement and an offline notice have no reply topic in the protocol: they are counted and recorded only.
+  { kind: 'delivery-ack', topic: topics.deliveryAck, replyTopics: [], reply: () => undefined },
+  { kind: 'offline-notice', topic: topics.offline, replyTopics: [], reply: () => undefined },
   {
     kind: 'rotation-csr',
     topic: topics.csr,
@@ -146,8 +155,6 @@ const TARGETS: { kind: DeviceRequestKind; topic: string; replyTopics: string[]; 
     replyTopics: [topics.syncResponse],
     reply: (reason) => ({ deliveries: [], refused: expect.stringMatching(new RegExp(`^${reason}: `)) }),
   },
-  // An acknowledgement has no reply topic in the protocol: it is counted and recorded only.
-  { kind: 'delivery-ack', topic: topics.deliveryAck, replyTopics: [], reply: () => undefined },
 ];
 
 describe('hostile payloads from an admitted device on every backend topic', () => {

@@ -184,7 +184,7 @@ export class SimulatedDevice {
    * socket's close may arrive before or after, which must not matter.
    */
   sessionTakenOver(by: BrokerSession, t: number): void {
-    if (this.#session && this.#session !== by) this.#loseSession(Math.max(t, this.#lastActedAt));
+    if (this.#session && this.#session !== by) this.#loseSession(Math.max(t, this.#lastActedAt), by);
   }
 
   /**
@@ -201,8 +201,11 @@ export class SimulatedDevice {
     this.#session = undefined;
   }
 
-  /** The broker or the network ended the session at true time t: reconnect after the cohort's backoff. */
-  #loseSession(t: number): void {
+  /**
+   * The broker or the network ended the session at true time t: reconnect after the cohort's backoff. The broker has
+   * ended it, so it sends no offline notice of its own; a session that took it over (`takenOverBy`) says so instead.
+   */
+  #loseSession(t: number, takenOverBy?: BrokerSession): void {
     const session = this.#session;
     if (!session) return;
     this.#session = undefined;
@@ -210,7 +213,8 @@ export class SimulatedDevice {
     this.#status = 'failing';
     this.#failedConnects += 1;
     this.#connectAt = t + this.#reconnectDelay(this.#failedConnects);
-    void session.close();
+    if (takenOverBy) session.reportTakenOver(takenOverBy);
+    void session.close({ silent: true });
   }
 
   async #act(t: number): Promise<void> {
@@ -288,6 +292,7 @@ export class SimulatedDevice {
         judgeBroker({ chain, t, clock: this.#clock, trust: this.#trust, cohort: this.#profile.cohort, serverName, pool: env.pool }),
       timeoutMs: env.options.connectTimeoutMs,
       dialect: env.options.dialect,
+      presence: { offlineTopic: deviceTopics(this.#profile.clientId).offline, onNotice: (acknowledged) => env.offlineNotice(acknowledged) },
     });
     if (outcome.ok) {
       env.histograms.connect.recordValue(Math.max(1, Math.round(outcome.latencyMs)));
@@ -345,7 +350,8 @@ export class SimulatedDevice {
     // A device nothing is ever sent to unasked skips the subscription and the sync round trip here; its requests
     // subscribe first. A refused subscription leaves the session without deliveries; the device still counts as connected.
     if (!this.#profile.receivesDeliveries) return;
-    const sync = await session.request<SyncResponse>(topics.syncRequest, { t }, topics.syncResponse, () => true, this.#env.options.rotationTimeoutMs);
+    // The sync request names the session: the backend holds the device online in it until its offline notice.
+    const sync = await session.request<SyncResponse>(topics.syncRequest, { t, session: session.announceOnline() }, topics.syncResponse, () => true, this.#env.options.rotationTimeoutMs);
     for (const message of sync?.deliveries ?? []) this.#receive(message, t);
   }
 

@@ -17,6 +17,8 @@ export interface ConnectionOptions {
    * answers in milliseconds; one that says nothing this long means the harness stalled, never a simulated outcome.
    */
   connackTimeoutMs: number;
+  /** The session's Will ([MQTT-3.1.2-8]): published by the broker, at QoS 1, if the connection ends without DISCONNECT. */
+  will?: { topic: string; payload: string } | undefined;
 }
 
 type PublishListener = (topic: string, payload: Buffer) => void;
@@ -24,7 +26,8 @@ type PublishListener = (topic: string, payload: Buffer) => void;
 /**
  * The part of MQTT 3.1.1 a simulated device uses, over a socket that is already open: CONNECT/CONNACK, SUBSCRIBE/
  * SUBACK, PUBLISH at QoS 0 both ways, DISCONNECT. No keepalive (pings are wall-clock traffic with no meaning on a
- * compressed timeline), no QoS 1/2 state, no reconnect, no outgoing queue: packets are written straight to the socket,
+ * compressed timeline), QoS 1 only for the offline notice (no retries: a session that ends first never counts it),
+ * no reconnect, no outgoing queue: packets are written straight to the socket,
  * so a connected device costs a parser and a few closures instead of a full client (about 17 KB of heap each).
  * mqtt-packet does the encoding and decoding.
  */
@@ -36,6 +39,7 @@ export class MqttConnection {
   readonly connected: Promise<void>;
   readonly #socket: Duplex;
   readonly #pendingSubacks = new Map<number, (granted: number[] | undefined) => void>();
+  readonly #pendingPubacks = new Map<number, (acknowledged: boolean) => void>();
   readonly #guardMs: number;
   #nextMessageId = 1;
   #ended = false;
@@ -70,6 +74,12 @@ export class MqttConnection {
         case 'publish':
           this.#onPublish(packet.topic, Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload));
           break;
+        case 'puback': {
+          const waiter = this.#pendingPubacks.get(packet.messageId ?? 0);
+          this.#pendingPubacks.delete(packet.messageId ?? 0);
+          waiter?.(true);
+          break;
+        }
         case 'suback': {
           const waiter = this.#pendingSubacks.get(packet.messageId ?? 0);
           this.#pendingSubacks.delete(packet.messageId ?? 0);
@@ -77,7 +87,7 @@ export class MqttConnection {
           break;
         }
         default:
-          // PINGRESP, UNSUBACK and QoS>0 acknowledgements never arrive for packets this client does not send.
+          // PINGRESP, UNSUBACK, PUBREC and PUBCOMP never arrive for packets this client does not send.
           break;
       }
     });
@@ -101,6 +111,7 @@ export class MqttConnection {
       clean: true,
       keepalive: 0,
       ...(options.username === undefined ? {} : { username: options.username }),
+      ...(options.will === undefined ? {} : { will: { topic: options.will.topic, payload: Buffer.from(options.will.payload), qos: 1, retain: false } }),
     });
   }
 
@@ -132,6 +143,23 @@ export class MqttConnection {
     if (this.#ended) return Promise.resolve(false);
     return new Promise((resolve) => {
       this.#socket.write(generate({ cmd: 'publish', topic, payload, qos: 0, dup: false, retain: false }), (error) => resolve(!error));
+    });
+  }
+
+  /**
+   * QoS 1: resolves true on the broker's PUBACK, which it sends once it has taken the message in ([MQTT-4.3.2]);
+   * false if the session ended first. A broker that neither acknowledges nor closes within the guard is cut off.
+   */
+  publishAcknowledged(topic: string, payload: string | Buffer): Promise<boolean> {
+    if (this.#ended) return Promise.resolve(false);
+    const messageId = this.#takeMessageId();
+    return new Promise((resolve) => {
+      const guard = setTimeout(() => this.#end(), this.#guardMs);
+      this.#pendingPubacks.set(messageId, (acknowledged) => {
+        clearTimeout(guard);
+        resolve(acknowledged);
+      });
+      this.#write({ cmd: 'publish', messageId, topic, payload, qos: 1, dup: false, retain: false });
     });
   }
 
@@ -170,6 +198,8 @@ export class MqttConnection {
     this.#ended = true;
     for (const waiter of this.#pendingSubacks.values()) waiter(undefined);
     this.#pendingSubacks.clear();
+    for (const waiter of this.#pendingPubacks.values()) waiter(false);
+    this.#pendingPubacks.clear();
     if (!this.#socket.destroyed) this.#socket.destroy();
     this.#onEnd();
   }
