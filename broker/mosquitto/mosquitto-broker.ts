@@ -31,7 +31,7 @@ export interface MosquittoOptions {
   programs?: ProgramSearch | undefined;
 }
 
-export const MOSQUITTO_CLOCK = 'libfaketime, FAKETIME_TIMESTAMP_FILE set per epoch to the broker clock reading of the epoch start (frozen, whole seconds; OpenSSL 3.0 refusing at notAfter itself, an exact notAfter reads one second earlier)';
+export const MOSQUITTO_CLOCK = 'libfaketime, FAKETIME_TIMESTAMP_FILE set per epoch to the broker clock reading of the last instant of the epoch before any verdict changes (frozen, whole seconds; OpenSSL 3.0 refusing at notAfter itself, an exact notAfter reads one second earlier)';
 
 /**
  * A real Mosquitto on loopback, configured from the scenario and judging client certificates at the broker's
@@ -127,6 +127,15 @@ export async function startMosquittoBroker(config: BrokerConfig, options: Mosqui
     return false;
   };
 
+  /** Every connect of an epoch is judged at one reading: the epoch ends where a verdict changes. */
+  const nextVerdictChangeAfter = (after: number): number => {
+    const bound = bounds.firstChangeAfter(clock.read(after));
+    const change = bound === undefined ? undefined : clock.trueTimeWhenReading(bound, after, Number.MAX_SAFE_INTEGER);
+    // A broker kept down by a restart comes back then: an epoch must start there too.
+    const back = upAt !== undefined && upAt > after ? upAt : Infinity;
+    return Math.min(change ?? Infinity, back);
+  };
+
   return {
     host: config.listen.host,
     port,
@@ -190,22 +199,20 @@ export async function startMosquittoBroker(config: BrokerConfig, options: Mosqui
         }
       }
     },
-    async setEpoch(from: number) {
+    async setEpoch(from: number, to: number) {
       if (failure) throw failure;
-      writeFaketimeClock(files.clock, bounds.openSslSecond(clock.read(from)));
+      // One reading judges every connect of the epoch. No known bound lies inside it (the coordinator ends epochs at
+      // nextVerdictChangeAfter), so any reading in it gives the verdict of `from` on those; the latest one is also on
+      // the right side of the notBefore of a certificate the CA issues during the epoch (backdated at most to its
+      // issuance), which a device may present before the epoch ends.
+      const last = Math.max(from, Math.min(to, nextVerdictChangeAfter(from)) - 1);
+      writeFaketimeClock(files.clock, bounds.openSslSecond(clock.read(last)));
       if (!broker && upAt !== undefined && from >= upAt) {
         broker = await start();
         upAt = undefined;
       }
     },
-    nextVerdictChangeAfter(after: number): number {
-      // Every connect of the epoch is judged at the reading of its start: the epoch ends where a verdict changes.
-      const bound = bounds.firstChangeAfter(clock.read(after));
-      const change = bound === undefined ? undefined : clock.trueTimeWhenReading(bound, after, Number.MAX_SAFE_INTEGER);
-      // A broker kept down by a restart comes back then: an epoch must start there too.
-      const back = upAt !== undefined && upAt > after ? upAt : Infinity;
-      return Math.min(change ?? Infinity, back);
-    },
+    nextVerdictChangeAfter,
     certificateIssued(certificatePem: string) {
       addLeaf(certificatePem);
     },
