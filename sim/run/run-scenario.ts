@@ -158,6 +158,8 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
       plan,
       pki,
       credentials,
+      // Devices dial the target's address; the name they check and send in SNI stays the scenario's (broker.host,
+      // or their cohort's connectivity.host), as a device dials an address DNS gave it for that name.
       broker: { host: broker.host, port: broker.port },
       processes: deviceProcesses,
       workersPerProcess,

@@ -171,7 +171,7 @@ const connectivity = z.strictObject({
   outages: z.array(outage).default([]),
   /** Backoff before reconnecting after a failed connect or a lost session. */
   retry: retry.default(DEFAULT_RETRY),
-  /** The host name these devices dial (SNI, and the name they check the server certificate for); default broker.host. */
+  /** The host name these devices check the server certificate for and send in SNI; default broker.host. They dial the target's address. */
   host: hostName.optional(),
 });
 
@@ -221,8 +221,15 @@ const broker = z.strictObject({
   /** The authorities whose device certificates the broker accepts (its trust anchors for client chains). */
   deviceAuthorities: z.array(name).min(1),
   clock: z.strictObject({ offset: duration.default(0), driftPpm: driftPpm.default(0) }).default({ offset: 0, driftPpm: 0 }),
-  /** What devices dial; checked against the server certificate's names. */
-  host: hostName.default('localhost'),
+  /**
+   * The name devices check the server certificate for (RFC 6125) and send in SNI (RFC 6066 3). Devices dial the
+   * broker target's address (the embedded broker or Mosquitto on 127.0.0.1, broker.external.host), not this name.
+   */
+  host: hostName
+    .default('localhost')
+    .describe(
+      'The name devices check the broker\'s server certificate for and send in SNI; they dial the broker target\'s address (127.0.0.1 for embedded and mosquitto, broker.external.host for external)',
+    ),
   /**
    * More names the broker answers to, each with its own server certificate, chosen by the name a device sends in
    * TLS SNI (RFC 6066 3), like a cloud endpoint per region or per root. Any other name gets `serverCertificate`
