@@ -49,6 +49,12 @@ describe('real-time-rotation on the embedded broker', () => {
     expect(manifest.timelineStart).toBe(summary.timeline.start);
   });
 
+  it('replays a device from the start the run had, not from the time of the replay', () => {
+    const repro = runCli(['repro', out, '--device', 'device-00000']);
+    expect(repro.status, repro.stderr).toBe(0);
+    expect(repro.stdout).toContain('the replay matches the run');
+  });
+
   it('names the embedded broker, its aedes version and its clock in the manifest, summary.json and summary.md', () => {
     const broker = { target: 'embedded', version: expect.stringMatching(/^aedes \d+\.\d+\.\d+$/) as unknown, clock: 'claimed per connect (CONNECT user name), inside the epoch' };
     expect(manifest.broker).toEqual(broker);
