@@ -72,15 +72,20 @@ describe('--broker mosquitto refuses what Mosquitto 2.0 cannot do', () => {
   });
 
   it('refuses connection limits Mosquitto has no setting for, only where the file sets them', () => {
-    const file = tiny(inBroker('  connections:\n    handshakeTimeout: 10s\n    perSource: 50\n    maxPacketAfterConnect: 65536\n'));
+    const file = tiny(
+      inBroker('  connections:\n    handshakeTimeout: 10s\n    connectTimeout: 10s\n    maxPacketBeforeConnect: 4096\n    perSource: 50\n    maxPacketAfterConnect: 65536\n'),
+    );
     const result = runCli(['validate', file, '--broker', 'mosquitto']);
     expectRefused(
       result,
+      '4 problems',
       'broker.connections.handshakeTimeout: --broker mosquitto cannot do this: Mosquitto has no TLS handshake timeout setting',
+      'broker.connections.connectTimeout: --broker mosquitto cannot do this: Mosquitto has no setting for how long a connection may wait before its CONNECT',
+      'broker.connections.maxPacketBeforeConnect: --broker mosquitto cannot do this: Mosquitto has one max_packet_size for every packet, before and after CONNECT',
       'broker.connections.perSource: --broker mosquitto cannot do this: Mosquitto limits connections per listener (max_connections), not per source address',
     );
     // max_packet_size is Mosquitto's own.
-    expect(result.stderr).not.toContain('maxPacketAfterConnect');
+    expect(result.stderr).not.toContain('broker.connections.maxPacketAfterConnect:');
     expect(runCli(['validate', tiny(), '--broker', 'mosquitto']).status).toBe(0);
   });
 
@@ -145,9 +150,14 @@ describe('--broker external runs on real time and refuses what certfleet cannot 
 
   it('refuses broker.external files that are missing or are not PEM, each at its field', () => {
     writeFileSync(join(externalDir, 'not-a-key.pem'), 'hello\n');
-    const file = realTime(['caFile: my-broker/ca.pem', 'caFile: my-broker/missing.pem'], ['keyFile: my-broker/backend.key', 'keyFile: my-broker/not-a-key.pem']);
+    const file = realTime(
+      ['caFile: my-broker/ca.pem', 'caFile: my-broker/missing.pem'],
+      ['certificateFile: my-broker/backend.crt', 'certificateFile: my-broker/backend.key'],
+      ['keyFile: my-broker/backend.key', 'keyFile: my-broker/not-a-key.pem'],
+    );
     expectRefused(
       runCli(['validate', file, '--broker', 'external']),
+      `broker.external.backend.certificateFile: expected a PEM certificate: ${join(externalDir, 'backend.key')}`,
       `broker.external.caFile: expected a PEM file of CA certificates: no such file: ${join(externalDir, 'missing.pem')}`,
       `broker.external.backend.keyFile: expected a PEM private key: ${join(externalDir, 'not-a-key.pem')}: not a private key in PEM`,
     );
@@ -155,7 +165,7 @@ describe('--broker external runs on real time and refuses what certfleet cannot 
 
   it('refuses what certfleet would have to do on the broker: its clock, chain switches, revocations, restarts, accepted authorities', () => {
     const file = realTime(
-      ['  host: localhost\n', '  host: localhost\n  clock: { offset: 5m }\n'],
+      ['  host: localhost\n', '  host: localhost\n  clock: { offset: 5m, driftPpm: 20 }\n'],
       [
         'thresholds:\n',
         'events:\n  - { type: server-certificate, at: 2025-06-01T00:00:00Z, use: broker }\n  - { type: revoke, at: 2025-06-01T00:00:00Z, devices: { share: 0.5 } }\n' +
@@ -166,6 +176,7 @@ describe('--broker external runs on real time and refuses what certfleet cannot 
     expectRefused(
       result,
       'broker.clock.offset: --broker external cannot do this: an external broker judges every certificate at its own real clock; certfleet cannot set it off',
+      'broker.clock.driftPpm: --broker external cannot do this: an external broker judges every certificate at its own real clock; certfleet cannot make it drift',
       'events[0].type: --broker external cannot do this: certfleet cannot switch the server certificate of a broker it does not run',
       'events[1].type: --broker external cannot do this: certfleet cannot make a broker it does not run load a CRL',
       'events[2].type: --broker external cannot do this: certfleet cannot restart a broker it does not run',
@@ -174,10 +185,11 @@ describe('--broker external runs on real time and refuses what certfleet cannot 
   });
 
   it('refuses the broker-side settings Mosquitto refuses too, as settings of a broker it does not run', () => {
-    const file = realTime(['  host: localhost\n', '  host: localhost\n  limits: { connectsPerClientPerSecond: 1 }\n']);
+    const file = realTime(['  host: localhost\n', '  host: localhost\n  limits: { connectsPerClientPerSecond: 1 }\n  connections: { maxPacketAfterConnect: 65536 }\n']);
     expectRefused(
       runCli(['validate', file, '--broker', 'external']),
       'broker.limits.connectsPerClientPerSecond: --broker external cannot do this: certfleet cannot set up a per-client CONNECT rate limit on a broker it does not run',
+      'broker.connections.maxPacketAfterConnect: --broker external cannot do this: certfleet cannot set up broker.connections.maxPacketAfterConnect on a broker it does not run',
     );
   });
 });
