@@ -8,17 +8,26 @@ import { compareCommand } from './compare-command.js';
 import { schemaCommand } from './schema-command.js';
 import { validateCommand } from './validate-command.js';
 import { EXIT } from './exit-codes.js';
+import { BROKER_TARGETS } from '../sim/scenario/broker-target-schema.js';
 import { exitForInputError } from './input-error-exit.js';
+
+/** `--broker`, on run and validate: the scenario is checked for what that target cannot do. */
+const brokerOption = {
+  type: 'string',
+  choices: BROKER_TARGETS,
+  describe: 'the broker target, instead of the scenario\'s broker.target: embedded, mosquitto (started by certfleet under a simulated clock) or external (broker.external, on real time)',
+} as const;
 
 await yargs(hideBin(process.argv))
   .scriptName('certfleet')
   .usage('$0 <command> [options]')
   .command(
     'run <scenario>',
-    'run a scenario on the embedded broker and write results/<run-id>/',
+    'run a scenario against a broker (embedded by default) and write results/<run-id>/',
     (y) =>
       y
         .positional('scenario', { type: 'string', demandOption: true, describe: 'a scenario file (YAML)' })
+        .option('broker', brokerOption)
         .option('devices', { type: 'number', describe: 'fleet size (default: the scenario\'s fleet.devices)' })
         .option('seed', { type: 'number', describe: 'run seed (default: the scenario\'s seed)' })
         .option('out', { type: 'string', describe: 'run folder (default: results/<scenario>-<time>-seed<seed>)' })
@@ -55,6 +64,7 @@ await yargs(hideBin(process.argv))
     async (args) => {
       process.exitCode = await runCommand({
         scenario: args.scenario,
+        broker: args.broker,
         devices: args.devices,
         seed: args.seed,
         out: args.out,
@@ -73,9 +83,9 @@ await yargs(hideBin(process.argv))
   .command(
     'validate <scenario>',
     'check a scenario file against the schema and print what it describes',
-    (y) => y.positional('scenario', { type: 'string', demandOption: true, describe: 'a scenario file (YAML)' }),
+    (y) => y.positional('scenario', { type: 'string', demandOption: true, describe: 'a scenario file (YAML)' }).option('broker', brokerOption),
     async (args) => {
-      process.exitCode = await validateCommand(args.scenario);
+      process.exitCode = await validateCommand(args.scenario, { target: args.broker });
     },
   )
   .command(

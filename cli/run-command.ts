@@ -7,6 +7,7 @@ import { RunFolderError } from '../sim/results/run-folder.js';
 import { OutputWriteError } from '../sim/results/write-failure.js';
 import { MetricsServerError } from '../sim/run/metrics-server.js';
 import { runScenario } from '../sim/run/run-scenario.js';
+import type { BrokerTargetName } from '../sim/scenario/broker-target-schema.js';
 import type { LoadedScenario } from '../sim/scenario/load-scenario.js';
 import { fleetSizeProblems, timelineWarnings } from '../sim/scenario/timeline-size.js';
 import { defineThreshold, type Threshold } from '../sim/thresholds/define-threshold.js';
@@ -23,6 +24,8 @@ import { resultRecord } from './run-result-line.js';
 
 export interface RunArguments {
   scenario: string;
+  /** `--broker`: the broker target instead of the scenario's broker.target. */
+  broker?: BrokerTargetName | undefined;
   devices?: number | undefined;
   seed?: number | undefined;
   out?: string | undefined;
@@ -57,7 +60,7 @@ export async function runCommand(args: RunArguments): Promise<number> {
     process.stderr.write(problems.map((p) => `certfleet: ${p}\n`).join(''));
     return EXIT.invalidInput;
   }
-  const loaded = loadOrExplain(args.scenario);
+  const loaded = loadOrExplain(args.scenario, { target: args.broker });
   if (!loaded) return EXIT.invalidInput;
   const fleetSize = timelineWarningsOrProblem(loaded, args.devices);
   if (fleetSize !== undefined) return fleetSize;

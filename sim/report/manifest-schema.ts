@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { RunManifest } from '../results/manifest.js';
+import { BROKER_TARGETS } from '../scenario/broker-target-schema.js';
 import { MAX_DEVICES, MAX_SEED } from '../scenario/schema.js';
 
 /**
@@ -12,6 +13,9 @@ export const manifestSchema = z.object({
   openssl: z.string(),
   machine: z.object({ cpu: z.string(), cores: z.int().nonnegative(), memoryGiB: z.number(), platform: z.string() }),
   scenario: z.object({ name: z.string(), file: z.string(), sha256: z.string() }),
+  /** Absent from runs of certfleet versions that had only the embedded broker. */
+  broker: z.object({ target: z.enum(BROKER_TARGETS), version: z.string(), clock: z.string() }).optional(),
+  timelineStart: z.iso.datetime().optional(),
   seed: z.int().nonnegative().max(MAX_SEED),
   devices: z.int().min(1).max(MAX_DEVICES),
   workers: z.int().nonnegative(),

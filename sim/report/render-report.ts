@@ -53,6 +53,11 @@ ${unrecoveredSection(run)}
   return htmlPage({ title: `certfleet report: ${summary.scenario}`, body, data: model, scripts: ['timeline-charts.js', 'report-page.js'] });
 }
 
+/** "embedded (aedes 1.2.0), clock: claimed per connect ..." */
+function describeBroker(broker: NonNullable<RunData['manifest']['broker']>): string {
+  return `${broker.target} (${broker.version}), clock: ${broker.clock}`;
+}
+
 function runDetails({ dir, summary, manifest }: RunData): string {
   const h = escapeHtml;
   const rows: [string, string][] = [
@@ -60,6 +65,8 @@ function runDetails({ dir, summary, manifest }: RunData): string {
     ['outcome', summary.complete ? 'complete: the whole timeline ran' : `partial: stopped early (${summary.interruption ?? 'unknown'}) at ${formatInstant(summary.timeline.reached)}`],
     ['scenario', `${manifest.scenario.name} (${manifest.scenario.file}, sha256 ${manifest.scenario.sha256.slice(0, 12)}…)`],
     ['seed', String(manifest.seed)],
+    // Runs of certfleet versions that had only the embedded broker do not name it.
+    ['broker', manifest.broker ? describeBroker(manifest.broker) : 'embedded'],
     ['devices', `${formatCount(manifest.devices)} in ${Object.keys(summary.cohorts).length} cohorts (${Object.entries(summary.cohorts).map(([name, c]) => `${name} ${c.devices}`).join(', ')})`],
     ['simulated time', `${formatInstant(summary.timeline.start)} to ${formatInstant(summary.timeline.end)}, reached ${formatInstant(summary.timeline.reached)}`],
     ['wall time', `${summary.wall.seconds} s, ${manifest.workers} device worker${manifest.workers === 1 ? '' : 's'}, started ${manifest.startedAt}`],

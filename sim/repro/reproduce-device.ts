@@ -45,7 +45,8 @@ export interface ReproResult {
 export async function reproduceDevice(options: ReproOptions): Promise<ReproResult> {
   // Checked field by field: a manifest that is missing or corrupt is a ReportInputError naming the file.
   const manifest = loadManifest(options.runDir);
-  const loaded = loadScenario(manifest.scenario.file);
+  // A timeline that starts "now" replays from where the run's started.
+  const loaded = loadScenario(manifest.scenario.file, { now: manifest.timelineStart === undefined ? undefined : Date.parse(manifest.timelineStart) });
   const scenarioChanged = loaded.sha256 !== manifest.scenario.sha256;
   const plan = planFleet(loaded.scenario, { seed: manifest.seed, devices: manifest.devices });
   const device = plan.devices.find((d) => d.id === options.deviceId);

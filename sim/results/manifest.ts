@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import type { BrokerDescription } from './broker-description.js';
 
 /** What a run was: enough to rerun it and to know which machine produced its numbers. */
 export interface RunManifest {
@@ -10,6 +11,13 @@ export interface RunManifest {
   openssl: string;
   machine: { cpu: string; cores: number; memoryGiB: number; platform: string };
   scenario: { name: string; file: string; sha256: string };
+  /** The broker target the run ran against, its version and how its clock was set. */
+  broker: BrokerDescription;
+  /**
+   * Where the timeline started, for a scenario whose timeline starts "now": a rerun of the same file starts at
+   * another time, so this is the start that reproduces it.
+   */
+  timelineStart?: string;
   seed: number;
   devices: number;
   workers: number;
@@ -24,6 +32,9 @@ export function buildManifest(input: {
   scenarioName: string;
   scenarioFile: string;
   scenarioSha256: string;
+  broker: BrokerDescription;
+  /** The resolved start of a timeline that starts "now". */
+  timelineStart?: number | undefined;
   seed: number;
   devices: number;
   workers: number;
@@ -36,6 +47,8 @@ export function buildManifest(input: {
     openssl: process.versions.openssl ?? 'unknown',
     machine: machineDescription(),
     scenario: { name: input.scenarioName, file: input.scenarioFile, sha256: input.scenarioSha256 },
+    broker: input.broker,
+    ...(input.timelineStart === undefined ? {} : { timelineStart: new Date(input.timelineStart).toISOString() }),
     seed: input.seed,
     devices: input.devices,
     workers: input.workers,

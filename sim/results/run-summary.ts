@@ -2,6 +2,7 @@ import type { Histogram } from 'hdr-histogram-js';
 import { AUDIT_CHECKS, type AuditCheck, type AuditFinding } from '../audit/audit-checks.js';
 import type { Scenario } from '../scenario/schema.js';
 import type { BrokerStats } from '../stats/broker-stats.js';
+import type { BrokerDescription } from './broker-description.js';
 import { addCohortCounters, addRecord, emptyCohortCounters, sumValues, type CohortCounters, type StatusCounts } from '../stats/fleet-counters.js';
 import { cumulativeDistribution } from '../stats/cumulative-distribution.js';
 import type { ActivitySample } from './activity-series.js';
@@ -42,6 +43,8 @@ export interface SummaryInput {
   counters: CohortCounters[];
   histograms: { rotation: Histogram; connect: Histogram };
   broker: BrokerStats;
+  /** The broker target the run ran against (named in summary.json's broker with its counts). */
+  brokerTarget: BrokerDescription;
   tally: FailureTally;
   availability: AvailabilitySample[];
   /** Rotations and failures per sample interval, aligned with `availability`. */
@@ -129,7 +132,7 @@ export function buildSummary(input: SummaryInput) {
     ),
     lockedOut: total.lockedOut,
     unrecovered: summarizeUnrecovered(input.tally.unrecovered()),
-    broker: brokerTotals(input.broker),
+    broker: { ...input.brokerTarget, ...brokerTotals(input.broker) },
     deliveries: input.deliveries,
     availability: availabilitySeries(input.availability, cohortNames, input.cohortSizes),
     /** Per sample interval [t - sample, t): rotations and failures by judge:cause. */

@@ -18,6 +18,7 @@ export function renderSummaryMarkdown(summary: JudgedRunSummary): string {
       `${summary.wall.seconds} s of wall time in ${summary.wall.epochs} epochs.`,
     '',
   );
+  push(`Broker: ${summary.broker.target} (${summary.broker.version}); its clock: ${summary.broker.clock}.`, '');
 
   if (summary.thresholds.length > 0) {
     push('## Thresholds', '');

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AUDIT_CHECKS, type AuditCheck } from '../audit/audit-checks.js';
 import { ALL_CAUSES, type Cause, type Judge } from '../causes.js';
+import { BROKER_TARGETS } from '../scenario/broker-target-schema.js';
 import { FAULT_KINDS } from '../scenario/fault-schema.js';
 import { CONNECTION_CUT_REASONS, type ConnectionCutReason } from '../stats/broker-stats.js';
 import { DEVICE_REQUEST_KINDS, type DeviceRequestKind } from '../device-api/messages.js';
@@ -170,6 +171,12 @@ export const runSummarySchema = z.strictObject({
     ),
   }),
   broker: z.strictObject({
+    target: z
+      .enum(BROKER_TARGETS)
+      .optional()
+      .describe('the broker target the run ran against (embedded, mosquitto, external); absent from runs of certfleet versions that had only the embedded broker'),
+    version: z.string().optional().describe('the broker\'s version, such as "aedes 1.2.0" or "mosquitto 2.0.11"'),
+    clock: z.string().optional().describe('how the broker\'s clock was set while it judged certificates'),
     admitted: count,
     refused: z.partialRecord(cause, count),
     issued: count,

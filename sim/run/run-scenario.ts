@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { brokerConfigFrom } from '../../broker/broker-config.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../broker/embedded-broker.js';
+import { describeEmbeddedBroker } from '../../broker/embedded-broker-description.js';
 import { planFleet, type FleetPlan } from '../plan/fleet-plan.js';
 import { writeFileAtomically } from '../results/atomic-file.js';
 import { buildManifest } from '../results/manifest.js';
@@ -15,6 +16,7 @@ import { RunRecorder } from '../results/run-recorder.js';
 import { timelineMarkers, type TimelineMarker } from '../results/timeline-markers.js';
 import type { OutputWriteError } from '../results/write-failure.js';
 import type { HarnessRestart } from '../results/run-summary.js';
+import type { BrokerDescription } from '../results/broker-description.js';
 import { buildScenarioPki } from '../scenario-pki/build-scenario-pki.js';
 import { emptyBrokerStats } from '../stats/broker-stats.js';
 import { manufactureDevices } from '../scenario-pki/device-factory.js';
@@ -83,6 +85,7 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   const { scenario } = options.loaded;
   const seed = options.seed ?? scenario.seed;
   const started = new Date();
+  const brokerTarget = describeBrokerTarget(options.loaded);
   const plan = onlyDevices(planFleet(scenario, { seed, devices: options.devices }), options.onlyDevices);
   await checkPolicyModules(options.loaded, plan, seed, options);
   const thresholds = [...scenarioThresholds(scenario), ...(options.thresholds ?? [])];
@@ -102,6 +105,8 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
     scenarioName: scenario.name,
     scenarioFile: options.loaded.file,
     scenarioSha256: options.loaded.sha256,
+    broker: brokerTarget,
+    timelineStart: scenario.timeline.startsNow ? scenario.timeline.start : undefined,
     seed,
     devices: plan.devices.length,
     workers,
@@ -153,6 +158,8 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
       plan,
       pki,
       credentials,
+      // Devices dial the target's address; the name they check and send in SNI stays the scenario's (broker.host,
+      // or their cohort's connectivity.host), as a device dials an address DNS gave it for that name.
       broker: { host: broker.host, port: broker.port },
       processes: deviceProcesses,
       workersPerProcess,
@@ -213,6 +220,7 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
     wallMs: performance.now() - wallStart,
     epochs: result?.epochs ?? 0,
     broker: broker?.stats() ?? emptyBrokerStats(),
+    brokerTarget,
     availability: result?.availability ?? [],
     markers,
     audits: result?.audits ?? [],
@@ -221,6 +229,18 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
     deliveries: result?.deliveries ?? { pushed: 0, queued: 0 },
   }, thresholds);
   return { dir, summary, outputFailure: recorder.failure };
+}
+
+/**
+ * What the run's manifest, summary and report say about its broker. Only the embedded broker runs in this build:
+ * another target is refused before anything starts, never replaced by the embedded broker.
+ */
+function describeBrokerTarget(loaded: LoadedScenario): BrokerDescription {
+  const { target } = loaded.scenario.broker;
+  if (target !== 'embedded') {
+    throw new ScenarioError(loaded.file, [`broker.target: ${target}: this build of certfleet runs only the embedded broker; run it with --broker embedded`]);
+  }
+  return describeEmbeddedBroker();
 }
 
 /** The plan restricted to some devices, with only what concerns them. */

@@ -3,14 +3,18 @@ import { dirname } from 'node:path';
 import { isNode, type Document, type LineCounter } from 'yaml';
 import type { z } from 'zod';
 import { readBoundedFile, UnreadableFileError } from '../input/read-bounded-file.js';
+import type { BrokerTargetName } from './broker-target-schema.js';
 import { checkBundles } from './check-bundles.js';
 import { checkCertificateTimes } from './check-certificate-times.js';
 import { checkReferences, type ScenarioProblem } from './check-references.js';
 import { describeInput } from './primitives.js';
 import { readYaml } from './read-yaml.js';
+import { resolveExternalBrokerPaths } from './external-broker-files.js';
 import { resolveScenarioPaths } from './resolve-paths.js';
+import { resolveTimeline } from './resolve-timeline.js';
 import { ScenarioError } from './scenario-error.js';
 import { scenarioSchema, type Scenario } from './schema.js';
+import { targetRefusals } from './target-support.js';
 import { checkTimelineSize, timelineWarnings } from './timeline-size.js';
 
 export { ScenarioError } from './scenario-error.js';
@@ -27,7 +31,15 @@ export interface LoadedScenario {
   warnings: string[];
 }
 
-export function loadScenario(file: string): LoadedScenario {
+/** What the command line changes in a scenario before it is checked. */
+export interface ScenarioOverrides {
+  /** `--broker`: the broker target, instead of the scenario's broker.target. */
+  target?: BrokerTargetName | undefined;
+  /** Where a timeline that starts "now" starts (ms since the Unix epoch); default the host clock's now. */
+  now?: number | undefined;
+}
+
+export function loadScenario(file: string, overrides: ScenarioOverrides = {}): LoadedScenario {
   let bytes: Buffer;
   try {
     bytes = readBoundedFile(file, MAX_SCENARIO_BYTES);
@@ -35,28 +47,42 @@ export function loadScenario(file: string): LoadedScenario {
     if (error instanceof UnreadableFileError) throw new ScenarioError(file, [error.reason]);
     throw error;
   }
-  const scenario = parseScenario(bytes.toString('utf8'), file);
+  const scenario = parseScenario(bytes.toString('utf8'), file, overrides);
   return { file, scenario, sha256: createHash('sha256').update(bytes).digest('hex'), warnings: timelineWarnings(scenario) };
 }
 
 /**
  * Parses and checks scenario text; `file` names the source in messages, and the files the scenario names are
- * relative to its folder (`baseDir`, default: the folder of `file`).
+ * relative to its folder (`baseDir`, default: the folder of `file`). The broker target (`overrides.target` or the
+ * scenario's) is checked for what it cannot do.
  */
-export function parseScenario(text: string, file: string, options: { baseDir?: string } = {}): Scenario {
+export function parseScenario(text: string, file: string, options: { baseDir?: string } & ScenarioOverrides = {}): Scenario {
   const { document, lineCounter, value } = readYaml(text, file);
   const result = scenarioSchema.safeParse(value, { reportInput: true });
-  const problems: ScenarioProblem[] = result.success
-    ? [
-        ...checkReferences(result.data),
-        ...checkTimelineSize(result.data),
-        ...checkCertificateTimes(result.data),
-        ...resolveScenarioPaths(result.data, options.baseDir ?? dirname(file)),
-        // After resolveScenarioPaths: it makes the bundle paths absolute.
-        ...checkBundles(result.data),
-      ]
-    : result.error.issues.flatMap(toProblems);
-  if (problems.length > 0) {
+  let problems: ScenarioProblem[];
+  let scenario: Scenario | undefined;
+  if (!result.success) {
+    problems = result.error.issues.flatMap(toProblems);
+  } else {
+    const resolved = resolveTimeline(result.data, options.now ?? Date.now());
+    scenario = resolved.scenario;
+    if (options.target !== undefined) scenario.broker.target = options.target;
+    const baseDir = options.baseDir ?? dirname(file);
+    resolveExternalBrokerPaths(scenario, baseDir);
+    problems =
+      resolved.problems.length > 0
+        ? resolved.problems
+        : [
+            ...checkReferences(scenario),
+            ...checkTimelineSize(scenario),
+            ...checkCertificateTimes(scenario),
+            ...resolveScenarioPaths(scenario, baseDir),
+            // After resolveScenarioPaths: it makes the bundle paths absolute.
+            ...checkBundles(scenario),
+            ...targetRefusals(scenario, value, { target: scenario.broker.target, fromCommandLine: options.target !== undefined }),
+          ];
+  }
+  if (problems.length > 0 || scenario === undefined) {
     const located = problems.map((p) => ({ ...locate(document, lineCounter, p.path), problem: p }));
     located.sort((a, b) => a.line - b.line || a.col - b.col);
     throw new ScenarioError(
@@ -64,7 +90,7 @@ export function parseScenario(text: string, file: string, options: { baseDir?: s
       located.map(({ line, col, problem }) => `${line > 0 ? `line ${line}, column ${col}: ` : ''}${formatPath(problem.path)}: ${problem.message}`),
     );
   }
-  return result.data as Scenario;
+  return scenario;
 }
 
 function toProblems(issue: z.core.$ZodIssue): ScenarioProblem[] {

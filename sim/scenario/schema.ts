@@ -14,6 +14,7 @@ import {
   speed,
 } from './primitives.js';
 import { fault } from './fault-schema.js';
+import { brokerTarget, externalBroker } from './broker-target-schema.js';
 
 /**
  * The largest fleet certfleet carries: the fleet plan is copied into every device worker and each device holds its
@@ -170,7 +171,7 @@ const connectivity = z.strictObject({
   outages: z.array(outage).default([]),
   /** Backoff before reconnecting after a failed connect or a lost session. */
   retry: retry.default(DEFAULT_RETRY),
-  /** The host name these devices dial (SNI, and the name they check the server certificate for); default broker.host. */
+  /** The host name these devices check the server certificate for and send in SNI; default broker.host. They dial the target's address. */
   host: hostName.optional(),
 });
 
@@ -214,12 +215,21 @@ const MAX_WALL_TIMEOUT_MS = 3_600_000;
 const MAX_MQTT_PACKET = 268_435_460;
 
 const broker = z.strictObject({
+  target: brokerTarget,
+  external: externalBroker.optional(),
   serverCertificate: name,
   /** The authorities whose device certificates the broker accepts (its trust anchors for client chains). */
   deviceAuthorities: z.array(name).min(1),
   clock: z.strictObject({ offset: duration.default(0), driftPpm: driftPpm.default(0) }).default({ offset: 0, driftPpm: 0 }),
-  /** What devices dial; checked against the server certificate's names. */
-  host: hostName.default('localhost'),
+  /**
+   * The name devices check the server certificate for (RFC 6125) and send in SNI (RFC 6066 3). Devices dial the
+   * broker target's address (the embedded broker or Mosquitto on 127.0.0.1, broker.external.host), not this name.
+   */
+  host: hostName
+    .default('localhost')
+    .describe(
+      'The name devices check the broker\'s server certificate for and send in SNI; they dial the broker target\'s address (127.0.0.1 for embedded and mosquitto, broker.external.host for external)',
+    ),
   /**
    * More names the broker answers to, each with its own server certificate, chosen by the name a device sends in
    * TLS SNI (RFC 6066 3), like a cloud endpoint per region or per root. Any other name gets `serverCertificate`
@@ -278,8 +288,16 @@ const broker = z.strictObject({
 });
 
 const timeline = z.strictObject({
-  start: instant,
-  end: instant,
+  start: z
+    .union([z.literal('now'), instant], {
+      error: (issue) =>
+        issue.input === undefined
+          ? 'required: expected "now" or a UTC time such as "2030-01-01T00:00:00Z"'
+          : `expected "now" or a UTC time such as "2030-01-01T00:00:00Z", got ${describeInput(issue.input)}`,
+    })
+    .describe('When the timeline starts: a UTC time, or "now" (the run\'s start, to the second) for a run on real time against a broker on its own clock'),
+  end: instant.optional().describe('When the timeline ends (or give timeline.duration instead)'),
+  duration: positiveDuration.optional().describe('How long the timeline lasts from its start, instead of timeline.end (what a timeline starting "now" gives)'),
   /** Simulated time per wall second ("30d/s"), or "max" to run as fast as the harness can. */
   speed: speed.default(Number.POSITIVE_INFINITY),
   /** Epoch length: devices and broker synchronise at least this often in simulated time. */
@@ -378,7 +396,17 @@ export const scenarioSchema = z.strictObject({
     .default([]),
 });
 
-export type Scenario = z.output<typeof scenarioSchema>;
+/** What the schema gives: the timeline's start may still be "now", its end a duration. */
+export type ParsedScenario = z.output<typeof scenarioSchema>;
+type ParsedTimeline = ParsedScenario['timeline'];
+/** The timeline once its start and end are instants (sim/scenario/resolve-timeline.ts). */
+export type ScenarioTimeline = Omit<ParsedTimeline, 'start' | 'end' | 'duration'> & {
+  start: number;
+  end: number;
+  /** The file said `start: now`: the run is on real time, started when the scenario was loaded. */
+  startsNow: boolean;
+};
+export type Scenario = Omit<ParsedScenario, 'timeline'> & { timeline: ScenarioTimeline };
 export type ScenarioAuthority = Scenario['pki']['authorities'][number];
 export type ScenarioServerCertificate = Scenario['pki']['serverCertificates'][number];
 export type ScenarioCohort = Scenario['fleet']['cohorts'][number];

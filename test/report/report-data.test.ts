@@ -120,6 +120,12 @@ describe('data embedded in the page', () => {
     expect(data.unrecovered.rows[0]?.[0]).toBe('</script><script>alert(1)</script>');
   });
 
+  it('names the broker target, its version and its clock in the header; a run from before targets ran on the embedded broker', () => {
+    const manifest = { ...minimalManifest(), broker: { target: 'mosquitto', version: 'mosquitto 2.0.11', clock: 'libfaketime, set per connect' } };
+    expect(renderReport(loadRunData(writeRunFolder({ manifest })))).toContain('<dt>broker</dt><dd>mosquitto (mosquitto 2.0.11), clock: libfaketime, set per connect</dd>');
+    expect(renderReport(loadRunData(writeRunFolder()))).toContain('<dt>broker</dt><dd>embedded</dd>');
+  });
+
   it('shows each threshold with its verdict, expected and actual values, and the verdict of them all', () => {
     const html = renderReport(loadRunData(writeRunFolder()));
     expect(html).toContain(

@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { checkReferences } from '../../sim/scenario/check-references.js';
 import { parseScenario } from '../../sim/scenario/load-scenario.js';
+import { resolveTimeline } from '../../sim/scenario/resolve-timeline.js';
 import { scenarioSchema, type Scenario } from '../../sim/scenario/schema.js';
 import { parse as parseYaml } from 'yaml';
 import { BASE, edited, type Edit } from './scenario-text.js';
 
 /** The scenario after the schema alone (no reference checks), so checkReferences can be called directly. */
 function schemaOnly(...edits: Edit[]): Scenario {
-  return scenarioSchema.parse(parseYaml(edited(...edits)));
+  return resolveTimeline(scenarioSchema.parse(parseYaml(edited(...edits))), 0).scenario;
 }
 
 describe('checkReferences', () => {

@@ -28,6 +28,8 @@ const ROOT_SIGNS: Edit[] = [
   ['    issuer: ca\n    lifetime: 90d', '    issuer: root\n    lifetime: 90d'],
 ];
 const UTC_HINT = 'expected a UTC time such as "2030-01-01T00:00:00Z"';
+/** timeline.start also takes "now" (a run on real time). */
+const START_HINT = 'expected "now" or a UTC time such as "2030-01-01T00:00:00Z"';
 const DURATION_HINT = 'expected a duration such as "90d", "24h", "30m", "15s" or "-619315200s"';
 const FRACTION_RANGE = 'expected a fraction between 0 and 1 such as 0.8, "80%" or "2/3"';
 const SPEED_HINT = 'expected "max" or a rate such as "30d/s"';
@@ -54,6 +56,7 @@ describe('loadScenario on the shipped scenarios', () => {
       speed: Number.POSITIVE_INFINITY,
       step: 6 * 3_600_000,
       sample: DAY,
+      startsNow: false,
     });
     expect(scenario.fleet.cohorts.map((c) => c.share)).toEqual([0.6, 0.15, 0.15, 0.1]);
     expect(scenario.fleet.cohorts[0]?.renewal).toEqual({ at: 2 / 3, jitter: 0.05, retry: { policy: 'full-jitter', initial: 600_000, max: 2 * DAY } });
@@ -72,6 +75,7 @@ describe('parseScenario on valid text', () => {
     expect(s.pki.serverCertificates[0]?.hosts).toEqual(['localhost', '127.0.0.1']);
     expect(s.pki.deviceCertificates).toEqual({ issuer: 'ca', chain: [], lifetime: 90 * DAY, backdate: 0, key: 'ec-p256', issued: 'spread' });
     expect(s.broker).toEqual({
+      target: 'embedded',
       serverCertificate: 'broker',
       deviceAuthorities: ['root'],
       clock: { offset: 0, driftPpm: 0 },
@@ -175,16 +179,16 @@ describe('parseScenario schema problems, with their exact text', () => {
     // Missing required keys point at the mapping that lacks them.
     ['a missing device count', [['  devices: 10\n', '']], ['line 30, column 3: fleet.devices: required: expected a number']],
     ['a missing description', [['description: A tiny scenario for tests.\n', '']], ['line 1, column 1: description: required: expected a text']],
-    ['a missing timeline start', [['  start: 2030-01-01T00:00:00Z\n', '']], ['line 4, column 3: timeline.start: required: expected a text']],
+    ['a missing timeline start', [['  start: 2030-01-01T00:00:00Z\n', '']], [`line 4, column 3: timeline.start: required: ${START_HINT}`]],
     [
       'a cohort without a trust store',
       [['      trustStore: { anchors: [root] }\n      clock', '      clock']],
       ['line 32, column 7: fleet.cohorts[0].trustStore: required: expected a mapping'],
     ],
     // UTC times.
-    ['a time with a space and no zone', [['  start: 2030-01-01T00:00:00Z', '  start: 2030-01-01 00:00']], [`line 4, column 3: timeline.start: ${UTC_HINT}, got "2030-01-01 00:00"`]],
-    ['a time with a zone offset', [['  start: 2030-01-01T00:00:00Z', '  start: 2030-01-01T00:00:00+01:00']], [`line 4, column 3: timeline.start: ${UTC_HINT}, got "2030-01-01T00:00:00+01:00"`]],
-    ['a time in month 13', [['  start: 2030-01-01T00:00:00Z', '  start: 2030-13-01T00:00:00Z']], [`line 4, column 3: timeline.start: ${UTC_HINT}, got "2030-13-01T00:00:00Z"`]],
+    ['a time with a space and no zone', [['  start: 2030-01-01T00:00:00Z', '  start: 2030-01-01 00:00']], [`line 4, column 3: timeline.start: ${START_HINT}, got "2030-01-01 00:00"`]],
+    ['a time with a zone offset', [['  start: 2030-01-01T00:00:00Z', '  start: 2030-01-01T00:00:00+01:00']], [`line 4, column 3: timeline.start: ${START_HINT}, got "2030-01-01T00:00:00+01:00"`]],
+    ['a time in month 13', [['  start: 2030-01-01T00:00:00Z', '  start: 2030-13-01T00:00:00Z']], [`line 4, column 3: timeline.start: ${START_HINT}, got "2030-13-01T00:00:00Z"`]],
     ['a time written as a word', [['  end: 2030-03-01T00:00:00Z', '  end: tomorrow']], [`line 5, column 3: timeline.end: ${UTC_HINT}, got "tomorrow"`]],
     ['a time written as a number', [['      notBefore: 2020-01-01T00:00:00Z\n      notAfter: 2040', '      notBefore: 1577836800000\n      notAfter: 2040']], [`line 10, column 7: pki.authorities[0].notBefore: ${UTC_HINT}, got 1577836800000`]],
     // Durations.
@@ -398,7 +402,7 @@ describe('parseScenario with several problems', () => {
     // `name` is first in the schema but last in this file; `timeline.start` comes before it in the file.
     const text = edited(['name: tiny\n', ''], ['    use: broker\n', '    use: broker\nname: Bad\n'], ['  start: 2030-01-01T00:00:00Z', '  start: yesterday']);
     expect(problemsOf(text)).toEqual([
-      `line 3, column 3: timeline.start: ${UTC_HINT}, got "yesterday"`,
+      `line 3, column 3: timeline.start: ${START_HINT}, got "yesterday"`,
       'line 42, column 1: name: expected a name of lower-case letters, digits, ".", "_" and "-"',
     ]);
   });
