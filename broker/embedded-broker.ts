@@ -5,9 +5,8 @@ import { DeviceClock } from '../sim/time/device-clock.js';
 import { CertificatePool } from '../sim/verify/certificate-pool.js';
 import type { AuditFinding } from '../sim/audit/audit-checks.js';
 import { startAedesBroker } from './aedes-broker.js';
-import { startBackend } from './backend/backend.js';
 import { issueBackendIdentity } from './backend/backend-identity.js';
-import { connectBrokerLink } from './backend/broker-link.js';
+import { connectBackend } from './backend/connect-backend.js';
 import { scenarioBrokerCheck } from './backend/broker-chain-check.js';
 import type { BrokerConfig } from './broker-config.js';
 import type { DeliveryOutcome } from './delivery-service.js';
@@ -42,9 +41,6 @@ export interface EmbeddedBroker {
   close(): Promise<void>;
 }
 
-/** Wall-clock guard for the backend's handshake and CONNACK on loopback. */
-const BACKEND_CONNECT_TIMEOUT_MS = 30_000;
-
 /**
  * The embedded broker (Aedes, broker/aedes-broker.ts) and the backend (broker/backend/backend.ts), which connects to
  * it as an MQTT client over mutual TLS with its own identity, as the coordinator drives them together. They share
@@ -70,45 +66,41 @@ export async function startEmbeddedBroker(config: BrokerConfig, onEvent: (event:
     onEvent,
   );
   const clock = new DeviceClock(config.clock.model, config.clock.start);
-  let link;
+  let backend;
   try {
-    link = await connectBrokerLink({
-      host: broker.host,
-      port: broker.port,
-      serverName: config.serverName,
-      clientId: identity.clientId,
-      keyPem: identity.keyPem,
-      certificateChainPem: [identity.certificatePem, ...identity.chainPems].join(''),
-      pool,
-      // The backend connects before the first epoch, at the broker's reading of the timeline's start.
-      checkServer: scenarioBrokerCheck({
-        pki: config.pki,
-        serverCertificates: Object.keys(config.serverChains),
-        serverName: config.serverName,
+    ({ backend } = await connectBackend(
+      config,
+      {
+        host: broker.host,
+        port: broker.port,
+        clientId: identity.clientId,
+        keyPem: identity.keyPem,
+        certificateChainPem: [identity.certificatePem, ...identity.chainPems].join(''),
+        // The backend connects before the first epoch, at the broker's reading of the timeline's start.
+        checkServer: scenarioBrokerCheck({
+          pki: config.pki,
+          serverCertificates: Object.keys(config.serverChains),
+          serverName: config.serverName,
+          pool,
+          clockReading: () => clock.read(config.clock.start),
+        }),
+      },
+      {
         pool,
-        clockReading: () => clock.read(config.clock.start),
-      }),
-      timeoutMs: BACKEND_CONNECT_TIMEOUT_MS,
-    });
+        registry,
+        revocations,
+        issuanceSlot: (deviceId, t) => capacity.issuanceSlot(deviceId, t),
+        registrationSlot: (deviceId, t) => capacity.registrationSlot(deviceId, t),
+        deviceAuthorities: () => broker.deviceAuthorities(),
+        sessionRoleOf: (deviceId) => broker.sessionRoleOf(deviceId),
+        concurrentUse: broker.concurrentUse,
+      },
+      onEvent,
+    ));
   } catch (error) {
     await broker.close();
     throw error;
   }
-  const backend = await startBackend(
-    config,
-    link,
-    {
-      pool,
-      registry,
-      revocations,
-      issuanceSlot: (deviceId, t) => capacity.issuanceSlot(deviceId, t),
-      registrationSlot: (deviceId, t) => capacity.registrationSlot(deviceId, t),
-      deviceAuthorities: () => broker.deviceAuthorities(),
-      sessionRoleOf: (deviceId) => broker.sessionRoleOf(deviceId),
-      concurrentUse: broker.concurrentUse,
-    },
-    onEvent,
-  );
 
   return {
     host: broker.host,
@@ -138,7 +130,7 @@ export async function startEmbeddedBroker(config: BrokerConfig, onEvent: (event:
 }
 
 /** The broker's counts (admission, topics, connections) with the backend's (issuance, registrations, jobs, requests). */
-function combinedStats(broker: BrokerStats, backend: BrokerStats): BrokerStats {
+export function combinedStats(broker: BrokerStats, backend: BrokerStats): BrokerStats {
   return {
     ...broker,
     issued: backend.issued,

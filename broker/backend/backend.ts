@@ -41,6 +41,8 @@ export interface BackendRegisters {
   sessionRoleOf: (deviceId: string) => SessionRole | undefined;
   /** Certificates and client ids admission saw in two live sessions at once (Device Defender's findings). */
   concurrentUse: { sharedCertificates: ReadonlySet<string>; conflictingClientIds: ReadonlySet<string> };
+  /** Told of every certificate the CA issues (PEM): a broker judging at one clock reading per epoch needs its bounds. */
+  certificateIssued?: ((certificatePem: string) => void) | undefined;
 }
 
 /** The backend services (CA and rotation, fleet provisioning, jobs and pushes, deliveries, audits) as one. */
@@ -112,6 +114,7 @@ export async function startBackend(
         const issued = record.certificatePem === undefined ? undefined : pool.parsePem(record.certificatePem)[0];
         // Fleet provisioning registers its certificates as pending itself; the others are active when issued.
         if (issued && registry.statusOf(issued) === undefined) registry.issued(record.deviceId, issued);
+        if (record.certificatePem !== undefined) registers.certificateIssued?.(record.certificatePem);
       } else {
         stats.issuanceRejected += 1;
         const reason = record.reason ?? 'unknown';

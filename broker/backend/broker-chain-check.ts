@@ -42,3 +42,31 @@ export function scenarioBrokerCheck(options: {
     return `${verdict.cause} (${leaf.label})`;
   };
 }
+
+/**
+ * How the backend judges a team's broker (broker.target external): a path from its server certificate to the CA file
+ * the scenario names, for the broker's host name, at the broker's clock reading (on such a run, real time).
+ */
+export function externalBrokerCheck(options: {
+  caPem: string;
+  serverName: string;
+  pool: CertificatePool;
+  clockReading: () => number;
+}): (chain: ParsedCertificate[]) => string | undefined {
+  const anchors = options.pool.parsePem(options.caPem);
+  return (chain) => {
+    const [leaf, ...presented] = chain;
+    if (!leaf) return 'the broker sent no certificate';
+    const verdict = verifyChainAt({
+      leaf,
+      presented,
+      anchors,
+      at: options.clockReading(),
+      policy: { pathBuilding: 'trusted-first', anchorExpiry: 'enforce' },
+      purpose: 'serverAuth',
+      hostname: options.serverName,
+      pool: options.pool,
+    });
+    return verdict.cause === 'ok' ? undefined : `${verdict.cause} (${leaf.label})`;
+  };
+}

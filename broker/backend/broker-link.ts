@@ -40,7 +40,46 @@ export interface BrokerLinkOptions {
  * not accepted; mqtt.js then runs the session on that socket. No automatic reconnect: a backend that lost its broker
  * mid-run would have lost requests in flight, so the link says so (every later publish rejects) instead of hiding it.
  */
-export async function connectBrokerLink(options: BrokerLinkOptions): Promise<BrokerLink> {
+export async function connectBrokerLink(options: BrokerLinkOptions): Promise<ReconnectableBrokerLink> {
+  const routes: { filter: string; onMessage: (topic: string, payload: Buffer) => void }[] = [];
+  const route = (topic: string, payload: Buffer) => {
+    for (const r of routes) if (topicMatchesFilter(r.filter, topic)) r.onMessage(topic, payload);
+  };
+  const subscribeOn = async (session: MqttClient, filter: string) => {
+    const granted = await session.subscribeAsync(filter, { qos: 1 });
+    // [MQTT-3.9.3] 0x80 in the SUBACK: the broker refused the filter.
+    if (granted.some((g) => g.qos === 0x80)) throw new Error(`the broker refused the backend's subscription to ${filter}`);
+  };
+  let client = await openSession(options, route);
+  return {
+    async subscribe(filter, onMessage) {
+      await subscribeOn(client, filter);
+      routes.push({ filter, onMessage });
+    },
+    async publish(topic, payload) {
+      if (client.disconnected || client.disconnecting) throw new Error(`publish to ${topic} failed: the backend's session has ended`);
+      await client.publishAsync(topic, payload, { qos: 1 });
+    },
+    async reconnect() {
+      client.end(true);
+      client = await openSession(options, route);
+      // A new clean session holds no subscriptions: the backend asks again for everything it served.
+      for (const r of routes) await subscribeOn(client, r.filter);
+    },
+    async close() {
+      await client.endAsync();
+    },
+  };
+}
+
+/** A link that can dial its broker again: after a restart of a broker certfleet runs (Mosquitto), sessions are gone. */
+export interface ReconnectableBrokerLink extends BrokerLink {
+  /** Opens a new session on a new verified connection and subscribes again to every filter. */
+  reconnect(): Promise<void>;
+}
+
+/** One MQTT session on a verified connection, messages handed to `onMessage`. */
+async function openSession(options: BrokerLinkOptions, onMessage: (topic: string, payload: Buffer) => void): Promise<MqttClient> {
   const socket = await verifiedSocket(options);
   const client = new MqttClient(() => socket, {
     clientId: options.clientId,
@@ -70,25 +109,8 @@ export async function connectBrokerLink(options: BrokerLinkOptions): Promise<Bro
   client.removeAllListeners('close');
   // After CONNACK an error ends the session; requests then fail on their own (publish rejects).
   client.on('error', () => undefined);
-  const routes: { filter: string; onMessage: (topic: string, payload: Buffer) => void }[] = [];
-  client.on('message', (topic, payload) => {
-    for (const route of routes) if (topicMatchesFilter(route.filter, topic)) route.onMessage(topic, payload);
-  });
-  return {
-    async subscribe(filter, onMessage) {
-      const granted = await client.subscribeAsync(filter, { qos: 1 });
-      // [MQTT-3.9.3] 0x80 in the SUBACK: the broker refused the filter.
-      if (granted.some((g) => g.qos === 0x80)) throw new Error(`the broker refused the backend's subscription to ${filter}`);
-      routes.push({ filter, onMessage });
-    },
-    async publish(topic, payload) {
-      if (client.disconnected || client.disconnecting) throw new Error(`publish to ${topic} failed: the backend's session has ended`);
-      await client.publishAsync(topic, payload, { qos: 1 });
-    },
-    async close() {
-      await client.endAsync();
-    },
-  };
+  client.on('message', onMessage);
+  return client;
 }
 
 /** A mutual-TLS socket to the broker whose chain `checkServer` accepted. */

@@ -7,9 +7,19 @@ import { emptyStatusCounts, type StatusCounts } from '../stats/fleet-counters.js
 
 /** The broker as the coordinator drives it. */
 export interface CoordinatedBroker {
-  applyEvent(event: BrokerEvent): SessionsDropped;
-  /** The epoch [from, to) devices act in now: the only true times the broker believes a client claims. */
-  setEpoch(from: number, to: number): void;
+  /** A real broker's event is carried out on its process (files rewritten, a signal, a restart): awaited. */
+  applyEvent(event: BrokerEvent): SessionsDropped | Promise<SessionsDropped>;
+  /**
+   * The epoch [from, to) devices act in now: the only true times the embedded broker believes a client claims; the
+   * moment Mosquitto's clock is set.
+   */
+  setEpoch(from: number, to: number): void | Promise<void>;
+  /**
+   * The earliest true time after `after` at which a broker that judges at one clock reading per epoch (Mosquitto)
+   * changes its verdict on a certificate: the epoch ends there, so every connect is judged on the right side of every
+   * validity bound. Absent or Infinity for a broker that judges each connect at its own time.
+   */
+  nextVerdictChangeAfter?(after: number): number;
   /** Sends planned deliveries (trust bundles, certificate pushes) due now. */
   deliver(deliveries: readonly Delivery[]): Promise<{ pushed: number; queued: number }>;
   /** Starts the rotations the backend drives (jobs, pushes) due at t. */
@@ -120,14 +130,14 @@ export async function coordinate(input: CoordinatorInput): Promise<CoordinationR
       const sessionsDropped: SessionsDropped = {};
       while (nextEvent < events.length && (events[nextEvent]?.at ?? Infinity) <= t) {
         const event = events[nextEvent];
-        const dropped = event ? broker.applyEvent(event) : {};
+        const dropped = event ? await broker.applyEvent(event) : {};
         if (event?.kind === 'fault-start' && event.kill !== undefined) fleet.kill?.(event.kill, event.at);
         if (dropped.all) sessionsDropped.all = true;
         if (dropped.clientIds?.length) sessionsDropped.clientIds = [...(sessionsDropped.clientIds ?? []), ...dropped.clientIds];
         nextEvent += 1;
       }
-      const to = Math.min(t + step, events[nextEvent]?.at ?? Infinity, nextSample, end);
-      broker.setEpoch(t, to);
+      const to = Math.min(t + step, events[nextEvent]?.at ?? Infinity, nextSample, end, broker.nextVerdictChangeAfter?.(t) ?? Infinity);
+      await broker.setEpoch(t, to);
 
       const due: Delivery[] = [];
       while (nextDelivery < deliveries.length && (deliveries[nextDelivery]?.effectiveAt ?? Infinity) < to) {

@@ -2,7 +2,12 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { brokerConfigFrom } from '../../broker/broker-config.js';
-import { startEmbeddedBroker, type EmbeddedBroker } from '../../broker/embedded-broker.js';
+import { startBrokerStack, type BrokerChoice, type BrokerStack } from '../../broker/broker-stack.js';
+import { MOSQUITTO_CLOCK } from '../../broker/mosquitto/mosquitto-broker.js';
+import { findMosquittoPrograms } from '../../broker/mosquitto/mosquitto-programs.js';
+import { REAL_BROKER_DIALECT } from '../../workers/broker-dialect.js';
+import { readExternalBrokerFiles } from '../scenario/external-broker-files.js';
+import type { FactoryCredentials } from '../scenario-pki/device-factory.js';
 import { describeEmbeddedBroker } from '../../broker/embedded-broker-description.js';
 import { planFleet, type FleetPlan } from '../plan/fleet-plan.js';
 import { writeFileAtomically } from '../results/atomic-file.js';
@@ -33,7 +38,7 @@ import { serveMetrics, type MetricsServer } from './metrics-server.js';
 const HARNESS_GUARD_MS = 120_000;
 
 /** What the run reports after every epoch: the coordinator's progress, the broker's counts and the recorder's. */
-export type RunProgress = EpochProgress & { broker: ReturnType<EmbeddedBroker['stats']>; live: LiveCounts };
+export type RunProgress = EpochProgress & { broker: ReturnType<BrokerStack['stats']>; live: LiveCounts };
 
 export interface RunOptions {
   loaded: LoadedScenario;
@@ -85,7 +90,7 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   const { scenario } = options.loaded;
   const seed = options.seed ?? scenario.seed;
   const started = new Date();
-  const brokerTarget = describeBrokerTarget(options.loaded);
+  let brokerTarget = describeBrokerTarget(options.loaded);
   const plan = onlyDevices(planFleet(scenario, { seed, devices: options.devices }), options.onlyDevices);
   await checkPolicyModules(options.loaded, plan, seed, options);
   const thresholds = [...scenarioThresholds(scenario), ...(options.thresholds ?? [])];
@@ -128,7 +133,7 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   const signal = options.signal ? AbortSignal.any([options.signal, outputStopped.signal]) : outputStopped.signal;
   let markers: TimelineMarker[] = [];
   const wallStart = performance.now();
-  let broker: EmbeddedBroker | undefined;
+  let broker: BrokerStack | undefined;
   let fleet: DeviceProcesses | undefined;
   let result: CoordinationResult | undefined;
   let interruption: string | undefined;
@@ -152,7 +157,10 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
       }),
     );
     const faults = { planned: plan.faults, cohortOf: Object.fromEntries(plan.devices.flatMap((d) => [[d.id, d.cohort], [d.clientId, d.cohort]])) };
-    broker = await startEmbeddedBroker(brokerConfigFrom(scenario, pki, seed, { shards, deviceIndex, backendRotations, faults }), recorder.onEvent);
+    broker = await startBrokerStack(brokerConfigFrom(scenario, pki, seed, { shards, deviceIndex, backendRotations, faults }), brokerChoice(options.loaded, credentials), recorder.onEvent);
+    // What the broker says of itself once it runs (Mosquitto's version): the manifest tells it too.
+    brokerTarget = broker.describe();
+    await writeFileAtomically(join(dir, 'manifest.json'), `${JSON.stringify({ ...manifest, broker: brokerTarget }, null, 2)}\n`);
     options.onStage?.(`starting ${workers} device worker${workers === 1 ? '' : 's'} in ${deviceProcesses} process${deviceProcesses === 1 ? '' : 'es'}`);
     fleet = await DeviceProcesses.start({
       plan,
@@ -171,6 +179,8 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
         // harness reaches them, and the run then ends as a harness failure (HarnessStalledError).
         connectTimeoutMs: HARNESS_GUARD_MS,
         rotationTimeoutMs: HARNESS_GUARD_MS,
+        // A real broker reads no time claim and says no more than a TLS alert or a CONNACK code.
+        ...(scenario.broker.target === 'embedded' ? {} : { dialect: REAL_BROKER_DIALECT }),
       },
       onEvents: recorder.onEvents,
       onStats: recorder.onStats,
@@ -232,15 +242,32 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
 }
 
 /**
- * What the run's manifest, summary and report say about its broker. Only the embedded broker runs in this build:
- * another target is refused before anything starts, never replaced by the embedded broker.
+ * What the run's manifest says about its broker before it starts (the broker's own description replaces it once it
+ * runs). A mosquitto target whose programs are missing is bad input, refused before anything is written.
  */
 function describeBrokerTarget(loaded: LoadedScenario): BrokerDescription {
-  const { target } = loaded.scenario.broker;
-  if (target !== 'embedded') {
-    throw new ScenarioError(loaded.file, [`broker.target: ${target}: this build of certfleet runs only the embedded broker; run it with --broker embedded`]);
+  switch (loaded.scenario.broker.target) {
+    case 'embedded':
+      return describeEmbeddedBroker();
+    case 'mosquitto':
+      findMosquittoPrograms();
+      return { target: 'mosquitto', version: 'not started yet', clock: MOSQUITTO_CLOCK };
+    case 'external':
+      return { target: 'external', version: 'not known to certfleet', clock: 'its own real clock: the run is on real time' };
   }
-  return describeEmbeddedBroker();
+}
+
+/** The broker the scenario (or --broker) puts in the loop, with what it needs. */
+function brokerChoice(loaded: LoadedScenario, factory: Readonly<Record<string, FactoryCredentials>>): BrokerChoice {
+  const { broker } = loaded.scenario;
+  if (broker.target === 'mosquitto') return { target: 'mosquitto', factory };
+  if (broker.target === 'external') {
+    // The scenario check made sure the section is there and its files read (sim/scenario/target-support.ts).
+    const external = broker.external;
+    if (!external) throw new ScenarioError(loaded.file, ['broker.external: required for broker.target external']);
+    return { target: 'external', host: external.host, port: external.port, ...readExternalBrokerFiles(external) };
+  }
+  return { target: 'embedded' };
 }
 
 /** The plan restricted to some devices, with only what concerns them. */
