@@ -6,7 +6,7 @@ import { loadPemBundle, type BundleCertificate } from '../trust/pem-bundle.js';
 
 /**
  * The certificates a scenario's `pki` section describes, as PEM text that crosses thread boundaries unchanged.
- * Keys are fresh for every run; serial numbers come from the run seed.
+ * Keys are fresh for every run, except those of authorities imported from files; serial numbers come from the run seed.
  */
 export interface ScenarioPki {
   /** Every authority (roots, intermediates, cross-signs) and every server certificate, by scenario name. */
@@ -28,6 +28,8 @@ export function buildScenarioPki(scenario: Scenario, seed: number): ScenarioPki 
   const authorityKeys: Record<string, string> = {};
   const standIns: Record<string, { bundle: string; replaces: string }> = {};
   const authorities = new Map<string, CertificateAuthority>();
+  /** Imported authorities without a key: their certificate only, for a cross-sign that copies subject and key. */
+  const anchorsOnly = new Map<string, { certificateDer: Buffer }>();
   const byName = new Map(scenario.pki.authorities.map((a) => [a.name, a]));
   const serials = (name: string) => {
     const random = new SeededRandom(seed, `serials/${name}`);
@@ -36,6 +38,23 @@ export function buildScenarioPki(scenario: Scenario, seed: number): ScenarioPki 
 
   const build = (spec: ScenarioAuthority): void => {
     if (certificates[spec.name] !== undefined) return;
+    if (spec.files !== undefined) {
+      // A team's own CA, read and checked by the loader (sim/scenario/authority-files.ts): its certificate as it is.
+      const imported = scenario.pki.imported?.[spec.name];
+      if (imported === undefined) throw new RangeError(`authority "${spec.name}" is imported from files the scenario loader has not read`);
+      const certificateDer = firstDer(imported.certificatePem);
+      certificates[spec.name] = imported.certificatePem;
+      if (imported.keyPem === undefined) {
+        anchorsOnly.set(spec.name, { certificateDer });
+        return;
+      }
+      authorityKeys[spec.name] = imported.keyPem;
+      authorities.set(
+        spec.name,
+        new CertificateAuthority({ certificateDer, privateKey: createPrivateKey(imported.keyPem), serials: serials(`${spec.name}/issued`) }),
+      );
+      return;
+    }
     // A stand-in: the real certificate's exact subject bytes and validity, with a key of our own.
     const real = spec.mirrors === undefined ? undefined : mirroredCertificate(spec);
     if (real && spec.mirrors) standIns[spec.name] = { bundle: spec.mirrors.bundle, replaces: real.certificate.fingerprint };
@@ -43,7 +62,7 @@ export function buildScenarioPki(scenario: Scenario, seed: number): ScenarioPki 
     if (spec.issuer !== undefined) build(required(byName, spec.issuer));
     if (spec.crossSigns !== undefined) build(required(byName, spec.crossSigns));
     if (spec.crossSigns !== undefined) {
-      const target = required(authorities, spec.crossSigns);
+      const target = authorities.get(spec.crossSigns) ?? required(anchorsOnly, spec.crossSigns);
       const issued = required(authorities, required(spec, 'issuer')).crossSign(target, {
         notBefore,
         notAfter,
