@@ -147,8 +147,9 @@ function readPrivateKey(file: string, path: (string | number)[], problems: Scena
   let key: KeyObject;
   try {
     key = createPrivateKey(text);
-  } catch (error) {
-    const encrypted = /passphrase/i.test((error as Error).message);
+  } catch {
+    // PKCS#8 EncryptedPrivateKeyInfo (RFC 5958 3) or a legacy OpenSSL PEM with a Proc-Type header (RFC 1421 4.6.1.1).
+    const encrypted = /-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type:\s*4,ENCRYPTED/.test(text);
     problems.push({
       path,
       message: `expected ${what}: ${file}: ${encrypted ? 'the key is encrypted (decrypt it, e.g. openssl pkey -in <file> -out <new file>)' : 'no private key in it (-----BEGIN PRIVATE KEY-----, EC or RSA)'}`,

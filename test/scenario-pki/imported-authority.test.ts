@@ -11,10 +11,11 @@ import { planFleet } from '../../sim/plan/fleet-plan.js';
 import type { RunSummary } from '../../sim/results/run-summary.js';
 import { authorityFromPki, buildScenarioPki, type ScenarioPki } from '../../sim/scenario-pki/build-scenario-pki.js';
 import { manufactureDevices } from '../../sim/scenario-pki/device-factory.js';
+import { pemToDer, readCertificate } from '../../sim/pki/index.js';
 import { parseScenario } from '../../sim/scenario/load-scenario.js';
 import type { Scenario } from '../../sim/scenario/schema.js';
 import { runCli } from '../support/cli.js';
-import { writeImportedCaScenario } from '../support/imported-ca-scenario.js';
+import { IMPORTED_CA_SCENARIO, writeImportedCaScenario } from '../support/imported-ca-scenario.js';
 import { opensslVerify } from '../support/openssl-ca.js';
 import { opensslCsr } from '../support/openssl-csr.js';
 import { HOUR, MINUTE } from '../support/time.js';
@@ -86,5 +87,31 @@ describe('a scenario importing its authorities from openssl-made files', () => {
     expect(verified.output).toMatch(/: OK$/);
     expect(verified.status).toBe(0);
     expect(opensslVerify(teamPem('device-ca'), server).status).not.toBe(0);
+  });
+
+  it('cross-signs an authority imported without its key: same subject and key, issued by a generated root', () => {
+    const text = IMPORTED_CA_SCENARIO.replace(
+      '  serverCertificates:\n',
+      [
+        '    - name: bridge-root',
+        '      subject: { CN: Bridge Root }',
+        '      notBefore: 2025-01-01T00:00:00Z',
+        '      notAfter: 2045-01-01T00:00:00Z',
+        '    - name: bridge-cross',
+        '      crossSigns: other-broker-ca',
+        '      issuer: bridge-root',
+        '      notBefore: 2025-01-01T00:00:00Z',
+        '      notAfter: 2045-01-01T00:00:00Z',
+        '  serverCertificates:\n',
+      ].join('\n'),
+    );
+    const crossed = buildScenarioPki(parseScenario(text, file), 3);
+    const cross = readCertificate(pemToDer(crossed.certificates['bridge-cross'] ?? '')[0] ?? Buffer.alloc(0));
+    const imported = readCertificate(pemToDer(teamPem('other-broker-ca'))[0] ?? Buffer.alloc(0));
+    expect(cross.subjectDer.equals(imported.subjectDer)).toBe(true);
+    expect(cross.spkiDer.equals(imported.spkiDer)).toBe(true);
+    const verified = opensslVerify(crossed.certificates['bridge-root'] ?? '', crossed.certificates['bridge-cross'] ?? '');
+    expect(verified.output).toMatch(/: OK$/);
+    expect(crossed.authorityKeys['other-broker-ca']).toBeUndefined();
   });
 });

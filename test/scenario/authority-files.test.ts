@@ -2,6 +2,7 @@
  * Each way an imported authority (pki.authorities[].files) can be wrong is refused by `certfleet validate` and
  * `certfleet run` with exit 2 and one line naming the field and what was expected, never a stack trace.
  */
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +25,8 @@ describe('refusals of imported authorities', () => {
     opensslCa(team, 'no-cert-sign', { subject: '/CN=No Cert Sign', addext: ['basicConstraints=critical,CA:TRUE', 'keyUsage=critical,digitalSignature'] });
     writeFileSync(join(team, 'two.crt'), `${readText(join(team, 'device-ca.crt'))}${readText(join(team, 'server-ca.crt'))}`);
     copyFileSync(join(team, 'device-ca.crt'), join(team, 'copy.crt'));
+    const encrypted = spawnSync('openssl', ['pkey', '-in', join(team, 'device-ca.key'), '-aes256', '-passout', 'pass:secret', '-out', join(team, 'encrypted.key')]);
+    if (encrypted.status !== 0) throw new Error(`openssl pkey failed: ${String(encrypted.stderr)}`);
   });
 
   /** Runs `certfleet <command>` on the scenario with `from` replaced by `to`: its exit status and problem lines. */
@@ -115,6 +118,20 @@ describe('refusals of imported authorities', () => {
     const { status, lines } = refusal(DEVICE_CA, '      files: { certificateFile: team/device-ca.crt, keyFile: team/copy.crt }\n');
     expect(status).toBe(2);
     expect(lines).toEqual([expect.stringMatching(/files\.keyFile: expected an unencrypted PEM private key: .*copy\.crt: no private key in it/)]);
+  });
+
+  it('an encrypted key is refused with how to decrypt it', () => {
+    const { status, lines } = refusal(DEVICE_CA, '      files: { certificateFile: team/device-ca.crt, keyFile: team/encrypted.key }\n');
+    expect(status).toBe(2);
+    expect(lines).toEqual([expect.stringMatching(/files\.keyFile: expected an unencrypted PEM private key: .*encrypted\.key: the key is encrypted \(decrypt it, e\.g\. openssl pkey/)]);
+  });
+
+  it('revoking an imported authority is refused: its issuer is not part of the scenario', () => {
+    const { status, lines } = refusal('thresholds:\n', 'events:\n  - { type: revoke, at: 2099-01-01T00:00:00Z, authority: team-device-ca }\nthresholds:\n');
+    expect(status).toBe(2);
+    expect(lines.filter((line) => line.includes('events[0].authority'))).toEqual([
+      expect.stringMatching(/events\[0\]\.authority: expected an authority issued in the scenario: an imported authority's issuer is not part of it$/),
+    ]);
   });
 });
 
