@@ -20,6 +20,12 @@ export interface ScenarioPki {
    * SHA-256 fingerprint of the real certificate the stand-in replaces in trust stores built from that bundle.
    */
   standIns: Record<string, { bundle: string; replaces: string }>;
+  /**
+   * Authorities imported from files, by name: the timeline's start, mixed into the seed of the serial numbers they
+   * issue. Their key outlives the run, so two runs of the same seed must not issue two certificates with one serial
+   * (RFC 5280 4.1.2.2: unique per CA); a replay of a run has its start, so it still issues the same ones.
+   */
+  serialScopes?: Record<string, string>;
 }
 
 export function buildScenarioPki(scenario: Scenario, seed: number): ScenarioPki {
@@ -27,6 +33,7 @@ export function buildScenarioPki(scenario: Scenario, seed: number): ScenarioPki 
   const serverKeys: Record<string, string> = {};
   const authorityKeys: Record<string, string> = {};
   const standIns: Record<string, { bundle: string; replaces: string }> = {};
+  const serialScopes: Record<string, string> = {};
   const authorities = new Map<string, CertificateAuthority>();
   /** Imported authorities without a key: their certificate only, for a cross-sign that copies subject and key. */
   const anchorsOnly = new Map<string, { certificateDer: Buffer }>();
@@ -49,9 +56,14 @@ export function buildScenarioPki(scenario: Scenario, seed: number): ScenarioPki 
         return;
       }
       authorityKeys[spec.name] = imported.keyPem;
+      serialScopes[spec.name] = new Date(scenario.timeline.start).toISOString();
       authorities.set(
         spec.name,
-        new CertificateAuthority({ certificateDer, privateKey: createPrivateKey(imported.keyPem), serials: serials(`${spec.name}/issued`) }),
+        new CertificateAuthority({
+          certificateDer,
+          privateKey: createPrivateKey(imported.keyPem),
+          serials: serials(`${spec.name}/issued/${serialScopes[spec.name]}`),
+        }),
       );
       return;
     }
@@ -120,7 +132,7 @@ export function buildScenarioPki(scenario: Scenario, seed: number): ScenarioPki 
     certificates[server.name] = issued.pem;
     serverKeys[server.name] = pkcs8(keyPair.privateKey);
   }
-  return { certificates, serverKeys, authorityKeys, standIns };
+  return { certificates, serverKeys, authorityKeys, standIns, serialScopes };
 }
 
 /** The one certificate of its bundle a stand-in mirrors (sim/scenario/check-bundles.ts has checked there is one). */
@@ -147,7 +159,8 @@ export function authorityFromPki(pki: ScenarioPki, name: string, seed: number, s
   const pem = pki.certificates[name];
   const key = pki.authorityKeys[name];
   if (pem === undefined || key === undefined) throw new RangeError(`authority "${name}" has no certificate or key`);
-  const random = new SeededRandom(seed, `serials/${name}/${stream}`);
+  const scope = pki.serialScopes?.[name];
+  const random = new SeededRandom(seed, scope === undefined ? `serials/${name}/${stream}` : `serials/${name}/${scope}/${stream}`);
   return new CertificateAuthority({
     certificateDer: firstDer(pem),
     privateKey: createPrivateKey(key),

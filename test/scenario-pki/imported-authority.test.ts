@@ -44,6 +44,10 @@ describe('a scenario importing its authorities from openssl-made files', () => {
     expect(summary.rotations.failed).toBe(0);
     expect(summary.rotations.succeeded).toBeGreaterThanOrEqual(3);
     expect(summary.unrecovered.devices).toBe(0);
+    // A replay reads the same files and the run's start, so the imported CA issues what it issued in the run.
+    const repro = runCli(['repro', out, '--device', 'device-00000']);
+    expect(repro.status, repro.stderr).toBe(0);
+    expect(repro.stdout).toContain('the replay matches the run');
   });
 
   it('keeps the imported certificates as they are, and the keys of those given one', () => {
@@ -113,5 +117,17 @@ describe('a scenario importing its authorities from openssl-made files', () => {
     const verified = opensslVerify(crossed.certificates['bridge-root'] ?? '', crossed.certificates['bridge-cross'] ?? '');
     expect(verified.output).toMatch(/: OK$/);
     expect(crossed.authorityKeys['other-broker-ca']).toBeUndefined();
+  });
+
+  it('gives the certificates an imported CA issues serials unique to the run\'s start, the same again for the same start', () => {
+    const serialsAt = (now: number) => {
+      const at = parseScenario(readFileSync(file, 'utf8'), file, { now });
+      const credentials = manufactureDevices(planFleet(at, { seed: at.seed }), buildScenarioPki(at, at.seed));
+      return Object.values(credentials).map((c) => readCertificate(pemToDer(c.certificatePem)[0] ?? Buffer.alloc(0)).serial.toString('hex'));
+    };
+    const first = serialsAt(Date.parse('2026-06-01T00:00:00Z'));
+    expect(serialsAt(Date.parse('2026-06-01T00:00:00Z'))).toEqual(first);
+    const later = serialsAt(Date.parse('2026-06-01T00:05:00Z'));
+    expect(later.filter((serial) => first.includes(serial))).toEqual([]);
   });
 });
