@@ -6,7 +6,7 @@ import { loadPemBundle, type BundleCertificate } from '../trust/pem-bundle.js';
 
 /**
  * The certificates a scenario's `pki` section describes, as PEM text that crosses thread boundaries unchanged.
- * Keys are fresh for every run; serial numbers come from the run seed.
+ * Keys are fresh for every run, except those of authorities imported from files; serial numbers come from the run seed.
  */
 export interface ScenarioPki {
   /** Every authority (roots, intermediates, cross-signs) and every server certificate, by scenario name. */
@@ -20,6 +20,12 @@ export interface ScenarioPki {
    * SHA-256 fingerprint of the real certificate the stand-in replaces in trust stores built from that bundle.
    */
   standIns: Record<string, { bundle: string; replaces: string }>;
+  /**
+   * Authorities imported from files, by name: the timeline's start, mixed into the seed of the serial numbers they
+   * issue. Their key outlives the run, so two runs of the same seed must not issue two certificates with one serial
+   * (RFC 5280 4.1.2.2: unique per CA); a replay of a run has its start, so it still issues the same ones.
+   */
+  serialScopes?: Record<string, string>;
 }
 
 export function buildScenarioPki(scenario: Scenario, seed: number): ScenarioPki {
@@ -27,7 +33,10 @@ export function buildScenarioPki(scenario: Scenario, seed: number): ScenarioPki 
   const serverKeys: Record<string, string> = {};
   const authorityKeys: Record<string, string> = {};
   const standIns: Record<string, { bundle: string; replaces: string }> = {};
+  const serialScopes: Record<string, string> = {};
   const authorities = new Map<string, CertificateAuthority>();
+  /** Imported authorities without a key: their certificate only, for a cross-sign that copies subject and key. */
+  const anchorsOnly = new Map<string, { certificateDer: Buffer }>();
   const byName = new Map(scenario.pki.authorities.map((a) => [a.name, a]));
   const serials = (name: string) => {
     const random = new SeededRandom(seed, `serials/${name}`);
@@ -36,6 +45,28 @@ export function buildScenarioPki(scenario: Scenario, seed: number): ScenarioPki 
 
   const build = (spec: ScenarioAuthority): void => {
     if (certificates[spec.name] !== undefined) return;
+    if (spec.files !== undefined) {
+      // A team's own CA, read and checked by the loader (sim/scenario/authority-files.ts): its certificate as it is.
+      const imported = scenario.pki.imported?.[spec.name];
+      if (imported === undefined) throw new RangeError(`authority "${spec.name}" is imported from files the scenario loader has not read`);
+      const certificateDer = firstDer(imported.certificatePem);
+      certificates[spec.name] = imported.certificatePem;
+      if (imported.keyPem === undefined) {
+        anchorsOnly.set(spec.name, { certificateDer });
+        return;
+      }
+      authorityKeys[spec.name] = imported.keyPem;
+      serialScopes[spec.name] = new Date(scenario.timeline.start).toISOString();
+      authorities.set(
+        spec.name,
+        new CertificateAuthority({
+          certificateDer,
+          privateKey: createPrivateKey(imported.keyPem),
+          serials: serials(`${spec.name}/issued/${serialScopes[spec.name]}`),
+        }),
+      );
+      return;
+    }
     // A stand-in: the real certificate's exact subject bytes and validity, with a key of our own.
     const real = spec.mirrors === undefined ? undefined : mirroredCertificate(spec);
     if (real && spec.mirrors) standIns[spec.name] = { bundle: spec.mirrors.bundle, replaces: real.certificate.fingerprint };
@@ -43,7 +74,7 @@ export function buildScenarioPki(scenario: Scenario, seed: number): ScenarioPki 
     if (spec.issuer !== undefined) build(required(byName, spec.issuer));
     if (spec.crossSigns !== undefined) build(required(byName, spec.crossSigns));
     if (spec.crossSigns !== undefined) {
-      const target = required(authorities, spec.crossSigns);
+      const target = authorities.get(spec.crossSigns) ?? required(anchorsOnly, spec.crossSigns);
       const issued = required(authorities, required(spec, 'issuer')).crossSign(target, {
         notBefore,
         notAfter,
@@ -101,7 +132,7 @@ export function buildScenarioPki(scenario: Scenario, seed: number): ScenarioPki 
     certificates[server.name] = issued.pem;
     serverKeys[server.name] = pkcs8(keyPair.privateKey);
   }
-  return { certificates, serverKeys, authorityKeys, standIns };
+  return { certificates, serverKeys, authorityKeys, standIns, serialScopes };
 }
 
 /** The one certificate of its bundle a stand-in mirrors (sim/scenario/check-bundles.ts has checked there is one). */
@@ -128,7 +159,8 @@ export function authorityFromPki(pki: ScenarioPki, name: string, seed: number, s
   const pem = pki.certificates[name];
   const key = pki.authorityKeys[name];
   if (pem === undefined || key === undefined) throw new RangeError(`authority "${name}" has no certificate or key`);
-  const random = new SeededRandom(seed, `serials/${name}/${stream}`);
+  const scope = pki.serialScopes?.[name];
+  const random = new SeededRandom(seed, scope === undefined ? `serials/${name}/${stream}` : `serials/${name}/${scope}/${stream}`);
   return new CertificateAuthority({
     certificateDer: firstDer(pem),
     privateKey: createPrivateKey(key),

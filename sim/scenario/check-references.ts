@@ -45,7 +45,8 @@ export function checkReferences(scenario: Scenario): ScenarioProblem[] {
 
   scenario.pki.authorities.forEach((a, i) => {
     const path = ['pki', 'authorities', i];
-    if (a.mirrors === undefined) {
+    // An imported authority's validity and subject come from its certificate file (sim/scenario/authority-files.ts).
+    if (a.mirrors === undefined && a.files === undefined) {
       if (a.notBefore === undefined) problem([...path, 'notBefore'], 'required: expected a UTC time such as "2030-01-01T00:00:00Z"');
       if (a.notAfter === undefined) problem([...path, 'notAfter'], 'required: expected a UTC time such as "2030-01-01T00:00:00Z"');
     }
@@ -66,7 +67,7 @@ export function checkReferences(scenario: Scenario): ScenarioProblem[] {
       if (a.notBefore !== undefined) problem([...path, 'notBefore'], `expected no notBefore: ${copied}`);
       if (a.notAfter !== undefined) problem([...path, 'notAfter'], `expected no notAfter: ${copied}`);
       if (a.crossSigns !== undefined) problem([...path, 'crossSigns'], 'expected no crossSigns: a stand-in has its own key');
-    } else if (a.crossSigns === undefined && a.subject === undefined) {
+    } else if (a.crossSigns === undefined && a.subject === undefined && a.files === undefined) {
       problem([...path, 'subject'], 'expected a subject such as { CN: "Fleet Root CA" }');
     }
   });
@@ -188,7 +189,9 @@ export function checkReferences(scenario: Scenario): ScenarioProblem[] {
         }
         if (e.authority !== undefined) {
           expectAuthority([...path, 'authority'], e.authority);
-          if (authorities.get(e.authority) && authorities.get(e.authority)?.issuer === undefined) {
+          if (authorities.get(e.authority)?.files !== undefined) {
+            problem([...path, 'authority'], 'expected an authority issued in the scenario: an imported authority\'s issuer is not part of it');
+          } else if (authorities.get(e.authority) && authorities.get(e.authority)?.issuer === undefined) {
             problem([...path, 'authority'], 'expected an authority with an issuer: a self-signed root cannot be revoked');
           }
         }

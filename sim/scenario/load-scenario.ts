@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { isNode, type Document, type LineCounter } from 'yaml';
 import type { z } from 'zod';
 import { readBoundedFile, UnreadableFileError } from '../input/read-bounded-file.js';
+import { importAuthorityFiles } from './authority-files.js';
 import type { BrokerTargetName } from './broker-target-schema.js';
 import { checkBundles } from './check-bundles.js';
 import { checkCertificateTimes } from './check-certificate-times.js';
@@ -79,6 +80,7 @@ export function parseScenario(text: string, file: string, options: { baseDir?: s
             ...resolveScenarioPaths(scenario, baseDir),
             // After resolveScenarioPaths: it makes the bundle paths absolute.
             ...checkBundles(scenario),
+            ...importAuthorityFiles(scenario, value, baseDir),
             ...targetRefusals(scenario, value, { target: scenario.broker.target, fromCommandLine: options.target !== undefined }),
           ];
   }

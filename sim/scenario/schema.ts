@@ -15,6 +15,7 @@ import {
 } from './primitives.js';
 import { fault } from './fault-schema.js';
 import { brokerTarget, externalBroker } from './broker-target-schema.js';
+import { authorityFiles, type ImportedAuthority } from './authority-files-schema.js';
 
 /**
  * The largest fleet certfleet carries: the fleet plan is copied into every device worker and each device holds its
@@ -58,6 +59,7 @@ const authority = z.strictObject({
    * since nobody has the real one), and it replaces the real certificate in trust stores built from that bundle.
    */
   mirrors: z.strictObject({ bundle: z.string().min(1), subjectCN: z.string().min(1) }).optional(),
+  files: authorityFiles.optional(),
 });
 
 const serverCertificate = z.strictObject({
@@ -406,7 +408,12 @@ export type ScenarioTimeline = Omit<ParsedTimeline, 'start' | 'end' | 'duration'
   /** The file said `start: now`: the run is on real time, started when the scenario was loaded. */
   startsNow: boolean;
 };
-export type Scenario = Omit<ParsedScenario, 'timeline'> & { timeline: ScenarioTimeline };
+export type Scenario = Omit<ParsedScenario, 'timeline' | 'pki'> & { timeline: ScenarioTimeline; pki: ScenarioPkiSection };
+/**
+ * The pki section; `imported` holds what the loader read from the files of authorities given by `files`
+ * (sim/scenario/authority-files.ts), by authority name, so building the PKI reads no file.
+ */
+export type ScenarioPkiSection = ParsedScenario['pki'] & { imported?: Record<string, ImportedAuthority> };
 export type ScenarioAuthority = Scenario['pki']['authorities'][number];
 export type ScenarioServerCertificate = Scenario['pki']['serverCertificates'][number];
 export type ScenarioCohort = Scenario['fleet']['cohorts'][number];
