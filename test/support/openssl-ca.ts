@@ -55,3 +55,28 @@ export function opensslVerify(caPem: string, leafPem: string, options: { untrust
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/**
+ * An EC P-256 leaf signed by `ca` with openssl (`openssl req -new` then `openssl x509 -req`), as a team issues its
+ * broker's or a service's certificate; `extensions` are x509v3 lines (`subjectAltName=DNS:localhost`, ...).
+ */
+export function opensslLeaf(
+  dir: string,
+  name: string,
+  ca: { certificateFile: string; keyFile: string },
+  options: { subject: string; extensions: readonly string[]; days?: number },
+): { certificateFile: string; keyFile: string } {
+  const certificateFile = join(dir, `${name}.crt`);
+  const keyFile = join(dir, `${name}.key`);
+  const csrFile = join(dir, `${name}.csr`);
+  const extFile = join(dir, `${name}.ext`);
+  writeFileSync(extFile, `${options.extensions.join('\n')}\n`);
+  const request = openssl(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', keyFile, '-out', csrFile, '-subj', options.subject]);
+  if (request.status !== 0) throw new Error(`openssl req -new failed: ${request.stderr}`);
+  const signed = openssl([
+    'x509', '-req', '-in', csrFile, '-CA', ca.certificateFile, '-CAkey', ca.keyFile, '-CAcreateserial',
+    '-out', certificateFile, '-days', String(options.days ?? 30), '-extfile', extFile,
+  ]);
+  if (signed.status !== 0) throw new Error(`openssl x509 -req failed: ${signed.stderr}`);
+  return { certificateFile, keyFile };
+}
