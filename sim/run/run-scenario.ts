@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { brokerConfigFrom } from '../../broker/broker-config.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../broker/embedded-broker.js';
+import { backendRotations } from '../plan/backend-rotations.js';
 import { planFleet, type FleetPlan } from '../plan/fleet-plan.js';
 import { writeFileAtomically } from '../results/atomic-file.js';
 import { buildManifest } from '../results/manifest.js';
@@ -138,16 +139,8 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
     const deviceIndex = Object.fromEntries(plan.devices.map((d) => [d.id, d.index]));
     const workersPerProcess = Math.ceil(workers / deviceProcesses);
     const shards = fleetShardCount(deviceProcesses, workersPerProcess, plan.devices.length);
-    const backendRotations = new Map(
-      plan.devices.flatMap((d) => {
-        const rotation = scenario.fleet.cohorts[d.cohort]?.rotation;
-        return rotation && (rotation.protocol === 'job' || rotation.protocol === 'push')
-          ? [[d.id, { protocol: rotation.protocol, beforeMs: rotation.before }] as const]
-          : [];
-      }),
-    );
     const faults = { planned: plan.faults, cohortOf: Object.fromEntries(plan.devices.flatMap((d) => [[d.id, d.cohort], [d.clientId, d.cohort]])) };
-    broker = await startEmbeddedBroker(brokerConfigFrom(scenario, pki, seed, { shards, deviceIndex, backendRotations, faults }), recorder.onEvent);
+    broker = await startEmbeddedBroker(brokerConfigFrom(scenario, pki, seed, { shards, deviceIndex, backendRotations: backendRotations(plan), faults }), recorder.onEvent);
     options.onStage?.(`starting ${workers} device worker${workers === 1 ? '' : 's'} in ${deviceProcesses} process${deviceProcesses === 1 ? '' : 'es'}`);
     fleet = await DeviceProcesses.start({
       plan,
