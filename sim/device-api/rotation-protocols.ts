@@ -75,10 +75,6 @@ export type DeliveryKindOf<M extends BackendDrivenMethod> = StartedBy<M> extends
 /** Every name, in registry order: the scenario schema's enum. */
 export const ROTATION_METHODS = Object.keys(ROTATION_PROTOCOLS) as [RotationMethod, ...RotationMethod[]];
 
-export function rotationProtocol(method: RotationMethod): RotationProtocolDescriptor {
-  return ROTATION_PROTOCOLS[method];
-}
-
 export function isBackendDriven(method: RotationMethod): method is BackendDrivenMethod {
   return ROTATION_PROTOCOLS[method].startedBy !== 'device';
 }
