@@ -19,4 +19,23 @@ export default tseslint.config(
     files: ['cli/**', 'bench/**'],
     rules: { 'no-console': 'off' },
   },
+  // The dependency direction (docs/architecture.md): cli -> sim/run -> {broker, workers} -> the rest of sim.
+  layer(['sim/**'], ['broker', 'workers', 'cli'], 'sim/ is below the broker, the workers and the CLI; only sim/run starts them', ['sim/run/**']),
+  layer(['sim/run/**', 'bench/**'], ['cli'], 'only cli/ imports cli/'),
+  layer(['broker/**'], ['workers', 'cli'], 'the broker and the device workers do not import each other (they meet in sim/run); only cli/ imports cli/'),
+  layer(['workers/**'], ['broker', 'cli'], 'the broker and the device workers do not import each other (they meet in sim/run); only cli/ imports cli/'),
 );
+
+/**
+ * Forbids the files of a layer to import the named top-level directories. Relative imports only (the tree has no
+ * path aliases), and no directory under those layers bears one of these names, so a `../broker/` is the top-level one.
+ */
+function layer(files, forbidden, message, ignores = []) {
+  return {
+    files,
+    ignores,
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex: `^(\\.\\./)+(${forbidden.join('|')})/`, message }] }],
+    },
+  };
+}

@@ -6,7 +6,7 @@ import { planFaults, type PlannedFault } from '../sim/plan/fault-plan.js';
 import type { AuditSettings } from './audit/fleet-audit.js';
 import type { CapacityLimits } from './limits/capacity-gate.js';
 import type { ConnectionLimits } from './listener/connection-limits.js';
-import type { BackendRotation } from './renewal-orchestrator.js';
+import type { BackendRotation } from '../sim/plan/backend-rotations.js';
 
 /** Everything the embedded broker needs, as plain data that crosses a thread boundary. */
 export interface BrokerConfig {

@@ -28,7 +28,7 @@ export function plannedDeliveryMessages(pki: ScenarioPki, ca: DeviceCa, keyAlgor
 }
 
 /** Server push: the backend makes the key, its CA the certificate, and both go to the device. */
-export function pushMessage(ca: DeviceCa, keyAlgorithm: KeyAlgorithm, deviceId: string, updateId: string, t: number): DeliveryMessage {
+export function pushMessage(ca: DeviceCa, keyAlgorithm: KeyAlgorithm, deviceId: string, updateId: string, t: number): Extract<DeliveryMessage, { kind: 'certificate' }> {
   const keyPair = generateKeyPair(keyAlgorithm);
   const issued = ca.issueForKey(deviceId, keyPair.publicKey, t);
   return {

@@ -12,8 +12,7 @@ import type { ParsedCertificate } from '../sim/verify/types.js';
 import type { DeviceEnvironment } from './device-environment.js';
 import type { CoordinatorMessage, ShardMessage, ShardTask } from './protocol.js';
 import { SimulatedDevice } from './device/simulated-device.js';
-import { csrRotation } from './rotation/csr-rotation.js';
-import { recoveryProtocol, rotationProtocolFor } from './rotation/protocol-registry.js';
+import { recoveryProtocol, rotationProtocol, rotationProtocolFor } from './rotation/protocol-registry.js';
 
 const EVENT_BATCH = 500;
 
@@ -79,7 +78,7 @@ export class ShardRunner {
       trustAnchors: (cohort) => trustAnchors[cohort] ?? [],
       renewalPolicy: (cohort, deviceId) => policyOf(cohort).renewal(deviceId),
       reconnectBackoff: (cohort) => policyOf(cohort).reconnect,
-      rotationProtocol: (cohort) => protocols[cohort] ?? csrRotation,
+      rotationProtocol: (cohort) => protocols[cohort] ?? rotationProtocol('csr'),
       recoveryProtocol: () => recoveryProtocol,
       now: () => this.#epochStart,
       sessionOpened: (clientId, session, t) => {

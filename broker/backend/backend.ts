@@ -15,13 +15,13 @@ import type { SessionRole } from '../device-admission.js';
 import { DeviceCa } from '../device-ca.js';
 import type { DeviceRegistry } from '../device-registry.js';
 import { EpochWindow } from '../epoch-window.js';
-import { startFleetProvisioningService } from '../fleet-provisioning-service.js';
 import { plannedDeliveryMessages } from '../planned-deliveries.js';
 import { RenewalOrchestrator } from '../renewal-orchestrator.js';
 import { countingRequestGuard } from '../request-guard.js';
 import type { RevocationRegistry } from '../revocation-registry.js';
-import { startRotationService } from '../rotation-service.js';
 import type { BrokerLink } from './broker-link.js';
+import type { RotationBackend } from './protocol-backend.js';
+import { startBackendRotation, startProtocolBackends } from './protocol-registry.js';
 
 /**
  * What the backend shares with the broker it serves, as AWS IoT's registry is shared by its broker and its services:
@@ -123,34 +123,32 @@ export async function startBackend(
       onEvent({ type: 'broker.issuance', t: record.t, device: record.deviceId, ok: record.ok, reason: record.reason });
     },
   });
-  await startRotationService(link, ca, guard);
-  await startFleetProvisioningService({
+  const rotationBackend: RotationBackend = {
     broker: link,
     guard,
     ca,
     registry,
     pool,
     seed: config.seed,
+    keyAlgorithm: config.keyAlgorithm,
     tokenLifetimeMs: config.ownershipTokenLifetimeMs,
     registrationSlot: registers.registrationSlot,
     onRegistration: (record) => {
       if (!record.ok) stats.registrationsRejected += 1;
       onEvent({ type: 'broker.registration', t: record.t, device: record.deviceId, ok: record.ok, reason: record.reason });
     },
-  });
-  const orchestrator = await RenewalOrchestrator.start({
-    broker: link,
-    guard,
-    registry,
-    ca,
-    clock,
-    keyAlgorithm: config.keyAlgorithm,
-    devices: config.backendRotations,
     onJob: (record) => {
       if (record.status === 'created') stats.jobsCreated += 1;
       if (record.status === 'succeeded') stats.jobsSucceeded += 1;
       onEvent({ type: 'broker.job', t: record.t, device: record.deviceId, jobId: record.jobId, status: record.status });
     },
+  };
+  await startProtocolBackends(rotationBackend);
+  const orchestrator = new RenewalOrchestrator({
+    registry,
+    clock,
+    devices: config.backendRotations,
+    startRotation: (protocol, rotation) => startBackendRotation(rotationBackend, protocol, rotation),
   });
   const plannedMessage = plannedDeliveryMessages(config.pki, ca, config.keyAlgorithm);
   /** The CA certificates the backend has registered: those it accepts device chains under, and those it issues with. */

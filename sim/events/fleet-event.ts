@@ -2,6 +2,7 @@ import type { Cause } from '../causes.js';
 import type { FaultKind } from '../scenario/fault-schema.js';
 import type { ConnectionCutReason } from '../stats/broker-stats.js';
 import type { DeviceRequestKind } from '../device-api/messages.js';
+import type { RotationMethod } from '../device-api/rotation-protocols.js';
 
 /**
  * One line of a run's raw event stream (`events.ndjson`). `t` is true (scenario) time in ms; writers add an ISO
@@ -94,13 +95,8 @@ export type FaultEffect = 'message-delivered' | 'message-lost' | 'request-refuse
 
 export type FleetEventType = FleetEvent['type'];
 
-/**
- * How a device got a certificate: csr (key and CSR over MQTT, the CA answers), fleet-provisioning (AWS-style
- * create-from-csr then RegisterThing with an ownership token), attestation (CSR over a session on the device's
- * attestation or bootstrap identity), job (a backend job runs a CSR rotation and commits it), push (the backend sends
- * certificate and key).
- */
-export type RotationMethod = 'csr' | 'fleet-provisioning' | 'attestation' | 'job' | 'push';
+/** How a device got a certificate: the rotation protocol's name (sim/device-api/rotation-protocols.ts). */
+export type { RotationMethod };
 
 /**
  * request: CSR out, certificate back; register: the ownership token redeemed; check: the device judges the

@@ -1,3 +1,4 @@
+import { isBackendDriven } from '../device-api/rotation-protocols.js';
 import { SeededRandom } from '../random/seeded-random.js';
 import type { Scenario, ScenarioClock, ScenarioCohort } from '../scenario/schema.js';
 import type { ClockModel } from '../time/device-clock.js';
@@ -37,13 +38,10 @@ export function deviceProfile(plan: FleetPlan, device: PlannedDevice): DevicePro
   const clock = clockModel(cohort.clock, random);
   const firstIssuedAt = firstIssueTime(scenario, cohort, random);
   const outagePhases = cohort.connectivity.outages.map((o) => Math.floor(random.next() * o.every));
-  const receivesDeliveries = BACKEND_DRIVEN.has(cohort.rotation.protocol) || deliveryTargets(plan).has(device.id);
+  const receivesDeliveries = isBackendDriven(cohort.rotation.protocol) || deliveryTargets(plan).has(device.id);
   const faults = deviceFaults(plan.faults ?? [], device.cohort);
   return { index: device.index, id: device.id, clientId: device.clientId, cohortIndex: device.cohort, cohort, clock, firstIssuedAt, outagePhases, receivesDeliveries, faults };
 }
-
-/** Rotation protocols in which the backend starts the rotation with a message to the device. */
-const BACKEND_DRIVEN: ReadonlySet<string> = new Set(['job', 'push']);
 
 const deliveryTargetsOf = new WeakMap<FleetPlan, ReadonlySet<string>>();
 

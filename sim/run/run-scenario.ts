@@ -9,6 +9,7 @@ import { REAL_BROKER_DIALECT } from '../../workers/broker-dialect.js';
 import { readExternalBrokerFiles } from '../scenario/external-broker-files.js';
 import type { FactoryCredentials } from '../scenario-pki/device-factory.js';
 import { describeEmbeddedBroker } from '../../broker/embedded-broker-description.js';
+import { backendRotations } from '../plan/backend-rotations.js';
 import { planFleet, type FleetPlan } from '../plan/fleet-plan.js';
 import { writeFileAtomically } from '../results/atomic-file.js';
 import { buildManifest } from '../results/manifest.js';
@@ -148,16 +149,8 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
     const deviceIndex = Object.fromEntries(plan.devices.map((d) => [d.id, d.index]));
     const workersPerProcess = Math.ceil(workers / deviceProcesses);
     const shards = fleetShardCount(deviceProcesses, workersPerProcess, plan.devices.length);
-    const backendRotations = new Map(
-      plan.devices.flatMap((d) => {
-        const rotation = scenario.fleet.cohorts[d.cohort]?.rotation;
-        return rotation && (rotation.protocol === 'job' || rotation.protocol === 'push')
-          ? [[d.id, { protocol: rotation.protocol, beforeMs: rotation.before }] as const]
-          : [];
-      }),
-    );
     const faults = { planned: plan.faults, cohortOf: Object.fromEntries(plan.devices.flatMap((d) => [[d.id, d.cohort], [d.clientId, d.cohort]])) };
-    broker = await startBrokerStack(brokerConfigFrom(scenario, pki, seed, { shards, deviceIndex, backendRotations, faults }), brokerChoice(options.loaded, credentials), recorder.onEvent);
+    broker = await startBrokerStack(brokerConfigFrom(scenario, pki, seed, { shards, deviceIndex, backendRotations: backendRotations(plan), faults }), brokerChoice(options.loaded, credentials), recorder.onEvent);
     // What the broker says of itself once it runs (Mosquitto's version): the manifest tells it too.
     brokerTarget = broker.describe();
     await writeFileAtomically(join(dir, 'manifest.json'), `${JSON.stringify({ ...manifest, broker: brokerTarget }, null, 2)}\n`);

@@ -1,3 +1,4 @@
+import { ROTATION_PROTOCOLS } from '../device-api/rotation-protocols.js';
 import { defineThreshold, toThresholdSpec } from '../thresholds/define-threshold.js';
 import { checkFaults } from './check-faults.js';
 import type { Scenario } from './schema.js';
@@ -107,7 +108,7 @@ export function checkReferences(scenario: Scenario): ScenarioProblem[] {
   }
   scenario.broker.bootstrapAuthorities.forEach((ref, j) => expectAuthority(['broker', 'bootstrapAuthorities', j], ref));
   scenario.fleet.cohorts.forEach((c, i) => {
-    const needsBootstrap = c.recovery === 'bootstrap' || c.rotation.protocol === 'attestation';
+    const needsBootstrap = c.recovery === 'bootstrap' || ROTATION_PROTOCOLS[c.rotation.protocol].needsBootstrapIdentity;
     if (needsBootstrap && (!bootstrap || scenario.broker.bootstrapAuthorities.length === 0)) {
       problem(
         ['fleet', 'cohorts', i, c.recovery === 'bootstrap' ? 'recovery' : 'rotation'],

@@ -13,6 +13,7 @@ import {
   ratePerSecond,
   speed,
 } from './primitives.js';
+import { BACKEND_DRIVEN_METHODS, describeRotationProtocols, ROTATION_METHODS } from '../device-api/rotation-protocols.js';
 import { fault } from './fault-schema.js';
 import { brokerTarget, externalBroker } from './broker-target-schema.js';
 import { authorityFiles, type ImportedAuthority } from './authority-files-schema.js';
@@ -178,15 +179,11 @@ const connectivity = z.strictObject({
 });
 
 const rotation = z.strictObject({
-  /**
-   * csr: CSR over MQTT on the operational session. fleet-provisioning: AWS-style create-from-csr, then RegisterThing
-   * with the ownership token (1 hour) before the certificate is active. attestation: CSR over a session on the
-   * bootstrap identity (Azure Sphere daily attestation). job: the backend starts a CSR rotation as a job and the
-   * device commits it. push: the backend sends certificate and key.
-   */
-  protocol: z.enum(['csr', 'fleet-provisioning', 'attestation', 'job', 'push']).default('csr'),
-  /** job and push: the backend starts the rotation this long before the certificate expires (its own clock). */
-  before: positiveDuration.default(30 * 86_400_000),
+  /** The names, and what each does, come from the registry (sim/device-api/rotation-protocols.ts). */
+  protocol: z.enum(ROTATION_METHODS).default('csr').describe(describeRotationProtocols()),
+  before: positiveDuration
+    .default(30 * 86_400_000)
+    .describe(`${BACKEND_DRIVEN_METHODS.join(' and ')}: the backend starts the rotation this long before the certificate expires (its own clock).`),
 });
 
 const cohort = z.strictObject({

@@ -319,7 +319,7 @@ describe('presence from the devices\' own notices', () => {
 
 describe('the backend\'s code', () => {
   it('imports nothing from aedes: the backend and its services know the broker only as a BrokerLink', () => {
-    const services = ['subscribe-json', 'publish-json', 'rotation-service', 'fleet-provisioning-service', 'delivery-service', 'renewal-orchestrator', 'planned-deliveries', 'device-ca', 'device-registry', 'request-guard'].map(
+    const services = ['subscribe-json', 'publish-json', 'rotation-service', 'fleet-provisioning-service', 'delivery-service', 'renewal-orchestrator', 'job-rotation-service', 'planned-deliveries', 'device-ca', 'device-registry', 'request-guard'].map(
       (name) => join(ROOT, 'broker', `${name}.ts`),
     );
     const backend = readdirSync(join(ROOT, 'broker', 'backend')).map((name) => join(ROOT, 'broker', 'backend', name));

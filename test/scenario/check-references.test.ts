@@ -92,4 +92,14 @@ describe('checkReferences', () => {
       { path: ['pki', 'deviceCertificates', 'issuer'], message: 'expected an authority with its own key, got the cross-sign "ca" (name the authority it cross-signs)' },
     ]);
   });
+
+  it('asks for a bootstrap identity for a cohort whose protocol needs one, at its rotation', () => {
+    const scenario = schemaOnly(['      share: 0.4\n', '      share: 0.4\n      rotation: { protocol: attestation }\n']);
+    expect(checkReferences(scenario)).toEqual([
+      {
+        path: ['fleet', 'cohorts', 1, 'rotation'],
+        message: 'expected pki.bootstrapCertificates and broker.bootstrapAuthorities: this cohort renews or recovers with a bootstrap identity',
+      },
+    ]);
+  });
 });

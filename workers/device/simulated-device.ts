@@ -16,7 +16,7 @@ import { dialBroker, type BrokerSession, type DialOutcome } from '../broker-sess
 import type { DeviceEnvironment } from '../device-environment.js';
 import { OutageSchedule } from '../outage-schedule.js';
 import type { DeviceCredentials } from '../protocol.js';
-import { runJobRotation } from '../rotation/job-rotation.js';
+import { rotationFromDelivery } from '../rotation/protocol-registry.js';
 import type { RotationHost, RotationOutcome, RotationProtocol } from '../rotation/rotation-protocol.js';
 import { adoptCredentials, secureContextOf, type Credentials } from './credentials.js';
 import { judgeBroker, judgeOwnCertificate } from './device-verdicts.js';
@@ -375,17 +375,9 @@ export class SimulatedDevice {
     this.#env.counters(this.cohortIndex).rotationsAttempted += 1;
     this.#rotationAttempts += 1;
     const at = Math.max(message.effectiveAt, receivedAt);
-    if (message.kind === 'job') {
-      // A rotation job: renew by CSR at the job's time, reconnect, commit.
-      const { jobId } = message;
-      const attempt = this.#rotationAttempts;
-      this.#rotation = { at, method: 'job', resume: (t) => runJobRotation(this.#host, t, attempt, jobId) };
-      return;
-    }
-    // Server push: the backend sent a certificate and its key; the device installs them at their effective time.
-    const credentials = adoptCredentials(this.#env.pool, { keyPem: message.key, certificatePem: message.certificate, chainPems: message.chain }, this.id);
-    const outcome: RotationOutcome = { kind: 'install', at, credentials, requestMs: 0 };
-    this.#rotation = { at, method: 'push', resume: async () => outcome };
+    // A job, a pushed certificate: the protocol that starts with this delivery carries the rotation on.
+    const { method, resume } = rotationFromDelivery(this.#host, message, this.#rotationAttempts);
+    this.#rotation = { at, method, resume };
   }
 
   async #endSession(): Promise<void> {

@@ -1,17 +1,9 @@
-import type { RotationMethod } from '../../sim/events/fleet-event.js';
-import type { RotationProtocol } from './rotation-protocol.js';
+import type { RotationOutcome } from './rotation-protocol.js';
 
 /**
- * Cohorts whose rotations the backend starts (a job, a push): the device does not renew on its own; it acts on the
- * delivery the backend sends (see SimulatedDevice's deliveries).
+ * What a device of a protocol the backend starts (a job, a push) does when its retry after a failed rotation falls
+ * due: it has nothing to send, and the attempt fails as timed out; the backend starts the rotation again.
  */
-export function backendDriven(method: Extract<RotationMethod, 'job' | 'push'>): RotationProtocol {
-  return {
-    method,
-    worksOffline: false,
-    deviceInitiated: false,
-    async start() {
-      return { kind: 'failed', cause: 'rotation_timeout', step: 'request' };
-    },
-  };
+export async function nothingToStart(): Promise<RotationOutcome> {
+  return { kind: 'failed', cause: 'rotation_timeout', step: 'request' };
 }

@@ -4,17 +4,14 @@ import { deviceTopics } from '../../sim/device-api/topics.js';
 import type { BrokerSession } from '../broker-session.js';
 import { lostReply } from './lost-reply.js';
 import { newKeyAndCsr } from './new-key-and-csr.js';
-import type { RotationHost, RotationOutcome, RotationProtocol } from './rotation-protocol.js';
+import type { DeviceStartedHalf, RotationHost, RotationOutcome } from './rotation-protocol.js';
 
 /**
  * CSR over MQTT on the device's own topics: the device publishes a CSR, the CA answers with the certificate on the
  * device's topic. Over the operational session (`csr`), or over a separate session on the device's attestation
  * identity (`attestation`, Azure Sphere's daily attestation: it works even after the operational certificate lapsed).
  */
-export const csrRotation: RotationProtocol = {
-  method: 'csr',
-  worksOffline: false,
-  deviceInitiated: true,
+export const csrRotation: DeviceStartedHalf = {
   async start(host, t, attempt) {
     const session = host.session();
     if (!session) return { kind: 'failed', cause: 'rotation_timeout', step: 'request' };
@@ -22,10 +19,7 @@ export const csrRotation: RotationProtocol = {
   },
 };
 
-export const attestationRotation: RotationProtocol = {
-  method: 'attestation',
-  worksOffline: true,
-  deviceInitiated: true,
+export const attestationRotation: DeviceStartedHalf = {
   async start(host, t, attempt) {
     const opened = await host.openBootstrapSession(t);
     if (!opened.ok) return { kind: 'failed', cause: opened.cause, step: 'request' };

@@ -4,7 +4,7 @@ import { deviceTopics } from '../../sim/device-api/topics.js';
 import type { Credentials } from '../device/credentials.js';
 import { lostReply } from './lost-reply.js';
 import { newKeyAndCsr } from './new-key-and-csr.js';
-import type { RotationHost, RotationOutcome, RotationProtocol } from './rotation-protocol.js';
+import type { DeviceStartedHalf, RotationHost, RotationOutcome } from './rotation-protocol.js';
 
 const TEMPLATE = 'certfleet-rotation';
 
@@ -14,10 +14,7 @@ const TEMPLATE = 'certfleet-rotation';
  * queues in simulated time; a token redeemed more than its lifetime (AWS: 1 hour) after issue is refused, and the
  * certificate stays inactive for good.
  */
-export const fleetProvisioningRotation: RotationProtocol = {
-  method: 'fleet-provisioning',
-  worksOffline: false,
-  deviceInitiated: true,
+export const fleetProvisioningRotation: DeviceStartedHalf = {
   async start(host, t, attempt) {
     const session = host.session();
     if (!session) return { kind: 'failed', cause: 'rotation_timeout', step: 'request' };

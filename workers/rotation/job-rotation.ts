@@ -2,7 +2,7 @@ import type { Cause } from '../../sim/causes.js';
 import type { JobCommitReply } from '../../sim/device-api/messages.js';
 import { deviceTopics } from '../../sim/device-api/topics.js';
 import { requestCertificate } from './csr-rotation.js';
-import type { RotationHost, RotationOutcome } from './rotation-protocol.js';
+import type { BackendStartedHalf, RotationHost, RotationOutcome } from './rotation-protocol.js';
 
 /**
  * A rotation the backend started as a job (AWS IoT Jobs with the custom certificate topics of the AWS rotation
@@ -10,7 +10,12 @@ import type { RotationHost, RotationOutcome } from './rotation-protocol.js';
  * the connection really uses the new certificate and only then deactivates the old one. A device whose new
  * certificate fails to connect rolls back to the old one, which is still active.
  */
-export async function runJobRotation(host: RotationHost, t: number, attempt: number, jobId: string): Promise<RotationOutcome> {
+export const jobRotation: BackendStartedHalf<'job'> = {
+  // A rotation job: renew by CSR at the job's time, reconnect, commit.
+  receive: (host, message, attempt) => (t) => runJobRotation(host, t, attempt, message.jobId),
+};
+
+async function runJobRotation(host: RotationHost, t: number, attempt: number, jobId: string): Promise<RotationOutcome> {
   const session = host.session();
   if (!session) return { kind: 'failed', cause: 'rotation_timeout', step: 'request' };
   const outcome = await requestCertificate(host, session, t, attempt);

@@ -1,5 +1,7 @@
 import type { Cause } from '../../sim/causes.js';
-import type { RotationMethod, RotationStep } from '../../sim/events/fleet-event.js';
+import type { DeliveryMessage } from '../../sim/device-api/messages.js';
+import type { BackendDrivenMethod, DeliveryKindOf, RotationMethod } from '../../sim/device-api/rotation-protocols.js';
+import type { RotationStep } from '../../sim/events/fleet-event.js';
 import type { BrokerSession } from '../broker-session.js';
 import type { DeviceEnvironment } from '../device-environment.js';
 import type { Credentials } from '../device/credentials.js';
@@ -38,6 +40,23 @@ export interface RotationHost {
   replyLost?(requestId: string, t: number): boolean;
 }
 
+/** The device half of a protocol the device starts (on its renewal policy). */
+export interface DeviceStartedHalf {
+  start(host: RotationHost, t: number, attempt: number): Promise<RotationOutcome>;
+}
+
+/**
+ * The device half of a protocol the backend starts: what the device does with the delivery that starts it. It
+ * returns the rotation's first step, which the device runs at the delivery's effective time (or on its arrival).
+ */
+export interface BackendStartedHalf<K extends DeliveryMessage['kind']> {
+  receive(host: RotationHost, message: Extract<DeliveryMessage, { kind: K }>, attempt: number): (t: number) => Promise<RotationOutcome>;
+}
+
+/** The device half a protocol needs, by its traits (sim/device-api/rotation-protocols.ts). */
+export type DeviceHalf<M extends RotationMethod> = M extends BackendDrivenMethod ? BackendStartedHalf<DeliveryKindOf<M>> : DeviceStartedHalf;
+
+/** A protocol as a device runs it: its name and traits from the registry, and its device half's start. */
 export interface RotationProtocol {
   readonly method: RotationMethod;
   /** False when the backend starts rotations (jobs, pushes): the device never renews on its own. */
