@@ -111,6 +111,11 @@ async function measureTarget(options: TargetsBenchOptions, target: BrokerTargetN
   }
 }
 
+/** Failures per cause, without what only one target can say (the alert a cause was inferred from). */
+function causeCounts(byCause: Record<string, { count: number }>): Record<string, number> {
+  return Object.fromEntries(Object.entries(byCause).map(([cause, tally]) => [cause, tally.count]).sort(([a], [b]) => String(a).localeCompare(String(b))));
+}
+
 type TargetRun = Awaited<ReturnType<typeof measureTarget>>;
 
 /**
@@ -132,6 +137,11 @@ export async function measureTargets(options: TargetsBenchOptions) {
           wallMsPerEpoch: { embedded: embedded.wallMsPerEpoch, mosquitto: mosquitto.wallMsPerEpoch },
           connectsPerSecondRatio: round(mosquitto.connects.perSecond / Math.max(embedded.connects.perSecond, 1e-9)),
           rotationsPerSecondRatio: round(mosquitto.rotations.perSecond / Math.max(embedded.rotations.perSecond, 1e-9)),
+          // The same story on both (issue 10): the bench measures the same work on each target, or says it did not.
+          sameCounts:
+            embedded.connects.attempted === mosquitto.connects.attempted &&
+            embedded.rotations.succeeded === mosquitto.rotations.succeeded &&
+            JSON.stringify(causeCounts(embedded.failuresByCause)) === JSON.stringify(causeCounts(mosquitto.failuresByCause)),
           note: 'mosquitto against embedded on the same run of the scenario: Mosquitto has one clock reading per epoch, so the coordinator ends an epoch at every validity bound of a certificate it judges (docs/mosquitto-target.md); the embedded broker judges each connect at its own simulated time and ends epochs only at the timeline step',
         }
       : { measured: false, reason: 'both targets must have run' };
