@@ -3,8 +3,9 @@
  *
  * In one run: openssl speed and the cryptographic ceiling it implies; certificate issuance; the floor of Node's TLS
  * alone; a fleet's connect storm, hold and rotation storm into the embedded broker with CPU and memory per process;
- * the plain mqtt.js baseline against the same broker; both again against Mosquitto when it is installed; and a
- * shortened replay of daa-24h. Every figure sits beside the target it is judged against.
+ * the plain mqtt.js baseline against the same broker; the same short scenario run against the embedded broker and the
+ * mosquitto target side by side, and what moving Mosquitto's clock costs; and a shortened replay of daa-24h. Every
+ * figure sits beside the target it is judged against.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,11 +15,11 @@ import { startEmbeddedBroker } from '../broker/embedded-broker.js';
 import { gitCommit, machineDescription, packageVersion } from '../sim/results/manifest.js';
 import { measureBaseline } from './baseline.js';
 import { manufactureBenchFleet, measureFleet } from './fleet-bench.js';
-import { findMosquitto, startMosquitto } from './mosquitto.js';
 import { measureMosquittoClock } from './mosquitto-clock-bench.js';
 import { handshakeCeiling, measureOpensslSpeed, rotationCeiling } from './openssl-speed.js';
 import { measureIssuance } from './pki-bench.js';
 import { measureReplay } from './replay-bench.js';
+import { measureTargets } from './targets-bench.js';
 import { measureTlsFloor } from './tls-floor.js';
 
 const { values } = parseArgs({
@@ -28,6 +29,11 @@ const { values } = parseArgs({
     'baseline-devices': { type: 'string', default: '3000' },
     'replay-devices': { type: 'string', default: '10000' },
     'replay-days': { type: 'string', default: '2' },
+    // The same scenario through runScenario against each broker target (embedded, mosquitto).
+    'targets-scenario': { type: 'string', default: 'daa-24h' },
+    'targets-devices': { type: 'string', default: '300' },
+    'targets-days': { type: 'string', default: '3' },
+    'targets-seed': { type: 'string', default: '24' },
     concurrency: { type: 'string', default: '64' },
     out: { type: 'string', default: join('results', 'bench') },
   },
@@ -59,28 +65,16 @@ const baselineBroker = await startEmbeddedBroker(brokerConfigFrom(fleetParts.pla
 const baseline = await measureBaseline({ ...fleetParts, broker: baselineBroker, devices: baselineDevices, concurrency });
 await baselineBroker.close();
 
-let mosquitto: Record<string, unknown> = { measured: false, reason: 'mosquitto is not installed (apt-get install mosquitto)' };
-const binary = findMosquitto();
-if (binary) {
-  // Mosquitto's OpenSSL judges certificates at the host clock, so this fleet's certificates are issued around today.
-  const today = Math.floor(Date.now() / 86_400_000) * 86_400_000;
-  const parts = manufactureBenchFleet(baselineDevices, today);
-  log(`${baselineDevices} devices into Mosquitto, then the plain baseline into Mosquitto`);
-  const broker = await startMosquitto(binary, parts.pki);
-  const intoMosquitto = await measureFleet({ fleet: parts, external: broker, deviceProcesses: 1, workersPerProcess: 1, concurrency, holdSeconds: 0, rotate: false });
-  await broker.stop();
-  const again = await startMosquitto(binary, parts.pki);
-  const baselineIntoMosquitto = await measureBaseline({ ...parts, broker: again, devices: baselineDevices, concurrency });
-  await again.stop();
-  mosquitto = {
-    measured: true,
-    version: broker.version,
-    config: 'listener on 127.0.0.1, cafile = device root, require_certificate true, allow_anonymous true, persistence false',
-    certfleetConnects: intoMosquitto.connects,
-    baseline: baselineIntoMosquitto,
-    ratioToBaseline: round(intoMosquitto.connects.perSecond / Math.max(baselineIntoMosquitto.perSecond, 1), 2),
-  };
-}
+log(`broker targets: ${values['targets-scenario']}, ${values['targets-devices']} devices, ${values['targets-days']} simulated days, embedded then mosquitto`);
+const brokerTargets = await measureTargets({
+  scenario: values['targets-scenario'],
+  devices: Number(values['targets-devices']),
+  days: Number(values['targets-days']),
+  seed: Number(values['targets-seed']),
+  workers: 1,
+  targets: ['embedded', 'mosquitto'],
+  log,
+});
 
 log('the mosquitto target: moving its clock, reloads and restarts');
 const mosquittoClock = await measureMosquittoClock({ connects: 200, moves: 500 }).catch((error: unknown) => ({ measured: false, reason: (error as Error).message }));
@@ -107,7 +101,7 @@ const result = {
   tlsFloor: { ...floor, fractionOfCeiling: round(floor.perSecond / connectCeiling.connectsPerSecond) },
   fleet,
   baseline: { ...baseline, devices: baselineDevices, note: 'one mqtt.js client per device (mqtts, own key and certificate, context built per connect), same broker, same concurrency, in its own process, no check of the broker chain' },
-  mosquitto,
+  brokerTargets,
   mosquittoClock,
   replay,
   targets: {
@@ -132,6 +126,10 @@ console.log(`connects: ${fleet.connects.perSecond}/s over ${fleet.connects.opera
 console.log(`rotations: ${fleet.rotations?.perSecond}/s (${fleet.rotations?.failures} failed, p50 ${fleet.rotations?.latencyMs.p50} ms) target 500, accepted 300: ${t.rotationsPerSecond.met ? 'met' : 'MISSED'}`);
 console.log(`held: ${fleet.hold.connectedAfter} connected for ${holdSeconds} s, ${fleet.hold.reconnects} reconnects; memory ${Math.round((fleet.memory.totalBytesPerDevice ?? 0) / 1024)} KB per device (broker ${Math.round((fleet.memory.brokerBytesPerDevice ?? 0) / 1024)}, devices ${Math.round(fleet.memory.deviceBytesPerDevice / 1024)})`);
 console.log(`baseline: plain mqtt.js ${baseline.perSecond} connects/s; certfleet/baseline = ${t.ratioToBaseline.measured}`);
-if (mosquitto.measured) console.log(`mosquitto ${String(mosquitto.version)}: certfleet ${String((mosquitto.certfleetConnects as { perSecond: number }).perSecond)}/s, baseline ${String((mosquitto.baseline as { perSecond: number }).perSecond)}/s`);
+for (const target of ['embedded', 'mosquitto'] as const) {
+  const run = brokerTargets[target];
+  if (run && 'epochs' in run) console.log(`${target}: ${run.connects.perSecond} connects/s, ${run.rotations.perSecond} rotations/s, device CPU ${run.cpuMsPerConnect.devices} ms per connect, ${run.epochs} epochs at ${run.wallMsPerEpoch} ms each`);
+  else console.log(`${target}: not measured (${run?.reason ?? 'not run'})`);
+}
 console.log(`replay daa-24h: ${replay.rotationsSucceeded} rotations in ${replay.wallSeconds} s (${replay.rotationsPerWallSecond}/s); 30 days projected ${replay.projectedWallSecondsFor30Days} s`);
 console.log(`written: ${file}`);
