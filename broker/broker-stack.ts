@@ -10,7 +10,7 @@ import type { ParsedCertificate } from '../sim/verify/types.js';
 import type { Backend } from './backend/backend.js';
 import type { ReconnectableBrokerLink } from './backend/broker-link.js';
 import { issueBackendIdentity, BACKEND_CLIENT_ID } from './backend/backend-identity.js';
-import { externalBrokerCheck, scenarioBrokerCheck } from './backend/broker-chain-check.js';
+import { externalBrokerCheck, scenarioBackendConnection } from './backend/broker-chain-check.js';
 import { connectBackend, type BackendConnection } from './backend/connect-backend.js';
 import type { BrokerConfig } from './broker-config.js';
 import type { BrokerTarget } from './broker-target.js';
@@ -129,20 +129,7 @@ async function startRealBrokerStack(
       },
       onEvent,
     );
-    connection = {
-      host: target.host,
-      port: target.port,
-      clientId: identity.clientId,
-      keyPem: identity.keyPem,
-      certificateChainPem: [identity.certificatePem, ...identity.chainPems].join(''),
-      checkServer: scenarioBrokerCheck({
-        pki: config.pki,
-        serverCertificates: Object.keys(config.serverChains),
-        serverName: config.serverName,
-        pool,
-        clockReading: () => clock.read(config.clock.start),
-      }),
-    };
+    connection = scenarioBackendConnection(config, identity, target, pool, () => clock.read(config.clock.start));
   } else {
     target = externalBrokerTarget(config, choice, onEvent);
     const leaf = parse(choice.backend.certificatePem);

@@ -7,7 +7,7 @@ import type { AuditFinding } from '../sim/audit/audit-checks.js';
 import { startAedesBroker } from './aedes-broker.js';
 import { issueBackendIdentity } from './backend/backend-identity.js';
 import { connectBackend } from './backend/connect-backend.js';
-import { scenarioBrokerCheck } from './backend/broker-chain-check.js';
+import { scenarioBackendConnection } from './backend/broker-chain-check.js';
 import type { BrokerConfig } from './broker-config.js';
 import type { DeliveryOutcome } from './delivery-service.js';
 import { DeviceRegistry } from './device-registry.js';
@@ -70,21 +70,8 @@ export async function startEmbeddedBroker(config: BrokerConfig, onEvent: (event:
   try {
     ({ backend } = await connectBackend(
       config,
-      {
-        host: broker.host,
-        port: broker.port,
-        clientId: identity.clientId,
-        keyPem: identity.keyPem,
-        certificateChainPem: [identity.certificatePem, ...identity.chainPems].join(''),
-        // The backend connects before the first epoch, at the broker's reading of the timeline's start.
-        checkServer: scenarioBrokerCheck({
-          pki: config.pki,
-          serverCertificates: Object.keys(config.serverChains),
-          serverName: config.serverName,
-          pool,
-          clockReading: () => clock.read(config.clock.start),
-        }),
-      },
+      // The backend connects before the first epoch, at the broker's reading of the timeline's start.
+      scenarioBackendConnection(config, identity, broker, pool, () => clock.read(config.clock.start)),
       {
         pool,
         registry,

@@ -25,22 +25,8 @@ export function scenarioBrokerCheck(options: {
     .map(parse)
     .filter((c): c is ParsedCertificate => c !== undefined && c.selfSigned);
   const pins = new Set(options.serverCertificates.map(parse).flatMap((c) => (c ? [c.fingerprint] : [])));
-  return (chain) => {
-    const [leaf, ...presented] = chain;
-    if (!leaf) return 'the broker sent no certificate';
-    const verdict = verifyChainAt({
-      leaf,
-      presented,
-      anchors: roots,
-      at: options.clockReading(),
-      policy: { pathBuilding: 'trusted-first', anchorExpiry: 'enforce' },
-      purpose: 'serverAuth',
-      hostname: options.serverName,
-      pool: options.pool,
-    });
-    if (verdict.cause === 'ok' || pins.has(leaf.fingerprint)) return undefined;
-    return `${verdict.cause} (${leaf.label})`;
-  };
+  const judge = serverChainJudge({ ...options, anchors: roots });
+  return (chain) => (chain[0] && pins.has(chain[0].fingerprint) ? undefined : judge(chain));
 }
 
 /**
@@ -53,14 +39,23 @@ export function externalBrokerCheck(options: {
   pool: CertificatePool;
   clockReading: () => number;
 }): (chain: ParsedCertificate[]) => string | undefined {
-  const anchors = options.pool.parsePem(options.caPem);
+  return serverChainJudge({ ...options, anchors: options.pool.parsePem(options.caPem) });
+}
+
+/** A path from the broker's leaf to one of `anchors` for its host name, as OpenSSL >= 1.1.0 builds it (sim/verify). */
+function serverChainJudge(options: {
+  anchors: ParsedCertificate[];
+  serverName: string;
+  pool: CertificatePool;
+  clockReading: () => number;
+}): (chain: ParsedCertificate[]) => string | undefined {
   return (chain) => {
     const [leaf, ...presented] = chain;
     if (!leaf) return 'the broker sent no certificate';
     const verdict = verifyChainAt({
       leaf,
       presented,
-      anchors,
+      anchors: options.anchors,
       at: options.clockReading(),
       policy: { pathBuilding: 'trusted-first', anchorExpiry: 'enforce' },
       purpose: 'serverAuth',
@@ -68,5 +63,33 @@ export function externalBrokerCheck(options: {
       pool: options.pool,
     });
     return verdict.cause === 'ok' ? undefined : `${verdict.cause} (${leaf.label})`;
+  };
+}
+
+/**
+ * How the backend connects to a broker certfleet runs (embedded or Mosquitto): with its identity from the scenario's
+ * PKI, judging the broker's chain as scenarioBrokerCheck does at the broker's reading of the timeline's start (it
+ * connects before the first epoch).
+ */
+export function scenarioBackendConnection(
+  config: { pki: ScenarioPki; serverChains: Record<string, string[]>; serverName: string },
+  identity: { clientId: string; keyPem: string; certificatePem: string; chainPems: string[] },
+  address: { host: string; port: number },
+  pool: CertificatePool,
+  startReading: () => number,
+): { host: string; port: number; clientId: string; keyPem: string; certificateChainPem: string; checkServer: (chain: ParsedCertificate[]) => string | undefined } {
+  return {
+    host: address.host,
+    port: address.port,
+    clientId: identity.clientId,
+    keyPem: identity.keyPem,
+    certificateChainPem: [identity.certificatePem, ...identity.chainPems].join(''),
+    checkServer: scenarioBrokerCheck({
+      pki: config.pki,
+      serverCertificates: Object.keys(config.serverChains),
+      serverName: config.serverName,
+      pool,
+      clockReading: startReading,
+    }),
   };
 }
