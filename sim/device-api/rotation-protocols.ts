@@ -20,6 +20,12 @@ export interface RotationProtocolDescriptor {
   readonly worksOffline: boolean;
   /** Whether its devices need `pki.bootstrapCertificates` and `broker.bootstrapAuthorities`. */
   readonly needsBootstrapIdentity: boolean;
+  /**
+   * Whether the broker must refuse a certificate the backend has issued but not activated, or has deactivated
+   * (AWS IoT's PENDING_ACTIVATION and INACTIVE: `certificate_inactive`), which only a broker that shares the backend's
+   * registry can do.
+   */
+  readonly needsCertificateStatus: boolean;
 }
 
 /**
@@ -33,6 +39,7 @@ export const ROTATION_PROTOCOLS = {
     startedBy: 'device',
     worksOffline: false,
     needsBootstrapIdentity: false,
+    needsCertificateStatus: false,
   },
   'fleet-provisioning': {
     description:
@@ -40,24 +47,28 @@ export const ROTATION_PROTOCOLS = {
     startedBy: 'device',
     worksOffline: false,
     needsBootstrapIdentity: false,
+    needsCertificateStatus: true,
   },
   attestation: {
     description: 'CSR over a session on the bootstrap identity (Azure Sphere daily attestation); works after the certificate lapsed.',
     startedBy: 'device',
     worksOffline: true,
     needsBootstrapIdentity: true,
+    needsCertificateStatus: false,
   },
   job: {
     description: 'the backend starts a CSR rotation as a job `before` expiry; the device renews, reconnects and commits it.',
     startedBy: { backendDelivery: 'job' },
     worksOffline: false,
     needsBootstrapIdentity: false,
+    needsCertificateStatus: true,
   },
   push: {
     description: 'the backend sends certificate and key `before` expiry; the device installs them.',
     startedBy: { backendDelivery: 'certificate' },
     worksOffline: false,
     needsBootstrapIdentity: false,
+    needsCertificateStatus: false,
   },
 } as const satisfies Record<string, RotationProtocolDescriptor>;
 

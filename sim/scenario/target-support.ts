@@ -1,6 +1,7 @@
 import type { BrokerTargetName } from './broker-target-schema.js';
 import type { ScenarioProblem } from './check-references.js';
 import { checkExternalBrokerFiles } from './external-broker-files.js';
+import { ROTATION_PROTOCOLS } from '../device-api/rotation-protocols.js';
 import type { Scenario } from './schema.js';
 
 /** How the target was chosen, for the messages: "broker.target mosquitto" or "--broker mosquitto". */
@@ -93,6 +94,24 @@ function brokerSideSettings(scenario: Scenario, written: unknown): BrokerSetting
       });
     });
   }
+  if (broker.bootstrapAuthorities.length > 0) {
+    settings.push({
+      path: ['broker', 'bootstrapAuthorities'],
+      what: 'sessions confined to provisioning for bootstrap identities',
+      mosquitto:
+        'its ACL gives rights by user name (the CN), so a bootstrap certificate would get a device\'s full rights instead of provisioning only',
+      instead: `${EMBEDDED}`,
+    });
+  }
+  scenario.fleet.cohorts.forEach((cohort, i) => {
+    if (!ROTATION_PROTOCOLS[cohort.rotation.protocol].needsCertificateStatus) return;
+    settings.push({
+      path: ['fleet', 'cohorts', i, 'rotation', 'protocol'],
+      what: `the refusal of certificates ${cohort.rotation.protocol} has not activated or has deactivated (certificate_inactive)`,
+      mosquitto: `Mosquitto admits every certificate under its CA file; ${cohort.rotation.protocol} needs a broker that refuses the certificates the backend has not activated or has deactivated (AWS IoT's PENDING_ACTIVATION and INACTIVE)`,
+      instead: `${EMBEDDED}, or use rotation.protocol csr`,
+    });
+  });
   // Wall-clock and byte limits on misbehaving connections: only the one Mosquitto has (max_packet_size) carries over.
   const connectionLimits: Record<string, string> = {
     handshakeTimeout: 'Mosquitto has no TLS handshake timeout setting',
@@ -108,7 +127,15 @@ function brokerSideSettings(scenario: Scenario, written: unknown): BrokerSetting
 
 /** What a Mosquitto that certfleet starts and configures (broker/mosquitto/) cannot be made to do. */
 export function mosquittoRefusals(scenario: Scenario, written: unknown, who: string): ScenarioProblem[] {
-  return brokerSideSettings(scenario, written).map((s) => ({ path: s.path, message: `${who} cannot do this: ${s.mosquitto}; ${s.instead}` }));
+  const problems = brokerSideSettings(scenario, written).map((s) => ({ path: s.path, message: `${who} cannot do this: ${s.mosquitto}; ${s.instead}` }));
+  scenario.events.forEach((event, i) => {
+    if (event.type !== 'revoke') return;
+    problems.push({
+      path: ['events', i, 'type'],
+      message: `${who} cannot do this: Mosquitto checks its CRL only in new handshakes, so a revoked device's live session would stay up where the embedded broker ends it at once (as AWS IoT does within minutes); ${EMBEDDED}`,
+    });
+  });
+  return problems;
 }
 
 /** Point a team at what works instead of a simulated time on its own broker. */

@@ -104,6 +104,18 @@ describe('--broker mosquitto refuses what Mosquitto 2.0 cannot do', () => {
     expect(existsSync(out)).toBe(false);
   });
 
+  it('refuses what only a broker sharing the backend\'s registry does: provisioning-only bootstrap sessions, ending revoked sessions, inactive certificates', () => {
+    expectRefused(
+      runCli(['validate', join(ROOT, 'scenarios', 'revocation.yaml'), '--broker', 'mosquitto']),
+      'broker.bootstrapAuthorities: --broker mosquitto cannot do this: its ACL gives rights by user name (the CN)',
+      '.type: --broker mosquitto cannot do this: Mosquitto checks its CRL only in new handshakes',
+    );
+    expectRefused(
+      runCli(['validate', join(ROOT, 'scenarios', 'renewal-thundering-herd.yaml'), '--broker', 'mosquitto']),
+      'rotation.protocol: --broker mosquitto cannot do this: Mosquitto admits every certificate under its CA file; fleet-provisioning needs',
+    );
+  });
+
   it.each(['dst-root-ca-x3-2021', 'addtrust-2020', 'root-expiry-2030', 'daa-24h'])('accepts the shipped %s, which embedded and mosquitto tell alike', (name) => {
     const result = runCli(['validate', join(ROOT, 'scenarios', `${name}.yaml`), '--broker', 'mosquitto']);
     expect(result.status, result.stderr).toBe(0);
@@ -165,7 +177,7 @@ describe('--broker external runs on real time and refuses what certfleet cannot 
 
   it('refuses what certfleet would have to do on the broker: its clock, chain switches, revocations, restarts, accepted authorities', () => {
     const file = realTime(
-      ['  host: localhost\n', '  host: localhost\n  clock: { offset: 5m, driftPpm: 20 }\n'],
+      ['  serverCertificate: broker\n', '  serverCertificate: broker\n  clock: { offset: 5m, driftPpm: 20 }\n'],
       [
         'thresholds:\n',
         'events:\n  - { type: server-certificate, at: 2025-06-01T00:00:00Z, use: broker }\n  - { type: revoke, at: 2025-06-01T00:00:00Z, devices: { share: 0.5 } }\n' +
@@ -185,7 +197,7 @@ describe('--broker external runs on real time and refuses what certfleet cannot 
   });
 
   it('refuses the broker-side settings Mosquitto refuses too, as settings of a broker it does not run', () => {
-    const file = realTime(['  host: localhost\n', '  host: localhost\n  limits: { connectsPerClientPerSecond: 1 }\n  connections: { maxPacketAfterConnect: 65536 }\n']);
+    const file = realTime(['  serverCertificate: broker\n', '  serverCertificate: broker\n  limits: { connectsPerClientPerSecond: 1 }\n  connections: { maxPacketAfterConnect: 65536 }\n']);
     expectRefused(
       runCli(['validate', file, '--broker', 'external']),
       'broker.limits.connectsPerClientPerSecond: --broker external cannot do this: certfleet cannot set up a per-client CONNECT rate limit on a broker it does not run',
