@@ -127,6 +127,19 @@ export async function startMosquittoBroker(config: BrokerConfig, options: Mosqui
     return false;
   };
 
+  /**
+   * The sessions a revocation ends. Mosquitto checks its CRL only in new handshakes and has no way to end a client's
+   * session from outside (2.0 kicks only dynamic-security clients); the embedded broker ends them at once, as AWS IoT
+   * does within minutes. So the devices holding a revoked certificate end their sessions from their side at the
+   * revocation's time, and their next handshake meets the CRL. The CN names the device (DeviceCa builds it).
+   */
+  const sessionsOf = (revoked: readonly ParsedCertificate[]): SessionsDropped => {
+    const clientIds = [
+      ...new Set(revoked.flatMap((c) => (c.identity.kind === 'one' && c.identity.commonName !== options.backendUser && !c.isCA ? [c.identity.commonName] : []))),
+    ];
+    return clientIds.length > 0 ? { clientIds } : {};
+  };
+
   /** Every connect of an epoch is judged at one reading: the epoch ends where a verdict changes. */
   const nextVerdictChangeAfter = (after: number): number => {
     const bound = bounds.firstChangeAfter(clock.read(after));
@@ -158,7 +171,7 @@ export async function startMosquittoBroker(config: BrokerConfig, options: Mosqui
           const listed = [revoked, ...[...leaves.values()].filter((leaf) => under(leaf, revoked) && !isBackend(leaf))];
           revocations.revoke(listed, bounds.openSslSecond(clock.read(event.at)));
           onEvent({ type: 'broker.revocation', t: event.at, target: event.authority, certificates: 1 });
-          return applyRevocations();
+          return { ...(await applyRevocations()), ...sessionsOf(listed) };
         }
         case 'revoke-devices': {
           const listed = event.deviceIds.flatMap((id) => {
@@ -168,7 +181,7 @@ export async function startMosquittoBroker(config: BrokerConfig, options: Mosqui
           });
           revocations.revoke(listed, bounds.openSslSecond(clock.read(event.at)));
           onEvent({ type: 'broker.revocation', t: event.at, target: `${event.deviceIds.length} devices`, certificates: new Set(listed.map((c) => c.fingerprint)).size });
-          return applyRevocations();
+          return { ...(await applyRevocations()), ...sessionsOf(listed) };
         }
         case 'device-authorities': {
           const removed = new Set(event.remove);

@@ -127,15 +127,7 @@ function brokerSideSettings(scenario: Scenario, written: unknown): BrokerSetting
 
 /** What a Mosquitto that certfleet starts and configures (broker/mosquitto/) cannot be made to do. */
 export function mosquittoRefusals(scenario: Scenario, written: unknown, who: string): ScenarioProblem[] {
-  const problems = brokerSideSettings(scenario, written).map((s) => ({ path: s.path, message: `${who} cannot do this: ${s.mosquitto}; ${s.instead}` }));
-  scenario.events.forEach((event, i) => {
-    if (event.type !== 'revoke') return;
-    problems.push({
-      path: ['events', i, 'type'],
-      message: `${who} cannot do this: Mosquitto checks its CRL only in new handshakes, so a revoked device's live session would stay up where the embedded broker ends it at once (as AWS IoT does within minutes); ${EMBEDDED}`,
-    });
-  });
-  return problems;
+  return brokerSideSettings(scenario, written).map((s) => ({ path: s.path, message: `${who} cannot do this: ${s.mosquitto}; ${s.instead}` }));
 }
 
 /** Point a team at what works instead of a simulated time on its own broker. */

@@ -125,11 +125,11 @@ describe('Mosquitto under libfaketime, configured from the scenario', () => {
     backend.end(true);
   });
 
-  it('refuses a revoked device certificate after the CRL changes, and keeps its live session', async () => {
+  it('refuses a revoked device certificate after the CRL changes; the live session stays on Mosquitto, and its device is told to end it', async () => {
     const identity = device('device-revoked');
     const live = await connected(identity, 'device-revoked');
     const dropped = await mosquitto.broker.applyEvent({ at: T0 + SECOND, kind: 'revoke-devices', deviceIds: ['device-revoked'] });
-    expect(dropped).toEqual({});
+    expect(dropped).toEqual({ clientIds: ['device-revoked'] });
     expect(mosquitto.events).toContainEqual({ type: 'broker.revocation', t: T0 + SECOND, target: '1 devices', certificates: 1 });
     await mosquitto.broker.setEpoch(T0 + SECOND, T0 + DAY);
 
@@ -159,8 +159,8 @@ describe('Mosquitto under libfaketime, configured from the scenario', () => {
     const first = device('device-same-second-1');
     const second = device('device-same-second-2');
     const at = T0 + 5 * SECOND;
-    expect(await mosquitto.broker.applyEvent({ at, kind: 'revoke-devices', deviceIds: ['device-same-second-1'] })).toEqual({});
-    expect(await mosquitto.broker.applyEvent({ at: at + 500, kind: 'revoke-devices', deviceIds: ['device-same-second-2'] })).toEqual({});
+    expect(await mosquitto.broker.applyEvent({ at, kind: 'revoke-devices', deviceIds: ['device-same-second-1'] })).toEqual({ clientIds: ['device-same-second-1'] });
+    expect(await mosquitto.broker.applyEvent({ at: at + 500, kind: 'revoke-devices', deviceIds: ['device-same-second-2'] })).toEqual({ clientIds: ['device-same-second-2'] });
     await mosquitto.broker.setEpoch(at + 500, T0 + DAY);
     for (const [identity, clientId] of [[first, 'device-same-second-1'], [second, 'device-same-second-2']] as const) {
       expect(await connectDevice(address(), identity, { clientId })).toMatchObject({ ok: false, message: expect.stringMatching(/certificate revoked/) });
@@ -212,7 +212,9 @@ describe('Mosquitto under libfaketime, configured from the scenario', () => {
     mosquitto.broker.certificateIssued(mosquitto.backend.cert);
     (await connected(identity, 'device-under-revoked-ca')).end(true);
     const at = T0 + 2 * 60 * SECOND;
-    expect(await mosquitto.broker.applyEvent({ at, kind: 'revoke-authority', authority: 'device-ca' })).toEqual({});
+    const dropped = await mosquitto.broker.applyEvent({ at, kind: 'revoke-authority', authority: 'device-ca' });
+    expect(dropped.clientIds).toContain('device-under-revoked-ca');
+    expect(dropped.clientIds).not.toContain(BACKEND_USER);
     await mosquitto.broker.setEpoch(at, T0 + DAY);
     expect(await connectDevice(address(), identity, { clientId: 'device-under-revoked-ca' })).toMatchObject({ ok: false, message: expect.stringMatching(/certificate revoked/) });
     (await connected(mosquitto.backend, BACKEND_USER)).end(true);

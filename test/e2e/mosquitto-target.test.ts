@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ROOT, runCli } from '../support/cli.js';
 import { writeScenarioFile } from '../support/scenario-file.js';
+import { TINY_SCENARIO } from '../support/tiny-scenario.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'certfleet-mosquitto-target-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -62,5 +63,17 @@ describe('broker.target mosquitto tells the story the embedded broker tells', ()
     expect(mosquitto.summary.rotations).toMatchObject({ succeeded: embedded.summary.rotations.succeeded, failed: 0 });
     expect(mosquitto.summary.broker.issued).toBe(embedded.summary.broker.issued);
     expect(story(mosquitto.summary)).toEqual(story(embedded.summary));
+  });
+
+  it('a revocation is a CRL Mosquitto loads on SIGHUP: the same devices refused, as many times, their sessions ended at the revocation', () => {
+    const file = writeScenarioFile(dir, 'tiny-revoke.yaml', `${TINY_SCENARIO}events:\n  - { type: revoke, at: 2030-01-20T00:00:00Z, devices: { share: 0.5 } }\n`, ['  devices: 4', '  devices: 12']);
+    const embedded = run(file, 'embedded', 12).summary.failures.byCause;
+    const mosquitto = run(file, 'mosquitto', 12).summary.failures.byCause;
+    expect(embedded['broker:revoked']?.devices).toBeGreaterThan(0);
+    expect(mosquitto['broker:revoked']).toMatchObject({ devices: embedded['broker:revoked']?.devices, first: embedded['broker:revoked']?.first, inferredFrom: ['tls-alert:44 certificate_revoked'] });
+    // OpenSSL says revoked where the embedded broker says expired_leaf for a revoked certificate that has also expired
+    // (docs/real-broker-causes.md): the refusals add up to the same number.
+    const refusals = (byCause: Summary['failures']['byCause']) => Object.values(byCause).reduce((sum, f) => sum + f.count, 0);
+    expect(refusals(mosquitto)).toBe(refusals(embedded));
   });
 });
