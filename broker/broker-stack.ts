@@ -9,7 +9,7 @@ import { CertificatePool } from '../sim/verify/certificate-pool.js';
 import type { ParsedCertificate } from '../sim/verify/types.js';
 import type { Backend } from './backend/backend.js';
 import type { ReconnectableBrokerLink } from './backend/broker-link.js';
-import { issueBackendIdentity, BACKEND_CLIENT_ID } from './backend/backend-identity.js';
+import { backendIdentityFor, BACKEND_CLIENT_ID } from './backend/backend-identity.js';
 import { externalBrokerCheck, scenarioBackendConnection } from './backend/broker-chain-check.js';
 import { connectBackend, type BackendConnection } from './backend/connect-backend.js';
 import type { BrokerConfig } from './broker-config.js';
@@ -112,14 +112,7 @@ async function startRealBrokerStack(
       if (certificate) registry.issued(deviceId, certificate);
       latestPem.set(deviceId, pem);
     }
-    const identity = issueBackendIdentity({
-      pki: config.pki,
-      issuer: config.deviceIssuance.issuer,
-      chain: config.deviceIssuance.chain,
-      seed: config.seed,
-      timeline: config.timeline,
-      pool,
-    });
+    const identity = backendIdentityFor(config, pool);
     target = await startMosquittoBroker(
       config,
       {

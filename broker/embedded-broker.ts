@@ -5,7 +5,7 @@ import { DeviceClock } from '../sim/time/device-clock.js';
 import { CertificatePool } from '../sim/verify/certificate-pool.js';
 import type { AuditFinding } from '../sim/audit/audit-checks.js';
 import { startAedesBroker } from './aedes-broker.js';
-import { issueBackendIdentity } from './backend/backend-identity.js';
+import { backendIdentityFor } from './backend/backend-identity.js';
 import { connectBackend } from './backend/connect-backend.js';
 import { scenarioBackendConnection } from './backend/broker-chain-check.js';
 import type { BrokerConfig } from './broker-config.js';
@@ -52,14 +52,7 @@ export async function startEmbeddedBroker(config: BrokerConfig, onEvent: (event:
   const registry = new DeviceRegistry();
   const revocations = new RevocationRegistry();
   const capacity = new CapacityGate(config.limits, config.shards, config.deviceIndex);
-  const identity = issueBackendIdentity({
-    pki: config.pki,
-    issuer: config.deviceIssuance.issuer,
-    chain: config.deviceIssuance.chain,
-    seed: config.seed,
-    timeline: config.timeline,
-    pool,
-  });
+  const identity = backendIdentityFor(config, pool);
   const broker = await startAedesBroker(
     config,
     { pool, registry, revocations, capacity, backend: { clientId: identity.clientId, fingerprint: identity.fingerprint } },

@@ -53,3 +53,18 @@ export function issueBackendIdentity(options: {
     fingerprint: parsed.fingerprint,
   };
 }
+
+/** The backend identity of a broker configuration: issued by its device-issuing CA, valid around its timeline. */
+export function backendIdentityFor(
+  config: { pki: ScenarioPki; deviceIssuance: { issuer: string; chain: string[] }; seed: number; timeline: { start: number; end: number } },
+  pool: CertificatePool,
+): BackendIdentity {
+  return issueBackendIdentity({
+    pki: config.pki,
+    issuer: config.deviceIssuance.issuer,
+    chain: config.deviceIssuance.chain,
+    seed: config.seed,
+    timeline: config.timeline,
+    pool,
+  });
+}

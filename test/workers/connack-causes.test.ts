@@ -9,34 +9,24 @@ import type { AddressInfo } from 'node:net';
 import { generate, parser as packetParser, type IConnectPacket, type Packet } from 'mqtt-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSimTimeUsername } from '../../sim/device-api/messages.js';
-import { CertificateAuthority, generateKeyPair, type KeyPair } from '../../sim/pki/index.js';
+import { CertificateAuthority, generateKeyPair } from '../../sim/pki/index.js';
 import { CertificatePool } from '../../sim/verify/certificate-pool.js';
 import type { ParsedCertificate } from '../../sim/verify/types.js';
 import { verifyChainAt } from '../../sim/verify/verify-chain.js';
 import { EMBEDDED_BROKER_DIALECT, REAL_BROKER_DIALECT, type BrokerDialect } from '../../workers/broker-dialect.js';
 import { dialBroker, type DialOutcome } from '../../workers/broker-session.js';
 import { DAY } from '../support/time.js';
+import { keyPem, localhostServer } from '../support/localhost-server.js';
 
 const T0 = Date.UTC(2030, 0, 1);
 
 /** What the scripted broker does with the next CONNECT. */
 type Answer = { connack: number } | 'close';
 
-function keyPem(keys: KeyPair): string {
-  return keys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-}
 
 const rootKeys = generateKeyPair();
 const root = CertificateAuthority.selfSigned({ subject: { CN: 'Connack Root' }, keyPair: rootKeys, notBefore: T0 - DAY, notAfter: T0 + DAY, pathLength: 0 });
-const serverKeys = generateKeyPair();
-const serverCertificate = root.issue({
-  subject: { CN: 'localhost' },
-  publicKey: serverKeys.publicKey,
-  profile: 'server',
-  notBefore: T0 - DAY,
-  notAfter: T0 + DAY,
-  subjectAltNames: { dns: ['localhost'] },
-});
+const serverIdentity = localhostServer(root, T0 - DAY, T0 + DAY);
 const deviceKeys = generateKeyPair();
 const deviceCertificate = root.issue({ subject: { CN: 'device-1' }, publicKey: deviceKeys.publicKey, profile: 'device', notBefore: T0 - DAY, notAfter: T0 + DAY });
 const deviceContext = createSecureContext({ key: keyPem(deviceKeys), cert: deviceCertificate.pem });
@@ -50,7 +40,7 @@ const connects: IConnectPacket[] = [];
 
 beforeAll(async () => {
   // An MQTT broker over TLS that answers the next CONNECT as the test scripts it.
-  server = createServer({ key: keyPem(serverKeys), cert: serverCertificate.pem }, (socket: TLSSocket) => {
+  server = createServer({ key: serverIdentity.keyPem, cert: serverIdentity.certificatePem }, (socket: TLSSocket) => {
     const parser = packetParser({ protocolVersion: 4 });
     parser.on('packet', (packet: Packet) => {
       if (packet.cmd !== 'connect') return;
@@ -137,7 +127,7 @@ describe('a connection closed without an alert or a CONNACK', () => {
       const expiredKeys = generateKeyPair();
       const expired = root.issue({ subject: { CN: 'device-1' }, publicKey: expiredKeys.publicKey, profile: 'device', notBefore: T0 - DAY, notAfter: T0 - 1 });
       // Node's server judges at the host clock, after T0 + DAY: the expired certificate fails there too.
-      const strict = createServer({ key: keyPem(serverKeys), cert: serverCertificate.pem, ca: root.certificatePem, requestCert: true, rejectUnauthorized: true, maxVersion: version });
+      const strict = createServer({ key: serverIdentity.keyPem, cert: serverIdentity.certificatePem, ca: root.certificatePem, requestCert: true, rejectUnauthorized: true, maxVersion: version });
       strict.on('tlsClientError', () => undefined);
       strict.listen(0, '127.0.0.1');
       await once(strict, 'listening');

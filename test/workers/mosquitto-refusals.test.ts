@@ -11,33 +11,23 @@ import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CertificateAuthority, generateKeyPair, type KeyPair } from '../../sim/pki/index.js';
+import { CertificateAuthority, generateKeyPair } from '../../sim/pki/index.js';
 import { CertificatePool } from '../../sim/verify/certificate-pool.js';
 import type { ParsedCertificate } from '../../sim/verify/types.js';
 import { verifyChainAt } from '../../sim/verify/verify-chain.js';
 import { REAL_BROKER_DIALECT } from '../../workers/broker-dialect.js';
 import { dialBroker, type DialOutcome } from '../../workers/broker-session.js';
 import { DAY } from '../support/time.js';
+import { keyPem, localhostServer } from '../support/localhost-server.js';
 
 const MOSQUITTO = '/usr/sbin/mosquitto';
 // Mosquitto judges at the host clock; the certificates are dated around it.
 const NOW = Date.now();
 
-function keyPem(keys: KeyPair): string {
-  return keys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-}
 
 const rootKeys = generateKeyPair();
 const root = CertificateAuthority.selfSigned({ subject: { CN: 'Mosquitto Test Root' }, keyPair: rootKeys, notBefore: NOW - 30 * DAY, notAfter: NOW + 30 * DAY, pathLength: 0 });
-const serverKeys = generateKeyPair();
-const serverCertificate = root.issue({
-  subject: { CN: 'localhost' },
-  publicKey: serverKeys.publicKey,
-  profile: 'server',
-  notBefore: NOW - DAY,
-  notAfter: NOW + DAY,
-  subjectAltNames: { dns: ['localhost'] },
-});
+const serverIdentity = localhostServer(root, NOW - DAY, NOW + DAY);
 
 function device(notBefore: number, notAfter: number): SecureContext {
   const keys = generateKeyPair();
@@ -73,8 +63,8 @@ beforeAll(async () => {
     `user ${userInfo().username}`,
     `listener ${port} 127.0.0.1`,
     `cafile ${file('ca.pem', root.certificatePem)}`,
-    `certfile ${file('server.pem', serverCertificate.pem)}`,
-    `keyfile ${file('server.key', keyPem(serverKeys))}`,
+    `certfile ${file('server.pem', serverIdentity.certificatePem)}`,
+    `keyfile ${file('server.key', serverIdentity.keyPem)}`,
     'require_certificate true',
     'use_identity_as_username true',
     'allow_anonymous false',

@@ -6,19 +6,17 @@
 import { createSecureContext, type SecureContext } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HarnessStalledError } from '../../sim/harness/harness-stalled-error.js';
-import { CertificateAuthority, generateKeyPair, toPem, type KeyPair } from '../../sim/pki/index.js';
+import { CertificateAuthority, generateKeyPair, toPem } from '../../sim/pki/index.js';
 import { CertificatePool } from '../../sim/verify/certificate-pool.js';
 import type { ParsedCertificate } from '../../sim/verify/types.js';
 import { verifyChainAt } from '../../sim/verify/verify-chain.js';
 import { dialBroker, type DialOutcome } from '../../workers/broker-session.js';
 import { startOpensslServer, type OpensslServer } from '../support/openssl-server.js';
 import { DAY } from '../support/time.js';
+import { keyPem, localhostServer } from '../support/localhost-server.js';
 
 const T0 = Date.UTC(2030, 0, 1);
 
-function keyPem(keys: KeyPair): string {
-  return keys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-}
 
 interface Pki {
   root: CertificateAuthority;
@@ -50,18 +48,9 @@ function buildPki(): Pki {
   // Names the current intermediate as its issuer (subject and key identifier) but is signed by another key.
   const forger = new CertificateAuthority({ certificateDer: current.ca.certificateDer, privateKey: generateKeyPair().privateKey });
   const crl = current.ca.createCrl({ thisUpdate: T0 - DAY, nextUpdate: T0 + DAY, revoked: [{ serialHex: revoked.serialHex, revokedAt: T0 - 60_000 }] });
-  const serverKeys = generateKeyPair();
-  const server = root.issue({
-    subject: { CN: 'localhost' },
-    publicKey: serverKeys.publicKey,
-    profile: 'server',
-    notBefore: T0 - DAY,
-    notAfter: T0 + DAY,
-    subjectAltNames: { dns: ['localhost'] },
-  });
   return {
     root,
-    server: { certificatePem: server.pem, keyPem: keyPem(serverKeys) },
+    server: localhostServer(root, T0 - DAY, T0 + DAY),
     clients: {
       valid: device(current, T0 - DAY, T0 + DAY).context,
       expiredLeaf: device(current, T0 - 10 * DAY, T0 - DAY).context,
