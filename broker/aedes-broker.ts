@@ -103,6 +103,7 @@ export async function startAedesBroker(config: BrokerConfig, registers: BrokerRe
       certificateCause: decision.verdict?.certificateCause,
       failed: decision.verdict?.failed?.certificate.label,
       claimed: decision.claimed,
+      claimIgnored: decision.claimIgnored,
     });
   };
   const onDenied = () => {
@@ -120,6 +121,7 @@ export async function startAedesBroker(config: BrokerConfig, registers: BrokerRe
       clientIdMustMatchCertificate: config.clientIdMustMatchCertificate,
       isRevoked: revocations.isRevoked,
       epoch,
+      timeClaims: config.timeClaims,
       capacity: (clientId, t) => capacity.admit(clientId, t),
       certificateStatus: (leaf) => registry.statusOf(leaf),
       onAdmission,

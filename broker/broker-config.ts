@@ -51,7 +51,16 @@ export interface BrokerConfig {
   audits: AuditSettings;
   /** Injected faults (scenario `faults`), and each device's (and client id's) cohort for those scoped to cohorts. */
   faults: { planned: PlannedFault[]; cohortOf: Record<string, number> };
+  /**
+   * Whether the broker believes the true time a client claims (the CONNECT user name `certfleet-t=...`, a request's
+   * `t`) inside the current epoch: 'accept' for `certfleet run`, whose devices act at their own scheduled times in an
+   * epoch; 'ignore' for `certfleet broker`, where every client is judged at the broker's clock, as a real broker does.
+   */
+  timeClaims: TimeClaims;
 }
+
+/** See BrokerConfig.timeClaims. */
+export type TimeClaims = 'accept' | 'ignore';
 
 export function brokerConfigFrom(
   scenario: Scenario,
@@ -62,6 +71,7 @@ export function brokerConfigFrom(
     deviceIndex: Record<string, number>;
     backendRotations?: Map<string, BackendRotation>;
     faults?: { planned: PlannedFault[]; cohortOf: Record<string, number> };
+    timeClaims?: TimeClaims;
   } = { shards: 1, deviceIndex: {} },
 ): BrokerConfig {
   const devicePki = scenario.pki.deviceCertificates;
@@ -103,5 +113,6 @@ export function brokerConfigFrom(
     shards: fleet.shards,
     deviceIndex: fleet.deviceIndex,
     faults: fleet.faults ?? { planned: planFaults(scenario), cohortOf: {} },
+    timeClaims: fleet.timeClaims ?? 'accept',
   };
 }

@@ -1,12 +1,13 @@
 import type { TLSSocket } from 'node:tls';
 import type { AuthenticateError, Client } from 'aedes';
 import type { Cause } from '../sim/causes.js';
-import { readSimTimeUsername } from '../sim/device-api/messages.js';
+import { readSimTimeUsername, type TimeClaim } from '../sim/device-api/messages.js';
 import type { DeviceClock } from '../sim/time/device-clock.js';
 import type { CertificatePool } from '../sim/verify/certificate-pool.js';
 import type { ParsedCertificate, Verdict } from '../sim/verify/types.js';
 import { verifyChainAt } from '../sim/verify/verify-chain.js';
 import { peerChain } from '../sim/tls/peer-chain.js';
+import type { TimeClaims } from './broker-config.js';
 import type { EpochWindow } from './epoch-window.js';
 
 export interface AdmissionContext {
@@ -26,6 +27,11 @@ export interface AdmissionContext {
    * certfleet device) is judged at its start.
    */
   epoch: EpochWindow;
+  /**
+   * 'ignore': the CONNECT user name is not read for a time at all; every client is judged at the epoch's start, the
+   * broker's clock (`certfleet broker`). 'accept' (default): a certfleet device's claim inside the epoch is believed.
+   */
+  timeClaims?: TimeClaims | undefined;
   /** Capacity before certificates: is the broker up, and is there room under the connect rate limits? */
   capacity: (clientId: string, t: number) => 'rate_limited' | 'broker_unavailable' | undefined;
   /** The backend's record of a certificate: one issued but not activated, or deactivated, is refused. */
@@ -56,6 +62,8 @@ export interface AdmissionDecision {
   leaf?: ParsedCertificate | undefined;
   /** The time a refused claim said, as the client wrote it. */
   claimed?: string | undefined;
+  /** The time a claim said that the broker did not read (timeClaims 'ignore'), as the client wrote it. */
+  claimIgnored?: string | undefined;
 }
 
 /**
@@ -71,7 +79,11 @@ export function deviceAdmission(context: AdmissionContext) {
     _password: Readonly<Buffer | undefined>,
     done: (error: AuthenticateError | null, success: boolean | null) => void,
   ): void => {
-    const claim = readSimTimeUsername(username);
+    const written = readSimTimeUsername(username);
+    const ignoring = context.timeClaims === 'ignore' && written.kind !== 'none';
+    // A broker that ignores claims judges the client at its own clock whatever its user name says.
+    const claim: TimeClaim = ignoring ? { kind: 'none' } : written;
+    const claimIgnored = ignoring ? claimText(written) : undefined;
     const now = context.epoch.now;
     if (claim.kind === 'unreadable' || (claim.kind === 'claimed' && !context.epoch.admits(claim.t))) {
       // A client may not pick the time it is judged at: an expired certificate claiming an earlier date, a
@@ -85,14 +97,15 @@ export function deviceAdmission(context: AdmissionContext) {
     const t = claim.kind === 'claimed' ? claim.t : now;
     if (context.backend && client.id === context.backend.clientId) {
       // The backend's own session: recognised by its certificate, never counted against device capacity.
-      const decision = judgeBackend(context, context.backend.fingerprint, client, t);
+      const decision = { ...judgeBackend(context, context.backend.fingerprint, client, t), ...(claimIgnored === undefined ? {} : { claimIgnored }) };
       context.onAdmission(decision);
       if (decision.cause === 'ok') done(null, true);
       else done(notAuthorized(client.id, decision.cause), false);
       return;
     }
     const refusedForCapacity = context.capacity(client.id, t);
-    const decision = refusedForCapacity ? { connection: client, clientId: client.id, t, cause: refusedForCapacity } : judge(context, client, t);
+    const judged: AdmissionDecision = refusedForCapacity ? { connection: client, clientId: client.id, t, cause: refusedForCapacity } : judge(context, client, t);
+    const decision = claimIgnored === undefined ? judged : { ...judged, claimIgnored };
     context.onAdmission(decision);
     if (decision.cause === 'ok') {
       done(null, true);
@@ -103,6 +116,13 @@ export function deviceAdmission(context: AdmissionContext) {
     (error as { returnCode: number }).returnCode = refusedForCapacity ? 3 : 5;
     done(error, false);
   };
+}
+
+/** A claim as the client wrote it, for the record. */
+function claimText(claim: TimeClaim): string | undefined {
+  if (claim.kind === 'claimed') return new Date(claim.t).toISOString();
+  if (claim.kind === 'unreadable') return claim.text;
+  return undefined;
 }
 
 /** CONNACK return code 5, "Not authorized" (MQTT 3.1.1 3.2.2.3). */

@@ -3,6 +3,7 @@ import type { Cause } from '../sim/causes.js';
 import { DEVICE_REQUESTS, type DeviceRequestKind } from '../sim/device-api/messages.js';
 import { parseDeviceTopic } from '../sim/device-api/topics.js';
 import type { BrokerLink } from './backend/broker-link.js';
+import type { TimeClaims } from './broker-config.js';
 import type { EpochWindow } from './epoch-window.js';
 
 export type RequestBody<K extends DeviceRequestKind> = z.infer<(typeof DEVICE_REQUESTS)[K]['schema']>;
@@ -18,6 +19,11 @@ export interface RequestRefusal {
 /** What every backend service on device topics shares: the epoch window, and where refusals and failures go. */
 export interface RequestGuard {
   window: EpochWindow;
+  /**
+   * 'ignore': a request's `t` is not believed; it is served at the broker's clock (`window.now`) whatever it says
+   * (`certfleet broker`). 'accept' (default): a `t` inside the epoch is served at that time.
+   */
+  timeClaims?: TimeClaims | undefined;
   onRefused: (record: { deviceId: string; kind: DeviceRequestKind; refusal: RequestRefusal }) => void;
 }
 
@@ -65,7 +71,9 @@ export function subscribeJson<K extends DeviceRequestKind>(link: BrokerLink, gua
       refuse(deviceId, { reason: 'malformed_request', problem: firstIssue(parsed.error) }, raw, rest);
       return;
     }
-    const body = parsed.data as RequestBody<K>;
+    const sent = parsed.data as RequestBody<K>;
+    // A broker that ignores claims serves the request at its own clock, as if the device had sent that time.
+    const body = guard.timeClaims === 'ignore' && 't' in sent ? { ...sent, t: guard.window.now } : sent;
     if (contract.claimsTime && 't' in body && !guard.window.admits(body.t)) {
       refuse(deviceId, { reason: 'time_claim_outside_epoch', problem: guard.window.describeRefusal(body.t) }, raw, rest);
       return;

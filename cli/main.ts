@@ -2,6 +2,8 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { runCommand } from './run-command.js';
+import { brokerCommand } from './broker-command.js';
+import { clockCommand } from './clock-command.js';
 import { reproCommand } from './repro-command.js';
 import { reportCommand } from './report-command.js';
 import { compareCommand } from './compare-command.js';
@@ -81,6 +83,51 @@ await yargs(hideBin(process.argv))
     },
   )
   .command(
+    'broker <scenario>',
+    'start the scenario\'s CA, broker and backend, without simulated devices, on a movable simulated clock, for a client of your own (until Ctrl-C)',
+    (y) =>
+      y
+        .positional('scenario', { type: 'string', demandOption: true, describe: 'a scenario file (YAML)' })
+        .option('at', { type: 'string', describe: 'the simulated time the clock starts at, e.g. 2030-01-15T00:00:00Z (default: the timeline\'s start)' })
+        .option('speed', { type: 'string', describe: 'how fast the clock runs, e.g. 1s/s or 1h/s (default: frozen until moved)' })
+        .option('devices', { type: 'number', describe: 'device identities to plan and export from the scenario\'s cohorts (default 5)' })
+        .option('port', { type: 'number', describe: 'the broker\'s port on 127.0.0.1 (default 0: any free port, printed)' })
+        .option('export', { type: 'string', describe: 'the folder for broker.json, credentials, the CA and the decision log (default: results/broker-<scenario>-<time>)' })
+        .option('broker', { type: 'string', describe: 'embedded (default) or mosquitto (a real Mosquitto under libfaketime), instead of the scenario\'s broker.target' })
+        .option('seed', { type: 'number', describe: 'seed (default: the scenario\'s seed)' })
+        .option('accept-time-claims', {
+          type: 'boolean',
+          default: false,
+          describe: 'believe a CONNECT user name certfleet-t=<time> (and a request\'s "t") inside the current tick, as certfleet run does; off: every client is judged at the broker\'s clock',
+        }),
+    async (args) => {
+      process.exitCode = await brokerCommand({
+        scenario: args.scenario,
+        at: args.at,
+        speed: args.speed,
+        devices: args.devices,
+        port: args.port,
+        export: args.export,
+        broker: args.broker,
+        seed: args.seed,
+        acceptTimeClaims: args.acceptTimeClaims,
+      });
+    },
+  )
+  .command(
+    'clock <dir>',
+    'read or move the clock of a running certfleet broker (its --export folder) and print the time it is at',
+    (y) =>
+      y
+        .positional('dir', { type: 'string', demandOption: true, describe: 'the folder holding broker.json' })
+        .option('at', { type: 'string', describe: 'set the clock to this UTC time, e.g. 2030-01-15T12:00:00Z' })
+        .option('advance', { type: 'string', describe: 'move the clock by a duration, e.g. 90s, 31d; back with --advance=-1h' })
+        .option('speed', { type: 'string', describe: 'run it at this rate from now on, e.g. 1s/s, 1h/s, or frozen' }),
+    async (args) => {
+      process.exitCode = await clockCommand({ dir: args.dir, at: args.at, advance: args.advance, speed: args.speed });
+    },
+  )
+  .command(
     'validate <scenario>',
     'check a scenario file against the schema and print what it describes',
     (y) => y.positional('scenario', { type: 'string', demandOption: true, describe: 'a scenario file (YAML)' }).option('broker', brokerOption),
@@ -127,7 +174,7 @@ await yargs(hideBin(process.argv))
       process.exitCode = await compareCommand({ runA: args.runA, runB: args.runB, out: args.out });
     },
   )
-  .demandCommand(1, 'name a command: run, validate, repro, report, compare or schema')
+  .demandCommand(1, 'name a command: run, broker, clock, validate, repro, report, compare or schema')
   .strict()
   .fail((message, error, y) => {
     // A command that let bad input through to here still gets exit 2 and no stack trace.

@@ -77,7 +77,7 @@ export async function startBackend(
   const clock = new DeviceClock(config.clock.model, config.clock.start);
   const epoch = new EpochWindow(config.clock.start);
   const stats = emptyBrokerStats();
-  const guard = countingRequestGuard(epoch, stats, onEvent);
+  const guard = countingRequestGuard(epoch, stats, onEvent, config.timeClaims);
   const issuingAuthorities = [config.deviceIssuance.issuer, ...config.deviceIssuance.chain].map((name) => {
     const parsed = pool.parsePem(config.pki.certificates[name] ?? '')[0];
     if (!parsed) throw new RangeError(`the backend has no certificate named "${name}"`);

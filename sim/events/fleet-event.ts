@@ -61,6 +61,8 @@ export type FleetEvent =
       failed?: string | undefined;
       /** time_claim_outside_epoch: the time the client claimed in its CONNECT user name, as it wrote it. */
       claimed?: string | undefined;
+      /** A broker that ignores time claims (`certfleet broker`): the time the user name claimed, not read. */
+      claimIgnored?: string | undefined;
     }
   | {
       /** A device request the backend did not serve; `t` is the broker's current time, never the claimed one. */

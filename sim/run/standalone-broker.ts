@@ -1,0 +1,205 @@
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { brokerConfigFrom, type TimeClaims } from '../../broker/broker-config.js';
+import { startBrokerStack, type BrokerChoice, type BrokerStack } from '../../broker/broker-stack.js';
+import { faketimeTimestamp, writeFaketimeClock } from '../../broker/mosquitto/faketime-clock.js';
+import { findMosquittoPrograms } from '../../broker/mosquitto/mosquitto-programs.js';
+import type { FleetEvent } from '../events/fleet-event.js';
+import { backendRotations } from '../plan/backend-rotations.js';
+import { planFleet, type FleetPlan } from '../plan/fleet-plan.js';
+import { prepareRunFolder } from '../results/run-folder.js';
+import { buildScenarioPki } from '../scenario-pki/build-scenario-pki.js';
+import { manufactureDevices, type FactoryCredentials } from '../scenario-pki/device-factory.js';
+import type { LoadedScenario } from '../scenario/load-scenario.js';
+import { writeBrokerJson, type BrokerJson } from './broker-json.js';
+import { describeClock, serveClockControl, type ClockControl, type ControlledClock } from './clock-control.js';
+import type { ClockMove } from './clock-move.js';
+import { InterimDecisionLog } from './interim-decision-log.js';
+import { LiveClock, type ClockState, type WallClock } from './live-clock.js';
+import { TimelineFollower } from './timeline-follower.js';
+
+export interface StandaloneBrokerOptions {
+  loaded: LoadedScenario;
+  /** The export folder: new or empty. */
+  dir: string;
+  seed?: number | undefined;
+  /** Device identities planned from the scenario's cohorts, with their real ids. */
+  devices: number;
+  /** The simulated time the clock starts at (default: the timeline's start) and its rate (0: frozen). */
+  at?: number | undefined;
+  speed: number;
+  /** The broker's port on 127.0.0.1 (0: any free port). */
+  port: number;
+  timeClaims: TimeClaims;
+  /** How often the broker follows a running clock, in wall ms (default 250). */
+  tickMs?: number | undefined;
+  wall?: WallClock | undefined;
+  /** One line per decision (the log's stderr lines). */
+  onDecisionLine?: ((line: string) => void) | undefined;
+  /** One line when something the broker does in the background fails (an event, a delivery). */
+  onProblem?: ((line: string) => void) | undefined;
+  onStage?: ((stage: string) => void) | undefined;
+}
+
+export interface StandaloneBroker {
+  readonly info: BrokerJson;
+  readonly plan: FleetPlan;
+  /** Each planned device's factory credentials (key, certificate, chain; bootstrap where the scenario has them). */
+  readonly credentials: Readonly<Record<string, FactoryCredentials>>;
+  /** The clock as the control endpoint moves it: a move resolves once the broker is at the new time. */
+  readonly clock: ControlledClock;
+  close(): Promise<void>;
+}
+
+const CLOCK_FILE = 'clock.faketime';
+
+/**
+ * `certfleet broker`: the scenario's CA, broker and backend without simulated devices, on a live simulated clock that
+ * a loopback endpoint moves; the scenario's broker events happen as the clock passes them (TimelineFollower), and
+ * DIR/clock.faketime follows the clock so a client run under libfaketime reads the same time.
+ */
+export async function startStandaloneBroker(options: StandaloneBrokerOptions): Promise<StandaloneBroker> {
+  const { scenario } = options.loaded;
+  const seed = options.seed ?? scenario.seed;
+  const target = scenario.broker.target;
+  if (target === 'external') throw new RangeError('the standalone broker runs its own broker: embedded or mosquitto');
+  if (target === 'mosquitto') findMosquittoPrograms();
+  const dir = options.dir;
+  await prepareRunFolder(dir);
+  const plan = planFleet(scenario, { seed, devices: options.devices });
+  options.onStage?.('building the PKI');
+  const pki = buildScenarioPki(scenario, seed);
+  options.onStage?.(`manufacturing ${plan.devices.length} device identities`);
+  const credentials = manufactureDevices(plan, pki);
+  const decisions = await InterimDecisionLog.open(dir, { stderr: options.onDecisionLine });
+  const onEvent = (event: FleetEvent) => decisions.onEvent(event);
+
+  options.onStage?.(`starting the ${target} broker`);
+  const config = brokerConfigFrom(scenario, pki, seed, {
+    shards: 1,
+    deviceIndex: Object.fromEntries(plan.devices.map((d) => [d.id, d.index])),
+    backendRotations: backendRotations(plan),
+    faults: { planned: plan.faults, cohortOf: Object.fromEntries(plan.devices.flatMap((d) => [[d.id, d.cohort], [d.clientId, d.cohort]])) },
+    timeClaims: options.timeClaims,
+  });
+  config.listen = { host: '127.0.0.1', port: options.port };
+  const choice: BrokerChoice = target === 'mosquitto' ? { target, factory: credentials } : { target };
+  let stack: BrokerStack;
+  try {
+    stack = await startBrokerStack(config, choice, onEvent);
+  } catch (error) {
+    await decisions.close().catch(() => undefined);
+    throw error;
+  }
+
+  const clock = new LiveClock({ t: options.at ?? scenario.timeline.start, speed: options.speed }, options.wall ?? (() => performance.now()));
+  const tickMs = options.tickMs ?? 250;
+  const clockFile = join(dir, CLOCK_FILE);
+  const onProblem = options.onProblem ?? (() => undefined);
+  const follower = new TimelineFollower(plan, stack, onProblem);
+  let shownSecond = '';
+  /** The broker at the clock's time now: events due applied, the epoch open, the clock file showing it. */
+  const follow = async (): Promise<ClockState> => {
+    const state = clock.read();
+    // The epoch spans what the clock covers until the next tick, at least a millisecond (a frozen clock).
+    await follower.reach(state.t, (state.speed * tickMs) / 1000);
+    const second = faketimeTimestamp(state.t);
+    if (second !== shownSecond) {
+      writeFaketimeClock(clockFile, state.t);
+      shownSecond = second;
+    }
+    return state;
+  };
+  const controlled: ControlledClock = {
+    read: () => clock.read(),
+    async move(move: ClockMove) {
+      const speed = move.speed ?? clock.speed;
+      if (move.at !== undefined) clock.set(move.at, speed);
+      else if (move.advance !== undefined) clock.advance(move.advance, speed);
+      else clock.set(clock.now(), speed);
+      return follow();
+    },
+  };
+
+  let control: ClockControl | undefined;
+  let ticker: NodeJS.Timeout | undefined;
+  try {
+    await follow();
+    control = await serveClockControl(controlled);
+    let ticking = false;
+    ticker = setInterval(() => {
+      // A tick still being carried out (a Mosquitto reload) is not queued behind: the next one reads the clock anew.
+      if (clock.speed === 0 || ticking) return;
+      ticking = true;
+      follow()
+        .catch((error: unknown) => onProblem(`following the clock failed: ${(error as Error).message}`))
+        .finally(() => (ticking = false));
+    }, tickMs);
+  } catch (error) {
+    await control?.close();
+    await stack.close().catch(() => undefined);
+    await decisions.close().catch(() => undefined);
+    throw error;
+  }
+
+  const start = describeClock(clock.read());
+  const absolute = (name: string) => resolve(dir, name);
+  const info: BrokerJson = {
+    scenario: { name: scenario.name, file: options.loaded.file, seed },
+    broker: describeBroker(stack, options.timeClaims),
+    host: stack.host,
+    port: stack.port,
+    serverName: scenario.broker.host,
+    clock: {
+      time: start.time,
+      speed: start.speed,
+      control: control.url,
+      usage: [
+        `curl -s ${control.url}`,
+        `curl -s -X POST -d '{"advance": "1h"}' ${control.url}`,
+        `curl -s -X POST -d '{"at": "${start.time}", "speed": "1s/s"}' ${control.url}`,
+        `certfleet clock ${dir} --advance 1h`,
+      ],
+      file: absolute(CLOCK_FILE),
+      followWith: `LD_PRELOAD=libfaketime.so.1 FAKETIME_TIMESTAMP_FILE=${absolute(CLOCK_FILE)} FAKETIME_NO_CACHE=1 FAKETIME_DONT_FAKE_MONOTONIC=1`,
+    },
+    timeClaims: options.timeClaims,
+    ca: absolute('ca'),
+    devices: absolute('devices'),
+    decisions: absolute('decisions.ndjson'),
+    identities: plan.devices.map((d) => ({ id: d.id, cohort: scenario.fleet.cohorts[d.cohort]?.name ?? String(d.cohort) })),
+    startedAt: new Date().toISOString(),
+  };
+  await writeBrokerJson(dir, info);
+
+  let closing: Promise<void> | undefined;
+  return {
+    info,
+    plan,
+    credentials,
+    clock: controlled,
+    close() {
+      closing ??= (async () => {
+        clearInterval(ticker);
+        await control?.close();
+        // Deliveries waiting for an acknowledgement are not waited for: the broker is going away.
+        await follower.stepsDone();
+        await stack.close().catch((error: unknown) => onProblem(`closing the broker: ${(error as Error).message}`));
+        await decisions.close().catch((error: unknown) => onProblem(`closing the decision log: ${(error as Error).message}`));
+        await writeBrokerJson(dir, { ...info, stoppedAt: new Date().toISOString() }).catch(() => undefined);
+      })();
+      return closing;
+    },
+  };
+}
+
+/** The broker as the stack describes it, with the clock it judges at here: the live clock, not a run's epochs. */
+function describeBroker(stack: BrokerStack, timeClaims: TimeClaims): BrokerJson['broker'] {
+  const described = stack.describe();
+  if (described.target !== 'embedded') return described;
+  const clock =
+    timeClaims === 'ignore'
+      ? 'the standalone broker\'s live clock (certfleet clock moves it): every client is judged at it'
+      : 'the standalone broker\'s live clock, or a time a client claims inside the current tick (--accept-time-claims)';
+  return { ...described, clock };
+}
