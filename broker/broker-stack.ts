@@ -25,7 +25,11 @@ import { RevocationRegistry } from './revocation-registry.js';
 
 /** Which broker a run puts in the loop (scenario broker.target, --broker), with what that broker needs. */
 export type BrokerChoice =
-  | { target: 'embedded' }
+  | {
+      target: 'embedded';
+      /** Registered before anyone connects (certfleet broker); a run's devices register theirs by connecting. */
+      factory?: Readonly<Record<string, FactoryCredentials>> | undefined;
+    }
   | {
       target: 'mosquitto';
       /** What the devices were manufactured with: their certificates' validity bounds end epochs. */
@@ -62,7 +66,7 @@ export interface BrokerStack {
 /** Starts the chosen broker and connects the backend to it as an MQTT client. */
 export async function startBrokerStack(config: BrokerConfig, choice: BrokerChoice, onEvent: (event: FleetEvent) => void): Promise<BrokerStack> {
   if (choice.target === 'embedded') {
-    const embedded = await startEmbeddedBroker(config, onEvent);
+    const embedded = await startEmbeddedBroker(config, onEvent, choice.factory);
     return {
       ...embedded,
       host: embedded.host,

@@ -1,4 +1,5 @@
 import type { FleetEvent } from '../sim/events/fleet-event.js';
+import type { FactoryCredentials } from '../sim/scenario-pki/device-factory.js';
 import type { BrokerEvent, Delivery, SessionsDropped } from '../sim/plan/fleet-plan.js';
 import type { BrokerStats } from '../sim/stats/broker-stats.js';
 import { DeviceClock } from '../sim/time/device-clock.js';
@@ -47,9 +48,19 @@ export interface EmbeddedBroker {
  * only the registers a cloud IoT service shares between its broker and its services (registry, revocations,
  * capacity queues); everything the backend says to devices goes through the broker.
  */
-export async function startEmbeddedBroker(config: BrokerConfig, onEvent: (event: FleetEvent) => void): Promise<EmbeddedBroker> {
+export async function startEmbeddedBroker(
+  config: BrokerConfig,
+  onEvent: (event: FleetEvent) => void,
+  factory?: Readonly<Record<string, FactoryCredentials>>,
+): Promise<EmbeddedBroker> {
   const pool = new CertificatePool();
   const registry = new DeviceRegistry();
+  // Registered as the factory made them (certfleet broker): a revocation names a device's certificate even before
+  // the device first connects, as a cloud registry knows the certificates it was given.
+  for (const [deviceId, { certificatePem }] of Object.entries(factory ?? {})) {
+    const certificate = pool.parsePem(certificatePem)[0];
+    if (certificate && registry.statusOf(certificate) === undefined) registry.issued(deviceId, certificate);
+  }
   const revocations = new RevocationRegistry();
   const capacity = new CapacityGate(config.limits, config.shards, config.deviceIndex);
   const identity = backendIdentityFor(config, pool);

@@ -83,7 +83,7 @@ export async function startStandaloneBroker(options: StandaloneBrokerOptions): P
     timeClaims: options.timeClaims,
   });
   config.listen = { host: '127.0.0.1', port: options.port };
-  const choice: BrokerChoice = target === 'mosquitto' ? { target, factory: credentials } : { target };
+  const choice: BrokerChoice = { target, factory: credentials };
   let stack: BrokerStack;
   try {
     stack = await startBrokerStack(config, choice, onEvent);
