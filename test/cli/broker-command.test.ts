@@ -1,0 +1,128 @@
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildScenarioPki } from '../../sim/scenario-pki/build-scenario-pki.js';
+import { startBrokerCli, type BrokerCli } from '../support/broker-cli.js';
+import { runCli } from '../support/cli.js';
+import { connectDevice, deviceIdentity } from '../support/mqtt-device.js';
+import { writeScenarioFile } from '../support/scenario-file.js';
+import { TINY_SCENARIO, tinyScenario } from '../support/tiny-scenario.js';
+import { DAY } from '../support/time.js';
+
+const AT = '2030-01-15T00:00:00.000Z';
+const root = mkdtempSync(join(tmpdir(), 'certfleet-broker-cli-'));
+const scenarioFile = writeScenarioFile(root, 'tiny.yaml', TINY_SCENARIO);
+let broker: BrokerCli;
+
+beforeAll(async () => {
+  broker = await startBrokerCli(scenarioFile, join(root, 'session'), ['--at', AT, '--devices', '3']);
+}, 90_000);
+
+afterAll(async () => {
+  await broker.stop('SIGKILL').catch(() => undefined);
+});
+
+const clock = (...args: string[]) => runCli(['clock', broker.dir, ...args], { timeoutMs: 30_000 });
+
+describe('certfleet broker, as a user starts it', () => {
+  it('prints where it listens and how to move its clock, and writes the same in broker.json', () => {
+    expect(broker.info).toMatchObject({ host: '127.0.0.1', serverName: 'localhost', timeClaims: 'ignore', clock: { time: AT, speed: 'frozen' } });
+    expect(broker.info.port).toBeGreaterThan(0);
+    expect(broker.info.identities.map((d) => d.id)).toEqual(['device-00000', 'device-00001', 'device-00002']);
+    expect(readFileSync(join(broker.dir, 'clock.faketime'), 'utf8')).toBe('2030-01-15 00:00:00\n');
+  });
+
+  it('moves its clock with certfleet clock, which prints the new time, and the clock file follows', () => {
+    const read = clock();
+    expect(read.status).toBe(0);
+    expect(read.stdout).toBe(`${AT} frozen\n`);
+    const moved = clock('--advance', '90s');
+    expect(moved.stdout).toBe('2030-01-15T00:01:30.000Z frozen\n');
+    expect(readFileSync(join(broker.dir, 'clock.faketime'), 'utf8')).toBe('2030-01-15 00:01:30\n');
+  });
+
+  it('runs the clock at a rate once asked, and the clock file follows it', async () => {
+    expect(clock('--at', '2030-01-20T12:00:00Z', '--speed', '1h/s').stdout).toMatch(/^2030-01-20T12:00:00\.\d{3}Z 1h\/s\n$/);
+    // Eventually (not within any time): the broker's ticks rewrite the file as the clock runs.
+    for (let i = 0; i < 200 && readFileSync(join(broker.dir, 'clock.faketime'), 'utf8') === '2030-01-20 12:00:00\n'; i += 1) await sleep(50);
+    expect(readFileSync(join(broker.dir, 'clock.faketime'), 'utf8')).toMatch(/^2030-01-2\d \d\d:\d\d:\d\d\n$/);
+    expect(readFileSync(join(broker.dir, 'clock.faketime'), 'utf8')).not.toBe('2030-01-20 12:00:00\n');
+    const frozen = clock('--at', AT, '--speed', 'frozen');
+    expect(frozen.stdout).toBe(`${AT} frozen\n`);
+  });
+
+  it('refuses a client whose certificate another CA issued with CONNACK 5, and logs the decision', async () => {
+    const stranger = buildScenarioPki(tinyScenario(), 7);
+    const t = Date.parse(AT);
+    const outcome = await connectDevice(broker.info, deviceIdentity(stranger, 'device-00000', { notBefore: t - DAY, notAfter: t + DAY }), { clientId: 'device-00000' });
+    expect(outcome).toMatchObject({ ok: false, returnCode: 5 });
+    for (let i = 0; i < 100 && !broker.stderr().includes('broker.admission device-00000'); i += 1) await sleep(50);
+    expect(broker.stderr()).toContain(`${AT} broker.admission device-00000 `);
+  });
+
+  it('refuses a bad clock move with exit 2 and one line per problem, and a folder that holds no broker', () => {
+    const result = clock('--at', 'soon', '--advance', 'later', '--speed', 'max');
+    expect(result.status).toBe(2);
+    expect(result.stderr.trimEnd().split('\n')).toEqual([
+      'certfleet: --at, --advance: give one of them, not both',
+      expect.stringMatching(/^certfleet: --at: expected a UTC time/),
+      expect.stringMatching(/^certfleet: --advance: expected a duration/),
+      expect.stringMatching(/^certfleet: --speed: expected a rate/),
+    ]);
+    const nowhere = runCli(['clock', root]);
+    expect(nowhere.status).toBe(2);
+    expect(nowhere.stderr).toBe(`certfleet: ${join(root, 'broker.json')}: not found: expected the folder of a running \`certfleet broker\` (its --export folder)\n`);
+  });
+
+  it('stops on Ctrl-C with exit 0, leaving broker.json and the decision log readable', async () => {
+    const result = await broker.stop('SIGINT');
+    expect(result.status).toBe(0);
+    const written = JSON.parse(readFileSync(join(broker.dir, 'broker.json'), 'utf8')) as { stoppedAt?: string; port: number };
+    expect(written).toMatchObject({ port: broker.info.port, stoppedAt: expect.any(String) });
+    const decisions = readFileSync(join(broker.dir, 'decisions.ndjson'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { type: string; cause?: string });
+    expect(decisions).toContainEqual(expect.objectContaining({ type: 'broker.admission', device: 'device-00000', t: Date.parse(AT) }));
+    const after = clock();
+    expect(after.status).toBe(1);
+    expect(after.stderr).toMatch(/^certfleet: the broker of .* is not running: cannot reach http:\/\/127\.0\.0\.1:\d+\/clock \(ECONNREFUSED\)\n$/);
+  });
+});
+
+describe('certfleet broker refuses what it cannot do, in one line with exit 2', () => {
+  it('refuses --broker external, a bad --at, --speed max, --devices 0 and a port beyond 65535, one line each', () => {
+    const args = ['--broker', 'external', '--at', '2030-02-30', '--speed', 'max', '--devices', '0', '--port', '70000'];
+    const result = runCli(['broker', scenarioFile, '--export', join(root, 'refused'), ...args]);
+    expect(result.status).toBe(2);
+    expect(result.stderr.trimEnd().split('\n')).toEqual([
+      expect.stringMatching(/^certfleet: --broker external: the standalone broker runs a broker of its own; expected embedded or mosquitto$/),
+      'certfleet: --at: expected a UTC time such as "2030-01-01T00:00:00Z", got "2030-02-30"',
+      expect.stringMatching(/^certfleet: --speed: expected a rate/),
+      expect.stringMatching(/^certfleet: --devices: expected a whole number from 1 to 1000/),
+      expect.stringMatching(/^certfleet: --port: expected a whole number from 0 to 65,535/),
+    ]);
+  });
+
+  it('refuses an export folder that is not empty, naming it', () => {
+    const full = join(root, 'full');
+    mkdirSync(full);
+    writeFileSync(join(full, 'notes.txt'), 'mine\n');
+    const result = runCli(['broker', scenarioFile, '--export', full]);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/^certfleet: --export .*full: the folder is not empty \(notes\.txt\)/);
+  });
+
+  it('refuses a scenario whose broker.target is external', () => {
+    const external = writeScenarioFile(root, 'external.yaml', TINY_SCENARIO, ['broker:\n', 'broker:\n  target: external\n  external: { host: broker.example, port: 8883, caFile: ca.pem, backend: { certificateFile: b.pem, keyFile: b.key } }\n']);
+    const result = runCli(['broker', external, '--export', join(root, 'external')]);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/broker\.(target|external)/);
+  });
+
+  it('refuses a scenario the chosen target cannot carry out, naming the field', () => {
+    const limited = writeScenarioFile(root, 'limited.yaml', TINY_SCENARIO, ['  deviceAuthorities: [device-root]\n', '  deviceAuthorities: [device-root]\n  limits: { connectsPerSecond: 5 }\n']);
+    const result = runCli(['broker', limited, '--broker', 'mosquitto', '--export', join(root, 'limited')]);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/broker\.limits\.connectsPerSecond: --broker mosquitto cannot do this/);
+  });
+});
