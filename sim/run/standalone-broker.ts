@@ -8,7 +8,7 @@ import type { FleetEvent } from '../events/fleet-event.js';
 import { backendRotations } from '../plan/backend-rotations.js';
 import { planFleet, type FleetPlan } from '../plan/fleet-plan.js';
 import { prepareRunFolder } from '../results/run-folder.js';
-import { buildScenarioPki } from '../scenario-pki/build-scenario-pki.js';
+import { buildScenarioPki, type ScenarioPki } from '../scenario-pki/build-scenario-pki.js';
 import { manufactureDevices, type FactoryCredentials } from '../scenario-pki/device-factory.js';
 import type { LoadedScenario } from '../scenario/load-scenario.js';
 import { writeBrokerJson, type BrokerJson } from './broker-json.js';
@@ -44,6 +44,8 @@ export interface StandaloneBrokerOptions {
 export interface StandaloneBroker {
   readonly info: BrokerJson;
   readonly plan: FleetPlan;
+  /** The scenario's CA as this session built it (certificates, keys). */
+  readonly pki: ScenarioPki;
   /** Each planned device's factory credentials (key, certificate, chain; bootstrap where the scenario has them). */
   readonly credentials: Readonly<Record<string, FactoryCredentials>>;
   /** The clock as the control endpoint moves it: a move resolves once the broker is at the new time. */
@@ -176,6 +178,7 @@ export async function startStandaloneBroker(options: StandaloneBrokerOptions): P
   return {
     info,
     plan,
+    pki,
     credentials,
     clock: controlled,
     close() {
