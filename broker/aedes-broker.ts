@@ -167,6 +167,7 @@ export async function startAedesBroker(config: BrokerConfig, registers: BrokerRe
   );
   const sniCallback = (servername: string, done: (error: Error | null, context?: SecureContext) => void) =>
     done(null, endpointContexts.get(servername.toLowerCase()));
+  // A port that cannot be bound (in use, not allowed): Aedes's own timers must not keep the process alive.
   const listener = await startTlsListener({
     host: config.listen.host,
     port: config.listen.port,
@@ -187,6 +188,9 @@ export async function startAedesBroker(config: BrokerConfig, registers: BrokerRe
     onTlsError: () => {
       stats.tlsErrors += 1;
     },
+  }).catch(async (error: unknown) => {
+    await new Promise<void>((resolve) => broker.close(() => resolve()));
+    throw error;
   });
   const server = listener.server;
 

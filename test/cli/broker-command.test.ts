@@ -1,11 +1,12 @@
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildScenarioPki } from '../../sim/scenario-pki/build-scenario-pki.js';
 import { startBrokerCli, type BrokerCli } from '../support/broker-cli.js';
-import { runCli } from '../support/cli.js';
+import { runCli, startCli } from '../support/cli.js';
 import { connectDevice, deviceIdentity } from '../support/mqtt-device.js';
 import { writeScenarioFile } from '../support/scenario-file.js';
 import { TINY_SCENARIO, tinyScenario } from '../support/tiny-scenario.js';
@@ -101,6 +102,16 @@ describe('certfleet broker refuses what it cannot do, in one line with exit 2', 
       expect.stringMatching(/^certfleet: --devices: expected a whole number from 1 to 1000/),
       expect.stringMatching(/^certfleet: --port: expected a whole number from 0 to 65,535/),
     ]);
+  });
+
+  it('refuses a port another program holds, naming --port, and exits rather than hang', async () => {
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
+    const port = (holder.address() as AddressInfo).port;
+    const result = await startCli(['broker', scenarioFile, '--export', join(root, 'taken'), '--port', String(port)]);
+    holder.close();
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain(`certfleet: --port ${port}: cannot listen on 127.0.0.1:${port} (EADDRINUSE); choose another port, or 0 for any free one\n`);
   });
 
   it('refuses an export folder that is not empty, naming it', () => {

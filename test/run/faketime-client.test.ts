@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findMosquittoPrograms } from '../../broker/mosquitto/mosquitto-programs.js';
@@ -87,5 +88,11 @@ describe('a client run under libfaketime with the broker\'s clock file', () => {
     const refused = await publish(true);
     expect(refused.ok).toBe(false);
     expect(refused.stderr).toMatch(/not authori[sz]ed/i);
+    // The broker's cause, in the decision log (written as it goes).
+    const refusals = () => readFileSync(join(dir, 'decisions.ndjson'), 'utf8').split('\n').filter((line) => line.includes('"broker.admission"'));
+    for (let i = 0; i < 100 && refusals().length === 0; i += 1) await sleep(50);
+    expect(refusals().map((line) => JSON.parse(line) as object)).toEqual([
+      expect.objectContaining({ device, cause: 'expired_leaf', t: leaf.notAfter + 2 * SECOND }),
+    ]);
   });
 });
