@@ -125,8 +125,9 @@ export async function startStandaloneBroker(options: StandaloneBrokerOptions): P
 
   let control: ClockControl | undefined;
   let ticker: NodeJS.Timeout | undefined;
+  let first: ClockState;
   try {
-    await follow();
+    first = await follow();
     control = await serveClockControl(controlled);
     let ticking = false;
     ticker = setInterval(() => {
@@ -144,7 +145,8 @@ export async function startStandaloneBroker(options: StandaloneBrokerOptions): P
     throw error;
   }
 
-  const start = describeClock(clock.read());
+  // The time the broker first judged at (a running clock has moved on a little by now).
+  const start = describeClock(first);
   const absolute = (name: string) => resolve(dir, name);
   const info: BrokerJson = {
     scenario: { name: scenario.name, file: options.loaded.file, seed },

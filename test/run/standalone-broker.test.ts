@@ -57,7 +57,7 @@ async function postClock(body: object): Promise<{ status: number; body: { time?:
 async function connectOnce(id: string, username?: string): Promise<ConnectOutcome & { issuer?: string }> {
   const outcome = await connectDevice(address(), identityOf(broker.credentials[id]), { clientId: id, username });
   if (!outcome.ok) return outcome;
-  const issuer = (outcome.client.stream as TLSSocket).getPeerCertificate().issuer.CN;
+  const issuer = (outcome.client.stream as TLSSocket).getPeerCertificate().issuer.CN as string | undefined;
   await closeDevice(outcome.client);
   return { ...outcome, issuer };
 }
