@@ -4,19 +4,22 @@ import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FleetEvent } from '../../sim/events/fleet-event.js';
-import { simTimeUsername } from '../../sim/device-api/messages.js';
 import { startStandaloneBroker, type StandaloneBroker } from '../../sim/run/standalone-broker.js';
 import type { FactoryCredentials } from '../../sim/scenario-pki/device-factory.js';
 import { CertificatePool } from '../../sim/verify/certificate-pool.js';
 import type { ParsedCertificate } from '../../sim/verify/types.js';
-import { closeDevice, connectDevice, type ConnectOutcome, type DeviceIdentity } from '../support/mqtt-device.js';
+import { simTimeUsername, type DeliveryMessage } from '../../sim/device-api/messages.js';
+import { deviceTopics } from '../../sim/device-api/topics.js';
+import { closeDevice, connectDevice, Inbox, publishRaw, type ConnectOutcome, type DeviceIdentity } from '../support/mqtt-device.js';
 import { TINY_SCENARIO, tinyScenario } from '../support/tiny-scenario.js';
 import { HOUR, MINUTE, SECOND } from '../support/time.js';
 
 const START = Date.parse('2030-01-01T00:00:00Z');
 const SWITCH_AT = START + HOUR;
 const REVOKE_AT = START + 2 * HOUR;
+const ROLLOUT_AT = START + 30 * MINUTE;
 const SCENARIO = `${TINY_SCENARIO}events:
+  - { type: trust-rollout, at: 2030-01-01T00:30:00Z, add: [other-root], cohorts: [steady] }
   - { type: server-certificate, at: 2030-01-01T01:00:00Z, use: broker-other }
   - { type: revoke, at: 2030-01-01T02:00:00Z, devices: { share: 1, cohorts: [other] } }
 `;
@@ -73,6 +76,26 @@ describe('the standalone broker on its live clock', () => {
     expect(written.clock).toMatchObject({ time: new Date(START).toISOString(), speed: 'frozen', control: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/clock$/) });
     expect(readFileSync(join(dir, 'clock.faketime'), 'utf8')).toBe('2030-01-01 00:00:00\n');
     expect(written.identities).toHaveLength(6);
+  });
+
+  it('pushes a planned trust-bundle update to an online client once the clock passes the rollout', async () => {
+    const device = broker.plan.deliveries.find((d) => d.kind === 'trust-bundle' && leafOf(d.deviceId).notBefore <= START)?.deviceId;
+    if (!device) throw new Error('no device of the rollout is valid at the start');
+    const outcome = await connectDevice(address(), identityOf(broker.credentials[device]), { clientId: device });
+    if (!outcome.ok) throw new Error(`refused: ${outcome.message}`);
+    const client = outcome.client;
+    const topics = deviceTopics(device);
+    const inbox = new Inbox(client);
+    await client.subscribeAsync(topics.subscription, { qos: 1 });
+    // The sync request right after connecting says the client is online (its t is not believed here).
+    await publishRaw(client, topics.syncRequest, JSON.stringify({ t: 0 }));
+    expect((await inbox.next([topics.syncResponse]))?.body).toEqual({ deliveries: [] });
+
+    await postClock({ at: new Date(ROLLOUT_AT).toISOString() });
+    const delivery = (await inbox.next([topics.delivery], 10_000))?.body as DeliveryMessage | undefined;
+    expect(delivery).toMatchObject({ kind: 'trust-bundle', effectiveAt: ROLLOUT_AT, add: [broker.pki.certificates['other-root']] });
+    await publishRaw(client, topics.deliveryAck, JSON.stringify({ updateId: delivery?.updateId, result: 'applied' }));
+    await closeDevice(client);
   });
 
   it('serves a new chain once the clock passes a server-certificate switch, and revokes a cohort once it passes the revocation', async () => {
