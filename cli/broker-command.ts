@@ -125,7 +125,7 @@ function checkFlags(args: BrokerArguments): CheckedFlags | { problems: string[] 
   if (devices !== undefined && !(typeof devices === 'number' && Number.isSafeInteger(devices) && devices >= 1 && devices <= MAX_BROKER_DEVICES)) {
     problems.push(`--devices: expected a whole number from 1 to ${MAX_BROKER_DEVICES} (each is a folder of keys and certificates for a client you run), got ${describe(devices)}`);
   }
-  for (const problem of [numericFlagProblem('metrics-port', args.port)?.replace('--metrics-port', '--port'), numericFlagProblem('seed', args.seed)]) {
+  for (const problem of [numericFlagProblem('port', args.port), numericFlagProblem('seed', args.seed)]) {
     if (problem !== undefined) problems.push(problem);
   }
   return problems.length > 0 ? { problems } : { target, at, speed };
