@@ -92,6 +92,15 @@ describe('certfleet broker, as a user starts it', () => {
   });
 });
 
+describe('certfleet broker under a service manager', () => {
+  it('stops on SIGTERM with exit 0, its folder readable', async () => {
+    const second = await startBrokerCli(scenarioFile, join(root, 'terminated'), ['--speed', '1d/s']);
+    const result = await second.stop('SIGTERM');
+    expect(result.status).toBe(0);
+    expect(JSON.parse(readFileSync(join(second.dir, 'broker.json'), 'utf8'))).toMatchObject({ clock: { speed: '1d/s' }, stoppedAt: expect.any(String) });
+  }, 90_000);
+});
+
 describe('certfleet broker refuses what it cannot do, in one line with exit 2', () => {
   it('refuses --broker external, a bad --at, --speed max, --devices 0 and a port beyond 65535, one line each', () => {
     const args = ['--broker', 'external', '--at', '2030-02-30', '--speed', 'max', '--devices', '0', '--port', '70000'];

@@ -137,6 +137,9 @@ describe('the standalone broker on its live clock', () => {
     }
     const raw = await fetch(broker.info.clock.control, { method: 'POST', body: '{"at": ' });
     expect(raw.status).toBe(400);
+    expect((await fetch(broker.info.clock.control, { method: 'PUT', body: '{}' })).status).toBe(405);
+    expect((await fetch(broker.info.clock.control.replace(/\/clock$/, '/time'))).status).toBe(404);
+    expect((await fetch(broker.info.clock.control, { method: 'POST', body: JSON.stringify({ advance: '1h', pad: 'x'.repeat(10_000) }) })).status).toBe(413);
     expect(((await (await fetch(broker.info.clock.control)).json()) as { t: number }).t).toBe(before.t);
   });
 
