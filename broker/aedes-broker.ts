@@ -16,6 +16,7 @@ import { CONNECTION_CUT_DETAIL } from './listener/connection-cut-detail.js';
 import { startTlsListener } from './listener/tls-listener.js';
 import type { RevocationRegistry } from './revocation-registry.js';
 import { authorizePublish, authorizeSubscribe } from './topic-policy.js';
+import { AwsTopicMount } from './aws-topic-mount.js';
 
 /** What the broker shares with the backend it serves (broker/backend/backend.ts, BackendRegisters). */
 export interface BrokerRegisters {
@@ -109,6 +110,7 @@ export async function startAedesBroker(config: BrokerConfig, registers: BrokerRe
     stats.topicDenied += 1;
   };
   const roleOf = (client: Client) => roles.get(client);
+  const awsMount = new AwsTopicMount();
 
   const broker = await Aedes.createBroker({
     authenticate: deviceAdmission({
@@ -126,7 +128,8 @@ export async function startAedesBroker(config: BrokerConfig, registers: BrokerRe
       backend: registers.backend,
     }),
     authorizePublish: authorizePublish(onDenied, roleOf),
-    authorizeSubscribe: authorizeSubscribe(onDenied, roleOf),
+    authorizeSubscribe: authorizeSubscribe(onDenied, roleOf, awsMount),
+    authorizeForward: awsMount.forward,
     // A TLS connection that sends no CONNECT is closed after this long (counted by the listener as connect_timeout).
     connectTimeout: config.connections.connectTimeoutMs,
   });

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { CA_UNAVAILABLE, type CreateFromCsrReply, type CreateFromCsrRequest, type ProvisionReply, type ProvisionRequest, type RequestErrorCode } from '../sim/device-api/messages.js';
-import { deviceTopics } from '../sim/device-api/topics.js';
+import { fleetProvisioningTopics as aws, mountAwsTopic } from '../sim/device-api/topics.js';
 import type { CertificatePool } from '../sim/verify/certificate-pool.js';
 import type { BrokerLink } from './backend/broker-link.js';
 import type { DeviceCa } from './device-ca.js';
@@ -39,25 +39,24 @@ export async function startFleetProvisioningService(options: FleetProvisioningOp
   const tokens = new Map<string, Token>();
   await subscribeJson(broker, guard, {
     kind: 'create-from-csr',
-    filter: 'devices/+/certificates/create-from-csr/json',
+    filter: mountAwsTopic('+', aws.createFromCsr),
     serve: (deviceId, request) => createFromCsr(deviceId, request),
     refuse: (deviceId, refusal, echo) => {
       const rejected: CreateFromCsrReply = { requestId: echo.requestId, ...invalidRequest(refusal) };
-      return publishJson(broker, deviceTopics(deviceId).createFromCsrRejected, rejected);
+      return publishJson(broker, mountAwsTopic(deviceId, aws.createFromCsrRejected), rejected);
     },
   });
   await subscribeJson(broker, guard, {
     kind: 'provision',
-    filter: 'devices/+/provisioning-templates/+/provision/json',
+    filter: mountAwsTopic('+', aws.provision('+')),
     serve: (deviceId, request, rest) => provision(deviceId, request, rest),
     refuse: (deviceId, refusal, echo, rest) => {
       const rejected: ProvisionReply = { requestId: echo.requestId, ...invalidRequest(refusal), rejectedAt: guard.window.now };
-      return publishJson(broker, deviceTopics(deviceId).provisionRejected(templateOf(rest)), rejected);
+      return publishJson(broker, mountAwsTopic(deviceId, aws.provisionRejected(templateOf(rest))), rejected);
     },
   });
 
   function createFromCsr(deviceId: string, request: CreateFromCsrRequest): Promise<void> {
-    const topics = deviceTopics(deviceId);
     const issued = options.ca.signCsr(deviceId, Buffer.from(request.certificateSigningRequest, 'base64'), request.t);
     const certificate = issued.ok ? options.pool.parsePem(issued.certificatePem)[0] : undefined;
     if (!issued.ok || !certificate) {
@@ -68,7 +67,7 @@ export async function startFleetProvisioningService(options: FleetProvisioningOp
           : { statusCode: 400, errorCode: 'InvalidCsr' }),
         errorMessage: issued.ok ? 'unreadable certificate' : issued.reason,
       };
-      return publishJson(broker, topics.createFromCsrRejected, rejected);
+      return publishJson(broker, mountAwsTopic(deviceId, aws.createFromCsrRejected), rejected);
     }
     options.registry.issued(deviceId, certificate, 'pending-activation');
     const token = createHash('sha256').update(`${options.seed}\u0000${deviceId}\u0000${request.requestId}`).digest('hex');
@@ -81,17 +80,16 @@ export async function startFleetProvisioningService(options: FleetProvisioningOp
       certificateOwnershipToken: token,
       issuedAt: issued.issuedAt,
     };
-    return publishJson(broker, topics.createFromCsrAccepted, accepted);
+    return publishJson(broker, mountAwsTopic(deviceId, aws.createFromCsrAccepted), accepted);
   }
 
   function provision(deviceId: string, request: ProvisionRequest, rest: string): Promise<void> {
     const template = templateOf(rest);
-    const topics = deviceTopics(deviceId);
     const token = tokens.get(request.certificateOwnershipToken);
     const reject = (errorCode: 'OwnershipTokenExpired' | 'InvalidToken', t: number, errorMessage: string) => {
       options.onRegistration({ deviceId, t, ok: false, reason: errorCode });
       const reply: ProvisionReply = { requestId: request.requestId, statusCode: 400, errorCode, errorMessage, rejectedAt: t };
-      return publishJson(broker, topics.provisionRejected(template), reply);
+      return publishJson(broker, mountAwsTopic(deviceId, aws.provisionRejected(template)), reply);
     };
     if (!token || token.deviceId !== deviceId) return reject('InvalidToken', request.t, 'unknown certificate ownership token');
     tokens.delete(request.certificateOwnershipToken);
@@ -102,13 +100,13 @@ export async function startFleetProvisioningService(options: FleetProvisioningOp
     options.registry.setStatus(token.certificateKey, 'active');
     options.onRegistration({ deviceId, t: registeredAt, ok: true });
     const reply: ProvisionReply = { requestId: request.requestId, thingName: deviceId, registeredAt };
-    return publishJson(broker, topics.provisionAccepted(template), reply);
+    return publishJson(broker, mountAwsTopic(deviceId, aws.provisionAccepted(template)), reply);
   }
 }
 
-/** `provisioning-templates/<name>/provision/json` -> the template's name. */
+/** `$aws/provisioning-templates/<name>/provision/json` -> the template's name. */
 function templateOf(rest: string): string {
-  return rest.split('/')[1] ?? '';
+  return rest.split('/')[2] ?? '';
 }
 
 /**

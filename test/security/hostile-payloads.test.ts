@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { brokerConfigFrom } from '../../broker/broker-config.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../broker/embedded-broker.js';
 import { DEVICE_REQUESTS, simTimeUsername, type DeviceRequestKind, type RotationResponse } from '../../sim/device-api/messages.js';
-import { deviceTopics } from '../../sim/device-api/topics.js';
+import { deviceTopics, fleetProvisioningTopics } from '../../sim/device-api/topics.js';
 import type { FleetEvent } from '../../sim/events/fleet-event.js';
 import { createCsr, generateKeyPair, pemToDer } from '../../sim/pki/index.js';
 import { buildScenarioPki, type ScenarioPki } from '../../sim/scenario-pki/build-scenario-pki.js';
@@ -125,16 +125,16 @@ const TARGETS: { kind: DeviceRequestKind; topic: string; replyTopics: string[]; 
   },
   {
     kind: 'create-from-csr',
-    topic: topics.createFromCsr,
-    replyTopics: [topics.createFromCsrRejected],
+    topic: fleetProvisioningTopics.createFromCsr,
+    replyTopics: [fleetProvisioningTopics.createFromCsrRejected],
     // AWS IoT's error response on the reserved fleet-provisioning topics.
     reply: (reason) =>
       expect.objectContaining({ statusCode: 400, errorCode: reason === 'malformed_request' ? 'InvalidPayload' : 'InvalidTimeClaim', errorMessage: expect.any(String) }),
   },
   {
     kind: 'provision',
-    topic: topics.provision(TEMPLATE),
-    replyTopics: [topics.provisionRejected(TEMPLATE)],
+    topic: fleetProvisioningTopics.provision(TEMPLATE),
+    replyTopics: [fleetProvisioningTopics.provisionRejected(TEMPLATE)],
     reply: (reason) =>
       expect.objectContaining({
         statusCode: 400,

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { CA_UNAVAILABLE, type CreateFromCsrReply, type ProvisionReply } from '../../sim/device-api/messages.js';
-import { deviceTopics } from '../../sim/device-api/topics.js';
+import { fleetProvisioningTopics as topics } from '../../sim/device-api/topics.js';
 import type { Credentials } from '../device/credentials.js';
 import { lostReply } from './lost-reply.js';
 import { newKeyAndCsr } from './new-key-and-csr.js';
@@ -20,7 +20,6 @@ export const fleetProvisioningRotation: DeviceStartedHalf = {
     if (!session) return { kind: 'failed', cause: 'rotation_timeout', step: 'request' };
     const started = performance.now();
     const { keyPem, csrDer } = newKeyAndCsr(host.deviceId, host.env.keyAlgorithm);
-    const topics = deviceTopics(host.deviceId);
     const requestId = `${host.deviceId}-${t}-${attempt}`;
     const answer = await session.requestAny<CreateFromCsrReply>(
       topics.createFromCsr,
@@ -58,7 +57,6 @@ async function register(
   // The session dropped while the certificate waited: the answer to RegisterThing would be lost with it.
   if (!session) return { kind: 'failed', cause: 'rotation_timeout', step: 'register' };
   const started = performance.now();
-  const topics = deviceTopics(host.deviceId);
   const requestId = `${host.deviceId}-${t}-${attempt}-register`;
   const answer = await session.requestAny<ProvisionReply>(
     topics.provision(TEMPLATE),
