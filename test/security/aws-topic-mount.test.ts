@@ -6,7 +6,7 @@ import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EmbeddedBroker } from '../../broker/embedded-broker.js';
 import { fleetProvisioningTopics as aws } from '../../sim/device-api/topics.js';
-import { createCsr, generateKeyPair } from '../../sim/pki/index.js';
+import { createCsr, generateKeyPair, toPem } from '../../sim/pki/index.js';
 import { closeDevice, Inbox, publishRaw } from '../support/mqtt-device.js';
 import { startTinyBroker, TINY_BROKER_T0 as T0, type TinyBroker } from '../support/tiny-broker.js';
 
@@ -26,7 +26,7 @@ afterAll(async () => {
 const replyTopics = [aws.createFromCsrAccepted, aws.createFromCsrRejected];
 
 async function createFromCsr(client: MqttClient, cn: string, requestId: string): Promise<void> {
-  const csr = createCsr({ subject: { CN: cn }, keyPair: generateKeyPair('ec-p256') }).toString('base64');
+  const csr = toPem(createCsr({ subject: { CN: cn }, keyPair: generateKeyPair('ec-p256') }), 'CERTIFICATE REQUEST');
   await publishRaw(client, aws.createFromCsr, JSON.stringify({ requestId, t: T0, certificateSigningRequest: csr }));
 }
 
