@@ -97,4 +97,41 @@ describe("AWS's device SDK against certfleet's broker", () => {
     await operational.disconnect();
     open.splice(open.indexOf(operational), 1);
   });
+
+  it('provisions with CreateKeysAndCertificate (the broker makes the key) and RegisterThing, then connects with that key and certificate', async () => {
+    const deviceId = 'sdk-device-keys';
+    const claim = await connect(deviceId, present.claimIdentity(deviceId));
+    const identity = new iotidentity.IotIdentityClient(claim);
+
+    const accepted = firstResponse<iotidentity.model.CreateKeysAndCertificateResponse>();
+    const rejected = firstResponse<iotidentity.model.ErrorResponse>();
+    await identity.subscribeToCreateKeysAndCertificateAccepted({}, QOS, accepted.handler);
+    await identity.subscribeToCreateKeysAndCertificateRejected({}, QOS, rejected.handler);
+    await identity.publishCreateKeysAndCertificate({}, QOS);
+    const created = await accepted.response;
+    expect(created).toEqual(
+      expect.objectContaining({ certificateId: expect.stringMatching(/^[0-9a-f]{64}$/), certificateOwnershipToken: expect.any(String), privateKey: expect.stringContaining('PRIVATE KEY') }),
+    );
+
+    const registered = await registerThing(identity, created.certificateOwnershipToken ?? '');
+    expect(registered.thingName).toBe(deviceId);
+    await claim.disconnect();
+    open.splice(open.indexOf(claim), 1);
+
+    const admittedBefore = present.broker.stats().admitted;
+    const operational = await connect(deviceId, { cert: created.certificatePem ?? '', key: created.privateKey ?? '' });
+    expect(present.broker.stats().admitted).toBe(admittedBefore + 1);
+    await operational.disconnect();
+    open.splice(open.indexOf(operational), 1);
+  });
+
+  it("reads a refusal as AWS's ErrorResponse: RegisterThing with a token the broker never issued", async () => {
+    const deviceId = 'sdk-device-bad-token';
+    const claim = await connect(deviceId, present.claimIdentity(deviceId));
+    const identity = new iotidentity.IotIdentityClient(claim);
+    const rejected = firstResponse<iotidentity.model.ErrorResponse>();
+    await identity.subscribeToRegisterThingRejected({ templateName: TEMPLATE }, QOS, rejected.handler);
+    await identity.publishRegisterThing({ templateName: TEMPLATE, certificateOwnershipToken: 'f'.repeat(64) }, QOS);
+    expect(await rejected.response).toEqual(expect.objectContaining({ statusCode: 400, errorCode: 'InvalidCertificateOwnershipToken', errorMessage: expect.any(String) }));
+  });
 });
