@@ -89,7 +89,13 @@ export async function startFleetProvisioningService(options: FleetProvisioningOp
     const token = createHash('sha256').update(`${options.seed}\u0000${deviceId}\u0000${key}`).digest('hex');
     tokens.set(token, { deviceId, certificateKey: key, issuedAt: issued.issuedAt });
     // AWS's certificateId: the SHA-256 of the certificate (64 hex characters, its API reference's certificateId).
-    return { certificateOwnershipToken: token, certificateId: certificate.fingerprint, certificatePem: issued.certificatePem, chain: issued.chain, issuedAt: issued.issuedAt };
+    return {
+      certificateOwnershipToken: token,
+      certificateId: certificate.fingerprint,
+      certificatePem: issued.certificatePem,
+      chain: issued.chain,
+      issuedAt: issued.issuedAt,
+    };
   }
 
   function createFromCsr(deviceId: string, request: CreateFromCsrRequest): Promise<void> {

@@ -137,8 +137,8 @@ export interface CreateFromCsrAccepted {
 export type CreateFromCsrReply = CreateFromCsrAccepted | AwsErrorResponse;
 
 /**
- * CreateKeysAndCertificate request: `{}` (https://docs.aws.amazon.com/iot/latest/developerguide/fleet-provision-api.html#create-keys-cert);
- * the backend makes the key pair (the scenario's device key algorithm) and returns the private key once.
+ * CreateKeysAndCertificate request: `{}`
+ * (https://docs.aws.amazon.com/iot/latest/developerguide/fleet-provision-api.html#create-keys-cert); the backend makes the key pair (the scenario's device key algorithm) and returns the private key once.
  */
 export const createKeysAndCertificateRequestSchema = z.object(awsExtensions);
 export type CreateKeysAndCertificateRequest = z.infer<typeof createKeysAndCertificateRequestSchema>;
@@ -255,7 +255,11 @@ export const DEVICE_REQUEST_KINDS = Object.keys(DEVICE_REQUESTS) as DeviceReques
  * the current epoch.
  */
 export type RequestErrorCode = 'InvalidPayload' | 'InvalidTimeClaim' | 'InternalFailure';
-export type FleetProvisioningErrorCode = RequestErrorCode | 'InvalidRequest' | 'InvalidCertificateOwnershipToken' | typeof CA_UNAVAILABLE.reason;
+export type FleetProvisioningErrorCode =
+  | RequestErrorCode
+  | 'InvalidRequest'
+  | 'InvalidCertificateOwnershipToken'
+  | typeof CA_UNAVAILABLE.reason;
 
 /** MQTT 3.1.1 has no user properties, so the CONNECT username carries the true time of the connect. */
 const SIM_TIME_PREFIX = 'certfleet-t=';

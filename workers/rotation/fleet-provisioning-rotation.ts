@@ -11,10 +11,11 @@ const TEMPLATE = 'certfleet-rotation';
 
 /**
  * Fleet provisioning with AWS IoT's MQTT API, its topics and payloads
- * (https://docs.aws.amazon.com/iot/latest/developerguide/fleet-provision-api.html): CreateCertificateFromCsr returns the certificate and an ownership
- * token, then RegisterThing redeems the token, which activates the certificate. Both calls wait in the backend's
- * queues in simulated time; a token redeemed more than its lifetime (AWS: 1 hour) after issue is refused, and the
- * certificate stays inactive for good.
+ * (https://docs.aws.amazon.com/iot/latest/developerguide/fleet-provision-api.html): CreateCertificateFromCsr returns
+ * the certificate and an ownership token, then RegisterThing redeems the token, which activates the certificate.
+ * certfleet's devices add a request id (to match the answer) and `t` (their true time). Both calls wait in the
+ * backend's queues in simulated time; a token redeemed more than its lifetime (AWS: 1 hour) after issue is refused,
+ * and the certificate stays inactive for good.
  */
 export const fleetProvisioningRotation: DeviceStartedHalf = {
   async start(host, t, attempt) {
@@ -25,7 +26,7 @@ export const fleetProvisioningRotation: DeviceStartedHalf = {
     const requestId = `${host.deviceId}-${t}-${attempt}`;
     const answer = await session.requestAny<CreateFromCsrReply>(
       topics.createFromCsr,
-      // AWS's request is `{certificateSigningRequest}` (PEM); certfleet's devices add their id for the answer and `t`.
+      // AWS's `{certificateSigningRequest}`, the CSR in PEM.
       { certificateSigningRequest: toPem(csrDer, 'CERTIFICATE REQUEST'), requestId, t },
       [topics.createFromCsrAccepted, topics.createFromCsrRejected],
       (reply) => reply.requestId === requestId,
