@@ -49,6 +49,11 @@ function firstResponse<T>(): { handler: (error?: iotidentity.IotIdentityError, r
   return { handler, response };
 }
 
+/** The accepted response, or a failure carrying the rejected topic's ErrorResponse. */
+function acceptedOrRejected<T>(accepted: Promise<T>, rejected: Promise<iotidentity.model.ErrorResponse>, call: string): Promise<T> {
+  return Promise.race([accepted, rejected.then((error) => Promise.reject(new Error(`${call} rejected: ${JSON.stringify(error)}`)))]);
+}
+
 /** The SDK's RegisterThing call on the claim connection, answered on its accepted or rejected topic. */
 async function registerThing(identity: iotidentity.IotIdentityClient, token: string): Promise<iotidentity.model.RegisterThingResponse> {
   const accepted = firstResponse<iotidentity.model.RegisterThingResponse>();
@@ -56,7 +61,7 @@ async function registerThing(identity: iotidentity.IotIdentityClient, token: str
   await identity.subscribeToRegisterThingAccepted({ templateName: TEMPLATE }, QOS, accepted.handler);
   await identity.subscribeToRegisterThingRejected({ templateName: TEMPLATE }, QOS, rejected.handler);
   await identity.publishRegisterThing({ templateName: TEMPLATE, certificateOwnershipToken: token, parameters: { SerialNumber: 'sn-1' } }, QOS);
-  return Promise.race([accepted.response, rejected.response.then((error) => Promise.reject(new Error(`RegisterThing rejected: ${JSON.stringify(error)}`)))]);
+  return acceptedOrRejected(accepted.response, rejected.response, 'RegisterThing');
 }
 
 describe("AWS's device SDK against certfleet's broker", () => {
@@ -72,7 +77,7 @@ describe("AWS's device SDK against certfleet's broker", () => {
     await identity.subscribeToCreateCertificateFromCsrAccepted({}, QOS, accepted.handler);
     await identity.subscribeToCreateCertificateFromCsrRejected({}, QOS, rejected.handler);
     await identity.publishCreateCertificateFromCsr({ certificateSigningRequest: toPem(der, 'CERTIFICATE REQUEST') }, QOS);
-    const created = await accepted.response;
+    const created = await acceptedOrRejected(accepted.response, rejected.response, 'CreateCertificateFromCsr');
 
     expect(created.certificateId).toMatch(/^[0-9a-f]{64}$/);
     expect(created.certificateOwnershipToken).toEqual(expect.any(String));
@@ -108,7 +113,7 @@ describe("AWS's device SDK against certfleet's broker", () => {
     await identity.subscribeToCreateKeysAndCertificateAccepted({}, QOS, accepted.handler);
     await identity.subscribeToCreateKeysAndCertificateRejected({}, QOS, rejected.handler);
     await identity.publishCreateKeysAndCertificate({}, QOS);
-    const created = await accepted.response;
+    const created = await acceptedOrRejected(accepted.response, rejected.response, 'CreateKeysAndCertificate');
     expect(created).toEqual(
       expect.objectContaining({ certificateId: expect.stringMatching(/^[0-9a-f]{64}$/), certificateOwnershipToken: expect.any(String), privateKey: expect.stringContaining('PRIVATE KEY') }),
     );
