@@ -13,6 +13,7 @@ export function tlsFailureEvent(t: number, error: NodeJS.ErrnoException, source:
     t,
     source,
     alert: alert === undefined ? undefined : causeFromTlsAlert(alert).inferredFrom,
-    reason: error.code === undefined ? error.message : `${error.code}: ${error.message}`,
+    code: error.code,
+    reason: error.message.trim(),
   };
 }

@@ -104,10 +104,10 @@ export type FleetEvent =
   | { type: 'broker.delivery'; t: number; device: string; updateId: string; kind: string; outcome: DeliveryOutcomeKind }
   /**
    * A TLS handshake that failed before MQTT, recorded when the broker keeps a decision log: `alert` is the TLS alert
-   * the client sent (RFC 8446 6.2: "tls-alert:48 unknown_ca" when it rejects the broker's chain), `reason` what the
-   * broker's TLS stack said.
+   * the client sent (RFC 8446 6.2: "tls-alert:48 unknown_ca" when it rejects the broker's chain), `code` and `reason`
+   * what the broker's TLS stack said (Node's error code, OpenSSL's message).
    */
-  | { type: 'broker.tls-failure'; t: number; source: string; alert?: string | undefined; reason: string }
+  | { type: 'broker.tls-failure'; t: number; source: string; alert?: string | undefined; code?: string | undefined; reason: string }
   /** A connection cut off by a connection limit; `detail` says it in words ("file descriptors exhausted"). */
   | { type: 'broker.connection-cut'; t: number; reason: ConnectionCutReason; source: string; detail: string }
   /** An injected fault (scenario `faults[fault]`) begins or ends; a process kill only begins. */
