@@ -84,7 +84,7 @@ export type FleetEvent =
       t: number;
       device: string;
       ok: boolean;
-      /** A refused CSR: why (weak_key, subject_mismatch, revoked, ca_unavailable, ...). */
+      /** A refused CSR: why (weak_key, subject_mismatch, revoked, ServiceUnavailable, ...). */
       reason?: string | undefined;
       /** An issued certificate: its serial number (hex) and notAfter (ms). */
       serial?: string | undefined;
