@@ -2,7 +2,7 @@ import type { FleetEvent } from '../events/fleet-event.js';
 import { SessionTally, type DecisionCount, type SessionTotals } from '../results/session-tally.js';
 import { causeText } from './headline.js';
 import { escapeHtml, htmlPage } from './html-page.js';
-import { formatCount, formatInstant } from './report-format.js';
+import { formatCount, formatInstant, plural } from './report-format.js';
 import type { SessionData } from './session-data.js';
 import { buildSessionModel } from './session-model.js';
 
@@ -63,7 +63,7 @@ function sessionHeadline(totals: SessionTotals, start: number, last: number | un
   const [top, topCount] = Object.entries(totals.connects.refusedByCause)[0] ?? [];
   const refusals =
     top === undefined ? 'none refused' : `${formatCount(totals.connects.refused)} refused, most for ${causeText(top)} (${top}, ${formatCount(topCount?.count ?? 0)})`;
-  return `${formatCount(decided)} connects decided from ${formatInstant(start)} to ${formatInstant(last ?? start)}: ${formatCount(totals.connects.admitted)} admitted, ${refusals}; ${formatCount(totals.certificates.issued)} certificates issued, ${formatCount(totals.certificates.refused)} CSRs refused.`;
+  return `${plural(decided, 'connect')} decided from ${formatInstant(start)} to ${formatInstant(last ?? start)}: ${formatCount(totals.connects.admitted)} admitted, ${refusals}; ${plural(totals.certificates.issued, 'certificate')} issued, ${plural(totals.certificates.refused, 'CSR')} refused.`;
 }
 
 function sessionDetails({ dir, about, lines }: SessionData, intervalMs: number): string {

@@ -55,10 +55,10 @@ describe('report.html of a broker session, in Chromium', () => {
     expect(connects?.painted).toBeGreaterThan(0.01);
   });
 
-  it('draws the issued certificate, the delivery and its acknowledgement, and the failed handshake', () => {
+  it('draws the issued certificate and the refused CSR, the deliveries by outcome, and the failed handshake', () => {
     const labels = (id: string) => charts.find((c) => c.id === id)?.datasets.filter((d) => d.nonZero > 0).map((d) => d.label.split(':')[0]);
-    expect(labels('chart-certificates')).toEqual(['issued']);
-    expect(labels('chart-deliveries')).toEqual(['sent', 'acknowledged']);
+    expect(labels('chart-certificates')).toEqual(['issued', 'csr-refused']);
+    expect(labels('chart-deliveries')).toEqual(['sent', 'acknowledged', 'queued', 'synced']);
     expect(labels('chart-tls')).toEqual(['tls-alert']);
   });
 
@@ -68,9 +68,10 @@ describe('report.html of a broker session, in Chromium', () => {
     expect((await rows('refusals-by-cause')).map((r) => r.slice(0, 3))).toEqual([['broker:expired_leaf the end-entity certificate is past its notAfter', '1', '1']]);
     expect(await rows('refusals')).toEqual([['2030-01-15T00:00Z', 'device-0002', 'expired_leaf', 'device certificate notAfter 2030-01-14T23:59:59Z']]);
     expect((await rows('tls-failures')).map((r) => r.slice(0, 2))).toEqual([['tls-alert:48 unknown_ca', '1']]);
+    expect((await rows('csr-refusals')).map((r) => r.slice(0, 2))).toEqual([['subject_mismatch', '1']]);
     const headline = await opened.page.$eval('#headline', (p) => p.textContent);
     expect(headline).toBe(
-      '2 connects decided from 2030-01-15T00:00Z to 2030-01-15T00:00Z: 1 admitted, 1 refused, most for the end-entity certificate is past its notAfter (broker:expired_leaf, 1); 1 certificates issued, 0 CSRs refused.',
+      '3 connects decided from 2030-01-15T00:00Z to 2030-01-15T00:00Z: 2 admitted, 1 refused, most for the end-entity certificate is past its notAfter (broker:expired_leaf, 1); 1 certificate issued, 1 CSR refused.',
     );
   });
 

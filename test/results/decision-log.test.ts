@@ -41,6 +41,10 @@ describe('the decision log of a broker session', () => {
       'broker.delivery:sent',
       'broker.delivery:acknowledged',
       'broker.issuance:true',
+      'broker.issuance:false',
+      'broker.delivery:queued',
+      'broker.admission:ok',
+      'broker.delivery:synced',
       'broker.admission:expired_leaf',
       'broker.tls-failure:',
     ]);
@@ -62,15 +66,20 @@ describe('the decision log of a broker session', () => {
     });
   });
 
-  it('records the issued certificate by its serial and notAfter, as the certificate itself says', () => {
-    expect(lines.find((l) => l.type === 'broker.issuance')).toMatchObject({ device: 'device-0001', ok: true, serial: issued.serialHex, notAfter: issued.notAfter });
+  it('records the issued certificate by its serial and notAfter, as the certificate itself says, and the refused CSR by its reason', () => {
+    const issuances = lines.filter((l) => l.type === 'broker.issuance');
+    expect(issuances[0]).toMatchObject({ device: 'device-0001', ok: true, serial: issued.serialHex, notAfter: issued.notAfter });
+    expect(issuances[1]).toMatchObject({ device: 'device-0001', ok: false, reason: 'subject_mismatch' });
+    expect(issuances[1]?.serial).toBeUndefined();
   });
 
-  it('records the delivery sent and its acknowledgement', () => {
+  it('records the delivery sent and its acknowledgement, and the one queued for an offline client until its sync', () => {
     const deliveries = lines.filter((l) => l.type === 'broker.delivery');
     expect(deliveries.map((l) => [l.device, l.updateId, l.outcome])).toEqual([
       ['device-0001', 'bundle-1', 'sent'],
       ['device-0001', 'bundle-1', 'acknowledged'],
+      ['device-0003', 'bundle-2', 'queued'],
+      ['device-0003', 'bundle-2', 'synced'],
     ]);
   });
 
@@ -89,6 +98,10 @@ describe('the decision log of a broker session', () => {
       `${T0_ISO} delivered trust-bundle bundle-1 to device-0001`,
       `${T0_ISO} acknowledged trust-bundle bundle-1 by device-0001`,
       `${T0_ISO} issued device-0001 serial ${issued.serialHex} notAfter ${new Date(issued.notAfter).toISOString().replace('.000Z', 'Z')}`,
+      `${T0_ISO} csr-refused device-0001 subject_mismatch`,
+      `${T0_ISO} queued trust-bundle bundle-2 for device-0003`,
+      expect.stringMatching(new RegExp(`^${T0_ISO} admitted device-0003 operational serial [0-9a-f]+ notAfter 2030-02-14T00:00:00Z$`)),
+      `${T0_ISO} synced trust-bundle bundle-2 to device-0003`,
       expect.stringMatching(new RegExp(`^${T0_ISO} refused device-0002 expired_leaf \\(device certificate notAfter 2030-01-14T23:59:59Z; serial [0-9a-f]+\\)$`)),
       expect.stringMatching(new RegExp(`^${T0_ISO} tls-failed 127\\.0\\.0\\.1 tls-alert:48 unknown_ca \\(ERR_SSL_TLSV1_ALERT_UNKNOWN_CA\\)$`)),
     ]);
@@ -96,15 +109,19 @@ describe('the decision log of a broker session', () => {
 
   it('writes session.json on close with the totals of what was decided', () => {
     const summary = sessionSummarySchema.parse(JSON.parse(readFileSync(join(dir, 'session.json'), 'utf8')));
-    expect(summary).toMatchObject({ scenario: 'tiny', seed: 7, complete: true, decisions: 6, simulated: { start: '2030-01-15T00:00:00.000Z', reached: '2030-01-15T00:00:00.000Z' } });
+    expect(summary).toMatchObject({ scenario: 'tiny', seed: 7, complete: true, decisions: 10, simulated: { start: '2030-01-15T00:00:00.000Z', reached: '2030-01-15T00:00:00.000Z' } });
     expect(summary.totals?.connects).toEqual({
-      admitted: 1,
+      admitted: 2,
       refused: 1,
-      admittedByRole: { operational: 1 },
+      admittedByRole: { operational: 2 },
       refusedByCause: { 'broker:expired_leaf': { count: 1, clients: 1, first: SESSION_T0, last: SESSION_T0 } },
     });
-    expect(summary.totals?.certificates).toEqual({ issued: 1, refused: 0, refusedByReason: {} });
-    expect(summary.totals?.deliveries).toEqual({ sent: 1, acknowledged: 1 });
+    expect(summary.totals?.certificates).toEqual({
+      issued: 1,
+      refused: 1,
+      refusedByReason: { subject_mismatch: { count: 1, clients: 1, first: SESSION_T0, last: SESSION_T0 } },
+    });
+    expect(summary.totals?.deliveries).toEqual({ sent: 1, acknowledged: 1, queued: 1, synced: 1 });
     expect(Object.keys(summary.totals?.tlsFailures ?? {})).toEqual(['tls-alert:48 unknown_ca']);
   });
 });

@@ -1,7 +1,8 @@
 /**
  * A short `certfleet broker` session recorded by a DecisionLog from the embedded broker over real TLS, for the
  * decision log and session report tests: one client admitted (it syncs, takes a pushed trust bundle and acknowledges
- * it, and has a CSR signed), one refused for a certificate expired at the broker's clock, and one `openssl s_client`
+ * it, has a CSR signed and one naming another device refused), a trust bundle queued for an offline client and handed
+ * over when it syncs, one client refused for a certificate expired at the broker's clock, and one `openssl s_client`
  * that rejects the broker's chain with a TLS alert before MQTT.
  */
 import { execFile } from 'node:child_process';
@@ -64,7 +65,21 @@ export async function recordBrokerSession(dir: string): Promise<RecordedSession>
     await publishRaw(client, topics.csr, JSON.stringify({ requestId: 'r1', t: SESSION_T0, csr }));
     const reply = (await inbox.next([topics.certificate], 10_000))?.body as RotationResponse | undefined;
     if (!reply?.ok) throw new Error(`the CSR was not signed: ${JSON.stringify(reply)}`);
+    // A CSR naming another device is refused (subject_mismatch).
+    const foreign = createCsr({ subject: { CN: 'device-0009' }, keyPair: generateKeyPair('ec-p256') }).toString('base64');
+    await publishRaw(client, topics.csr, JSON.stringify({ requestId: 'r2', t: SESSION_T0, csr: foreign }));
+    if ((await inbox.next([topics.certificate], 10_000))?.body === undefined) throw new Error('no answer to the foreign CSR');
     await closeDevice(client);
+
+    // A trust bundle for a client that is offline waits for it, and goes with the answer to its sync request.
+    await broker.deliver([{ kind: 'trust-bundle', updateId: 'bundle-2', deviceId: 'device-0003', effectiveAt: SESSION_T0, add: ['other-root'], remove: [] }]);
+    const later = await connectedDevice(address, deviceIdentity(pki, 'device-0003', { notBefore: SESSION_T0 - DAY, notAfter: SESSION_T0 + 30 * DAY }), { clientId: 'device-0003' });
+    const laterTopics = deviceTopics('device-0003');
+    const laterInbox = new Inbox(later);
+    await later.subscribeAsync(laterTopics.subscription, { qos: 1 });
+    await publishRaw(later, laterTopics.syncRequest, JSON.stringify({ t: SESSION_T0 }));
+    if (!(await laterInbox.next([laterTopics.syncResponse], 10_000))) throw new Error('no sync response');
+    await closeDevice(later);
 
     const expiredNotAfter = SESSION_T0 - 1000;
     const expired = deviceIdentity(pki, 'device-0002', { notBefore: SESSION_T0 - 30 * DAY, notAfter: expiredNotAfter });
