@@ -60,9 +60,12 @@ ${refusalList(data.events)}
 function sessionHeadline(totals: SessionTotals, start: number, last: number | undefined): string {
   const decided = totals.connects.admitted + totals.connects.refused;
   if (decided === 0 && last === undefined) return `The broker decided nothing from ${formatInstant(start)} on.`;
-  const [top, topCount] = Object.entries(totals.connects.refusedByCause)[0] ?? [];
-  const refusals =
-    top === undefined ? 'none refused' : `${formatCount(totals.connects.refused)} refused, most for ${causeText(top)} (${top}, ${formatCount(topCount?.count ?? 0)})`;
+  // The most frequent causes first (the tally's order); one cause alone is said in words too.
+  const causes = Object.entries(totals.connects.refusedByCause);
+  const only = causes.length === 1 && causes[0] ? ` (${causeText(causes[0][0])})` : '';
+  const listed = causes.slice(0, 3).map(([key, c]) => `${key} ${formatCount(c.count)}`);
+  if (causes.length > 3) listed.push(`${causes.length - 3} more causes`);
+  const refusals = causes.length === 0 ? 'none refused' : `${formatCount(totals.connects.refused)} refused: ${listed.join(', ')}${only}`;
   return `${plural(decided, 'connect')} decided from ${formatInstant(start)} to ${formatInstant(last ?? start)}: ${formatCount(totals.connects.admitted)} admitted, ${refusals}; ${plural(totals.certificates.issued, 'certificate')} issued, ${plural(totals.certificates.refused, 'CSR')} refused.`;
 }
 

@@ -11,6 +11,7 @@ import type { Browser } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../../bench/chromium.js';
 import { EXIT } from '../../cli/exit-codes.js';
+import { causeText } from '../../sim/report/headline.js';
 import { recordBrokerSession } from '../support/broker-session.js';
 import { runCli } from '../support/cli.js';
 import { drawnCharts, openPage, type DrawnChart } from './open-page.js';
@@ -50,6 +51,7 @@ describe('report.html of a broker session, in Chromium', () => {
     const connects = charts.find((c) => c.id === 'chart-connects');
     expect(connects?.datasets.map((d) => [d.label, d.nonZero, d.drawn === d.points])).toEqual([
       ['admitted: connects the broker admitted', 1, true],
+      [`broker:client_cert_missing: ${causeText('broker:client_cert_missing')}`, 1, true],
       ['broker:expired_leaf: the end-entity certificate is past its notAfter', 1, true],
     ]);
     expect(connects?.painted).toBeGreaterThan(0.01);
@@ -65,13 +67,19 @@ describe('report.html of a broker session, in Chromium', () => {
   it('tables the refusals by cause, and lists the refused client with its certificate', async () => {
     const rows = (id: string) =>
       opened.page.$$eval(`#${id} tbody tr`, (trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td'), (td) => ((td as { textContent: string | null }).textContent ?? '').trim())));
-    expect((await rows('refusals-by-cause')).map((r) => r.slice(0, 3))).toEqual([['broker:expired_leaf the end-entity certificate is past its notAfter', '1', '1']]);
-    expect(await rows('refusals')).toEqual([['2030-01-15T00:00Z', 'device-0002', 'expired_leaf', 'device certificate notAfter 2030-01-14T23:59:59Z']]);
+    expect((await rows('refusals-by-cause')).map((r) => r.slice(0, 3))).toEqual([
+      [`broker:client_cert_missing ${causeText('broker:client_cert_missing')}`, '1', '1'],
+      ['broker:expired_leaf the end-entity certificate is past its notAfter', '1', '1'],
+    ]);
+    expect(await rows('refusals')).toEqual([
+      ['2030-01-15T00:00Z', 'device-0004', 'client_cert_missing', ''],
+      ['2030-01-15T00:00Z', 'device-0002', 'expired_leaf', 'device certificate notAfter 2030-01-14T23:59:59Z'],
+    ]);
     expect((await rows('tls-failures')).map((r) => r.slice(0, 2))).toEqual([['tls-alert:48 unknown_ca', '1']]);
     expect((await rows('csr-refusals')).map((r) => r.slice(0, 2))).toEqual([['subject_mismatch', '1']]);
     const headline = await opened.page.$eval('#headline', (p) => p.textContent);
     expect(headline).toBe(
-      '3 connects decided from 2030-01-15T00:00Z to 2030-01-15T00:00Z: 2 admitted, 1 refused, most for the end-entity certificate is past its notAfter (broker:expired_leaf, 1); 1 certificate issued, 1 CSR refused.',
+      '4 connects decided from 2030-01-15T00:00Z to 2030-01-15T00:00Z: 2 admitted, 2 refused: broker:client_cert_missing 1, broker:expired_leaf 1; 1 certificate issued, 1 CSR refused.',
     );
   });
 

@@ -46,6 +46,7 @@ describe('the decision log of a broker session', () => {
       'broker.admission:ok',
       'broker.delivery:synced',
       'broker.admission:expired_leaf',
+      'broker.admission:client_cert_missing',
       'broker.tls-failure:',
     ]);
     for (const line of lines) expect(line.time).toBe(new Date(line.t).toISOString());
@@ -83,6 +84,12 @@ describe('the decision log of a broker session', () => {
     ]);
   });
 
+  it('records the client that sent no certificate as refused at CONNECT, with no certificate to name', () => {
+    const refusal = lines.find((l) => l.device === 'device-0004');
+    expect(refusal).toMatchObject({ type: 'broker.admission', t: SESSION_T0, cause: 'client_cert_missing' });
+    expect(refusal?.serial).toBeUndefined();
+  });
+
   it('records the client that rejected the broker chain with the alert it sent', () => {
     expect(lines.find((l) => l.type === 'broker.tls-failure')).toMatchObject({
       source: '127.0.0.1',
@@ -103,18 +110,22 @@ describe('the decision log of a broker session', () => {
       expect.stringMatching(new RegExp(`^${T0_ISO} admitted device-0003 operational serial [0-9a-f]+ notAfter 2030-02-14T00:00:00Z$`)),
       `${T0_ISO} synced trust-bundle bundle-2 to device-0003`,
       expect.stringMatching(new RegExp(`^${T0_ISO} refused device-0002 expired_leaf \\(device certificate notAfter 2030-01-14T23:59:59Z; serial [0-9a-f]+\\)$`)),
+      `${T0_ISO} refused device-0004 client_cert_missing`,
       expect.stringMatching(new RegExp(`^${T0_ISO} tls-failed 127\\.0\\.0\\.1 tls-alert:48 unknown_ca \\(ERR_SSL_TLSV1_ALERT_UNKNOWN_CA\\)$`)),
     ]);
   });
 
   it('writes session.json on close with the totals of what was decided', () => {
     const summary = sessionSummarySchema.parse(JSON.parse(readFileSync(join(dir, 'session.json'), 'utf8')));
-    expect(summary).toMatchObject({ scenario: 'tiny', seed: 7, complete: true, decisions: 10, simulated: { start: '2030-01-15T00:00:00.000Z', reached: '2030-01-15T00:00:00.000Z' } });
+    expect(summary).toMatchObject({ scenario: 'tiny', seed: 7, complete: true, decisions: 11, simulated: { start: '2030-01-15T00:00:00.000Z', reached: '2030-01-15T00:00:00.000Z' } });
     expect(summary.totals?.connects).toEqual({
       admitted: 2,
-      refused: 1,
+      refused: 2,
       admittedByRole: { operational: 2 },
-      refusedByCause: { 'broker:expired_leaf': { count: 1, clients: 1, first: SESSION_T0, last: SESSION_T0 } },
+      refusedByCause: {
+        'broker:client_cert_missing': { count: 1, clients: 1, first: SESSION_T0, last: SESSION_T0 },
+        'broker:expired_leaf': { count: 1, clients: 1, first: SESSION_T0, last: SESSION_T0 },
+      },
     });
     expect(summary.totals?.certificates).toEqual({
       issued: 1,

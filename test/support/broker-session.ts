@@ -2,13 +2,14 @@
  * A short `certfleet broker` session recorded by a DecisionLog from the embedded broker over real TLS, for the
  * decision log and session report tests: one client admitted (it syncs, takes a pushed trust bundle and acknowledges
  * it, has a CSR signed and one naming another device refused), a trust bundle queued for an offline client and handed
- * over when it syncs, one client refused for a certificate expired at the broker's clock, and one `openssl s_client`
- * that rejects the broker's chain with a TLS alert before MQTT.
+ * over when it syncs, one client refused for a certificate expired at the broker's clock, one refused for sending no
+ * certificate, and one `openssl s_client` that rejects the broker's chain with a TLS alert before MQTT.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connect } from 'mqtt';
 import { brokerConfigFrom } from '../../broker/broker-config.js';
 import { startEmbeddedBroker } from '../../broker/embedded-broker.js';
 import type { RotationResponse } from '../../sim/device-api/messages.js';
@@ -86,12 +87,33 @@ export async function recordBrokerSession(dir: string): Promise<RecordedSession>
     const refused = await connectDevice(address, expired, { clientId: 'device-0002' });
     if (refused.ok) throw new Error('the expired certificate was admitted');
 
+    // A client that sends no certificate completes the handshake (the broker asks for one, RFC 8446 4.3.2) and is
+    // refused at CONNECT.
+    const anonymous = await connectAnonymously(address, 'device-0004');
+    if (anonymous) throw new Error('a client without a certificate was admitted');
+
     await rejectBrokerChain(address, pki.certificates['other-root'] ?? '');
     return { stderr, issuedPem: reply.certificate, expiredNotAfter };
   } finally {
     await broker.close();
     await log.close({ reached: SESSION_T0 });
   }
+}
+
+/** An MQTT CONNECT over TLS without a client certificate: whether the broker admitted it. */
+function connectAnonymously(address: { host: string; port: number }, clientId: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const client = connect({ ...address, protocol: 'mqtts', protocolVersion: 4, rejectUnauthorized: false, clientId, reconnectPeriod: 0, connectTimeout: 10_000 });
+    client.once('connect', () => {
+      client.end(true);
+      resolve(true);
+    });
+    client.once('error', () => {
+      client.end(true);
+      resolve(false);
+    });
+    client.once('close', () => resolve(false));
+  });
 }
 
 /**
