@@ -17,6 +17,7 @@ import { startTlsListener } from './listener/tls-listener.js';
 import type { RevocationRegistry } from './revocation-registry.js';
 import { authorizePublish, authorizeSubscribe } from './topic-policy.js';
 import { AwsTopicMount } from './aws-topic-mount.js';
+import { tlsFailureEvent } from './listener/tls-failure-event.js';
 
 /** What the broker shares with the backend it serves (broker/backend/backend.ts, BackendRegisters). */
 export interface BrokerRegisters {
@@ -93,6 +94,10 @@ export async function startAedesBroker(config: BrokerConfig, registers: BrokerRe
         const connection = decision.connection as Client;
         connection.conn.once('close', () => registry.disconnected(connection));
       }
+      if (config.recordDecisions) {
+        const role = decision.role === 'backend' ? undefined : (decision.role ?? 'operational');
+        onEvent({ type: 'broker.admission', t: decision.t, device: decision.clientId, cause: 'ok', role, ...presented(decision) });
+      }
       return;
     }
     stats.refused[decision.cause] = (stats.refused[decision.cause] ?? 0) + 1;
@@ -104,6 +109,8 @@ export async function startAedesBroker(config: BrokerConfig, registers: BrokerRe
       certificateCause: decision.verdict?.certificateCause,
       failed: decision.verdict?.failed?.certificate.label,
       claimed: decision.claimed,
+      // The certificate a refused client presented, for the decision log only (a run's events keep their shape).
+      ...(config.recordDecisions ? presented(decision) : {}),
     });
   };
   const onDenied = () => {
@@ -185,8 +192,9 @@ export async function startAedesBroker(config: BrokerConfig, registers: BrokerRe
       stats.connectionsCut[reason] += 1;
       onEvent({ type: 'broker.connection-cut', t: epoch.now, reason, source, detail: CONNECTION_CUT_DETAIL[reason] });
     },
-    onTlsError: () => {
+    onTlsError: (error, source) => {
       stats.tlsErrors += 1;
+      if (config.recordDecisions) onEvent(tlsFailureEvent(epoch.now, error, source));
     },
   });
   const server = listener.server;
@@ -272,4 +280,9 @@ export async function startAedesBroker(config: BrokerConfig, registers: BrokerRe
       await new Promise<void>((resolve) => broker.close(() => resolve()));
     },
   };
+}
+
+/** The serial number and notAfter of the certificate a client presented, when it presented one. */
+function presented(decision: AdmissionDecision): { serial?: string; notAfter?: number } {
+  return decision.leaf ? { serial: decision.leaf.serialHex, notAfter: decision.leaf.notAfter } : {};
 }

@@ -51,6 +51,12 @@ export interface BrokerConfig {
   audits: AuditSettings;
   /** Injected faults (scenario `faults`), and each device's (and client id's) cohort for those scoped to cohorts. */
   faults: { planned: PlannedFault[]; cohortOf: Record<string, number> };
+  /**
+   * Record every decision as an event, not only the failures a run counts: admitted connects, TLS handshakes that
+   * failed before MQTT, each delivery and its acknowledgement. On for `certfleet broker`'s decision log; off for
+   * `certfleet run`, whose events.ndjson keeps to what its summary is built from.
+   */
+  recordDecisions: boolean;
 }
 
 export function brokerConfigFrom(
@@ -103,5 +109,6 @@ export function brokerConfigFrom(
     shards: fleet.shards,
     deviceIndex: fleet.deviceIndex,
     faults: fleet.faults ?? { planned: planFaults(scenario), cohortOf: {} },
+    recordDecisions: false,
   };
 }

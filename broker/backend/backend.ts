@@ -88,6 +88,10 @@ export async function startBackend(
     ackTimeoutMs: 120_000,
     guard,
     lost: deliveryLoss(config.seed, config.faults, () => epoch.now, onEvent),
+    onDelivery: config.recordDecisions
+      ? (deviceId, message, outcome) =>
+          onEvent({ type: 'broker.delivery', t: epoch.now, device: deviceId, updateId: message.updateId, kind: message.kind, outcome })
+      : undefined,
   });
   await deliveries.start();
 
@@ -109,9 +113,10 @@ export async function startBackend(
       return undefined;
     },
     onIssuance: (record) => {
+      let issued: ParsedCertificate | undefined;
       if (record.ok) {
         stats.issued += 1;
-        const issued = record.certificatePem === undefined ? undefined : pool.parsePem(record.certificatePem)[0];
+        issued = record.certificatePem === undefined ? undefined : pool.parsePem(record.certificatePem)[0];
         // Fleet provisioning registers its certificates as pending itself; the others are active when issued.
         if (issued && registry.statusOf(issued) === undefined) registry.issued(record.deviceId, issued);
         if (record.certificatePem !== undefined) registers.certificateIssued?.(record.certificatePem);
@@ -120,7 +125,8 @@ export async function startBackend(
         const reason = record.reason ?? 'unknown';
         stats.issuanceRejectedByReason[reason] = (stats.issuanceRejectedByReason[reason] ?? 0) + 1;
       }
-      onEvent({ type: 'broker.issuance', t: record.t, device: record.deviceId, ok: record.ok, reason: record.reason });
+      const certificate = issued ? { serial: issued.serialHex, notAfter: issued.notAfter } : {};
+      onEvent({ type: 'broker.issuance', t: record.t, device: record.deviceId, ok: record.ok, reason: record.reason, ...certificate });
     },
   });
   const rotationBackend: RotationBackend = {
