@@ -1,3 +1,5 @@
+import { deviceRequestFilters } from '../device-api/topics.js';
+
 /**
  * commands.sh of one exported device: ready `mosquitto_sub`, `mosquitto_pub` and `openssl s_client` lines, each
  * also run under libfaketime at the broker's simulated clock, since a client's TLS stack judges the broker's chain
@@ -67,7 +69,12 @@ export function deviceCommandsScript(input: DeviceCommandsInput): string {
     '#   chain at this host\'s clock. The *-at-broker-clock commands run the client under libfaketime reading the',
     '#   broker\'s clock file (rewritten whenever the broker\'s clock moves; FAKETIME_NO_CACHE=1 follows it), leaving',
     '#   the monotonic clock alone (MQTT keepalive). TZ=UTC: libfaketime reads the file\'s time as local time.',
-    '# pub sends a sync request ({"t": ms}); the backend answers on devices/<id>/sync/response. A second client',
+    '# Topics: the device may subscribe under devices/<client id>/ and publish its requests there:',
+    ...wrap(deviceRequestFilters().map((filter) => `devices/$CLIENT_ID/${filter}`)),
+    '#   and AWS IoT\'s reserved topics, which the broker keeps to the device (AWS IoT Core, "Reserved topics"):',
+    ...wrap(AWS_TOPICS),
+    '# pub sends a sync request ({"t": ms}); the backend answers on devices/<id>/sync/response. Options given after',
+    '#   the command are added to the line; for another topic or message, copy the line. A second client',
     '#   with the same id takes the first one\'s session over ([MQTT-3.1.4-2]): run sub with -c (persistent session)',
     '#   and stop it before pub to receive the answer when sub reconnects with -c.',
     'set -eu',
@@ -98,6 +105,29 @@ export function deviceCommandsScript(input: DeviceCommandsInput): string {
     'esac',
   ];
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * The AWS IoT MQTT API a device agent uses: fleet provisioning (CreateCertificateFromCsr, CreateKeysAndCertificate,
+ * RegisterThing) and the Jobs API, each answered on /accepted and /rejected.
+ * https://docs.aws.amazon.com/iot/latest/developerguide/fleet-provision-api.html
+ * https://docs.aws.amazon.com/iot/latest/developerguide/jobs-mqtt-api.html
+ */
+const AWS_TOPICS = [
+  '$aws/certificates/create-from-csr/json',
+  '$aws/certificates/create/json',
+  '$aws/provisioning-templates/<template>/provision/json',
+  '$aws/things/$CLIENT_ID/jobs/notify-next',
+  '$aws/things/$CLIENT_ID/jobs/start-next',
+  '$aws/things/$CLIENT_ID/jobs/<job id>/get',
+  '$aws/things/$CLIENT_ID/jobs/<job id>/update',
+];
+
+/** Comment lines listing `items`, one to a line. */
+function wrap(items: readonly string[]): string[] {
+  const lines: string[] = [];
+  for (const item of items) lines.push(`#     ${item}`);
+  return lines;
 }
 
 /** A word the shell reads back as exactly `text`. */
