@@ -92,7 +92,7 @@ export async function writeCaFolder(dir: string, pki: ScenarioPki, about: { scen
  * certificates take their serial numbers from a stream of their own (`serialScope`, default the timeline's start),
  * not the one the first run used (RFC 5280 4.1.2.2: unique per CA).
  */
-export function readCaFolder(dir: string, scenario: Scenario, options: { serialScope?: string } = {}): ScenarioPki {
+export async function readCaFolder(dir: string, scenario: Scenario, options: { serialScope?: string } = {}): Promise<ScenarioPki> {
   const folder = locate(dir);
   const file = join(folder, 'pki.json');
   const described = parsePkiJson(file);

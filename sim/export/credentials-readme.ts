@@ -38,7 +38,8 @@ A device may publish only its requests under \`devices/<client id>/\` and subscr
 
 The broker judges a device certificate at its simulated clock; the client's TLS stack judges the broker's chain at
 its own host clock. To have the client live at the broker's time, run it under libfaketime reading the broker's
-clock file (\`${broker.clockFile}\`, rewritten whenever the broker's clock moves):
+clock file (\`${broker.clockFile}\`, rewritten whenever the broker's clock moves); libfaketime.so.1 is where your
+distribution installs it (Debian's package \`faketime\`: /usr/lib/<arch>/faketime/; commands.sh looks for it there):
 
     TZ=UTC LD_PRELOAD=/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1 \\
       FAKETIME_TIMESTAMP_FILE=${broker.clockFile} FAKETIME_NO_CACHE=1 FAKETIME_DONT_FAKE_MONOTONIC=1 <client ...>

@@ -12,6 +12,7 @@ import { TINY_SCENARIO, tinyScenario } from '../support/tiny-scenario.js';
 const scenario = tinyScenario();
 let pki: ScenarioPki;
 let dir: string;
+const copies: string[] = [];
 
 beforeAll(async () => {
   pki = buildScenarioPki(scenario, 7);
@@ -20,20 +21,21 @@ beforeAll(async () => {
 });
 
 afterAll(() => {
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  for (const folder of [dir, ...copies]) if (folder) rmSync(folder, { recursive: true, force: true });
 });
 
 /** A copy of the CA folder to damage, with `change` applied to it. */
 async function damagedCopy(change: (ca: string) => void): Promise<string> {
   const copy = mkdtempSync(join(tmpdir(), 'certfleet-ca-damaged-'));
+  copies.push(copy);
   await writeCaFolder(copy, pki, { scenario: scenario.name, seed: 7 });
   change(join(copy, 'ca'));
   return copy;
 }
 
-function refusal(folder: string, at = scenario): CaFolderError {
+async function refusal(folder: string, at = scenario): Promise<CaFolderError> {
   try {
-    readCaFolder(folder, at);
+    await readCaFolder(folder, at);
   } catch (error) {
     if (error instanceof CaFolderError) return error;
     throw error;
@@ -42,9 +44,9 @@ function refusal(folder: string, at = scenario): CaFolderError {
 }
 
 describe('a CA folder', () => {
-  it('reads back, from DIR or DIR/ca, as the run\'s certificates and keys', () => {
+  it('reads back, from DIR or DIR/ca, as the run\'s certificates and keys', async () => {
     for (const folder of [dir, join(dir, 'ca')]) {
-      const read = readCaFolder(folder, scenario);
+      const read = await readCaFolder(folder, scenario);
       expect(read.certificates).toEqual(pki.certificates);
       expect(read.authorityKeys).toEqual(pki.authorityKeys);
       expect(read.serverKeys).toEqual(pki.serverKeys);
@@ -52,8 +54,8 @@ describe('a CA folder', () => {
     }
   });
 
-  it('gives new certificates serial numbers of a stream of their own, since its keys outlive the run that made them', () => {
-    const read = readCaFolder(dir, scenario, { serialScope: 'second-start' });
+  it('gives new certificates serial numbers of a stream of their own, since its keys outlive the run that made them', async () => {
+    const read = await readCaFolder(dir, scenario, { serialScope: 'second-start' });
     expect(read.serialScopes?.['device-ca']).toBe('ca-folder/second-start');
     expect(read.serialScopes?.['device-ca']).not.toBe(pki.serialScopes?.['device-ca']);
   });
@@ -67,7 +69,7 @@ describe('a CA folder', () => {
     expect(statSync(join(ca, 'servers/broker.key.pem')).mode & 0o777).toBe(0o600);
   });
 
-  it('is refused for a scenario that describes other authorities, naming the file, the field and what was expected', () => {
+  it('is refused for a scenario that describes other authorities, naming the file, the field and what was expected', async () => {
     const other = tinyScenario(
       editedText(
         TINY_SCENARIO,
@@ -78,7 +80,7 @@ describe('a CA folder', () => {
         ['issuer: other-root', 'issuer: second-root'],
       ),
     );
-    const error = refusal(dir, other);
+    const error = await refusal(dir, other);
     expect(error).toBeInstanceOf(UserInputError);
     expect(error.file).toBe(join(dir, 'ca', 'pki.json'));
     expect(error.problems).toEqual([
@@ -88,9 +90,9 @@ describe('a CA folder', () => {
     ]);
   });
 
-  it('is refused for a scenario whose server certificate has other dates or host names', () => {
+  it('is refused for a scenario whose server certificate has other dates or host names', async () => {
     const other = tinyScenario(editedText(TINY_SCENARIO, ['notAfter: 2031-01-01T00:00:00Z', 'notAfter: 2032-01-01T00:00:00Z'], ['      chain: [server-ca]\n', '      chain: [server-ca]\n      hosts: [broker.example]\n']));
-    expect(refusal(dir, other).problems).toEqual([
+    expect((await refusal(dir, other)).problems).toEqual([
       'serverCertificates.broker.certificate: servers/broker.cert.pem is valid 2029-01-01T00:00:00Z to 2031-01-01T00:00:00Z, the scenario says 2029-01-01T00:00:00Z to 2032-01-01T00:00:00Z',
       'serverCertificates.broker.certificate: servers/broker.cert.pem names 127.0.0.1, localhost, the scenario says broker.example',
     ]);
@@ -98,14 +100,14 @@ describe('a CA folder', () => {
 
   it('is refused when pki.json is damaged: not JSON, or a field of the wrong kind', async () => {
     const truncated = await damagedCopy((ca) => writeFileSync(join(ca, 'pki.json'), readFileSync(join(ca, 'pki.json'), 'utf8').slice(0, 200)));
-    expect(refusal(truncated).message).toMatch(new RegExp(`^${join(truncated, 'ca', 'pki.json')}: not JSON \\(.*\\): expected the pki.json certfleet wrote$`));
+    expect((await refusal(truncated)).message).toMatch(new RegExp(`^${join(truncated, 'ca', 'pki.json')}: not JSON \\(.*\\): expected the pki.json certfleet wrote$`));
     const wrongKind = await damagedCopy((ca) => {
       const json = JSON.parse(readFileSync(join(ca, 'pki.json'), 'utf8')) as { seed: unknown; authorities: Record<string, { sha256: string }> };
       json.seed = 'seven';
       (json.authorities['device-ca'] as { sha256: string }).sha256 = 'abc';
       writeFileSync(join(ca, 'pki.json'), JSON.stringify(json));
     });
-    expect(refusal(wrongKind).problems).toEqual(['seed: Invalid input: expected number, received string', 'authorities.device-ca.sha256: expected 64 lower-case hex digits']);
+    expect((await refusal(wrongKind)).problems).toEqual(['seed: Invalid input: expected number, received string', 'authorities.device-ca.sha256: expected 64 lower-case hex digits']);
   });
 
   it('is refused when a certificate was replaced, a key is missing or one points outside the folder', async () => {
@@ -116,16 +118,16 @@ describe('a CA folder', () => {
       (json.authorities['device-root'] as { key?: string }).key = '../../../etc/passwd';
       writeFileSync(join(ca, 'pki.json'), JSON.stringify(json));
     });
-    expect(refusal(damaged).problems).toEqual([
+    expect((await refusal(damaged)).problems).toEqual([
       'authorities.server-root.certificate: authorities/server-root.cert.pem is not the certificate pki.json records (its SHA-256 differs): the folder was changed',
       'authorities.device-root.key: "../../../etc/passwd" is outside the CA folder: expected a path inside it',
       'serverCertificates.broker.key: servers/broker.key.pem: no such file',
     ]);
   });
 
-  it('is refused when the folder does not exist or holds no pki.json', () => {
+  it('is refused when the folder does not exist or holds no pki.json', async () => {
     const missing = join(dir, 'nope');
-    expect(refusal(missing).message).toBe(`${missing}: no such folder: expected a CA folder written by \`certfleet broker --export DIR\` (DIR or DIR/ca)`);
-    expect(refusal(join(dir, 'ca', 'authorities')).message).toMatch(/no pki\.json in .*authorities\/ca or .*authorities: expected a CA folder/);
+    expect((await refusal(missing)).message).toBe(`${missing}: no such folder: expected a CA folder written by \`certfleet broker --export DIR\` (DIR or DIR/ca)`);
+    expect((await refusal(join(dir, 'ca', 'authorities'))).message).toMatch(/no pki\.json in .*authorities\/ca or .*authorities: expected a CA folder/);
   });
 });

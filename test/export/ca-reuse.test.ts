@@ -61,7 +61,7 @@ afterAll(() => {
 
 describe('a broker started again from the exported CA folder', () => {
   it('admits the credentials exported by the first start, and the client still trusts its server chain', async () => {
-    const broker = await startBroker(readCaFolder(dir, scenario, { serialScope: 'second start' }), port);
+    const broker = await startBroker(await readCaFolder(dir, scenario, { serialScope: 'second start' }), port);
     try {
       expect(await pub()).toMatchObject({ status: 0, stderr: '' });
       expect(events.filter((e) => e.type === 'broker.admission')).toEqual([]);
