@@ -83,6 +83,23 @@ export async function writeCaFolder(dir: string, pki: ScenarioPki, about: { scen
     ...(pki.serialScopes === undefined ? {} : { serialScopes: pki.serialScopes }),
   };
   await write('pki.json', `${JSON.stringify(json, null, 2)}\n`, 0o644);
+  await write('README.md', caReadme(about.scenario), 0o644);
+}
+
+function caReadme(scenario: string): string {
+  return `# The CA of scenario "${scenario}"
+
+Every authority and server certificate of the scenario as PEM (\`authorities/<name>.cert.pem\`,
+\`servers/<name>.cert.pem\`), each private key beside its certificate (\`<name>.key.pem\`, PKCS#8, mode 0600; a
+cross-sign has none, it carries its target's key), and \`pki.json\`, which lists them with their SHA-256.
+
+Start the broker again with this CA, and the credentials exported under it stay valid: \`--ca <this folder>\`
+(or the export folder holding it). A folder whose files were changed, or that describes other authorities than
+the scenario, is refused.
+
+    openssl x509 -in authorities/<name>.cert.pem -noout -text
+    openssl verify -CAfile authorities/<root>.cert.pem -untrusted authorities/<intermediate>.cert.pem <certificate>
+`;
 }
 
 /**

@@ -67,6 +67,7 @@ describe('a CA folder', () => {
     expect(opensslVerify(root, readFileSync(join(ca, 'authorities/server-ca.cert.pem'), 'utf8')).status).not.toBe(0);
     expect(statSync(join(ca, 'authorities/device-ca.key.pem')).mode & 0o777).toBe(0o600);
     expect(statSync(join(ca, 'servers/broker.key.pem')).mode & 0o777).toBe(0o600);
+    expect(readFileSync(join(ca, 'README.md'), 'utf8')).toContain('openssl x509 -in authorities/<name>.cert.pem');
   });
 
   it('is refused for a scenario that describes other authorities, naming the file, the field and what was expected', async () => {
