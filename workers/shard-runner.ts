@@ -4,7 +4,7 @@ import { build, encodeIntoCompressedBase64, type Histogram } from 'hdr-histogram
 import type { FleetEvent } from '../sim/events/fleet-event.js';
 import { deviceProfile } from '../sim/plan/device-profile.js';
 import type { SessionsDropped } from '../sim/plan/fleet-plan.js';
-import { bundleAnchors } from '../sim/scenario-pki/bundle-anchors.js';
+import { cohortTrustAnchors } from '../sim/scenario-pki/cohort-anchors.js';
 import { cohortPolicies, type CohortPolicies } from '../sim/policy/cohort-policies.js';
 import { emptyCohortCounters, emptyStatusCounts, type CohortCounters, type StatusCounts } from '../sim/stats/fleet-counters.js';
 import { CertificatePool } from '../sim/verify/certificate-pool.js';
@@ -60,12 +60,7 @@ export class ShardRunner {
     this.#counters = scenario.fleet.cohorts.map(() => emptyCohortCounters());
     this.#histograms = { rotation: build(), connect: build() };
     // Parsed once per worker: a root-store bundle holds 100+ certificates, and every device of a cohort shares them.
-    const trustAnchors = scenario.fleet.cohorts.map(({ trustStore }) =>
-      Object.freeze([
-        ...(trustStore.bundle === undefined ? [] : bundleAnchors(pki, trustStore.bundle, certificate)),
-        ...trustStore.anchors.map(certificate),
-      ]),
-    );
+    const trustAnchors = scenario.fleet.cohorts.map((_, cohort) => Object.freeze(cohortTrustAnchors(scenario, pki, cohort, certificate)));
     const env: DeviceEnvironment = {
       seed: plan.seed,
       timeline: { start: bootAt, end: scenario.timeline.end },
