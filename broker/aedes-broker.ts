@@ -3,6 +3,7 @@ import { createSecureContext, type SecureContext } from 'node:tls';
 import { Aedes, type Client } from 'aedes';
 import type { FleetEvent } from '../sim/events/fleet-event.js';
 import type { BrokerEvent, SessionsDropped } from '../sim/plan/fleet-plan.js';
+import { pkiCertificateLookup } from '../sim/scenario-pki/pki-certificate.js';
 import { emptyBrokerStats, type BrokerStats } from '../sim/stats/broker-stats.js';
 import { DeviceClock } from '../sim/time/device-clock.js';
 import type { CertificatePool } from '../sim/verify/certificate-pool.js';
@@ -56,12 +57,7 @@ export interface AedesBroker {
 export async function startAedesBroker(config: BrokerConfig, registers: BrokerRegisters, onEvent: (event: FleetEvent) => void): Promise<AedesBroker> {
   const { pool, registry, revocations, capacity } = registers;
   const clock = new DeviceClock(config.clock.model, config.clock.start);
-  const certificate = (name: string): ParsedCertificate => {
-    const pem = config.pki.certificates[name];
-    const parsed = pem === undefined ? undefined : pool.parsePem(pem)[0];
-    if (!parsed) throw new RangeError(`the broker has no certificate named "${name}"`);
-    return parsed;
-  };
+  const certificate = pkiCertificateLookup(config.pki, pool);
   let deviceAnchors = config.deviceAuthorities.map(certificate);
   const epoch = new EpochWindow(config.clock.start);
   const concurrentUse = { sharedCertificates: new Set<string>(), conflictingClientIds: new Set<string>() };

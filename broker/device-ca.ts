@@ -83,16 +83,7 @@ export class DeviceCa {
   issueForRequestedKey(deviceId: string, publicKey: KeyObject, t: number): Issued {
     const slot = this.#admit(deviceId, t);
     if ('reason' in slot) return slot;
-    const now = this.#clock.read(slot.issuedAt);
-    const issued = this.#authority.issue({
-      subject: { CN: deviceId },
-      publicKey,
-      profile: 'device',
-      notBefore: now - this.#backdateMs,
-      notAfter: now + this.#lifetimeMs,
-    });
-    this.#onIssuance({ deviceId, t: slot.issuedAt, ok: true, certificatePem: issued.pem });
-    return { ok: true, certificatePem: issued.pem, chain: this.#chain, issuedAt: slot.issuedAt };
+    return { ok: true, ...this.#issueAt(deviceId, publicKey, slot.issuedAt) };
   }
 
   /**
@@ -116,7 +107,11 @@ export class DeviceCa {
 
   /** Issues for a key the backend made itself (server push). */
   issueForKey(deviceId: string, publicKey: KeyObject, t: number): { certificatePem: string; chain: string[]; issuedAt: number } {
-    const issuedAt = this.#slot(deviceId, this.#availability?.arrival(deviceId, t, true) ?? t);
+    return this.#issueAt(deviceId, publicKey, this.#slot(deviceId, this.#availability?.arrival(deviceId, t, true) ?? t));
+  }
+
+  /** The device's certificate for this key, valid from the CA's clock reading at `issuedAt` (RFC 5280 4.1.2.5). */
+  #issueAt(deviceId: string, publicKey: KeyObject, issuedAt: number): { certificatePem: string; chain: string[]; issuedAt: number } {
     const now = this.#clock.read(issuedAt);
     const issued = this.#authority.issue({
       subject: { CN: deviceId },

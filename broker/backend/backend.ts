@@ -2,6 +2,7 @@ import type { AuditFinding } from '../../sim/audit/audit-checks.js';
 import type { FleetEvent } from '../../sim/events/fleet-event.js';
 import type { Delivery, SessionsDropped } from '../../sim/plan/fleet-plan.js';
 import { authorityFromPki } from '../../sim/scenario-pki/build-scenario-pki.js';
+import { pkiCertificateLookup } from '../../sim/scenario-pki/pki-certificate.js';
 import { emptyBrokerStats, type BrokerStats } from '../../sim/stats/broker-stats.js';
 import { DeviceClock } from '../../sim/time/device-clock.js';
 import type { CertificatePool } from '../../sim/verify/certificate-pool.js';
@@ -78,11 +79,7 @@ export async function startBackend(
   const epoch = new EpochWindow(config.clock.start);
   const stats = emptyBrokerStats();
   const guard = countingRequestGuard(epoch, stats, onEvent);
-  const issuingAuthorities = [config.deviceIssuance.issuer, ...config.deviceIssuance.chain].map((name) => {
-    const parsed = pool.parsePem(config.pki.certificates[name] ?? '')[0];
-    if (!parsed) throw new RangeError(`the backend has no certificate named "${name}"`);
-    return parsed;
-  });
+  const issuingAuthorities = [config.deviceIssuance.issuer, ...config.deviceIssuance.chain].map(pkiCertificateLookup(config.pki, pool));
 
   const deliveries = new DeliveryService(link, {
     ackTimeoutMs: 120_000,
