@@ -3,6 +3,7 @@ import { createSecureContext, type SecureContext } from 'node:tls';
 import { Aedes, type Client } from 'aedes';
 import type { FleetEvent } from '../sim/events/fleet-event.js';
 import type { BrokerEvent, SessionsDropped } from '../sim/plan/fleet-plan.js';
+import { pkiCertificateLookup } from '../sim/scenario-pki/pki-certificate.js';
 import { emptyBrokerStats, type BrokerStats } from '../sim/stats/broker-stats.js';
 import { DeviceClock } from '../sim/time/device-clock.js';
 import type { CertificatePool } from '../sim/verify/certificate-pool.js';
@@ -16,6 +17,8 @@ import { CONNECTION_CUT_DETAIL } from './listener/connection-cut-detail.js';
 import { startTlsListener } from './listener/tls-listener.js';
 import type { RevocationRegistry } from './revocation-registry.js';
 import { authorizePublish, authorizeSubscribe } from './topic-policy.js';
+import { AwsTopicMount } from './aws-topic-mount.js';
+import { tlsFailureEvent } from './listener/tls-failure-event.js';
 
 /** What the broker shares with the backend it serves (broker/backend/backend.ts, BackendRegisters). */
 export interface BrokerRegisters {
@@ -54,12 +57,7 @@ export interface AedesBroker {
 export async function startAedesBroker(config: BrokerConfig, registers: BrokerRegisters, onEvent: (event: FleetEvent) => void): Promise<AedesBroker> {
   const { pool, registry, revocations, capacity } = registers;
   const clock = new DeviceClock(config.clock.model, config.clock.start);
-  const certificate = (name: string): ParsedCertificate => {
-    const pem = config.pki.certificates[name];
-    const parsed = pem === undefined ? undefined : pool.parsePem(pem)[0];
-    if (!parsed) throw new RangeError(`the broker has no certificate named "${name}"`);
-    return parsed;
-  };
+  const certificate = pkiCertificateLookup(config.pki, pool);
   let deviceAnchors = config.deviceAuthorities.map(certificate);
   const epoch = new EpochWindow(config.clock.start);
   const concurrentUse = { sharedCertificates: new Set<string>(), conflictingClientIds: new Set<string>() };
@@ -92,6 +90,11 @@ export async function startAedesBroker(config: BrokerConfig, registers: BrokerRe
         const connection = decision.connection as Client;
         connection.conn.once('close', () => registry.disconnected(connection));
       }
+      if (config.recordDecisions) {
+        const role = decision.role === 'backend' ? undefined : (decision.role ?? 'operational');
+        const ignored = decision.claimIgnored === undefined ? {} : { claimIgnored: decision.claimIgnored };
+        onEvent({ type: 'broker.admission', t: decision.t, device: decision.clientId, cause: 'ok', role, ...presented(decision), ...ignored });
+      }
       return;
     }
     stats.refused[decision.cause] = (stats.refused[decision.cause] ?? 0) + 1;
@@ -104,12 +107,15 @@ export async function startAedesBroker(config: BrokerConfig, registers: BrokerRe
       failed: decision.verdict?.failed?.certificate.label,
       claimed: decision.claimed,
       claimIgnored: decision.claimIgnored,
+      // The certificate a refused client presented, for the decision log only (a run's events keep their shape).
+      ...(config.recordDecisions ? presented(decision) : {}),
     });
   };
   const onDenied = () => {
     stats.topicDenied += 1;
   };
   const roleOf = (client: Client) => roles.get(client);
+  const awsMount = new AwsTopicMount();
 
   const broker = await Aedes.createBroker({
     authenticate: deviceAdmission({
@@ -128,7 +134,8 @@ export async function startAedesBroker(config: BrokerConfig, registers: BrokerRe
       backend: registers.backend,
     }),
     authorizePublish: authorizePublish(onDenied, roleOf),
-    authorizeSubscribe: authorizeSubscribe(onDenied, roleOf),
+    authorizeSubscribe: authorizeSubscribe(onDenied, roleOf, awsMount),
+    authorizeForward: awsMount.forward,
     // A TLS connection that sends no CONNECT is closed after this long (counted by the listener as connect_timeout).
     connectTimeout: config.connections.connectTimeoutMs,
   });
@@ -185,8 +192,9 @@ export async function startAedesBroker(config: BrokerConfig, registers: BrokerRe
       stats.connectionsCut[reason] += 1;
       onEvent({ type: 'broker.connection-cut', t: epoch.now, reason, source, detail: CONNECTION_CUT_DETAIL[reason] });
     },
-    onTlsError: () => {
+    onTlsError: (error, source) => {
       stats.tlsErrors += 1;
+      if (config.recordDecisions) onEvent(tlsFailureEvent(epoch.now, error, source));
     },
   }).catch(async (error: unknown) => {
     await new Promise<void>((resolve) => broker.close(() => resolve()));
@@ -275,4 +283,9 @@ export async function startAedesBroker(config: BrokerConfig, registers: BrokerRe
       await new Promise<void>((resolve) => broker.close(() => resolve()));
     },
   };
+}
+
+/** The serial number and notAfter of the certificate a client presented, when it presented one. */
+function presented(decision: AdmissionDecision): { serial?: string; notAfter?: number } {
+  return decision.leaf ? { serial: decision.leaf.serialHex, notAfter: decision.leaf.notAfter } : {};
 }

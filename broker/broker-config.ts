@@ -52,6 +52,12 @@ export interface BrokerConfig {
   /** Injected faults (scenario `faults`), and each device's (and client id's) cohort for those scoped to cohorts. */
   faults: { planned: PlannedFault[]; cohortOf: Record<string, number> };
   /**
+   * Record every decision as an event, not only the failures a run counts: admitted connects, TLS handshakes that
+   * failed before MQTT, each delivery and its acknowledgement. On for `certfleet broker`'s decision log; off for
+   * `certfleet run`, whose events.ndjson keeps to what its summary is built from.
+   */
+  recordDecisions: boolean;
+  /**
    * Whether the broker believes the true time a client claims (the CONNECT user name `certfleet-t=...`, a request's
    * `t`) inside the current epoch: 'accept' for `certfleet run`, whose devices act at their own scheduled times in an
    * epoch; 'ignore' for `certfleet broker`, where every client is judged at the broker's clock, as a real broker does.
@@ -113,6 +119,7 @@ export function brokerConfigFrom(
     shards: fleet.shards,
     deviceIndex: fleet.deviceIndex,
     faults: fleet.faults ?? { planned: planFaults(scenario), cohortOf: {} },
+    recordDecisions: false,
     timeClaims: fleet.timeClaims ?? 'accept',
   };
 }

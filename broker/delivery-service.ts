@@ -1,4 +1,5 @@
 import type { DeliveryMessage, SyncRequest, SyncResponse } from '../sim/device-api/messages.js';
+import type { DeliveryOutcomeKind } from '../sim/events/fleet-event.js';
 import type { SessionsDropped } from '../sim/plan/fleet-plan.js';
 import { deviceTopics } from '../sim/device-api/topics.js';
 import { HarnessStalledError } from '../sim/harness/harness-stalled-error.js';
@@ -29,17 +30,28 @@ export class DeliveryService {
   readonly #awaitingAck = new Map<string, { deviceId: string; acked: () => void; gone: () => void }>();
 
   readonly #lost: (deviceId: string, message: DeliveryMessage) => boolean;
+  readonly #onDelivery: (deviceId: string, message: DeliveryMessage, outcome: DeliveryOutcomeKind) => void;
 
   /**
    * `ackTimeoutMs` is a wall-clock guard: deliveries go out between epochs, to devices that are idle and online, and
    * every one of them acknowledges; none doing so in time means the harness stalled, which fails the run rather than
    * deciding whether the device got the delivery now or at its next connect.
    */
-  constructor(broker: BrokerLink, options: { ackTimeoutMs: number; guard: RequestGuard; lost?: ((deviceId: string, message: DeliveryMessage) => boolean) | undefined }) {
+  constructor(
+    broker: BrokerLink,
+    options: {
+      ackTimeoutMs: number;
+      guard: RequestGuard;
+      lost?: ((deviceId: string, message: DeliveryMessage) => boolean) | undefined;
+      /** Told what became of each delivery (the decision log's broker.delivery events). */
+      onDelivery?: ((deviceId: string, message: DeliveryMessage, outcome: DeliveryOutcomeKind) => void) | undefined;
+    },
+  ) {
     this.#broker = broker;
     this.#ackTimeoutMs = options.ackTimeoutMs;
     this.#guard = options.guard;
     this.#lost = options.lost ?? (() => false);
+    this.#onDelivery = options.onDelivery ?? (() => undefined);
     this.#presence = new Presence({
       guardMs: options.ackTimeoutMs,
       // A push waiting for the acknowledgement of a device that left goes back to the queue.
@@ -106,6 +118,7 @@ export class DeliveryService {
       if (this.#isOnline(deviceId) && this.#lost(deviceId, message)) {
         // An injected loss: the device never gets this push, so it stays queued for the device's next connect, as a
         // push nobody acknowledged does; decided here, in simulated time, rather than by waiting out the ack timeout.
+        this.#onDelivery(deviceId, message, 'lost');
         this.#queue(deviceId, message);
         queued += 1;
       } else if (this.#isOnline(deviceId)) {
@@ -132,15 +145,18 @@ export class DeliveryService {
       const settle = (acked: boolean) => {
         clearTimeout(timer);
         this.#awaitingAck.delete(key);
-        if (!acked) this.#queue(deviceId, message);
+        if (acked) this.#onDelivery(deviceId, message, 'acknowledged');
+        else this.#queue(deviceId, message);
         resolve(acked);
       };
       this.#awaitingAck.set(key, { deviceId, acked: () => settle(true), gone: () => settle(false) });
+      this.#onDelivery(deviceId, message, 'sent');
       publishJson(this.#broker, deviceTopics(deviceId).delivery, message).catch(() => undefined);
     });
   }
 
   #queue(deviceId: string, message: DeliveryMessage): void {
+    this.#onDelivery(deviceId, message, 'queued');
     const list = this.#queued.get(deviceId) ?? [];
     list.push(message);
     this.#queued.set(deviceId, list);
@@ -155,6 +171,7 @@ export class DeliveryService {
     const deliveries = this.#queued.get(deviceId) ?? [];
     this.#queued.delete(deviceId);
     this.#presence.synced(deviceId, body);
+    for (const message of deliveries) this.#onDelivery(deviceId, message, 'synced');
     const response: SyncResponse = { deliveries };
     return publishJson(this.#broker, deviceTopics(deviceId).syncResponse, response);
   }

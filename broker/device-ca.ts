@@ -56,6 +56,41 @@ export class DeviceCa {
 
   /** Checks and signs a device's CSR (its signature; its CN must be the device that sent it). */
   signCsr(deviceId: string, csrDer: Buffer, t: number): Issued {
+    const slot = this.#admit(deviceId, t);
+    if ('reason' in slot) return slot;
+    const now = this.#clock.read(slot.issuedAt);
+    const result = this.#authority.signCsr(csrDer, {
+      notBefore: now - this.#backdateMs,
+      notAfter: now + this.#lifetimeMs,
+      profile: 'device',
+      expectedCommonName: deviceId,
+    });
+    const issued: Issued = result.ok
+      ? { ok: true, certificatePem: result.certificate.pem, chain: this.#chain, issuedAt: slot.issuedAt }
+      : { ok: false, reason: result.reason, issuedAt: slot.issuedAt };
+    this.#onIssuance(
+      issued.ok
+        ? { deviceId, t: slot.issuedAt, ok: true, certificatePem: issued.certificatePem }
+        : { deviceId, t: slot.issuedAt, ok: false, reason: issued.reason },
+    );
+    return issued;
+  }
+
+  /**
+   * Issues for a key the backend made for a device that asked for one (AWS IoT's CreateKeysAndCertificate), refused
+   * as a CSR would be when the CA is down or must not issue to the device.
+   */
+  issueForRequestedKey(deviceId: string, publicKey: KeyObject, t: number): Issued {
+    const slot = this.#admit(deviceId, t);
+    if ('reason' in slot) return slot;
+    return { ok: true, ...this.#issueAt(deviceId, publicKey, slot.issuedAt) };
+  }
+
+  /**
+   * A request's turn in the issuance queue, or why it is refused (recorded): the CA down, or a device it must not
+   * issue to at the time it serves the request.
+   */
+  #admit(deviceId: string, t: number): { issuedAt: number } | Extract<Issued, { ok: false }> {
     const down = this.#availability?.refusal(deviceId, t);
     if (down !== undefined) {
       this.#onIssuance({ deviceId, t, ok: false, reason: down });
@@ -67,25 +102,16 @@ export class DeviceCa {
       this.#onIssuance({ deviceId, t: issuedAt, ok: false, reason: refused });
       return { ok: false, reason: refused, issuedAt };
     }
-    const now = this.#clock.read(issuedAt);
-    const result = this.#authority.signCsr(csrDer, {
-      notBefore: now - this.#backdateMs,
-      notAfter: now + this.#lifetimeMs,
-      profile: 'device',
-      expectedCommonName: deviceId,
-    });
-    const issued: Issued = result.ok
-      ? { ok: true, certificatePem: result.certificate.pem, chain: this.#chain, issuedAt }
-      : { ok: false, reason: result.reason, issuedAt };
-    this.#onIssuance(
-      issued.ok ? { deviceId, t: issuedAt, ok: true, certificatePem: issued.certificatePem } : { deviceId, t: issuedAt, ok: false, reason: issued.reason },
-    );
-    return issued;
+    return { issuedAt };
   }
 
   /** Issues for a key the backend made itself (server push). */
   issueForKey(deviceId: string, publicKey: KeyObject, t: number): { certificatePem: string; chain: string[]; issuedAt: number } {
-    const issuedAt = this.#slot(deviceId, this.#availability?.arrival(deviceId, t, true) ?? t);
+    return this.#issueAt(deviceId, publicKey, this.#slot(deviceId, this.#availability?.arrival(deviceId, t, true) ?? t));
+  }
+
+  /** The device's certificate for this key, valid from the CA's clock reading at `issuedAt` (RFC 5280 4.1.2.5). */
+  #issueAt(deviceId: string, publicKey: KeyObject, issuedAt: number): { certificatePem: string; chain: string[]; issuedAt: number } {
     const now = this.#clock.read(issuedAt);
     const issued = this.#authority.issue({
       subject: { CN: deviceId },

@@ -1,9 +1,20 @@
 import { createHash } from 'node:crypto';
-import { CA_UNAVAILABLE, type CreateFromCsrReply, type CreateFromCsrRequest, type ProvisionReply, type ProvisionRequest, type RequestErrorCode } from '../sim/device-api/messages.js';
-import { deviceTopics } from '../sim/device-api/topics.js';
+import {
+  CA_UNAVAILABLE,
+  type AwsErrorResponse,
+  type CreateFromCsrReply,
+  type CreateFromCsrRequest,
+  type CreateKeysAndCertificateReply,
+  type CreateKeysAndCertificateRequest,
+  type ProvisionReply,
+  type ProvisionRequest,
+  type RequestErrorCode,
+} from '../sim/device-api/messages.js';
+import { fleetProvisioningTopics as aws, mountAwsTopic } from '../sim/device-api/topics.js';
+import { generateKeyPair, pemBlocks, type KeyAlgorithm } from '../sim/pki/index.js';
 import type { CertificatePool } from '../sim/verify/certificate-pool.js';
 import type { BrokerLink } from './backend/broker-link.js';
-import type { DeviceCa } from './device-ca.js';
+import type { DeviceCa, Issued } from './device-ca.js';
 import { certificateKey, type DeviceRegistry } from './device-registry.js';
 import { publishJson } from './publish-json.js';
 import { subscribeJson, type RequestGuard, type RequestRefusal } from './subscribe-json.js';
@@ -15,6 +26,8 @@ export interface FleetProvisioningOptions {
   registry: DeviceRegistry;
   pool: CertificatePool;
   seed: number;
+  /** The key CreateKeysAndCertificate makes: the scenario's device key algorithm. */
+  keyAlgorithm: KeyAlgorithm;
   /** AWS: 1 hour from CreateCertificateFromCsr. */
   tokenLifetimeMs: number;
   /** The true time RegisterThing serves a request that arrived at t (its own queue when limited). */
@@ -29,86 +42,148 @@ interface Token {
 }
 
 /**
- * AWS IoT fleet provisioning's two calls, on the device's own topics. CreateCertificateFromCsr issues a certificate
- * that stays inactive, and an ownership token; RegisterThing (a provisioning template) redeems the token and
- * activates the certificate, if it comes within the token's lifetime. A token that expired in the registration
- * queue leaves the certificate inactive for good: the device must start over.
+ * AWS IoT fleet provisioning's three calls (https://docs.aws.amazon.com/iot/latest/developerguide/fleet-provision-api.html), on the device's own `$aws/...` topics (mounted under its
+ * prefix, broker/aws-topic-mount.ts). CreateCertificateFromCsr and CreateKeysAndCertificate issue a certificate that
+ * stays PENDING_ACTIVATION, and an ownership token; RegisterThing redeems the token and activates the certificate if
+ * it comes within the token's lifetime (AWS: one hour). A token that expired in the registration queue leaves the
+ * certificate inactive for good: the device must start over.
  */
 export async function startFleetProvisioningService(options: FleetProvisioningOptions): Promise<void> {
   const { broker, guard } = options;
   const tokens = new Map<string, Token>();
+  const now = (t: number | undefined) => t ?? guard.window.now;
+
+  // https://docs.aws.amazon.com/iot/latest/developerguide/fleet-provision-api.html#create-cert-csr
   await subscribeJson(broker, guard, {
     kind: 'create-from-csr',
-    filter: 'devices/+/certificates/create-from-csr/json',
+    filter: mountAwsTopic('+', aws.createFromCsr),
     serve: (deviceId, request) => createFromCsr(deviceId, request),
-    refuse: (deviceId, refusal, echo) => {
-      const rejected: CreateFromCsrReply = { requestId: echo.requestId, ...invalidRequest(refusal) };
-      return publishJson(broker, deviceTopics(deviceId).createFromCsrRejected, rejected);
-    },
+    refuse: (deviceId, refusal, echo) => publishJson(broker, mountAwsTopic(deviceId, aws.createFromCsrRejected), { ...invalidRequest(refusal), ...echo }),
   });
+  // https://docs.aws.amazon.com/iot/latest/developerguide/fleet-provision-api.html#create-keys-cert
+  await subscribeJson(broker, guard, {
+    kind: 'create-keys-and-certificate',
+    filter: mountAwsTopic('+', aws.createKeysAndCertificate),
+    serve: (deviceId, request) => createKeysAndCertificate(deviceId, request),
+    refuse: (deviceId, refusal, echo) =>
+      publishJson(broker, mountAwsTopic(deviceId, aws.createKeysAndCertificateRejected), { ...invalidRequest(refusal), ...echo }),
+  });
+  // https://docs.aws.amazon.com/iot/latest/developerguide/fleet-provision-api.html#register-thing
   await subscribeJson(broker, guard, {
     kind: 'provision',
-    filter: 'devices/+/provisioning-templates/+/provision/json',
+    filter: mountAwsTopic('+', aws.provision('+')),
     serve: (deviceId, request, rest) => provision(deviceId, request, rest),
     refuse: (deviceId, refusal, echo, rest) => {
-      const rejected: ProvisionReply = { requestId: echo.requestId, ...invalidRequest(refusal), rejectedAt: guard.window.now };
-      return publishJson(broker, deviceTopics(deviceId).provisionRejected(templateOf(rest)), rejected);
+      const rejected: ProvisionReply = { ...invalidRequest(refusal), ...echo, rejectedAt: guard.window.now };
+      return publishJson(broker, mountAwsTopic(deviceId, aws.provisionRejected(templateOf(rest))), rejected);
     },
   });
 
-  function createFromCsr(deviceId: string, request: CreateFromCsrRequest): Promise<void> {
-    const topics = deviceTopics(deviceId);
-    const issued = options.ca.signCsr(deviceId, Buffer.from(request.certificateSigningRequest, 'base64'), request.t);
-    const certificate = issued.ok ? options.pool.parsePem(issued.certificatePem)[0] : undefined;
-    if (!issued.ok || !certificate) {
-      const rejected: CreateFromCsrReply = {
-        requestId: request.requestId,
-        ...(!issued.ok && issued.reason === CA_UNAVAILABLE.reason
-          ? { statusCode: CA_UNAVAILABLE.statusCode, errorCode: CA_UNAVAILABLE.reason }
-          : { statusCode: 400, errorCode: 'InvalidCsr' }),
-        errorMessage: issued.ok ? 'unreadable certificate' : issued.reason,
-      };
-      return publishJson(broker, topics.createFromCsrRejected, rejected);
-    }
+  /** The certificate's id and ownership token, once the CA has issued it; undefined if it cannot be read back. */
+  function pendingActivation(deviceId: string, issued: Extract<Issued, { ok: true }>) {
+    const certificate = options.pool.parsePem(issued.certificatePem)[0];
+    if (!certificate) return undefined;
+    // AWS: a new certificate is PENDING_ACTIVATION until RegisterThing; admission refuses it until then.
     options.registry.issued(deviceId, certificate, 'pending-activation');
-    const token = createHash('sha256').update(`${options.seed}\u0000${deviceId}\u0000${request.requestId}`).digest('hex');
-    tokens.set(token, { deviceId, certificateKey: certificateKey(certificate), issuedAt: issued.issuedAt });
-    const accepted: CreateFromCsrReply = {
-      requestId: request.requestId,
-      certificateId: certificate.serialHex,
+    const key = certificateKey(certificate);
+    const token = createHash('sha256').update(`${options.seed}\u0000${deviceId}\u0000${key}`).digest('hex');
+    tokens.set(token, { deviceId, certificateKey: key, issuedAt: issued.issuedAt });
+    // AWS's certificateId: the SHA-256 of the certificate (64 hex characters, its API reference's certificateId).
+    return {
+      certificateOwnershipToken: token,
+      certificateId: certificate.fingerprint,
       certificatePem: issued.certificatePem,
       chain: issued.chain,
-      certificateOwnershipToken: token,
       issuedAt: issued.issuedAt,
     };
-    return publishJson(broker, topics.createFromCsrAccepted, accepted);
+  }
+
+  function createFromCsr(deviceId: string, request: CreateFromCsrRequest): Promise<void> {
+    const rejectedTopic = mountAwsTopic(deviceId, aws.createFromCsrRejected);
+    const csrDer = csrFromPem(request.certificateSigningRequest);
+    if (!csrDer) {
+      const rejected: AwsErrorResponse = {
+        statusCode: 400,
+        errorCode: 'InvalidRequest',
+        errorMessage: 'certificateSigningRequest is not a PEM certificate request (RFC 7468 7)',
+        requestId: request.requestId,
+      };
+      return publishJson(broker, rejectedTopic, rejected);
+    }
+    const issued = options.ca.signCsr(deviceId, csrDer, now(request.t));
+    const accepted = issued.ok ? pendingActivation(deviceId, issued) : undefined;
+    if (!accepted) return publishJson(broker, rejectedTopic, { ...caRefusal(issued), requestId: request.requestId });
+    const reply: CreateFromCsrReply = { ...accepted, requestId: request.requestId };
+    return publishJson(broker, mountAwsTopic(deviceId, aws.createFromCsrAccepted), reply);
+  }
+
+  function createKeysAndCertificate(deviceId: string, request: CreateKeysAndCertificateRequest): Promise<void> {
+    const keyPair = generateKeyPair(options.keyAlgorithm);
+    const issued = options.ca.issueForRequestedKey(deviceId, keyPair.publicKey, now(request.t));
+    const accepted = issued.ok ? pendingActivation(deviceId, issued) : undefined;
+    if (!accepted) {
+      return publishJson(broker, mountAwsTopic(deviceId, aws.createKeysAndCertificateRejected), { ...caRefusal(issued), requestId: request.requestId });
+    }
+    const privateKey = keyPair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const reply: CreateKeysAndCertificateReply = { ...accepted, privateKey, requestId: request.requestId };
+    return publishJson(broker, mountAwsTopic(deviceId, aws.createKeysAndCertificateAccepted), reply);
   }
 
   function provision(deviceId: string, request: ProvisionRequest, rest: string): Promise<void> {
     const template = templateOf(rest);
-    const topics = deviceTopics(deviceId);
-    const token = tokens.get(request.certificateOwnershipToken);
-    const reject = (errorCode: 'OwnershipTokenExpired' | 'InvalidToken', t: number, errorMessage: string) => {
-      options.onRegistration({ deviceId, t, ok: false, reason: errorCode });
-      const reply: ProvisionReply = { requestId: request.requestId, statusCode: 400, errorCode, errorMessage, rejectedAt: t };
-      return publishJson(broker, topics.provisionRejected(template), reply);
+    const t = now(request.t);
+    const reject = (reason: 'OwnershipTokenExpired' | 'InvalidCertificateOwnershipToken', at: number, errorMessage: string, tokenExpiredAt?: number) => {
+      options.onRegistration({ deviceId, t: at, ok: false, reason });
+      const reply: ProvisionReply = {
+        statusCode: 400,
+        errorCode: 'InvalidCertificateOwnershipToken',
+        errorMessage,
+        requestId: request.requestId,
+        rejectedAt: at,
+        ...(tokenExpiredAt === undefined ? {} : { tokenExpiredAt }),
+      };
+      return publishJson(broker, mountAwsTopic(deviceId, aws.provisionRejected(template)), reply);
     };
-    if (!token || token.deviceId !== deviceId) return reject('InvalidToken', request.t, 'unknown certificate ownership token');
+    if (request.certificateOwnershipToken === '') return reject('InvalidCertificateOwnershipToken', t, 'Certificate ownership token cannot be empty.');
+    const token = tokens.get(request.certificateOwnershipToken);
+    // A token is the device's own: one another client learnt is as unknown as a made-up one.
+    if (!token || token.deviceId !== deviceId) return reject('InvalidCertificateOwnershipToken', t, 'unknown certificate ownership token');
     tokens.delete(request.certificateOwnershipToken);
-    const registeredAt = options.registrationSlot(deviceId, Math.max(request.t, token.issuedAt));
-    if (registeredAt - token.issuedAt > options.tokenLifetimeMs) {
-      return reject('OwnershipTokenExpired', registeredAt, 'the certificate ownership token expired before RegisterThing served it');
+    const registeredAt = options.registrationSlot(deviceId, Math.max(t, token.issuedAt));
+    const expiresAt = token.issuedAt + options.tokenLifetimeMs;
+    if (registeredAt > expiresAt) {
+      return reject('OwnershipTokenExpired', registeredAt, 'the certificate ownership token expired before RegisterThing served it', expiresAt);
     }
+    // AWS: the template's certificate resource sets it ACTIVE (certfleet's template does).
     options.registry.setStatus(token.certificateKey, 'active');
     options.onRegistration({ deviceId, t: registeredAt, ok: true });
-    const reply: ProvisionReply = { requestId: request.requestId, thingName: deviceId, registeredAt };
-    return publishJson(broker, topics.provisionAccepted(template), reply);
+    const reply: ProvisionReply = { deviceConfiguration: {}, thingName: deviceId, requestId: request.requestId, registeredAt };
+    return publishJson(broker, mountAwsTopic(deviceId, aws.provisionAccepted(template)), reply);
   }
 }
 
-/** `provisioning-templates/<name>/provision/json` -> the template's name. */
+/** `$aws/provisioning-templates/<name>/provision/json` -> the template's name. */
 function templateOf(rest: string): string {
-  return rest.split('/')[1] ?? '';
+  return rest.split('/')[2] ?? '';
+}
+
+/** The DER of a PEM CSR (RFC 7468 7: `CERTIFICATE REQUEST`, or the legacy `NEW CERTIFICATE REQUEST`); undefined if none. */
+function csrFromPem(pem: string): Buffer | undefined {
+  try {
+    const blocks = pemBlocks(pem);
+    const csr = blocks.length === 1 ? blocks[0] : undefined;
+    return csr && (csr.label === 'CERTIFICATE REQUEST' || csr.label === 'NEW CERTIFICATE REQUEST') ? csr.der : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Why the CA issued nothing: down (503 ServiceUnavailable, the device retries) or it refused the request (400). */
+function caRefusal(issued: Issued): AwsErrorResponse {
+  if (issued.ok) return { statusCode: 500, errorCode: 'InternalFailure', errorMessage: 'the issued certificate could not be read back' };
+  return issued.reason === CA_UNAVAILABLE.reason
+    ? { statusCode: CA_UNAVAILABLE.statusCode, errorCode: CA_UNAVAILABLE.reason, errorMessage: issued.reason }
+    : { statusCode: 400, errorCode: 'InvalidRequest', errorMessage: issued.reason };
 }
 
 /**

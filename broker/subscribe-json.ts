@@ -74,7 +74,8 @@ export function subscribeJson<K extends DeviceRequestKind>(link: BrokerLink, gua
     const sent = parsed.data as RequestBody<K>;
     // A broker that ignores claims serves the request at its own clock, as if the device had sent that time.
     const body = guard.timeClaims === 'ignore' && 't' in sent ? { ...sent, t: guard.window.now } : sent;
-    if (contract.claimsTime && 't' in body && !guard.window.admits(body.t)) {
+    // A body without `t` (an AWS client's) is served at the broker's clock, guard.window.now.
+    if (contract.claimsTime && 't' in body && body.t !== undefined && !guard.window.admits(body.t)) {
       refuse(deviceId, { reason: 'time_claim_outside_epoch', problem: guard.window.describeRefusal(body.t) }, raw, rest);
       return;
     }

@@ -1,5 +1,6 @@
 import type { Client, PublishPacket, Subscription } from 'aedes';
 import { DEVICE_TOPIC_ROOT, isBackendReplyTopic, isDeviceRequestFilter, isDeviceRequestTopic, parseDeviceTopic } from '../sim/device-api/topics.js';
+import { mountedForClient, type AwsTopicMount } from './aws-topic-mount.js';
 import type { SessionRole } from './device-admission.js';
 
 /**
@@ -13,7 +14,7 @@ export function ownsTopic(clientId: string, topic: string): boolean {
 }
 
 /** Topics a provisioning-only session (bootstrap identity, renewal grace) may publish to. */
-const PROVISIONING = /^devices\/[^/]+\/(rotation|certificates|provisioning-templates|sync|delivery|presence)\//;
+const PROVISIONING = /^devices\/[^/]+\/(rotation|\$aws\/certificates|\$aws\/provisioning-templates|sync|delivery|presence)\//;
 
 /**
  * The backend (admitted by its exact certificate, broker/device-admission.ts) publishes only replies and deliveries
@@ -41,6 +42,9 @@ export function authorizePublish(onDenied: (clientId: string, topic: string) => 
       callback(new Error(`the backend may not publish to ${packet.topic}`));
       return;
     }
+    // AWS IoT's reserved topics live under the client's own prefix (broker/aws-topic-mount.ts); aedes publishes the
+    // packet as this hook leaves it.
+    packet.topic = mountedForClient(client.id, packet.topic);
     // A device sends requests only; its replies and deliveries are the backend's to publish.
     const request = ownsTopic(client.id, packet.topic) && isDeviceRequestTopic(packet.topic.slice(`${DEVICE_TOPIC_ROOT}/${client.id}/`.length));
     if (request && (role === 'operational' || PROVISIONING.test(packet.topic))) {
@@ -52,15 +56,26 @@ export function authorizePublish(onDenied: (clientId: string, topic: string) => 
   };
 }
 
-export function authorizeSubscribe(onDenied: (clientId: string, topic: string) => void, roleOf: (client: Client) => SessionRole | undefined = () => undefined) {
+export function authorizeSubscribe(
+  onDenied: (clientId: string, topic: string) => void,
+  roleOf: (client: Client) => SessionRole | undefined = () => undefined,
+  mount?: AwsTopicMount,
+) {
   return (
     client: Client,
     subscription: Subscription,
     callback: (error: Error | null, subscription?: Subscription | null) => void,
   ): void => {
     const backend = roleOf(client) === 'backend';
-    if (backend ? isDeviceRequestFilter(subscription.topic) : ownsTopic(client.id, subscription.topic)) {
+    if (backend && isDeviceRequestFilter(subscription.topic)) {
       callback(null, subscription);
+      return;
+    }
+    const topic = mountedForClient(client.id, subscription.topic);
+    if (!backend && ownsTopic(client.id, topic)) {
+      // aedes subscribes to the subscription this hook returns: a device's `$aws/...` filter, mounted.
+      mount?.subscribed(client, topic, subscription.qos);
+      callback(null, { ...subscription, topic });
       return;
     }
     onDenied(client.id, subscription.topic);

@@ -156,8 +156,8 @@ await yargs(hideBin(process.argv))
   )
   .command(
     'report <run>',
-    'write <run>/report.html: availability, failures, rotations, latency, audits and thresholds over simulated time',
-    (y) => y.positional('run', { type: 'string', demandOption: true, describe: 'a run folder (results/<run-id>)' }),
+    'write <run>/report.html: availability, failures, rotations, latency, audits and thresholds over simulated time; for the export folder of certfleet broker, its connect decisions by cause, certificates and deliveries',
+    (y) => y.positional('run', { type: 'string', demandOption: true, describe: 'a run folder (results/<run-id>), or the export folder of a certfleet broker session' }),
     async (args) => {
       process.exitCode = await reportCommand(args.run);
     },

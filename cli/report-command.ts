@@ -2,7 +2,10 @@ import { writeReport } from '../sim/report/write-report.js';
 import { EXIT } from './exit-codes.js';
 import { exitForInputError } from './input-error-exit.js';
 
-/** `certfleet report <run>`: (re)writes <run>/report.html from the run's summary.json and manifest.json. */
+/**
+ * `certfleet report <dir>`: (re)writes <dir>/report.html from a run's summary.json and manifest.json, or from the
+ * decisions.ndjson and session.json of a `certfleet broker` session.
+ */
 export async function reportCommand(runDir: string): Promise<number> {
   try {
     const file = await writeReport(runDir);

@@ -4,11 +4,11 @@ import { build, encodeIntoCompressedBase64, type Histogram } from 'hdr-histogram
 import type { FleetEvent } from '../sim/events/fleet-event.js';
 import { deviceProfile } from '../sim/plan/device-profile.js';
 import type { SessionsDropped } from '../sim/plan/fleet-plan.js';
-import { bundleAnchors } from '../sim/scenario-pki/bundle-anchors.js';
+import { cohortTrustAnchors } from '../sim/scenario-pki/cohort-anchors.js';
 import { cohortPolicies, type CohortPolicies } from '../sim/policy/cohort-policies.js';
 import { emptyCohortCounters, emptyStatusCounts, type CohortCounters, type StatusCounts } from '../sim/stats/fleet-counters.js';
 import { CertificatePool } from '../sim/verify/certificate-pool.js';
-import type { ParsedCertificate } from '../sim/verify/types.js';
+import { pkiCertificateLookup } from '../sim/scenario-pki/pki-certificate.js';
 import type { DeviceEnvironment } from './device-environment.js';
 import type { CoordinatorMessage, ShardMessage, ShardTask } from './protocol.js';
 import { SimulatedDevice } from './device/simulated-device.js';
@@ -42,12 +42,7 @@ export class ShardRunner {
     const { plan, pki } = task;
     const scenario = plan.scenario;
     const pool = new CertificatePool();
-    const certificate = (name: string): ParsedCertificate => {
-      const pem = pki.certificates[name];
-      const parsed = pem === undefined ? undefined : pool.parsePem(pem)[0];
-      if (!parsed) throw new RangeError(`no certificate named "${name}" in the scenario PKI`);
-      return parsed;
-    };
+    const certificate = pkiCertificateLookup(pki, pool);
     // Devices restarted mid-run (their process died) power on then, with their factory credentials.
     const bootAt = task.bootAt ?? scenario.timeline.start;
     this.#epochStart = bootAt;
@@ -60,12 +55,7 @@ export class ShardRunner {
     this.#counters = scenario.fleet.cohorts.map(() => emptyCohortCounters());
     this.#histograms = { rotation: build(), connect: build() };
     // Parsed once per worker: a root-store bundle holds 100+ certificates, and every device of a cohort shares them.
-    const trustAnchors = scenario.fleet.cohorts.map(({ trustStore }) =>
-      Object.freeze([
-        ...(trustStore.bundle === undefined ? [] : bundleAnchors(pki, trustStore.bundle, certificate)),
-        ...trustStore.anchors.map(certificate),
-      ]),
-    );
+    const trustAnchors = scenario.fleet.cohorts.map((_, cohort) => Object.freeze(cohortTrustAnchors(scenario, pki, cohort, certificate)));
     const env: DeviceEnvironment = {
       seed: plan.seed,
       timeline: { start: bootAt, end: scenario.timeline.end },

@@ -2,6 +2,7 @@ import type { AuditFinding } from '../../sim/audit/audit-checks.js';
 import type { FleetEvent } from '../../sim/events/fleet-event.js';
 import type { Delivery, SessionsDropped } from '../../sim/plan/fleet-plan.js';
 import { authorityFromPki } from '../../sim/scenario-pki/build-scenario-pki.js';
+import { pkiCertificateLookup } from '../../sim/scenario-pki/pki-certificate.js';
 import { emptyBrokerStats, type BrokerStats } from '../../sim/stats/broker-stats.js';
 import { DeviceClock } from '../../sim/time/device-clock.js';
 import type { CertificatePool } from '../../sim/verify/certificate-pool.js';
@@ -78,16 +79,16 @@ export async function startBackend(
   const epoch = new EpochWindow(config.clock.start);
   const stats = emptyBrokerStats();
   const guard = countingRequestGuard(epoch, stats, onEvent, config.timeClaims);
-  const issuingAuthorities = [config.deviceIssuance.issuer, ...config.deviceIssuance.chain].map((name) => {
-    const parsed = pool.parsePem(config.pki.certificates[name] ?? '')[0];
-    if (!parsed) throw new RangeError(`the backend has no certificate named "${name}"`);
-    return parsed;
-  });
+  const issuingAuthorities = [config.deviceIssuance.issuer, ...config.deviceIssuance.chain].map(pkiCertificateLookup(config.pki, pool));
 
   const deliveries = new DeliveryService(link, {
     ackTimeoutMs: 120_000,
     guard,
     lost: deliveryLoss(config.seed, config.faults, () => epoch.now, onEvent),
+    onDelivery: config.recordDecisions
+      ? (deviceId, message, outcome) =>
+          onEvent({ type: 'broker.delivery', t: epoch.now, device: deviceId, updateId: message.updateId, kind: message.kind, outcome })
+      : undefined,
   });
   await deliveries.start();
 
@@ -109,9 +110,10 @@ export async function startBackend(
       return undefined;
     },
     onIssuance: (record) => {
+      let issued: ParsedCertificate | undefined;
       if (record.ok) {
         stats.issued += 1;
-        const issued = record.certificatePem === undefined ? undefined : pool.parsePem(record.certificatePem)[0];
+        issued = record.certificatePem === undefined ? undefined : pool.parsePem(record.certificatePem)[0];
         // Fleet provisioning registers its certificates as pending itself; the others are active when issued.
         if (issued && registry.statusOf(issued) === undefined) registry.issued(record.deviceId, issued);
         if (record.certificatePem !== undefined) registers.certificateIssued?.(record.certificatePem);
@@ -120,7 +122,8 @@ export async function startBackend(
         const reason = record.reason ?? 'unknown';
         stats.issuanceRejectedByReason[reason] = (stats.issuanceRejectedByReason[reason] ?? 0) + 1;
       }
-      onEvent({ type: 'broker.issuance', t: record.t, device: record.deviceId, ok: record.ok, reason: record.reason });
+      const certificate = issued ? { serial: issued.serialHex, notAfter: issued.notAfter } : {};
+      onEvent({ type: 'broker.issuance', t: record.t, device: record.deviceId, ok: record.ok, reason: record.reason, ...certificate });
     },
   });
   const rotationBackend: RotationBackend = {

@@ -18,8 +18,11 @@ export interface TlsListenerOptions {
   broker: Aedes;
   /** A connection was cut off (or, for fd_exhausted, could not be accepted); `source` is the peer's address. */
   onCut: (reason: ConnectionCutReason, source: string) => void;
-  /** A handshake failed for another reason than its timeout (a bad ClientHello, an alert, a reset). */
-  onTlsError: () => void;
+  /**
+   * A handshake failed for another reason than its timeout (a bad ClientHello, an alert, a reset), with Node's error
+   * and the peer's address ('unknown' for an accept that failed before there was a peer).
+   */
+  onTlsError: (error: NodeJS.ErrnoException, source: string) => void;
 }
 
 export interface TlsListener {
@@ -85,7 +88,7 @@ export async function startTlsListener(options: TlsListenerOptions): Promise<Tls
     // Node reports a handshake timeout here but leaves the socket open while a listener exists: close it.
     if (error.code === 'ERR_TLS_HANDSHAKE_TIMEOUT') onCut('handshake_timeout', socket.remoteAddress ?? 'unknown');
     else if (error.code === 'ECONNRESET' && sourceCutsToReport > 0) sourceCutsToReport -= 1;
-    else options.onTlsError();
+    else options.onTlsError(error, socket.remoteAddress ?? 'unknown');
     socket.destroy();
   });
 
@@ -106,7 +109,7 @@ export async function startTlsListener(options: TlsListenerOptions): Promise<Tls
     // An accept that failed for want of a descriptor (when libuv's EMFILE trick could not close it quietly): Node
     // would throw it as an unhandled 'error' and end the process.
     if (error.code === 'EMFILE' || error.code === 'ENFILE') onCut('fd_exhausted', 'unknown');
-    else options.onTlsError();
+    else options.onTlsError(error, 'unknown');
   });
 
   return {

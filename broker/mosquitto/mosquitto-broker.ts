@@ -6,6 +6,7 @@ import type { FleetEvent } from '../../sim/events/fleet-event.js';
 import type { BrokerEvent, SessionsDropped } from '../../sim/plan/fleet-plan.js';
 import { DeviceClock } from '../../sim/time/device-clock.js';
 import { CertificatePool } from '../../sim/verify/certificate-pool.js';
+import { pkiCertificateLookup } from '../../sim/scenario-pki/pki-certificate.js';
 import type { ParsedCertificate } from '../../sim/verify/types.js';
 import type { BrokerConfig } from '../broker-config.js';
 import type { BrokerTarget } from '../broker-target.js';
@@ -48,11 +49,7 @@ export async function startMosquittoBroker(config: BrokerConfig, options: Mosqui
   const files = mosquittoFilesIn(options.workDir ?? mkdtempSync(join(tmpdir(), 'certfleet-mosquitto-')));
   const pool = new CertificatePool();
   const clock = new DeviceClock(config.clock.model, config.clock.start);
-  const certificate = (name: string): ParsedCertificate => {
-    const parsed = pool.parsePem(config.pki.certificates[name] ?? '')[0];
-    if (!parsed) throw new RangeError(`the broker has no certificate named "${name}"`);
-    return parsed;
-  };
+  const certificate = pkiCertificateLookup(config.pki, pool);
   const revocations = new RevocationLists(config.pki, pool, config.seed);
   const bounds = new ValidityBounds();
   /** Leaf certificates Mosquitto may be shown, by fingerprint: to list them when their authority is revoked. */

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 
 /**
- * Payloads on the device topics, as JSON. Certificates travel as PEM. Every request carries the true time of the
- * action (`t`, ms since the Unix epoch): the CA judges and stamps at its own clock reading of that time.
+ * Payloads on the device topics, as JSON. Certificates travel as PEM. Every request of a certfleet device carries the
+ * true time of the action (`t`, ms since the Unix epoch): the CA judges and stamps at its own clock reading of that
+ * time. AWS's fleet-provisioning requests may omit it (a client written against AWS's documentation does not send it).
  *
  * Every request a device may send has a schema next to its type: the backend serves only bodies that pass it, and
  * answers any other with a refusal (see broker/subscribe-json.ts).
@@ -82,35 +83,105 @@ export type DeliveryMessage =
       key: string;
     };
 
-/** create-from-csr: the certificate, inactive until RegisterThing redeems the ownership token. */
+/**
+ * AWS IoT fleet provisioning's MQTT API, field for field as AWS documents it
+ * (https://docs.aws.amazon.com/iot/latest/developerguide/fleet-provision-api.html); certfleet's extensions are
+ * optional fields an AWS client never sends and ignores in a reply (a JSON reader skips names it does not know, as
+ * AWS's device SDKs do). The extensions: `requestId` (echoed back, so a device can match its answer), `t` (the true
+ * time of a certfleet device's request; a body without one is served at the broker's clock), and in replies the
+ * simulated times a request was served at (`issuedAt`, `registeredAt`, `rejectedAt`, `tokenExpiredAt`) and the
+ * issuing chain (`chain`).
+ */
+const awsExtensions = {
+  requestId: idSchema.optional(),
+  t: trueTimeSchema.optional(),
+};
+
+/** PEM (RFC 7468) as AWS's API carries certificates, CSRs and keys; 64 KiB as AWS's certificatePem (its API reference). */
+const pemTextSchema = z.string().min(1).max(65_536);
+
+/**
+ * CreateCertificateFromCsr request: `{"certificateSigningRequest": "string"}`, the CSR in PEM
+ * (https://docs.aws.amazon.com/iot/latest/developerguide/fleet-provision-api.html#create-cert-csr). The certificate
+ * it issues is PENDING_ACTIVATION until RegisterThing redeems the ownership token.
+ */
 export const createFromCsrRequestSchema = z.object({
-  requestId: idSchema,
-  t: trueTimeSchema,
-  certificateSigningRequest: base64DerSchema,
+  certificateSigningRequest: pemTextSchema,
+  ...awsExtensions,
 });
 export type CreateFromCsrRequest = z.infer<typeof createFromCsrRequestSchema>;
 
-export type CreateFromCsrReply =
-  | { requestId: string; certificateId: string; certificatePem: string; chain: string[]; certificateOwnershipToken: string; issuedAt: number }
-  | { requestId?: string | undefined; statusCode: number; errorCode: string; errorMessage: string };
+/**
+ * The error response on every fleet-provisioning `/rejected` topic: `{statusCode, errorCode, errorMessage}`
+ * (https://docs.aws.amazon.com/iot/latest/developerguide/fleet-provision-api.html).
+ */
+export interface AwsErrorResponse {
+  statusCode: number;
+  errorCode: FleetProvisioningErrorCode;
+  errorMessage: string;
+  /** certfleet: the request's own id, echoed when it carried a readable one. */
+  requestId?: string | undefined;
+}
 
+/** CreateCertificateFromCsr's accepted response: `{certificateOwnershipToken, certificateId, certificatePem}`. */
+export interface CreateFromCsrAccepted {
+  certificateOwnershipToken: string;
+  /** AWS: the SHA-256 of the certificate's DER in hex (64 characters, its API reference's certificateId). */
+  certificateId: string;
+  certificatePem: string;
+  /** certfleet: the request's id, the issuing chain (PEM, leaf's issuer first) and the true time the CA served it. */
+  requestId?: string | undefined;
+  chain: string[];
+  issuedAt: number;
+}
+export type CreateFromCsrReply = CreateFromCsrAccepted | AwsErrorResponse;
+
+/**
+ * CreateKeysAndCertificate request: `{}`
+ * (https://docs.aws.amazon.com/iot/latest/developerguide/fleet-provision-api.html#create-keys-cert); the backend makes the key pair (the scenario's device key algorithm) and returns the private key once.
+ */
+export const createKeysAndCertificateRequestSchema = z.object(awsExtensions);
+export type CreateKeysAndCertificateRequest = z.infer<typeof createKeysAndCertificateRequestSchema>;
+
+/** CreateKeysAndCertificate's accepted response: `{certificateId, certificatePem, privateKey, certificateOwnershipToken}`. */
+export interface CreateKeysAndCertificateAccepted extends CreateFromCsrAccepted {
+  /** PKCS#8 PEM. */
+  privateKey: string;
+}
+export type CreateKeysAndCertificateReply = CreateKeysAndCertificateAccepted | AwsErrorResponse;
+
+/**
+ * RegisterThing request: `{"certificateOwnershipToken": "string", "parameters": {"string": "string"}}`
+ * (https://docs.aws.amazon.com/iot/latest/developerguide/fleet-provision-api.html#register-thing); parameters are
+ * optional, with the key and value lengths of AWS's RegisterThing API reference. An empty token reaches the service,
+ * which refuses it as AWS does (InvalidCertificateOwnershipToken).
+ */
 export const provisionRequestSchema = z.object({
-  requestId: idSchema,
-  t: trueTimeSchema,
-  certificateOwnershipToken: idSchema,
+  certificateOwnershipToken: z.string().max(1024),
+  parameters: z.record(z.string().max(2048), z.string().max(4096)).optional(),
+  ...awsExtensions,
 });
 export type ProvisionRequest = z.infer<typeof provisionRequestSchema>;
 
+/** RegisterThing's accepted response: `{deviceConfiguration, thingName}`. */
+export interface ProvisionAccepted {
+  /** The template's device configuration: certfleet's template has none, so `{}`. */
+  deviceConfiguration: Record<string, string>;
+  /** The thing registered: the device's id (the client id, which admission tied to its certificate's CN). */
+  thingName: string;
+  /** certfleet: the request's id and the true time RegisterThing served it (after its queue). */
+  requestId?: string | undefined;
+  registeredAt: number;
+}
+
 export type ProvisionReply =
-  | { requestId: string; thingName: string; registeredAt: number }
-  | {
-      requestId?: string | undefined;
-      statusCode: number;
-      errorCode: 'OwnershipTokenExpired' | 'InvalidToken' | RequestErrorCode;
-      errorMessage: string;
-      /** True time the refusal was served (after the registration queue). */
+  | ProvisionAccepted
+  | (AwsErrorResponse & {
+      /** certfleet: the true time the refusal was served (after the registration queue). */
       rejectedAt: number;
-    };
+      /** certfleet: the true time the ownership token expired, when that is why (AWS: 1 hour after it was issued). */
+      tokenExpiredAt?: number | undefined;
+    });
 
 export const jobCommitSchema = z.object({
   t: trueTimeSchema,
@@ -162,6 +233,7 @@ export type OfflineNotice = z.infer<typeof offlineNoticeSchema>;
 export const DEVICE_REQUESTS = {
   'rotation-csr': { schema: rotationRequestSchema, claimsTime: true },
   'create-from-csr': { schema: createFromCsrRequestSchema, claimsTime: true },
+  'create-keys-and-certificate': { schema: createKeysAndCertificateRequestSchema, claimsTime: true },
   provision: { schema: provisionRequestSchema, claimsTime: true },
   'job-commit': { schema: jobCommitSchema, claimsTime: true },
   sync: { schema: syncRequestSchema, claimsTime: true },
@@ -174,11 +246,20 @@ export type DeviceRequestKind = keyof typeof DEVICE_REQUESTS;
 export const DEVICE_REQUEST_KINDS = Object.keys(DEVICE_REQUESTS) as DeviceRequestKind[];
 
 /**
- * Error codes of a refused request on the fleet-provisioning topics: AWS IoT's `InvalidPayload` (400) for a body that
- * breaks the contract, certfleet's `InvalidTimeClaim` (400) for a `t` outside the current epoch, and AWS's
- * `InternalFailure` (500) when serving it failed.
+ * Error codes of a refused request on the fleet-provisioning topics. AWS documents the error response's shape, not a
+ * list of codes; certfleet uses AWS IoT's: `InvalidPayload` (400) for a body that is not the documented request,
+ * `InvalidRequest` (400) for a CSR that does not parse or that the CA refuses (AWS's CreateCertificateFromCsr API
+ * reference: InvalidRequestException), `InvalidCertificateOwnershipToken` (400) for RegisterThing with an empty,
+ * unknown or expired token (what AWS answers an empty one with: aws/aws-iot-device-sdk-js-v2#69),
+ * `ServiceUnavailable` (503) and `InternalFailure` (500); and certfleet's `InvalidTimeClaim` (400) for a `t` outside
+ * the current epoch.
  */
 export type RequestErrorCode = 'InvalidPayload' | 'InvalidTimeClaim' | 'InternalFailure';
+export type FleetProvisioningErrorCode =
+  | RequestErrorCode
+  | 'InvalidRequest'
+  | 'InvalidCertificateOwnershipToken'
+  | typeof CA_UNAVAILABLE.reason;
 
 /** MQTT 3.1.1 has no user properties, so the CONNECT username carries the true time of the connect. */
 const SIM_TIME_PREFIX = 'certfleet-t=';

@@ -26,16 +26,6 @@ export const deviceTopics = (deviceId: string) => {
      * session's MQTT Will for a drop without one ([MQTT-3.1.2-8]): presence as any MQTT broker lets a client tell it.
      */
     offline: `${base}/presence/offline`,
-    /**
-     * Fleet provisioning, after AWS IoT's MQTT API ($aws/certificates/create-from-csr/json and
-     * $aws/provisioning-templates/<name>/provision/json), under the device's own prefix.
-     */
-    createFromCsr: `${base}/certificates/create-from-csr/json`,
-    createFromCsrAccepted: `${base}/certificates/create-from-csr/json/accepted`,
-    createFromCsrRejected: `${base}/certificates/create-from-csr/json/rejected`,
-    provision: (template: string) => `${base}/provisioning-templates/${template}/provision/json`,
-    provisionAccepted: (template: string) => `${base}/provisioning-templates/${template}/provision/json/accepted`,
-    provisionRejected: (template: string) => `${base}/provisioning-templates/${template}/provision/json/rejected`,
     /** device -> backend: the job's certificate is in use; the backend deactivates the old one (JobCommit). */
     jobCommit: (jobId: string) => `${base}/jobs/${jobId}/commit`,
     jobCommitAccepted: (jobId: string) => `${base}/jobs/${jobId}/commit/accepted`,
@@ -48,7 +38,8 @@ export const deviceTopics = (deviceId: string) => {
  * The rest of its prefix is the backend's (replies, deliveries), as AWS IoT reserves its `/accepted` and `/rejected`
  * topics for the service.
  */
-const DEVICE_REQUEST_TOPIC = /^(rotation\/csr|delivery\/ack|sync\/request|presence\/offline|certificates\/create-from-csr\/json|provisioning-templates\/[^/]+\/provision\/json|jobs\/[^/]+\/commit)$/;
+const DEVICE_REQUEST_TOPIC =
+  /^(rotation\/csr|delivery\/ack|sync\/request|presence\/offline|jobs\/[^/]+\/commit|\$aws\/certificates\/create-from-csr\/json|\$aws\/certificates\/create\/json|\$aws\/provisioning-templates\/[^/]+\/provision\/json)$/;
 
 export function isDeviceRequestTopic(rest: string): boolean {
   return DEVICE_REQUEST_TOPIC.test(rest);
@@ -67,7 +58,7 @@ export function deviceRequestFilters(): string[] {
 
 /** The topics (after `devices/<id>/`) on which the backend answers a device or sends it something: the backend's. */
 const BACKEND_REPLY_TOPIC =
-  /^(rotation\/cert|delivery|sync\/response|certificates\/create-from-csr\/json\/(accepted|rejected)|provisioning-templates\/[^/+#]+\/provision\/json\/(accepted|rejected)|jobs\/[^/+#]+\/commit\/(accepted|rejected))$/;
+  /^(rotation\/cert|delivery|sync\/response|jobs\/[^/+#]+\/commit\/(accepted|rejected)|\$aws\/certificates\/create-from-csr\/json\/(accepted|rejected)|\$aws\/certificates\/create\/json\/(accepted|rejected)|\$aws\/provisioning-templates\/[^/+#]+\/provision\/json\/(accepted|rejected))$/;
 
 export function isBackendReplyTopic(rest: string): boolean {
   return BACKEND_REPLY_TOPIC.test(rest);
@@ -80,12 +71,10 @@ export function isBackendReplyTopic(rest: string): boolean {
 export function isDeviceRequestFilter(filter: string): boolean {
   const levels = filter.split('/');
   if (filter.includes('#') || levels.length < 3 || levels[0] !== DEVICE_TOPIC_ROOT || !levels[1]) return false;
-  // MQTT 3.1.1 4.7.1.3: `+` fills a whole level; here only the device's, and a template name or job id.
+  // MQTT 3.1.1 4.7.1.3: `+` fills a whole level. A `+` standing for a literal level of a request topic makes the
+  // topic fail the request pattern, so only the device's level and a request's own variable levels may be `+`.
   if (levels.some((level) => level !== '+' && level.includes('+'))) return false;
-  const rest = levels.slice(2);
-  const named = rest[0] === 'provisioning-templates' || rest[0] === 'jobs';
-  if (rest.some((level, i) => level === '+' && !(named && i === 1))) return false;
-  return isDeviceRequestTopic(rest.map((level) => (level === '+' ? 'any' : level)).join('/'));
+  return isDeviceRequestTopic(levels.slice(2).map((level) => (level === '+' ? 'any' : level)).join('/'));
 }
 
 /** Splits `devices/<id>/<rest>` into its parts; undefined for any other topic. */
@@ -93,4 +82,43 @@ export function parseDeviceTopic(topic: string): { deviceId: string; rest: strin
   const parts = topic.split('/');
   if (parts.length < 3 || parts[0] !== DEVICE_TOPIC_ROOT || !parts[1]) return undefined;
   return { deviceId: parts[1], rest: parts.slice(2).join('/') };
+}
+
+/**
+ * AWS IoT's reserved topics (https://docs.aws.amazon.com/iot/latest/developerguide/reserved-topics.html). A device
+ * names them as AWS documents them; the certfleet broker keeps client X's `$aws/...` topics under X's own prefix,
+ * `devices/X/$aws/...` (a per-client mount point, as EMQX's `mountpoint = "devices/${clientid}/"`), so the answer
+ * to a request reaches only the client that asked, as AWS IoT routes it, and the backend, an MQTT client, subscribes
+ * to `devices/+/$aws/...`.
+ */
+export const AWS_RESERVED_PREFIX = '$aws/';
+
+/**
+ * Fleet provisioning's MQTT API as a device names it
+ * (https://docs.aws.amazon.com/iot/latest/developerguide/fleet-provision-api.html).
+ */
+export const fleetProvisioningTopics = {
+  /** CreateCertificateFromCsr. */
+  createFromCsr: '$aws/certificates/create-from-csr/json',
+  createFromCsrAccepted: '$aws/certificates/create-from-csr/json/accepted',
+  createFromCsrRejected: '$aws/certificates/create-from-csr/json/rejected',
+  /** CreateKeysAndCertificate. */
+  createKeysAndCertificate: '$aws/certificates/create/json',
+  createKeysAndCertificateAccepted: '$aws/certificates/create/json/accepted',
+  createKeysAndCertificateRejected: '$aws/certificates/create/json/rejected',
+  /** RegisterThing, through a provisioning template. */
+  provision: (template: string) => `$aws/provisioning-templates/${template}/provision/json`,
+  provisionAccepted: (template: string) => `$aws/provisioning-templates/${template}/provision/json/accepted`,
+  provisionRejected: (template: string) => `$aws/provisioning-templates/${template}/provision/json/rejected`,
+} as const;
+
+/** Client X's `$aws/<rest>` as the broker keeps it: `devices/X/$aws/<rest>`. */
+export function mountAwsTopic(clientId: string, topic: string): string {
+  return `${DEVICE_TOPIC_ROOT}/${clientId}/${topic}`;
+}
+
+/** `devices/X/$aws/<rest>` as client X names it (`$aws/<rest>`); undefined for any other topic. */
+export function unmountAwsTopic(clientId: string, topic: string): string | undefined {
+  const mount = `${DEVICE_TOPIC_ROOT}/${clientId}/`;
+  return topic.startsWith(mount + AWS_RESERVED_PREFIX) ? topic.slice(mount.length) : undefined;
 }

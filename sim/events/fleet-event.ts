@@ -63,6 +63,14 @@ export type FleetEvent =
       claimed?: string | undefined;
       /** A broker that ignores time claims (`certfleet broker`): the time the user name claimed, not read. */
       claimIgnored?: string | undefined;
+      /**
+       * Admitted connects only (cause ok), recorded when the broker keeps a decision log (`certfleet broker`): what
+       * the session may do (operational; bootstrap or renewal: provisioning only), and the certificate it presented.
+       */
+      role?: 'operational' | 'bootstrap' | 'renewal' | undefined;
+      /** The client certificate's serial number (hex) and notAfter (ms), where it sent one. */
+      serial?: string | undefined;
+      notAfter?: number | undefined;
     }
   | {
       /** A device request the backend did not serve; `t` is the broker's current time, never the claimed one. */
@@ -73,13 +81,35 @@ export type FleetEvent =
       reason: Extract<Cause, 'malformed_request' | 'time_claim_outside_epoch'> | 'internal_error';
       problem: string;
     }
-  | { type: 'broker.issuance'; t: number; device: string; ok: boolean; reason?: string | undefined }
+  | {
+      type: 'broker.issuance';
+      t: number;
+      device: string;
+      ok: boolean;
+      /** A refused CSR: why (weak_key, subject_mismatch, revoked, ServiceUnavailable, ...). */
+      reason?: string | undefined;
+      /** An issued certificate: its serial number (hex) and notAfter (ms). */
+      serial?: string | undefined;
+      notAfter?: number | undefined;
+    }
   | { type: 'broker.registration'; t: number; device: string; ok: boolean; reason?: string | undefined }
   | { type: 'broker.job'; t: number; device: string; jobId: string; status: 'created' | 'succeeded' | 'rejected' }
   | { type: 'broker.server-certificate'; t: number; name: string }
   | { type: 'broker.restart'; t: number; downFor: number }
   | { type: 'broker.revocation'; t: number; target: string; certificates: number }
   | { type: 'broker.device-authorities'; t: number; authorities: string[] }
+  /**
+   * A cloud-to-device delivery (trust-bundle update, certificate payload), recorded when the broker keeps a decision
+   * log: sent to an online device, acknowledged by it, queued for its next connect (offline, or its session ended
+   * first), handed over in the answer to its sync request, or lost (an injected loss).
+   */
+  | { type: 'broker.delivery'; t: number; device: string; updateId: string; kind: string; outcome: DeliveryOutcomeKind }
+  /**
+   * A TLS handshake that failed before MQTT, recorded when the broker keeps a decision log: `alert` is the TLS alert
+   * the client sent (RFC 8446 6.2: "tls-alert:48 unknown_ca" when it rejects the broker's chain), `code` and `reason`
+   * what the broker's TLS stack said (Node's error code, OpenSSL's message).
+   */
+  | { type: 'broker.tls-failure'; t: number; source: string; alert?: string | undefined; code?: string | undefined; reason: string }
   /** A connection cut off by a connection limit; `detail` says it in words ("file descriptors exhausted"). */
   | { type: 'broker.connection-cut'; t: number; reason: ConnectionCutReason; source: string; detail: string }
   /** An injected fault (scenario `faults[fault]`) begins or ends; a process kill only begins. */
@@ -96,6 +126,9 @@ export type FleetEvent =
 export type FaultEffect = 'message-delivered' | 'message-lost' | 'request-refused' | 'request-delayed' | 'connect-failed' | 'session-dropped' | 'process-killed';
 
 export type FleetEventType = FleetEvent['type'];
+
+/** What became of one delivery (the `broker.delivery` event). */
+export type DeliveryOutcomeKind = 'sent' | 'acknowledged' | 'queued' | 'synced' | 'lost';
 
 /** How a device got a certificate: the rotation protocol's name (sim/device-api/rotation-protocols.ts). */
 export type { RotationMethod };

@@ -66,7 +66,8 @@ function readJson(file: string, dir: string, maxBytes: number): unknown {
   }
 }
 
-function checked<S extends z.ZodType>(schema: S, value: unknown, file: string): z.infer<S> {
+/** The value as the schema reads it, or a ReportInputError listing the file's problems field by field. */
+export function checked<S extends z.ZodType>(schema: S, value: unknown, file: string): z.infer<S> {
   const result = schema.safeParse(value, { reportInput: true });
   if (result.success) return result.data;
   const problems = result.error.issues.map(describeIssue);

@@ -64,6 +64,8 @@ export class FailureTally {
 
   add(event: FleetEvent): void {
     if (event.type === 'broker.admission') {
+      // An admitted connect is recorded only in a broker's decision log; it is no failure.
+      if (event.cause === 'ok') return;
       const key = `${event.device}@${event.t}`;
       this.#brokerCause.set(key, event.cause);
       this.#count('broker', event.cause, event.device, event.t);

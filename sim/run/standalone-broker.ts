@@ -7,6 +7,7 @@ import { findMosquittoPrograms } from '../../broker/mosquitto/mosquitto-programs
 import type { FleetEvent } from '../events/fleet-event.js';
 import { backendRotations } from '../plan/backend-rotations.js';
 import { planFleet, type FleetPlan } from '../plan/fleet-plan.js';
+import { DecisionLog } from '../results/decision-log.js';
 import { prepareRunFolder } from '../results/run-folder.js';
 import { buildScenarioPki, type ScenarioPki } from '../scenario-pki/build-scenario-pki.js';
 import { manufactureDevices, type FactoryCredentials } from '../scenario-pki/device-factory.js';
@@ -14,7 +15,6 @@ import type { LoadedScenario } from '../scenario/load-scenario.js';
 import { writeBrokerJson, type BrokerJson } from './broker-json.js';
 import { describeClock, serveClockControl, type ClockControl, type ControlledClock } from './clock-control.js';
 import type { ClockMove } from './clock-move.js';
-import { InterimDecisionLog } from './interim-decision-log.js';
 import { LiveClock, type ClockState, type WallClock } from './live-clock.js';
 import { TimelineFollower } from './timeline-follower.js';
 
@@ -73,7 +73,13 @@ export async function startStandaloneBroker(options: StandaloneBrokerOptions): P
   const pki = buildScenarioPki(scenario, seed);
   options.onStage?.(`manufacturing ${plan.devices.length} device identities`);
   const credentials = manufactureDevices(plan, pki);
-  const decisions = await InterimDecisionLog.open(dir, { stderr: options.onDecisionLine });
+  const startAt = options.at ?? scenario.timeline.start;
+  const decisions = await DecisionLog.open(dir, {
+    stderr: options.onDecisionLine,
+    session: { scenario: scenario.name, scenarioFile: options.loaded.file, seed, simulatedStart: startAt },
+    // A full disk stops the log, said once; the broker keeps serving.
+    onFailure: (error) => options.onProblem?.(`the decision log stopped: ${error.message}`),
+  });
   const onEvent = (event: FleetEvent) => decisions.onEvent(event);
 
   options.onStage?.(`starting the ${target} broker`);
@@ -84,6 +90,8 @@ export async function startStandaloneBroker(options: StandaloneBrokerOptions): P
     faults: { planned: plan.faults, cohortOf: Object.fromEntries(plan.devices.flatMap((d) => [[d.id, d.cohort], [d.clientId, d.cohort]])) },
     timeClaims: options.timeClaims,
   });
+  // Every decision, admitted connects and deliveries too: the session's log is all a team has of it.
+  config.recordDecisions = true;
   config.listen = { host: '127.0.0.1', port: options.port };
   const choice: BrokerChoice = { target, factory: credentials };
   let stack: BrokerStack;
@@ -94,7 +102,7 @@ export async function startStandaloneBroker(options: StandaloneBrokerOptions): P
     throw error;
   }
 
-  const clock = new LiveClock({ t: options.at ?? scenario.timeline.start, speed: options.speed }, options.wall ?? (() => performance.now()));
+  const clock = new LiveClock({ t: startAt, speed: options.speed }, options.wall ?? (() => performance.now()));
   const tickMs = options.tickMs ?? 250;
   const clockFile = join(dir, CLOCK_FILE);
   const onProblem = options.onProblem ?? (() => undefined);
@@ -190,7 +198,7 @@ export async function startStandaloneBroker(options: StandaloneBrokerOptions): P
         // Deliveries waiting for an acknowledgement are not waited for: the broker is going away.
         await follower.stepsDone();
         await stack.close().catch((error: unknown) => onProblem(`closing the broker: ${(error as Error).message}`));
-        await decisions.close().catch((error: unknown) => onProblem(`closing the decision log: ${(error as Error).message}`));
+        await decisions.close({ reached: clock.now() }).catch((error: unknown) => onProblem(`closing the decision log: ${(error as Error).message}`));
         await writeBrokerJson(dir, { ...info, stoppedAt: new Date().toISOString() }).catch(() => undefined);
       })();
       return closing;

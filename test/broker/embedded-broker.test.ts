@@ -200,6 +200,8 @@ describe('the embedded broker over mutual TLS', () => {
     const sync = await later.session.request<SyncResponse>(k.syncRequest, { t: T0 }, k.syncResponse, () => true, 10_000);
     await later.session.close();
     expect(sync?.deliveries.map((m) => m.updateId)).toEqual(['u2']);
+    // A run records no delivery as an event (BrokerConfig.recordDecisions is off): its events.ndjson stays as it was.
+    expect(events.filter((e) => e.type === 'broker.delivery')).toEqual([]);
   });
 
   it('serves a new chain to new handshakes after a server-certificate switch', async () => {

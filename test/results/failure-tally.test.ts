@@ -29,6 +29,15 @@ describe('the failure tally', () => {
     ]);
   });
 
+  it('counts no failure for a connect the broker admitted, as a broker keeping a decision log records it', () => {
+    const tally = tallyOf([
+      { type: 'broker.admission', t: T0, device: 'd1', cause: 'ok', role: 'operational', serial: '01', notAfter: T0 + MINUTE },
+      { type: 'device.connect', t: T0, device: 'd1', cause: 'ok' },
+      { type: 'broker.admission', t: T0 + MINUTE, device: 'd1', cause: 'expired_leaf' },
+    ]);
+    expect(tally.overall()).toEqual({ 'broker:expired_leaf': { count: 1, devices: 1, first: T0 + MINUTE, last: T0 + MINUTE } });
+  });
+
   it('still takes an embedded broker\'s refusal from the broker\'s own record, with nothing marked inferred', () => {
     const tally = tallyOf([
       { type: 'device.connect', t: T0, device: 'd1', cause: 'connection_refused' },

@@ -111,8 +111,8 @@ describe('a CSR on a device\'s rotation topic for another identity, or with a we
     const twoCns = await requestCreateFromCsr(session, device, opensslCsr({ subject: `/CN=other/CN=${device}` }).der, T0);
     const weak = await requestCreateFromCsr(session, device, opensslCsr({ subject: `/CN=${device}`, key: 'rsa-1024' }).der, T0);
     await session.close();
-    expect(twoCns).toMatchObject({ statusCode: 400, errorCode: 'InvalidCsr', errorMessage: 'ambiguous_identity' });
-    expect(weak).toMatchObject({ statusCode: 400, errorCode: 'InvalidCsr', errorMessage: 'weak_key' });
+    expect(twoCns).toMatchObject({ statusCode: 400, errorCode: 'InvalidRequest', errorMessage: 'ambiguous_identity' });
+    expect(weak).toMatchObject({ statusCode: 400, errorCode: 'InvalidRequest', errorMessage: 'weak_key' });
     expect(issuancesOf(device).map((e) => e.reason)).toEqual(['ambiguous_identity', 'weak_key']);
     expect(tb.broker.stats().issuanceRejected - before.issuanceRejected).toBe(2);
   });

@@ -5,9 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { brokerConfigFrom } from '../../broker/broker-config.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../broker/embedded-broker.js';
 import { simTimeUsername, type CreateFromCsrReply, type RotationResponse } from '../../sim/device-api/messages.js';
-import { deviceTopics } from '../../sim/device-api/topics.js';
+import { deviceTopics, fleetProvisioningTopics } from '../../sim/device-api/topics.js';
 import type { FleetEvent } from '../../sim/events/fleet-event.js';
-import { createCsr, generateKeyPair, pemToDer } from '../../sim/pki/index.js';
+import { createCsr, generateKeyPair, pemToDer, toPem } from '../../sim/pki/index.js';
 import { runScenario } from '../../sim/run/run-scenario.js';
 import { buildScenarioPki, type ScenarioPki } from '../../sim/scenario-pki/build-scenario-pki.js';
 import { CertificatePool } from '../../sim/verify/certificate-pool.js';
@@ -123,9 +123,9 @@ describe('the time a device claims in a CSR', () => {
 
   it('refuses create-from-csr with a t outside the epoch on the /rejected topic, 400 InvalidTimeClaim', async () => {
     const issuedBefore = broker.stats().issued;
-    await publishRaw(client, topics.createFromCsr, JSON.stringify({ requestId: 'fp-old', t: FROM - 2 * DAY, certificateSigningRequest: csrOf(device) }));
-    const answer = await inbox.next([topics.createFromCsrAccepted, topics.createFromCsrRejected]);
-    expect(answer?.topic).toBe(topics.createFromCsrRejected);
+    await publishRaw(client, fleetProvisioningTopics.createFromCsr, JSON.stringify({ requestId: 'fp-old', t: FROM - 2 * DAY, certificateSigningRequest: toPem(createCsr({ subject: { CN: device }, keyPair: generateKeyPair('ec-p256') }), 'CERTIFICATE REQUEST') }));
+    const answer = await inbox.next([fleetProvisioningTopics.createFromCsrAccepted, fleetProvisioningTopics.createFromCsrRejected]);
+    expect(answer?.topic).toBe(fleetProvisioningTopics.createFromCsrRejected);
     expect(answer?.body as CreateFromCsrReply).toMatchObject({ requestId: 'fp-old', statusCode: 400, errorCode: 'InvalidTimeClaim' });
     expect(broker.stats().issued).toBe(issuedBefore);
   });

@@ -4,35 +4,22 @@
  */
 import type { MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { brokerConfigFrom } from '../../broker/broker-config.js';
-import { startEmbeddedBroker, type EmbeddedBroker } from '../../broker/embedded-broker.js';
-import { simTimeUsername } from '../../sim/device-api/messages.js';
-import { buildScenarioPki, type ScenarioPki } from '../../sim/scenario-pki/build-scenario-pki.js';
-import { closeDevice, connectedDevice, deviceIdentity, Inbox } from '../support/mqtt-device.js';
-import { DAY, HOUR } from '../support/time.js';
-import { tinyScenario } from '../support/tiny-scenario.js';
+import type { EmbeddedBroker } from '../../broker/embedded-broker.js';
+import { closeDevice, Inbox } from '../support/mqtt-device.js';
+import { startTinyBroker, TINY_BROKER_T0 as T0, type TinyBroker } from '../support/tiny-broker.js';
 
-const T0 = Date.parse('2030-01-15T00:00:00Z');
-let pki: ScenarioPki;
+let tiny: TinyBroker;
 let broker: EmbeddedBroker;
+const device = (clientId: string): Promise<MqttClient> => tiny.device(clientId);
 
 beforeAll(async () => {
-  const scenario = tinyScenario();
-  pki = buildScenarioPki(scenario, 7);
-  broker = await startEmbeddedBroker(brokerConfigFrom(scenario, pki, 7), () => undefined);
-  broker.setEpoch(T0, T0 + HOUR);
+  tiny = await startTinyBroker();
+  broker = tiny.broker;
 });
 
 afterAll(async () => {
   await broker.close();
 });
-
-function device(clientId: string): Promise<MqttClient> {
-  return connectedDevice(broker, deviceIdentity(pki, clientId, { notBefore: T0 - DAY, notAfter: T0 + 30 * DAY }), {
-    clientId,
-    username: simTimeUsername(T0),
-  });
-}
 
 /** The return codes of the SUBACK for one SUBSCRIBE (mqtt.js rejects a refused one, carrying the SUBACK). */
 async function subackCodes(client: MqttClient, filter: string): Promise<number[]> {
@@ -89,7 +76,8 @@ describe('publishes outside a device\'s requests', () => {
     ['devices/device-bob/rotation/cert', "the backend's reply to another device"],
     ['devices/device-mallory/rotation/cert', "the backend's reply topic, even its own"],
     ['devices/device-mallory/delivery', "the backend's delivery topic, even its own"],
-    ['devices/device-mallory/certificates/create-from-csr/json/accepted', "AWS IoT's reserved accepted topic"],
+    ['devices/device-mallory/$aws/certificates/create-from-csr/json/accepted', "AWS IoT's reserved accepted topic, mounted"],
+    ['$aws/certificates/create-from-csr/json/accepted', "AWS IoT's reserved accepted topic, as AWS names it"],
     ['$SYS/broker/uptime', "the broker's own topics"],
     ['backend/anything', 'a topic outside every device prefix'],
   ])('refuses %s (%s): the offender is disconnected, nothing reaches a subscriber, the refusal is counted', async (topic) => {

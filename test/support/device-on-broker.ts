@@ -7,9 +7,9 @@ import { createSecureContext, type SecureContext } from 'node:tls';
 import { brokerConfigFrom } from '../../broker/broker-config.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../broker/embedded-broker.js';
 import type { CreateFromCsrReply, RotationResponse } from '../../sim/device-api/messages.js';
-import { deviceTopics } from '../../sim/device-api/topics.js';
+import { deviceTopics, fleetProvisioningTopics } from '../../sim/device-api/topics.js';
 import type { FleetEvent } from '../../sim/events/fleet-event.js';
-import { generateKeyPair, type DistinguishedName } from '../../sim/pki/index.js';
+import { generateKeyPair, toPem, type DistinguishedName } from '../../sim/pki/index.js';
 import { authorityFromPki, buildScenarioPki, type ScenarioPki } from '../../sim/scenario-pki/build-scenario-pki.js';
 import type { Scenario } from '../../sim/scenario/schema.js';
 import { CertificatePool } from '../../sim/verify/certificate-pool.js';
@@ -116,13 +116,13 @@ export async function requestRotation(session: BrokerSession, deviceId: string, 
 
 /** Fleet provisioning's CreateCertificateFromCsr on the device's topics; waits for accepted or rejected. */
 export async function requestCreateFromCsr(session: BrokerSession, deviceId: string, csrDer: Buffer, t: number): Promise<CreateFromCsrReply> {
-  const topics = deviceTopics(deviceId);
   const requestId = `create-${++requests}`;
-  const body = { requestId, t, certificateSigningRequest: csrDer.toString('base64') };
+  // AWS's request carries the CSR in PEM; certfleet's devices add the request id and their true time.
+  const body = { certificateSigningRequest: toPem(csrDer, 'CERTIFICATE REQUEST'), requestId, t };
   const answer = await session.requestAny<CreateFromCsrReply>(
-    topics.createFromCsr,
+    fleetProvisioningTopics.createFromCsr,
     body,
-    [topics.createFromCsrAccepted, topics.createFromCsrRejected],
+    [fleetProvisioningTopics.createFromCsrAccepted, fleetProvisioningTopics.createFromCsrRejected],
     (r) => r.requestId === requestId,
     10_000,
   );

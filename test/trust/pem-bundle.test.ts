@@ -4,10 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readCertificate } from '../../sim/pki/index.js';
+import { cohortAnchorsPem } from '../../sim/export/cohort-anchors.js';
+import { pemToDer, readCertificate } from '../../sim/pki/index.js';
 import { bundleAnchors } from '../../sim/scenario-pki/bundle-anchors.js';
 import { buildScenarioPki, type ScenarioPki } from '../../sim/scenario-pki/build-scenario-pki.js';
 import { parseScenario } from '../../sim/scenario/load-scenario.js';
+import type { Scenario } from '../../sim/scenario/schema.js';
 import { loadPemBundle, PemBundleError } from '../../sim/trust/pem-bundle.js';
 import { TrustStore } from '../../sim/trust/trust-store.js';
 import { CertificatePool } from '../../sim/verify/certificate-pool.js';
@@ -98,6 +100,7 @@ describe('a PEM root bundle', () => {
 
 describe('a stand-in for a real root', () => {
   let pki: ScenarioPki;
+  let scenario: Scenario;
   const pool = new CertificatePool();
   const parse = (name: string): ParsedCertificate => {
     const parsed = pool.parsePem(pki.certificates[name] ?? '')[0];
@@ -111,7 +114,8 @@ describe('a stand-in for a real root', () => {
   };
 
   beforeAll(() => {
-    pki = buildScenarioPki(parseScenario(STAND_INS, join(SCENARIOS, 'stand-ins.yaml')), 5);
+    scenario = parseScenario(STAND_INS, join(SCENARIOS, 'stand-ins.yaml'));
+    pki = buildScenarioPki(scenario, 5);
   });
 
   it('has the real subject bytes and validity, and a key of its own', () => {
@@ -172,6 +176,13 @@ describe('a stand-in for a real root', () => {
     expect(judge(T('2038-01-15T12:00:01Z'), anchors).cause).toBe('expired_root');
     // The untouched real store has the name but not our key: the broker's chain does not verify against it.
     expect(judge(T('2030-01-01T00:00:00Z'), loadPemBundle(DEBIAN).certificates).cause).not.toBe('ok');
+  });
+
+  it('is in the anchors.pem exported for the cohort, which holds the store the device workers build, in their order', () => {
+    const exported = cohortAnchorsPem(scenario, pki, 0);
+    expect(exported.map((pem) => pemToDer(pem)[0])).toEqual(bundleAnchors(pki, DEBIAN, parse).map((anchor) => anchor.der));
+    expect(exported).toHaveLength(142);
+    expect(exported).toContain(pki.certificates['g2']);
   });
 
   it('lets every device of a cohort share one frozen anchors array until an update changes it', () => {

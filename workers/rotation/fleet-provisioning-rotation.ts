@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { CA_UNAVAILABLE, type CreateFromCsrReply, type ProvisionReply } from '../../sim/device-api/messages.js';
-import { deviceTopics } from '../../sim/device-api/topics.js';
+import { fleetProvisioningTopics as topics } from '../../sim/device-api/topics.js';
+import { toPem } from '../../sim/pki/index.js';
 import type { Credentials } from '../device/credentials.js';
 import { lostReply } from './lost-reply.js';
 import { newKeyAndCsr } from './new-key-and-csr.js';
@@ -9,10 +10,12 @@ import type { DeviceStartedHalf, RotationHost, RotationOutcome } from './rotatio
 const TEMPLATE = 'certfleet-rotation';
 
 /**
- * Fleet provisioning after AWS IoT's MQTT API: CreateCertificateFromCsr returns the certificate and an ownership
- * token, then RegisterThing redeems the token, which activates the certificate. Both calls wait in the backend's
- * queues in simulated time; a token redeemed more than its lifetime (AWS: 1 hour) after issue is refused, and the
- * certificate stays inactive for good.
+ * Fleet provisioning with AWS IoT's MQTT API, its topics and payloads
+ * (https://docs.aws.amazon.com/iot/latest/developerguide/fleet-provision-api.html): CreateCertificateFromCsr returns
+ * the certificate and an ownership token, then RegisterThing redeems the token, which activates the certificate.
+ * certfleet's devices add a request id (to match the answer) and `t` (their true time). Both calls wait in the
+ * backend's queues in simulated time; a token redeemed more than its lifetime (AWS: 1 hour) after issue is refused,
+ * and the certificate stays inactive for good.
  */
 export const fleetProvisioningRotation: DeviceStartedHalf = {
   async start(host, t, attempt) {
@@ -20,11 +23,11 @@ export const fleetProvisioningRotation: DeviceStartedHalf = {
     if (!session) return { kind: 'failed', cause: 'rotation_timeout', step: 'request' };
     const started = performance.now();
     const { keyPem, csrDer } = newKeyAndCsr(host.deviceId, host.env.keyAlgorithm);
-    const topics = deviceTopics(host.deviceId);
     const requestId = `${host.deviceId}-${t}-${attempt}`;
     const answer = await session.requestAny<CreateFromCsrReply>(
       topics.createFromCsr,
-      { requestId, t, certificateSigningRequest: csrDer.toString('base64') },
+      // AWS's `{certificateSigningRequest}`, the CSR in PEM.
+      { certificateSigningRequest: toPem(csrDer, 'CERTIFICATE REQUEST'), requestId, t },
       [topics.createFromCsrAccepted, topics.createFromCsrRejected],
       (reply) => reply.requestId === requestId,
       host.env.options.rotationTimeoutMs,
@@ -58,11 +61,10 @@ async function register(
   // The session dropped while the certificate waited: the answer to RegisterThing would be lost with it.
   if (!session) return { kind: 'failed', cause: 'rotation_timeout', step: 'register' };
   const started = performance.now();
-  const topics = deviceTopics(host.deviceId);
   const requestId = `${host.deviceId}-${t}-${attempt}-register`;
   const answer = await session.requestAny<ProvisionReply>(
     topics.provision(TEMPLATE),
-    { requestId, t, certificateOwnershipToken: token },
+    { certificateOwnershipToken: token, parameters: {}, requestId, t },
     [topics.provisionAccepted(TEMPLATE), topics.provisionRejected(TEMPLATE)],
     (reply) => reply.requestId === requestId,
     host.env.options.rotationTimeoutMs,
@@ -72,7 +74,7 @@ async function register(
   if (!('registeredAt' in reply)) {
     const failed: RotationOutcome = {
       kind: 'failed',
-      cause: reply.errorCode === 'OwnershipTokenExpired' ? 'ownership_token_expired' : 'rotation_rejected',
+      cause: reply.tokenExpiredAt !== undefined ? 'ownership_token_expired' : 'rotation_rejected',
       step: 'register',
     };
     // The refusal comes when the registration queue serves the call; only then does the device learn of it.
