@@ -86,6 +86,10 @@ describe('certfleet broker, as a user starts it', () => {
     expect(written).toMatchObject({ port: broker.info.port, stoppedAt: expect.any(String) });
     const decisions = readFileSync(join(broker.dir, 'decisions.ndjson'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { type: string; cause?: string });
     expect(decisions).toContainEqual(expect.objectContaining({ type: 'broker.admission', device: 'device-00000', t: Date.parse(AT), cause: expect.not.stringMatching(/^ok$/) }));
+    // certfleet report draws the session from the folder it left.
+    const report = runCli(['report', broker.dir]);
+    expect(report.status).toBe(0);
+    expect(readFileSync(join(broker.dir, 'report.html'), 'utf8')).toContain('device-00000');
     const after = clock();
     expect(after.status).toBe(1);
     expect(after.stderr).toMatch(/^certfleet: the broker of .* is not running: cannot reach http:\/\/127\.0\.0\.1:\d+\/clock \(ECONNREFUSED\)\n$/);
