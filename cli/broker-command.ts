@@ -16,6 +16,7 @@ export interface BrokerArguments {
   devices?: number | undefined;
   port?: number | undefined;
   export?: string | undefined;
+  ca?: string | undefined;
   broker?: string | undefined;
   seed?: number | undefined;
   acceptTimeClaims: boolean;
@@ -49,6 +50,7 @@ export async function brokerCommand(args: BrokerArguments): Promise<number> {
     broker = await startStandaloneBroker({
       loaded,
       dir,
+      ca: args.ca,
       seed: args.seed,
       devices: args.devices ?? DEFAULT_BROKER_DEVICES,
       at: checked.at,

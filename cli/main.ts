@@ -93,6 +93,7 @@ await yargs(hideBin(process.argv))
         .option('devices', { type: 'number', describe: 'device identities to plan and export from the scenario\'s cohorts (default 5)' })
         .option('port', { type: 'number', describe: 'the broker\'s port on 127.0.0.1 (default 0: any free port, printed)' })
         .option('export', { type: 'string', describe: 'the folder for broker.json, credentials, the CA and the decision log (default: results/broker-<scenario>-<time>)' })
+        .option('ca', { type: 'string', describe: 'reuse the CA an earlier certfleet broker exported (its --export folder, or that folder\'s ca/), so the credentials it issued stay valid' })
         .option('broker', { type: 'string', describe: 'embedded (default) or mosquitto (a real Mosquitto under libfaketime), instead of the scenario\'s broker.target' })
         .option('seed', { type: 'number', describe: 'seed (default: the scenario\'s seed)' })
         .option('accept-time-claims', {
@@ -108,6 +109,7 @@ await yargs(hideBin(process.argv))
         devices: args.devices,
         port: args.port,
         export: args.export,
+        ca: args.ca,
         broker: args.broker,
         seed: args.seed,
         acceptTimeClaims: args.acceptTimeClaims,

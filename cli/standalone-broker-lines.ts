@@ -18,7 +18,7 @@ export function describeStandaloneBroker(info: BrokerJson, dir: string): string 
     `  follow it    ${info.clock.followWith} <your client>`,
     `  time claims  ${claims}`,
     `  CA           ${info.ca}`,
-    `  devices      ${info.devices}  (${ids.length}: ${shown})`,
+    `  devices      ${info.devices}  (${ids.length}: ${shown}; key.pem, cert.pem, chain.pem, anchors.pem, device.p12, commands.sh each)`,
     `  decisions    ${info.decisions}`,
     `  broker.json  ${dir}/broker.json`,
     'Ctrl-C stops it; the folder stays.',

@@ -38,8 +38,11 @@ export interface BrokerJson {
   ca: string;
   devices: string;
   decisions: string;
-  /** The device identities planned for this session: id and cohort. */
-  identities: { id: string; cohort: string }[];
+  /**
+   * The device identities exported for this session: id, cohort, the MQTT client id to connect with (the
+   * certificate's CN), the folder under `devices` with its files, and the certificate's notAfter (ISO).
+   */
+  identities: { id: string; cohort: string; clientId: string; folder: string; notAfter: string }[];
   startedAt: string;
   /** Set when the broker stopped (Ctrl-C): the files stay, the address no longer answers. */
   stoppedAt?: string | undefined;

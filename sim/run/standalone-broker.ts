@@ -9,6 +9,9 @@ import { backendRotations } from '../plan/backend-rotations.js';
 import { planFleet, type FleetPlan } from '../plan/fleet-plan.js';
 import { DecisionLog } from '../results/decision-log.js';
 import { prepareRunFolder } from '../results/run-folder.js';
+import { readCaFolder, writeCaFolder } from '../export/ca-folder.js';
+import { cohortAnchorsPem } from '../export/cohort-anchors.js';
+import { exportDeviceCredentials } from '../export/credential-export.js';
 import { buildScenarioPki, type ScenarioPki } from '../scenario-pki/build-scenario-pki.js';
 import { manufactureDevices, type FactoryCredentials } from '../scenario-pki/device-factory.js';
 import type { LoadedScenario } from '../scenario/load-scenario.js';
@@ -22,6 +25,8 @@ export interface StandaloneBrokerOptions {
   loaded: LoadedScenario;
   /** The export folder: new or empty. */
   dir: string;
+  /** A CA folder an earlier session exported (DIR or DIR/ca): its CA is reused, so credentials it issued stay valid. */
+  ca?: string | undefined;
   seed?: number | undefined;
   /** Device identities planned from the scenario's cohorts, with their real ids. */
   devices: number;
@@ -67,12 +72,15 @@ export async function startStandaloneBroker(options: StandaloneBrokerOptions): P
   if (target === 'external') throw new RangeError('the standalone broker runs its own broker: embedded or mosquitto');
   if (target === 'mosquitto') findMosquittoPrograms();
   const dir = options.dir;
+  // A CA folder that cannot be used, and an export folder that cannot take the session, are refused up front.
+  const reused = options.ca === undefined ? undefined : await reusedPki(options.ca, options);
   await prepareRunFolder(dir);
+  if (!reused) options.onStage?.('building the PKI');
+  const pki = reused ?? buildScenarioPki(scenario, seed);
   const plan = planFleet(scenario, { seed, devices: options.devices });
-  options.onStage?.('building the PKI');
-  const pki = buildScenarioPki(scenario, seed);
   options.onStage?.(`manufacturing ${plan.devices.length} device identities`);
   const credentials = manufactureDevices(plan, pki);
+  await writeCaFolder(dir, pki, { scenario: scenario.name, seed });
   const startAt = options.at ?? scenario.timeline.start;
   const decisions = await DecisionLog.open(dir, {
     stderr: options.onDecisionLine,
@@ -153,6 +161,29 @@ export async function startStandaloneBroker(options: StandaloneBrokerOptions): P
     throw error;
   }
 
+  options.onStage?.(`exporting ${plan.devices.length} device identities`);
+  const exported = await exportDeviceCredentials(
+    dir,
+    plan.devices.map((d) => {
+      const cohort = scenario.fleet.cohorts[d.cohort];
+      const host = cohort?.connectivity.host;
+      return {
+        id: d.id,
+        cohort: cohort?.name ?? String(d.cohort),
+        credentials: credentials[d.id] as FactoryCredentials,
+        anchorsPem: cohortAnchorsPem(scenario, pki, d.cohort),
+        ...(host === undefined ? {} : { serverName: host }),
+      };
+    }),
+    { host: stack.host, port: stack.port, serverName: scenario.broker.host, clockFile: resolve(clockFile) },
+  ).catch(async (error: unknown) => {
+    clearInterval(ticker);
+    await control?.close();
+    await stack.close().catch(() => undefined);
+    await decisions.close().catch(() => undefined);
+    throw error;
+  });
+
   // The time the broker first judged at (a running clock has moved on a little by now).
   const start = describeClock(first);
   const absolute = (name: string) => resolve(dir, name);
@@ -179,7 +210,7 @@ export async function startStandaloneBroker(options: StandaloneBrokerOptions): P
     ca: absolute('ca'),
     devices: absolute('devices'),
     decisions: absolute('decisions.ndjson'),
-    identities: plan.devices.map((d) => ({ id: d.id, cohort: scenario.fleet.cohorts[d.cohort]?.name ?? String(d.cohort) })),
+    identities: exported.map((d) => ({ id: d.id, cohort: d.cohort, clientId: d.clientId, folder: d.folder, notAfter: d.notAfter })),
     startedAt: new Date().toISOString(),
   };
   await writeBrokerJson(dir, info);
@@ -215,4 +246,13 @@ function describeBroker(stack: BrokerStack, timeClaims: TimeClaims): BrokerJson[
       ? 'the standalone broker\'s live clock (certfleet clock moves it): every client is judged at it'
       : 'the standalone broker\'s live clock, or a time a client claims inside the current tick (--accept-time-claims)';
   return { ...described, clock };
+}
+
+/**
+ * The PKI of an earlier session, read back from the CA folder it exported (--ca); its CA issues from serial streams
+ * of its own for this session (RFC 5280 4.1.2.2: unique per CA).
+ */
+function reusedPki(ca: string, options: StandaloneBrokerOptions): Promise<ScenarioPki> {
+  options.onStage?.(`reading the CA of ${ca}`);
+  return readCaFolder(ca, options.loaded.scenario, { serialScope: `session ${new Date().toISOString()}` });
 }

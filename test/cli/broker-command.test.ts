@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildScenarioPki } from '../../sim/scenario-pki/build-scenario-pki.js';
 import { startBrokerCli, type BrokerCli } from '../support/broker-cli.js';
 import { runCli, startCli } from '../support/cli.js';
-import { connectDevice, deviceIdentity } from '../support/mqtt-device.js';
+import { closeDevice, connectDevice, deviceIdentity } from '../support/mqtt-device.js';
 import { writeScenarioFile } from '../support/scenario-file.js';
 import { TINY_SCENARIO, tinyScenario } from '../support/tiny-scenario.js';
 import { DAY } from '../support/time.js';
@@ -54,6 +54,21 @@ describe('certfleet broker, as a user starts it', () => {
     expect(frozen.stdout).toBe(`${AT} frozen\n`);
   });
 
+  it('admits a client with its exported credentials before the certificate\'s notAfter, and refuses it with CONNACK 5 after', async () => {
+    const exported = broker.info.identities.find((d) => Date.parse(d.notAfter) > Date.parse(AT));
+    if (!exported) throw new Error('no exported identity outlives the start');
+    const files = join(broker.dir, exported.folder);
+    const identity = { key: readFileSync(join(files, 'key.pem'), 'utf8'), cert: readFileSync(join(files, 'fullchain.pem'), 'utf8') };
+    const notAfter = Date.parse(exported.notAfter);
+    expect(clock('--at', new Date(notAfter - 60_000).toISOString()).status).toBe(0);
+    const before = await connectDevice(broker.info, identity, { clientId: exported.clientId });
+    expect(before.ok).toBe(true);
+    if (before.ok) await closeDevice(before.client);
+    expect(clock('--at', new Date(notAfter + 1000).toISOString()).status).toBe(0);
+    expect(await connectDevice(broker.info, identity, { clientId: exported.clientId })).toMatchObject({ ok: false, returnCode: 5 });
+    expect(clock('--at', AT).stdout).toBe(`${AT} frozen\n`);
+  });
+
   it('refuses a client whose certificate another CA issued with CONNACK 5, and logs the decision', async () => {
     const stranger = buildScenarioPki(tinyScenario(), 7);
     const t = Date.parse(AT);
@@ -97,8 +112,15 @@ describe('certfleet broker, as a user starts it', () => {
 });
 
 describe('certfleet broker under a service manager', () => {
-  it('stops on SIGTERM with exit 0, its folder readable', async () => {
-    const second = await startBrokerCli(scenarioFile, join(root, 'terminated'), ['--speed', '1d/s']);
+  it('reuses the CA of an earlier session with --ca, so its exported credentials are still admitted, and stops on SIGTERM with exit 0', async () => {
+    const second = await startBrokerCli(scenarioFile, join(root, 'terminated'), ['--ca', broker.dir, '--at', AT, '--speed', '1d/s']);
+    const earlier = broker.info.identities.find((d) => Date.parse(d.notAfter) > Date.parse(AT) + 2 * DAY);
+    if (!earlier) throw new Error('no identity of the first session outlives its start by two days');
+    const files = join(broker.dir, earlier.folder);
+    const identity = { key: readFileSync(join(files, 'key.pem'), 'utf8'), cert: readFileSync(join(files, 'fullchain.pem'), 'utf8') };
+    const admitted = await connectDevice(second.info, identity, { clientId: earlier.clientId });
+    expect(admitted.ok).toBe(true);
+    if (admitted.ok) await closeDevice(admitted.client);
     const result = await second.stop('SIGTERM');
     expect(result.status).toBe(0);
     expect(JSON.parse(readFileSync(join(second.dir, 'broker.json'), 'utf8'))).toMatchObject({ clock: { speed: '1d/s' }, stoppedAt: expect.any(String) });
@@ -136,6 +158,13 @@ describe('certfleet broker refuses what it cannot do, in one line with exit 2', 
     const result = runCli(['broker', scenarioFile, '--export', full]);
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(/^certfleet: --export .*full: the folder is not empty \(notes\.txt\)/);
+  });
+
+  it('refuses a --ca folder that holds no CA, naming it, and creates no export folder', () => {
+    const result = runCli(['broker', scenarioFile, '--ca', root, '--export', join(root, 'no-ca')]);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain(`certfleet: ${root}: no pki.json in ${join(root, 'ca')} or ${root}`);
+    expect(existsSync(join(root, 'no-ca'))).toBe(false);
   });
 
   it('refuses a scenario whose broker.target is external', () => {
