@@ -7,6 +7,15 @@ import { Presence } from './backend/presence.js';
 import { publishJson } from './publish-json.js';
 import { subscribeJson, type RequestGuard } from './subscribe-json.js';
 
+/**
+ * How deliveries of one kind travel when not on the delivery topic: a rotation job goes as AWS IoT Jobs' notify-next
+ * and is acknowledged by the device's start-next (`DeliveryService.acknowledge`); one the device cannot take now
+ * stays where the device finds it itself at its next connect (the job store), not in the sync queue.
+ */
+export interface DeliveryChannel {
+  push(deviceId: string, message: DeliveryMessage): Promise<void>;
+}
+
 export interface DeliveryOutcome {
   /** Sent to a device that was online and acknowledged. */
   pushed: number;
@@ -29,17 +38,27 @@ export class DeliveryService {
   readonly #awaitingAck = new Map<string, { deviceId: string; acked: () => void; gone: () => void }>();
 
   readonly #lost: (deviceId: string, message: DeliveryMessage) => boolean;
+  readonly #channels: Partial<Record<DeliveryMessage['kind'], DeliveryChannel>>;
 
   /**
    * `ackTimeoutMs` is a wall-clock guard: deliveries go out between epochs, to devices that are idle and online, and
    * every one of them acknowledges; none doing so in time means the harness stalled, which fails the run rather than
    * deciding whether the device got the delivery now or at its next connect.
    */
-  constructor(broker: BrokerLink, options: { ackTimeoutMs: number; guard: RequestGuard; lost?: ((deviceId: string, message: DeliveryMessage) => boolean) | undefined }) {
+  constructor(
+    broker: BrokerLink,
+    options: {
+      ackTimeoutMs: number;
+      guard: RequestGuard;
+      lost?: ((deviceId: string, message: DeliveryMessage) => boolean) | undefined;
+      channels?: Partial<Record<DeliveryMessage['kind'], DeliveryChannel>> | undefined;
+    },
+  ) {
     this.#broker = broker;
     this.#ackTimeoutMs = options.ackTimeoutMs;
     this.#guard = options.guard;
     this.#lost = options.lost ?? (() => false);
+    this.#channels = options.channels ?? {};
     this.#presence = new Presence({
       guardMs: options.ackTimeoutMs,
       // A push waiting for the acknowledgement of a device that left goes back to the queue.
@@ -82,9 +101,14 @@ export class DeliveryService {
       subscribeJson(this.#broker, this.#guard, {
         kind: 'delivery-ack',
         filter: 'devices/+/delivery/ack',
-        serve: (deviceId, body) => this.#awaitingAck.get(ackKey(deviceId, body.updateId))?.acked(),
+        serve: (deviceId, body) => this.acknowledge(deviceId, body.updateId),
       }),
     ]);
+  }
+
+  /** Device `deviceId` has acknowledged delivery `updateId` (on the delivery topic, or as its channel says). */
+  acknowledge(deviceId: string, updateId: string): void {
+    this.#awaitingAck.get(ackKey(deviceId, updateId))?.acked();
   }
 
   queuedFor(deviceId: string): number {
@@ -136,11 +160,14 @@ export class DeliveryService {
         resolve(acked);
       };
       this.#awaitingAck.set(key, { deviceId, acked: () => settle(true), gone: () => settle(false) });
-      publishJson(this.#broker, deviceTopics(deviceId).delivery, message).catch(() => undefined);
+      const channel = this.#channels[message.kind];
+      (channel ? channel.push(deviceId, message) : publishJson(this.#broker, deviceTopics(deviceId).delivery, message)).catch(() => undefined);
     });
   }
 
   #queue(deviceId: string, message: DeliveryMessage): void {
+    // A delivery with a channel of its own waits where the device looks for it (a job stays QUEUED in the job store).
+    if (this.#channels[message.kind]) return;
     const list = this.#queued.get(deviceId) ?? [];
     list.push(message);
     this.#queued.set(deviceId, list);

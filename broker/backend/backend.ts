@@ -15,6 +15,8 @@ import type { SessionRole } from '../device-admission.js';
 import { DeviceCa } from '../device-ca.js';
 import type { DeviceRegistry } from '../device-registry.js';
 import { EpochWindow } from '../epoch-window.js';
+import { JobStore } from '../jobs/job-store.js';
+import { jobNotifyChannel } from '../jobs/job-notify-channel.js';
 import { plannedDeliveryMessages } from '../planned-deliveries.js';
 import { RenewalOrchestrator } from '../renewal-orchestrator.js';
 import { countingRequestGuard } from '../request-guard.js';
@@ -84,11 +86,15 @@ export async function startBackend(
     return parsed;
   });
 
+  // AWS IoT Jobs: a rotation job travels as notify-next and the device's start-next acknowledges it.
+  const jobs = new JobStore();
   const deliveries = new DeliveryService(link, {
     ackTimeoutMs: 120_000,
     guard,
     lost: deliveryLoss(config.seed, config.faults, () => epoch.now, onEvent),
+    channels: { job: jobNotifyChannel(link, jobs) },
   });
+  jobs.onStarted((thingName, execution) => deliveries.acknowledge(thingName, execution.updateId));
   await deliveries.start();
 
   const ca = new DeviceCa({
@@ -128,6 +134,7 @@ export async function startBackend(
     guard,
     ca,
     registry,
+    jobs,
     pool,
     seed: config.seed,
     keyAlgorithm: config.keyAlgorithm,

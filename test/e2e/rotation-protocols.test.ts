@@ -59,8 +59,8 @@ describe('fleet provisioning (create-from-csr, then RegisterThing with the owner
   }, 120_000);
 });
 
-describe('job-driven rotation with a commit step', () => {
-  it('starts a job 10 days before expiry, the device renews and commits, the backend confirms', async () => {
+describe('job-driven rotation on the AWS IoT Jobs MQTT API', () => {
+  it('starts a job 10 days before expiry, the device renews and reports SUCCEEDED, the backend confirms', async () => {
     const { summary, events } = await run(cohorts('      rotation: { protocol: job, before: 10d }\n'), 6);
     const jobs = events.filter((e) => e.type === 'broker.job');
     const created = jobs.filter((e) => e.status === 'created');
