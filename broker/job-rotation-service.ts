@@ -46,9 +46,15 @@ export function rotationJobDocument(deviceId: string): RotationJobDocument {
 
 /** Why a SUCCEEDED is refused: it names no certificate, or not the one the device's connection uses (the registry's current). */
 function refusalOfSuccess(backend: RotationBackend, deviceId: string, statusDetails: Record<string, string> | undefined): string | undefined {
-  const named = statusDetails?.certificateId?.toLowerCase();
+  const named = statusDetails?.certificateId;
   if (!named) return 'statusDetails.certificateId must name the certificate the device now connects with (its serial, hex)';
   const current = backend.registry.currentOf(deviceId);
-  if (!current || current.serialHex !== named) return 'the connection does not use the certificate being committed';
-  return undefined;
+  // The device's newest certificate, and a live session authenticated with it (the client id is the CN).
+  const inUse = current !== undefined && serial(current.serialHex) === serial(named) && backend.registry.inUse(current.key, deviceId).certificate;
+  return inUse ? undefined : 'the connection does not use the certificate being committed';
+}
+
+/** A serial in hex as one compares it: lower case, without the DER pad byte Node's X509Certificate.serialNumber drops. */
+function serial(hex: string): string {
+  return hex.toLowerCase().replace(/^0+(?=.)/, '');
 }
