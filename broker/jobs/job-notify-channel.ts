@@ -6,7 +6,7 @@ import { notifyNext } from './jobs-api-service.js';
 
 /**
  * A rotation job pushed to a device that is online: NextJobExecutionChanged on `$aws/things/<thing>/jobs/notify-next`
- * (https://docs.aws.amazon.com/iot/latest/developerguide/jobs-mqtt-api.html#mqtt-nextjobexecutionchanged) with the
+ * (https://docs.aws.amazon.com/iot/latest/developerguide/jobs-mqtt-api.html) with the
  * execution, as AWS IoT sends it when a job is queued for a thing with nothing else pending. The device's start-next
  * for it is the acknowledgement (JobStore.onStarted); one it never starts stays QUEUED for its next connect.
  */

@@ -49,7 +49,7 @@ export async function startJobsApi(options: JobsApiOptions): Promise<void> {
     subscribeJson(broker, guard, { kind, filter: `devices/+/$aws/things/+/jobs/${filter}`, serve, refuse: refuse(replyTopic) });
 
   await Promise.all([
-    // StartNextPendingJobExecution (jobs-mqtt-api.html#mqtt-startnextpendingjobexecution).
+    // StartNextPendingJobExecution (https://docs.aws.amazon.com/iot/latest/developerguide/jobs-mqtt-api.html).
     subscribe(
       'jobs-start-next',
       'start-next',
@@ -61,7 +61,7 @@ export async function startJobsApi(options: JobsApiOptions): Promise<void> {
       },
       (thing) => jobsTopics(thing).startNextRejected,
     ),
-    // GetPendingJobExecutions (jobs-mqtt-api.html#mqtt-getpendingjobexecutions).
+    // GetPendingJobExecutions (https://docs.aws.amazon.com/iot/latest/developerguide/jobs-mqtt-api.html).
     subscribe(
       'jobs-get-pending',
       'get',
@@ -72,7 +72,7 @@ export async function startJobsApi(options: JobsApiOptions): Promise<void> {
       },
       (thing) => jobsTopics(thing).getPendingRejected,
     ),
-    // DescribeJobExecution (jobs-mqtt-api.html#mqtt-describejobexecution).
+    // DescribeJobExecution (https://docs.aws.amazon.com/iot/latest/developerguide/jobs-mqtt-api.html).
     subscribe(
       'jobs-describe',
       '+/get',
@@ -87,7 +87,7 @@ export async function startJobsApi(options: JobsApiOptions): Promise<void> {
       },
       (thing, jobId) => jobsTopics(thing).describeRejected(jobId),
     ),
-    // UpdateJobExecution (jobs-mqtt-api.html#mqtt-updatejobexecution).
+    // UpdateJobExecution (https://docs.aws.amazon.com/iot/latest/developerguide/jobs-mqtt-api.html).
     subscribe(
       'jobs-update',
       '+/update',
@@ -122,7 +122,7 @@ export async function startJobsApi(options: JobsApiOptions): Promise<void> {
   ]);
 }
 
-/** Publishes NextJobExecutionChanged to the thing: its next pending execution, or none (jobs-mqtt-api.html#mqtt-jobexecutionschanged). */
+/** Publishes NextJobExecutionChanged to the thing: its next pending execution, or none (https://docs.aws.amazon.com/iot/latest/developerguide/jobs-mqtt-api.html). */
 export function notifyNext(broker: BrokerLink, thingName: string, execution: StoredExecution | undefined, t: number): Promise<void> {
   const body: NextJobExecutionChanged = { execution: execution && executionOf(execution), timestamp: awsSeconds(t) };
   return publishJson(broker, mountAwsTopic(thingName, jobsTopics(thingName).notifyNext), body);
@@ -134,7 +134,7 @@ function parseJobsTopic(rest: string): { thing: string; jobId: string } {
   return { thing: levels[2] ?? '', jobId: levels.length === 6 ? (levels[4] ?? '') : '' };
 }
 
-/** A request the backend could not serve, in the Jobs API's ErrorResponse codes (jobs-api.html#jobs-mqtt-error-response). */
+/** A request the backend could not serve, in the Jobs API's ErrorResponse codes (https://docs.aws.amazon.com/iot/latest/developerguide/jobs-api.html). */
 function refusalOf(refusal: RequestRefusal): JobsRefusal {
   const message = `${refusal.reason}: ${refusal.problem}`;
   if (refusal.reason === 'internal_error') return { code: 'InternalError', message };

@@ -33,7 +33,7 @@ const trueTime = z.number().min(-8.64e15).max(8.64e15);
 /** A jobId: [a-zA-Z0-9_-]{1,64}, or `$next` where DescribeJobExecution allows it. */
 export const JOB_ID_PATTERN = /^[a-zA-Z0-9_-]{1,64}$/;
 
-/** StartNextPendingJobExecution (jobs-mqtt-api.html#mqtt-startnextpendingjobexecution). */
+/** StartNextPendingJobExecution (https://docs.aws.amazon.com/iot/latest/developerguide/jobs-mqtt-api.html). */
 export const startNextRequestSchema = z.object({
   statusDetails: statusDetailsSchema.optional(),
   stepTimeoutInMinutes: z.number().int().min(1).max(10_080).optional(),
@@ -42,11 +42,11 @@ export const startNextRequestSchema = z.object({
 });
 export type StartNextRequest = z.infer<typeof startNextRequestSchema>;
 
-/** GetPendingJobExecutions (jobs-mqtt-api.html#mqtt-getpendingjobexecutions). */
+/** GetPendingJobExecutions (https://docs.aws.amazon.com/iot/latest/developerguide/jobs-mqtt-api.html). */
 export const getPendingRequestSchema = z.object({ clientToken: clientTokenSchema.optional(), t: trueTime.optional() });
 export type GetPendingRequest = z.infer<typeof getPendingRequestSchema>;
 
-/** DescribeJobExecution (jobs-mqtt-api.html#mqtt-describejobexecution). */
+/** DescribeJobExecution (https://docs.aws.amazon.com/iot/latest/developerguide/jobs-mqtt-api.html). */
 export const describeRequestSchema = z.object({
   jobId: z.string().optional(),
   thingName: z.string().optional(),
@@ -57,7 +57,7 @@ export const describeRequestSchema = z.object({
 });
 export type DescribeRequest = z.infer<typeof describeRequestSchema>;
 
-/** UpdateJobExecution (jobs-mqtt-api.html#mqtt-updatejobexecution). */
+/** UpdateJobExecution (https://docs.aws.amazon.com/iot/latest/developerguide/jobs-mqtt-api.html). */
 export const updateRequestSchema = z.object({
   status: z.enum(DEVICE_SETTABLE_STATUSES),
   statusDetails: statusDetailsSchema.optional(),
@@ -71,7 +71,7 @@ export const updateRequestSchema = z.object({
 });
 export type UpdateRequest = z.infer<typeof updateRequestSchema>;
 
-/** JobExecution (jobs-api.html#jobs-mqtt-job-execution-data). */
+/** JobExecution (https://docs.aws.amazon.com/iot/latest/developerguide/jobs-api.html). */
 export interface JobExecution {
   jobId: string;
   thingName: string;
@@ -86,14 +86,14 @@ export interface JobExecution {
   executionNumber: number;
 }
 
-/** JobExecutionState (jobs-api.html#jobs-mqtt-job-execution-state). */
+/** JobExecutionState (https://docs.aws.amazon.com/iot/latest/developerguide/jobs-api.html). */
 export interface JobExecutionState {
   status: JobExecutionStatus;
   statusDetails?: StatusDetails | undefined;
   versionNumber: number;
 }
 
-/** JobExecutionSummary (jobs-api.html#jobs-mqtt-job-execution-summary). */
+/** JobExecutionSummary (https://docs.aws.amazon.com/iot/latest/developerguide/jobs-api.html). */
 export interface JobExecutionSummary {
   jobId: string;
   queuedAt: number;
@@ -103,7 +103,7 @@ export interface JobExecutionSummary {
   executionNumber: number;
 }
 
-/** `$aws/things/<thing>/jobs/notify-next` (jobs-mqtt-api.html#mqtt-jobexecutionschanged): no `execution` when none is pending. */
+/** `$aws/things/<thing>/jobs/notify-next` (https://docs.aws.amazon.com/iot/latest/developerguide/jobs-mqtt-api.html): no `execution` when none is pending. */
 export interface NextJobExecutionChanged {
   execution?: JobExecution | undefined;
   timestamp: number;
@@ -135,7 +135,7 @@ export interface UpdateAccepted {
   clientToken?: string | undefined;
 }
 
-/** ErrorResponse's codes (jobs-api.html#jobs-mqtt-error-response). */
+/** ErrorResponse's codes (https://docs.aws.amazon.com/iot/latest/developerguide/jobs-api.html). */
 export type JobsErrorCode =
   | 'InvalidTopic'
   | 'InvalidJson'
@@ -147,7 +147,7 @@ export type JobsErrorCode =
   | 'RequestThrottled'
   | 'TerminalStateReached';
 
-/** ErrorResponse, on every `/rejected` topic of the Jobs API (jobs-api.html#jobs-mqtt-error-response). */
+/** ErrorResponse, on every `/rejected` topic of the Jobs API (https://docs.aws.amazon.com/iot/latest/developerguide/jobs-api.html). */
 export interface JobsRejected {
   code: JobsErrorCode;
   message: string;

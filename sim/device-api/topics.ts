@@ -127,21 +127,21 @@ export function unmountAwsTopic(clientId: string, topic: string): string | undef
 export const jobsTopics = (thingName: string) => {
   const base = `$aws/things/${thingName}/jobs`;
   return {
-    /** NextJobExecutionChanged, to the thing (jobs-mqtt-api.html#mqtt-nextjobexecutionchanged). */
+    /** NextJobExecutionChanged, to the thing (https://docs.aws.amazon.com/iot/latest/developerguide/jobs-mqtt-api.html). */
     notifyNext: `${base}/notify-next`,
-    /** StartNextPendingJobExecution (jobs-mqtt-api.html#mqtt-startnextpendingjobexecution). */
+    /** StartNextPendingJobExecution (https://docs.aws.amazon.com/iot/latest/developerguide/jobs-mqtt-api.html). */
     startNext: `${base}/start-next`,
     startNextAccepted: `${base}/start-next/accepted`,
     startNextRejected: `${base}/start-next/rejected`,
-    /** GetPendingJobExecutions (jobs-mqtt-api.html#mqtt-getpendingjobexecutions). */
+    /** GetPendingJobExecutions (https://docs.aws.amazon.com/iot/latest/developerguide/jobs-mqtt-api.html). */
     getPending: `${base}/get`,
     getPendingAccepted: `${base}/get/accepted`,
     getPendingRejected: `${base}/get/rejected`,
-    /** DescribeJobExecution (jobs-mqtt-api.html#mqtt-describejobexecution). */
+    /** DescribeJobExecution (https://docs.aws.amazon.com/iot/latest/developerguide/jobs-mqtt-api.html). */
     describe: (jobId: string) => `${base}/${jobId}/get`,
     describeAccepted: (jobId: string) => `${base}/${jobId}/get/accepted`,
     describeRejected: (jobId: string) => `${base}/${jobId}/get/rejected`,
-    /** UpdateJobExecution (jobs-mqtt-api.html#mqtt-updatejobexecution). */
+    /** UpdateJobExecution (https://docs.aws.amazon.com/iot/latest/developerguide/jobs-mqtt-api.html). */
     update: (jobId: string) => `${base}/${jobId}/update`,
     updateAccepted: (jobId: string) => `${base}/${jobId}/update/accepted`,
     updateRejected: (jobId: string) => `${base}/${jobId}/update/rejected`,
@@ -151,7 +151,7 @@ export const jobsTopics = (thingName: string) => {
 /**
  * Whether a topic or filter of client X (as X names it, or mounted under `devices/X/`) is another thing's Jobs topic:
  * AWS IoT's policies confine a thing to `$aws/things/${iot:Connection.Thing.ThingName}/jobs/*`
- * (https://docs.aws.amazon.com/iot/latest/developerguide/iot-policy-variables.html); the thing name is the client id.
+ * (https://docs.aws.amazon.com/iot/latest/developerguide/thing-policy-variables.html); the thing name is the client id.
  */
 export function namesAnotherThing(clientId: string, topic: string): boolean {
   const rest = topic.startsWith(`${DEVICE_TOPIC_ROOT}/${clientId}/`) ? topic.slice(`${DEVICE_TOPIC_ROOT}/${clientId}/`.length) : topic;

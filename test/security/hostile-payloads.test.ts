@@ -162,7 +162,7 @@ const TARGETS: { kind: DeviceRequestKind; topic: string; replyTopics: string[]; 
         rejectedAt: T0,
       }),
   },
-  // AWS IoT Jobs' ErrorResponse (https://docs.aws.amazon.com/iot/latest/developerguide/jobs-api.html#jobs-mqtt-error-response).
+  // AWS IoT Jobs' ErrorResponse (https://docs.aws.amazon.com/iot/latest/developerguide/jobs-api.html).
   ...(
     [
       ['jobs-start-next', jobs.startNext, jobs.startNextRejected],
