@@ -72,11 +72,13 @@ describe('job-driven rotation on the AWS IoT Jobs MQTT API', () => {
     expect(summary.failures.byCause).toEqual({});
   }, 120_000);
 
-  it('gives the same counts on one worker as on two in two device processes, with jobs pushed as notify-next and jobs found by start-next after a restart', async () => {
+  it('gives the same counts on one worker as on two in two device processes, with jobs pushed as notify-next, jobs found by start-next after a restart, and failed rotations reported', async () => {
     // Devices offline a day in three and a 30-hour broker outage: some jobs reach devices online as notify-next, others
     // wait for the start-next of their next connect.
     const text = cohorts('      rotation: { protocol: job, before: 2d }\n      connectivity: { reconnectEvery: 1d, outages: [{ every: 3d, duration: 1d }] }\n').concat(
       'events:\n  - { type: broker-restart, at: 2030-01-27T06:00:00Z, downFor: 30h }\n',
+      // Lost replies and a CA that is down: rotations fail, and devices report their jobs FAILED.
+      'faults:\n  - { kind: message-loss, from: 2030-01-05T00:00:00Z, to: 2030-02-25T00:00:00Z, rate: 0.3 }\n  - { kind: ca-unavailable, from: 2030-01-20T00:00:00Z, to: 2030-01-23T00:00:00Z }\n',
     );
     const dir = mkdtempSync(join(tmpdir(), 'certfleet-job-placement-'));
     writeFileSync(join(dir, 'scenario.yaml'), text);
@@ -86,6 +88,7 @@ describe('job-driven rotation on the AWS IoT Jobs MQTT API', () => {
     expect(one.summary.deliveries.pushed).toBeGreaterThan(0);
     expect(one.summary.deliveries.queued).toBeGreaterThan(0);
     expect(one.summary.broker.jobsSucceeded).toBeGreaterThan(8);
+    expect(one.summary.rotations.failed).toBeGreaterThan(0);
     expect(summaryCounts(join(dir, 'spread'))).toEqual(summaryCounts(join(dir, 'one')));
   }, 240_000);
 });

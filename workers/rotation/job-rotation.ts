@@ -74,12 +74,42 @@ async function attachJobs(host: RotationHost, session: BrokerSession, t: number,
 async function runJobRotation(host: RotationHost, t: number, attempt: number, jobId: string): Promise<RotationOutcome> {
   const session = host.session();
   if (!session) return { kind: 'failed', cause: 'rotation_timeout', step: 'request' };
-  const outcome = await requestCertificate(host, session, t, attempt);
-  if (outcome.kind !== 'install') return outcome;
+  return reportingFailure(host, jobId, await requestCertificate(host, session, t, attempt), t);
+}
+
+/**
+ * The rotation's outcome, with the job execution reported FAILED (UpdateJobExecution) where a step fails while the
+ * device has a session: a failed request, or a SUCCEEDED the backend refused. A reconnect on the new certificate that
+ * fails leaves the execution in progress until the backend starts the rotation again (it then times out).
+ */
+async function reportingFailure(host: RotationHost, jobId: string, outcome: RotationOutcome, t: number): Promise<RotationOutcome> {
+  if (outcome.kind === 'failed') {
+    await reportFailed(host, host.session(), t, jobId, outcome.cause, outcome.step);
+    return outcome;
+  }
+  if (outcome.kind === 'continue') return { ...outcome, resume: async (at) => reportingFailure(host, jobId, await outcome.resume(at), at) };
   return {
     ...outcome,
-    afterInstall: (newSession, at) => reportSucceeded(host, newSession, at, jobId, outcome.credentials.certificate.serialHex),
+    afterInstall: async (newSession, at) => {
+      const cause = await reportSucceeded(host, newSession, at, jobId, outcome.credentials.certificate.serialHex);
+      if (cause === 'commit_rejected') await reportFailed(host, newSession, at, jobId, cause, 'commit');
+      return cause;
+    },
   };
+}
+
+/** UpdateJobExecution FAILED, with why in statusDetails; its answer changes nothing for the device. */
+async function reportFailed(host: RotationHost, session: BrokerSession | undefined, t: number, jobId: string, cause: Cause, step: string): Promise<void> {
+  if (!session) return;
+  const topics = jobsTopics(host.deviceId);
+  const clientToken = `failed-${t}`;
+  await session.requestAny<UpdateAccepted | JobsRejected>(
+    topics.update(jobId),
+    { status: 'FAILED', statusDetails: { cause, step }, clientToken, t },
+    [topics.updateAccepted(jobId), topics.updateRejected(jobId)],
+    (reply) => reply.clientToken === clientToken,
+    host.env.options.rotationTimeoutMs,
+  );
 }
 
 /** UpdateJobExecution SUCCEEDED naming the certificate the new session uses (its serial): the commit. */
