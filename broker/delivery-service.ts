@@ -8,6 +8,15 @@ import { Presence } from './backend/presence.js';
 import { publishJson } from './publish-json.js';
 import { subscribeJson, type RequestGuard } from './subscribe-json.js';
 
+/**
+ * How deliveries of one kind travel when not on the delivery topic: a rotation job goes as AWS IoT Jobs' notify-next
+ * and is acknowledged by the device's start-next (`DeliveryService.acknowledge`); one the device cannot take now
+ * stays where the device finds it itself at its next connect (the job store), not in the sync queue.
+ */
+export interface DeliveryChannel {
+  push(deviceId: string, message: DeliveryMessage): Promise<void>;
+}
+
 export interface DeliveryOutcome {
   /** Sent to a device that was online and acknowledged. */
   pushed: number;
@@ -31,6 +40,7 @@ export class DeliveryService {
 
   readonly #lost: (deviceId: string, message: DeliveryMessage) => boolean;
   readonly #onDelivery: (deviceId: string, message: DeliveryMessage, outcome: DeliveryOutcomeKind) => void;
+  readonly #channels: Partial<Record<DeliveryMessage['kind'], DeliveryChannel>>;
 
   /**
    * `ackTimeoutMs` is a wall-clock guard: deliveries go out between epochs, to devices that are idle and online, and
@@ -45,6 +55,7 @@ export class DeliveryService {
       lost?: ((deviceId: string, message: DeliveryMessage) => boolean) | undefined;
       /** Told what became of each delivery (the decision log's broker.delivery events). */
       onDelivery?: ((deviceId: string, message: DeliveryMessage, outcome: DeliveryOutcomeKind) => void) | undefined;
+      channels?: Partial<Record<DeliveryMessage['kind'], DeliveryChannel>> | undefined;
     },
   ) {
     this.#broker = broker;
@@ -52,6 +63,7 @@ export class DeliveryService {
     this.#guard = options.guard;
     this.#lost = options.lost ?? (() => false);
     this.#onDelivery = options.onDelivery ?? (() => undefined);
+    this.#channels = options.channels ?? {};
     this.#presence = new Presence({
       guardMs: options.ackTimeoutMs,
       // A push waiting for the acknowledgement of a device that left goes back to the queue.
@@ -94,9 +106,14 @@ export class DeliveryService {
       subscribeJson(this.#broker, this.#guard, {
         kind: 'delivery-ack',
         filter: 'devices/+/delivery/ack',
-        serve: (deviceId, body) => this.#awaitingAck.get(ackKey(deviceId, body.updateId))?.acked(),
+        serve: (deviceId, body) => this.acknowledge(deviceId, body.updateId),
       }),
     ]);
+  }
+
+  /** Device `deviceId` has acknowledged delivery `updateId` (on the delivery topic, or as its channel says). */
+  acknowledge(deviceId: string, updateId: string): void {
+    this.#awaitingAck.get(ackKey(deviceId, updateId))?.acked();
   }
 
   queuedFor(deviceId: string): number {
@@ -151,12 +168,15 @@ export class DeliveryService {
       };
       this.#awaitingAck.set(key, { deviceId, acked: () => settle(true), gone: () => settle(false) });
       this.#onDelivery(deviceId, message, 'sent');
-      publishJson(this.#broker, deviceTopics(deviceId).delivery, message).catch(() => undefined);
+      const channel = this.#channels[message.kind];
+      (channel ? channel.push(deviceId, message) : publishJson(this.#broker, deviceTopics(deviceId).delivery, message)).catch(() => undefined);
     });
   }
 
   #queue(deviceId: string, message: DeliveryMessage): void {
     this.#onDelivery(deviceId, message, 'queued');
+    // A delivery with a channel of its own waits where the device looks for it (a job stays QUEUED in the job store).
+    if (this.#channels[message.kind]) return;
     const list = this.#queued.get(deviceId) ?? [];
     list.push(message);
     this.#queued.set(deviceId, list);

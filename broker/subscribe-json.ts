@@ -6,6 +6,9 @@ import type { BrokerLink } from './backend/broker-link.js';
 import type { TimeClaims } from './broker-config.js';
 import type { EpochWindow } from './epoch-window.js';
 
+/** The problem of a request whose body is not JSON at all (AWS IoT Jobs answers it with InvalidJson). */
+export const NOT_JSON = 'the body is not JSON (RFC 8259)';
+
 export type RequestBody<K extends DeviceRequestKind> = z.infer<(typeof DEVICE_REQUESTS)[K]['schema']>;
 
 /** Why the backend did not serve a request: it broke the contract, claimed a time outside the epoch, or serving failed. */
@@ -34,10 +37,12 @@ export interface DeviceRequestService<K extends DeviceRequestKind> {
   /** Serves a body that passed the request's schema (and, if it claims a time, lies in the current epoch). */
   serve: (deviceId: string, body: RequestBody<K>, topicRest: string) => void | Promise<void>;
   /**
-   * Answers a request that was not served, where the protocol has a reply topic; `requestId` is the one the body
-   * carried, if it was readable, so the device can match the answer.
+   * Answers a request that was not served, where the protocol has a reply topic; `requestId` (certfleet's) or
+   * `clientToken` (AWS IoT Jobs') is the one the body carried, if it was readable, so the device can match the answer.
    */
-  refuse?: ((deviceId: string, refusal: RequestRefusal, echo: { requestId?: string | undefined }, topicRest: string) => void | Promise<void>) | undefined;
+  refuse?:
+    | ((deviceId: string, refusal: RequestRefusal, echo: { requestId?: string | undefined; clientToken?: string | undefined }, topicRest: string) => void | Promise<void>)
+    | undefined;
 }
 
 /**
@@ -53,7 +58,7 @@ export function subscribeJson<K extends DeviceRequestKind>(link: BrokerLink, gua
     guard.onRefused({ deviceId, kind: service.kind, refusal });
     if (!service.refuse) return;
     // A refusal that cannot be sent is already recorded; it must not become a failure of its own.
-    settle(() => service.refuse?.(deviceId, refusal, { requestId: echoedRequestId(raw) }, rest), () => undefined);
+    settle(() => service.refuse?.(deviceId, refusal, { requestId: echoedId(raw, 'requestId'), clientToken: echoedId(raw, 'clientToken') }, rest), () => undefined);
   };
   const receive = (topicName: string, payload: Buffer) => {
     const topic = parseDeviceTopic(topicName);
@@ -63,7 +68,7 @@ export function subscribeJson<K extends DeviceRequestKind>(link: BrokerLink, gua
     try {
       raw = JSON.parse(payload.toString('utf8'));
     } catch {
-      refuse(deviceId, { reason: 'malformed_request', problem: 'the body is not JSON (RFC 8259)' }, undefined, rest);
+      refuse(deviceId, { reason: 'malformed_request', problem: NOT_JSON }, undefined, rest);
       return;
     }
     const parsed = contract.schema.safeParse(raw);
@@ -74,7 +79,7 @@ export function subscribeJson<K extends DeviceRequestKind>(link: BrokerLink, gua
     const sent = parsed.data as RequestBody<K>;
     // A broker that ignores claims serves the request at its own clock, as if the device had sent that time.
     const body = guard.timeClaims === 'ignore' && 't' in sent ? { ...sent, t: guard.window.now } : sent;
-    // A body without `t` (an AWS client's) is served at the broker's clock, guard.window.now.
+    // A body without `t` (an AWS client's: AWS's requests carry none) is served at the broker's clock, guard.window.now.
     if (contract.claimsTime && 't' in body && body.t !== undefined && !guard.window.admits(body.t)) {
       refuse(deviceId, { reason: 'time_claim_outside_epoch', problem: guard.window.describeRefusal(body.t) }, raw, rest);
       return;
@@ -109,9 +114,9 @@ function settle(work: () => void | Promise<void>, onError: (error: unknown) => v
   }
 }
 
-function echoedRequestId(raw: unknown): string | undefined {
-  if (typeof raw !== 'object' || raw === null || !('requestId' in raw)) return undefined;
-  const id = raw.requestId;
+function echoedId(raw: unknown, field: 'requestId' | 'clientToken'): string | undefined {
+  if (typeof raw !== 'object' || raw === null || !(field in raw)) return undefined;
+  const id = (raw as Record<string, unknown>)[field];
   return typeof id === 'string' && id.length > 0 && id.length <= 1024 ? id : undefined;
 }
 

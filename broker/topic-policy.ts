@@ -1,5 +1,5 @@
 import type { Client, PublishPacket, Subscription } from 'aedes';
-import { DEVICE_TOPIC_ROOT, isBackendReplyTopic, isDeviceRequestFilter, isDeviceRequestTopic, parseDeviceTopic } from '../sim/device-api/topics.js';
+import { DEVICE_TOPIC_ROOT, isBackendReplyTopic, isDeviceRequestFilter, isDeviceRequestTopic, namesAnotherThing, parseDeviceTopic } from '../sim/device-api/topics.js';
 import { mountedForClient, type AwsTopicMount } from './aws-topic-mount.js';
 import type { SessionRole } from './device-admission.js';
 
@@ -22,7 +22,8 @@ const PROVISIONING = /^devices\/[^/]+\/(rotation|\$aws\/certificates|\$aws\/prov
  */
 function backendMayPublish(topic: string): boolean {
   const parsed = parseDeviceTopic(topic);
-  return parsed !== undefined && !/[+#]/.test(parsed.deviceId) && isBackendReplyTopic(parsed.rest);
+  // A thing's Jobs answers go to that thing only.
+  return parsed !== undefined && !/[+#]/.test(parsed.deviceId) && isBackendReplyTopic(parsed.rest) && !namesAnotherThing(parsed.deviceId, parsed.rest);
 }
 
 export function authorizePublish(onDenied: (clientId: string, topic: string) => void, roleOf: (client: Client) => SessionRole | undefined) {
@@ -46,7 +47,9 @@ export function authorizePublish(onDenied: (clientId: string, topic: string) => 
     // packet as this hook leaves it.
     packet.topic = mountedForClient(client.id, packet.topic);
     // A device sends requests only; its replies and deliveries are the backend's to publish.
-    const request = ownsTopic(client.id, packet.topic) && isDeviceRequestTopic(packet.topic.slice(`${DEVICE_TOPIC_ROOT}/${client.id}/`.length));
+    // AWS IoT's policy variable ${iot:Connection.Thing.ThingName}: a thing's Jobs topics are its own only.
+    const request =
+      ownsTopic(client.id, packet.topic) && isDeviceRequestTopic(packet.topic.slice(`${DEVICE_TOPIC_ROOT}/${client.id}/`.length)) && !namesAnotherThing(client.id, packet.topic);
     if (request && (role === 'operational' || PROVISIONING.test(packet.topic))) {
       callback(null);
       return;
@@ -72,7 +75,7 @@ export function authorizeSubscribe(
       return;
     }
     const topic = mountedForClient(client.id, subscription.topic);
-    if (!backend && ownsTopic(client.id, topic)) {
+    if (!backend && ownsTopic(client.id, topic) && !namesAnotherThing(client.id, topic)) {
       // aedes subscribes to the subscription this hook returns: a device's `$aws/...` filter, mounted.
       mount?.subscribed(client, topic, subscription.qos);
       callback(null, { ...subscription, topic });

@@ -55,7 +55,7 @@ export const CAUSES = {
   ca_unavailable: 'the CA answered 503 ServiceUnavailable: it was down (an injected fault); the device backs off and retries',
   ownership_token_expired:
     'fleet provisioning: the certificate ownership token expired before RegisterThing redeemed it (AWS: 1 hour); the certificate is never activated',
-  commit_rejected: 'the backend refused a job\'s commit: the device is not connected with the new certificate',
+  commit_rejected: 'the backend refused a job\'s SUCCEEDED (its commit): the device is not connected with the new certificate',
   locked_out: 'the device certificate expired before it was renewed and the device has no way to recover',
 } as const;
 

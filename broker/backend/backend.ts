@@ -16,6 +16,8 @@ import type { SessionRole } from '../device-admission.js';
 import { DeviceCa } from '../device-ca.js';
 import type { DeviceRegistry } from '../device-registry.js';
 import { EpochWindow } from '../epoch-window.js';
+import { JobStore } from '../jobs/job-store.js';
+import { jobNotifyChannel } from '../jobs/job-notify-channel.js';
 import { plannedDeliveryMessages } from '../planned-deliveries.js';
 import { RenewalOrchestrator } from '../renewal-orchestrator.js';
 import { countingRequestGuard } from '../request-guard.js';
@@ -81,6 +83,8 @@ export async function startBackend(
   const guard = countingRequestGuard(epoch, stats, onEvent, config.timeClaims);
   const issuingAuthorities = [config.deviceIssuance.issuer, ...config.deviceIssuance.chain].map(pkiCertificateLookup(config.pki, pool));
 
+  // AWS IoT Jobs: a rotation job travels as notify-next and the device's start-next acknowledges it.
+  const jobs = new JobStore();
   const deliveries = new DeliveryService(link, {
     ackTimeoutMs: 120_000,
     guard,
@@ -89,7 +93,9 @@ export async function startBackend(
       ? (deviceId, message, outcome) =>
           onEvent({ type: 'broker.delivery', t: epoch.now, device: deviceId, updateId: message.updateId, kind: message.kind, outcome })
       : undefined,
+    channels: { job: jobNotifyChannel(link, jobs) },
   });
+  jobs.onStarted((thingName, execution) => deliveries.acknowledge(thingName, execution.updateId));
   await deliveries.start();
 
   const ca = new DeviceCa({
@@ -131,6 +137,7 @@ export async function startBackend(
     guard,
     ca,
     registry,
+    jobs,
     pool,
     seed: config.seed,
     keyAlgorithm: config.keyAlgorithm,

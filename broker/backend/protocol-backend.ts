@@ -4,6 +4,7 @@ import type { KeyAlgorithm } from '../../sim/pki/index.js';
 import type { CertificatePool } from '../../sim/verify/certificate-pool.js';
 import type { DeviceCa } from '../device-ca.js';
 import type { DeviceRegistry } from '../device-registry.js';
+import type { JobStore } from '../jobs/job-store.js';
 import type { RequestGuard } from '../subscribe-json.js';
 import type { BrokerLink } from './broker-link.js';
 
@@ -14,6 +15,8 @@ export interface RotationBackend {
   guard: RequestGuard;
   ca: DeviceCa;
   registry: DeviceRegistry;
+  /** Every thing's AWS IoT Jobs executions. */
+  jobs: JobStore;
   pool: CertificatePool;
   seed: number;
   keyAlgorithm: KeyAlgorithm;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { describeRequestSchema, getPendingRequestSchema, startNextRequestSchema, updateRequestSchema } from './jobs-messages.js';
 
 /**
  * Payloads on the device topics, as JSON. Certificates travel as PEM. Every request of a certfleet device carries the
@@ -67,7 +68,10 @@ export type DeliveryMessage =
       remove: string[];
     }
   | {
-      /** A rotation job (AWS IoT Jobs style): renew now, then commit. */
+      /**
+       * A rotation job: the backend's record of it. It travels as AWS IoT Jobs' notify-next, and the device's
+       * start-next acknowledges it (broker/jobs/jobs-api-service.ts); never on the delivery topic.
+       */
       kind: 'job';
       updateId: string;
       effectiveAt: number;
@@ -183,15 +187,6 @@ export type ProvisionReply =
       tokenExpiredAt?: number | undefined;
     });
 
-export const jobCommitSchema = z.object({
-  t: trueTimeSchema,
-  /** Serial of the certificate the device now connects with (RFC 5280 4.1.2.2: at most 20 octets). */
-  serialHex: z.string().regex(/^[0-9a-fA-F]{1,64}$/, 'expected a certificate serial in hex'),
-});
-export type JobCommit = z.infer<typeof jobCommitSchema>;
-
-export type JobCommitReply = { jobId: string; status: 'SUCCEEDED' } | { jobId: string; status: 'REJECTED'; reason: string };
-
 export const deliveryAckSchema = z.object({
   updateId: idSchema,
   result: z.string().max(256),
@@ -235,7 +230,10 @@ export const DEVICE_REQUESTS = {
   'create-from-csr': { schema: createFromCsrRequestSchema, claimsTime: true },
   'create-keys-and-certificate': { schema: createKeysAndCertificateRequestSchema, claimsTime: true },
   provision: { schema: provisionRequestSchema, claimsTime: true },
-  'job-commit': { schema: jobCommitSchema, claimsTime: true },
+  'jobs-start-next': { schema: startNextRequestSchema, claimsTime: true },
+  'jobs-get-pending': { schema: getPendingRequestSchema, claimsTime: true },
+  'jobs-describe': { schema: describeRequestSchema, claimsTime: true },
+  'jobs-update': { schema: updateRequestSchema, claimsTime: true },
   sync: { schema: syncRequestSchema, claimsTime: true },
   'delivery-ack': { schema: deliveryAckSchema, claimsTime: false },
   'offline-notice': { schema: offlineNoticeSchema, claimsTime: false },

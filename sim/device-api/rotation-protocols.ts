@@ -57,7 +57,7 @@ export const ROTATION_PROTOCOLS = {
     needsCertificateStatus: false,
   },
   job: {
-    description: 'the backend starts a CSR rotation as a job `before` expiry; the device renews, reconnects and commits it.',
+    description: 'the backend starts a CSR rotation as an AWS IoT Jobs job `before` expiry; the device renews, reconnects and reports it SUCCEEDED.',
     startedBy: { backendDelivery: 'job' },
     worksOffline: false,
     needsBootstrapIdentity: false,

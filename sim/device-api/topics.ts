@@ -26,10 +26,6 @@ export const deviceTopics = (deviceId: string) => {
      * session's MQTT Will for a drop without one ([MQTT-3.1.2-8]): presence as any MQTT broker lets a client tell it.
      */
     offline: `${base}/presence/offline`,
-    /** device -> backend: the job's certificate is in use; the backend deactivates the old one (JobCommit). */
-    jobCommit: (jobId: string) => `${base}/jobs/${jobId}/commit`,
-    jobCommitAccepted: (jobId: string) => `${base}/jobs/${jobId}/commit/accepted`,
-    jobCommitRejected: (jobId: string) => `${base}/jobs/${jobId}/commit/rejected`,
   };
 };
 
@@ -39,7 +35,7 @@ export const deviceTopics = (deviceId: string) => {
  * topics for the service.
  */
 const DEVICE_REQUEST_TOPIC =
-  /^(rotation\/csr|delivery\/ack|sync\/request|presence\/offline|jobs\/[^/]+\/commit|\$aws\/certificates\/create-from-csr\/json|\$aws\/certificates\/create\/json|\$aws\/provisioning-templates\/[^/]+\/provision\/json)$/;
+  /^(rotation\/csr|delivery\/ack|sync\/request|presence\/offline|\$aws\/things\/[^/]+\/jobs\/(start-next|get|[^/]+\/get|[^/]+\/update)|\$aws\/certificates\/create-from-csr\/json|\$aws\/certificates\/create\/json|\$aws\/provisioning-templates\/[^/]+\/provision\/json)$/;
 
 export function isDeviceRequestTopic(rest: string): boolean {
   return DEVICE_REQUEST_TOPIC.test(rest);
@@ -52,13 +48,13 @@ export function isDeviceRequestTopic(rest: string): boolean {
  */
 export function deviceRequestFilters(): string[] {
   const prefix = `${DEVICE_TOPIC_ROOT}/id/`;
-  const topics = Object.values(deviceTopics('id')).map((topic) => (typeof topic === 'function' ? topic('+') : topic));
+  const topics: string[] = Object.values(deviceTopics('id'));
   return [...new Set(topics.map((topic) => topic.slice(prefix.length)).filter(isDeviceRequestTopic))];
 }
 
 /** The topics (after `devices/<id>/`) on which the backend answers a device or sends it something: the backend's. */
 const BACKEND_REPLY_TOPIC =
-  /^(rotation\/cert|delivery|sync\/response|jobs\/[^/+#]+\/commit\/(accepted|rejected)|\$aws\/certificates\/create-from-csr\/json\/(accepted|rejected)|\$aws\/certificates\/create\/json\/(accepted|rejected)|\$aws\/provisioning-templates\/[^/+#]+\/provision\/json\/(accepted|rejected))$/;
+  /^(rotation\/cert|delivery|sync\/response|\$aws\/things\/[^/+#]+\/jobs\/(notify-next|(start-next|get|[^/+#]+\/get|[^/+#]+\/update)\/(accepted|rejected))|\$aws\/certificates\/create-from-csr\/json\/(accepted|rejected)|\$aws\/certificates\/create\/json\/(accepted|rejected)|\$aws\/provisioning-templates\/[^/+#]+\/provision\/json\/(accepted|rejected))$/;
 
 export function isBackendReplyTopic(rest: string): boolean {
   return BACKEND_REPLY_TOPIC.test(rest);
@@ -121,4 +117,44 @@ export function mountAwsTopic(clientId: string, topic: string): string {
 export function unmountAwsTopic(clientId: string, topic: string): string | undefined {
   const mount = `${DEVICE_TOPIC_ROOT}/${clientId}/`;
   return topic.startsWith(mount + AWS_RESERVED_PREFIX) ? topic.slice(mount.length) : undefined;
+}
+
+/**
+ * The AWS IoT Jobs MQTT API as a thing names it (https://docs.aws.amazon.com/iot/latest/developerguide/jobs-mqtt-api.html);
+ * the thing name is the device's client id. Mounted like every `$aws/...` topic, so the backend serves
+ * `devices/+/$aws/things/+/jobs/...`.
+ */
+export const jobsTopics = (thingName: string) => {
+  const base = `$aws/things/${thingName}/jobs`;
+  return {
+    /** NextJobExecutionChanged, to the thing (https://docs.aws.amazon.com/iot/latest/developerguide/jobs-mqtt-api.html). */
+    notifyNext: `${base}/notify-next`,
+    /** StartNextPendingJobExecution (https://docs.aws.amazon.com/iot/latest/developerguide/jobs-mqtt-api.html). */
+    startNext: `${base}/start-next`,
+    startNextAccepted: `${base}/start-next/accepted`,
+    startNextRejected: `${base}/start-next/rejected`,
+    /** GetPendingJobExecutions (https://docs.aws.amazon.com/iot/latest/developerguide/jobs-mqtt-api.html). */
+    getPending: `${base}/get`,
+    getPendingAccepted: `${base}/get/accepted`,
+    getPendingRejected: `${base}/get/rejected`,
+    /** DescribeJobExecution (https://docs.aws.amazon.com/iot/latest/developerguide/jobs-mqtt-api.html). */
+    describe: (jobId: string) => `${base}/${jobId}/get`,
+    describeAccepted: (jobId: string) => `${base}/${jobId}/get/accepted`,
+    describeRejected: (jobId: string) => `${base}/${jobId}/get/rejected`,
+    /** UpdateJobExecution (https://docs.aws.amazon.com/iot/latest/developerguide/jobs-mqtt-api.html). */
+    update: (jobId: string) => `${base}/${jobId}/update`,
+    updateAccepted: (jobId: string) => `${base}/${jobId}/update/accepted`,
+    updateRejected: (jobId: string) => `${base}/${jobId}/update/rejected`,
+  };
+};
+
+/**
+ * Whether a topic or filter of client X (as X names it, or mounted under `devices/X/`) is another thing's Jobs topic:
+ * AWS IoT's policies confine a thing to `$aws/things/${iot:Connection.Thing.ThingName}/jobs/*`
+ * (https://docs.aws.amazon.com/iot/latest/developerguide/thing-policy-variables.html); the thing name is the client id.
+ */
+export function namesAnotherThing(clientId: string, topic: string): boolean {
+  const rest = topic.startsWith(`${DEVICE_TOPIC_ROOT}/${clientId}/`) ? topic.slice(`${DEVICE_TOPIC_ROOT}/${clientId}/`.length) : topic;
+  const levels = rest.split('/');
+  return levels[0] === '$aws' && levels[1] === 'things' && levels[2] !== clientId;
 }

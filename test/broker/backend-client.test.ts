@@ -181,7 +181,7 @@ describe('the backend\'s topics', () => {
     },
   );
 
-  it.each(['devices/+/rotation/csr', 'devices/+/jobs/+/commit', 'devices/+/$aws/provisioning-templates/+/provision/json', 'devices/+/presence/offline', 'devices/device-a/sync/request'])(
+  it.each(['devices/+/rotation/csr', 'devices/+/$aws/things/+/jobs/+/update', 'devices/+/$aws/provisioning-templates/+/provision/json', 'devices/+/presence/offline', 'devices/device-a/sync/request'])(
     'grants a subscription to the device requests %s',
     async (filter) => {
       const client = asBackend?.connected ? asBackend : await backendSession();

@@ -43,8 +43,8 @@ describe('a backend service behind subscribeJson', () => {
       },
     });
     await subscribeJson(aedesLink(broker), guard, {
-      kind: 'job-commit',
-      filter: 'devices/+/jobs/+/commit',
+      kind: 'jobs-update',
+      filter: 'devices/+/$aws/things/+/jobs/+/update',
       serve: () => Promise.reject(new Error('the registry is gone')),
       refuse: () => {
         throw new Error('and so is the reply topic');
@@ -60,14 +60,14 @@ describe('a backend service behind subscribeJson', () => {
     });
 
     await publish('devices/d1/sync/request', JSON.stringify({ t: FROM }));
-    await publish('devices/d2/jobs/j1/commit', JSON.stringify({ t: FROM, serialHex: '0a' }));
+    await publish('devices/d2/$aws/things/d2/jobs/j1/update', JSON.stringify({ t: FROM, status: 'SUCCEEDED', statusDetails: { certificateId: '0a' } }));
     // The rejection settles on a later turn of the event loop.
     await new Promise((resolve) => setImmediate(resolve));
     await publish('devices/d3/delivery/ack', JSON.stringify({ updateId: 'u1', result: 'applied' }));
 
     expect(refused.map((r) => [r.deviceId, r.kind, r.refusal.reason])).toEqual([
       ['d1', 'sync', 'internal_error'],
-      ['d2', 'job-commit', 'internal_error'],
+      ['d2', 'jobs-update', 'internal_error'],
     ]);
     expect(refused[0]?.refusal.problem).toContain('cannot serve d1');
     expect(answered).toEqual(['d1:internal_error']);

@@ -6,6 +6,7 @@ import { runScenario } from '../../sim/run/run-scenario.js';
 import { loadScenario } from '../../sim/scenario/load-scenario.js';
 import { TINY_SCENARIO } from '../support/tiny-scenario.js';
 import { readEventLines, type EventLine } from '../support/event-lines.js';
+import { summaryCounts } from '../support/summary-counts.js';
 
 async function run(text: string, devices: number) {
   const dir = mkdtempSync(join(tmpdir(), 'certfleet-protocols-'));
@@ -59,8 +60,8 @@ describe('fleet provisioning (create-from-csr, then RegisterThing with the owner
   }, 120_000);
 });
 
-describe('job-driven rotation with a commit step', () => {
-  it('starts a job 10 days before expiry, the device renews and commits, the backend confirms', async () => {
+describe('job-driven rotation on the AWS IoT Jobs MQTT API', () => {
+  it('starts a job 10 days before expiry, the device renews and reports SUCCEEDED, the backend confirms', async () => {
     const { summary, events } = await run(cohorts('      rotation: { protocol: job, before: 10d }\n'), 6);
     const jobs = events.filter((e) => e.type === 'broker.job');
     const created = jobs.filter((e) => e.status === 'created');
@@ -70,6 +71,26 @@ describe('job-driven rotation with a commit step', () => {
     expect(summary.broker.jobsSucceeded).toBe(created.length);
     expect(summary.failures.byCause).toEqual({});
   }, 120_000);
+
+  it('gives the same counts on one worker as on two in two device processes, with jobs pushed as notify-next, jobs found by start-next after a restart, and failed rotations reported', async () => {
+    // Devices offline a day in three and a 30-hour broker outage: some jobs reach devices online as notify-next, others
+    // wait for the start-next of their next connect.
+    const text = cohorts('      rotation: { protocol: job, before: 2d }\n      connectivity: { reconnectEvery: 1d, outages: [{ every: 3d, duration: 1d }] }\n').concat(
+      'events:\n  - { type: broker-restart, at: 2030-01-27T06:00:00Z, downFor: 30h }\n',
+      // Lost replies and a CA that is down: rotations fail, and devices report their jobs FAILED.
+      'faults:\n  - { kind: message-loss, from: 2030-01-05T00:00:00Z, to: 2030-02-25T00:00:00Z, rate: 0.3 }\n  - { kind: ca-unavailable, from: 2030-01-20T00:00:00Z, to: 2030-01-23T00:00:00Z }\n',
+    );
+    const dir = mkdtempSync(join(tmpdir(), 'certfleet-job-placement-'));
+    writeFileSync(join(dir, 'scenario.yaml'), text);
+    const loaded = loadScenario(join(dir, 'scenario.yaml'));
+    const one = await runScenario({ loaded, devices: 8, outDir: join(dir, 'one'), workers: 1 });
+    await runScenario({ loaded, devices: 8, outDir: join(dir, 'spread'), workers: 2, deviceProcesses: 2 });
+    expect(one.summary.deliveries.pushed).toBeGreaterThan(0);
+    expect(one.summary.deliveries.queued).toBeGreaterThan(0);
+    expect(one.summary.broker.jobsSucceeded).toBeGreaterThan(8);
+    expect(one.summary.rotations.failed).toBeGreaterThan(0);
+    expect(summaryCounts(join(dir, 'spread'))).toEqual(summaryCounts(join(dir, 'one')));
+  }, 240_000);
 });
 
 describe('server push', () => {

@@ -13,6 +13,7 @@ import { connectAsync, type ErrorWithReasonCode } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { simTimeUsername } from '../../sim/device-api/messages.js';
 import type { FleetEvent } from '../../sim/events/fleet-event.js';
+import { CertificatePool } from '../../sim/verify/certificate-pool.js';
 import { readChildren, readSingle } from '../../sim/pki/der-reader.js';
 import { bitString, oid, sequence, set, utf8String } from '../../sim/pki/der-writer.js';
 import { createCsr, EXTENSION_OIDS, generateKeyPair, pemToDer, readCertificate } from '../../sim/pki/index.js';
@@ -132,7 +133,9 @@ describe('what a CSR asks for beyond its device\'s identity', () => {
     const reply = await requestRotation(session, device, der, T0);
     await session.close();
     if (!reply.ok) throw new Error(`refused: ${reply.reason}`);
-    expect(issuancesOf(device)).toEqual([{ type: 'broker.issuance', t: T0, device, ok: true }]);
+    const issued = new CertificatePool().parsePem(reply.certificate)[0];
+    // The event names the certificate issued: its serial and notAfter.
+    expect(issuancesOf(device)).toEqual([{ type: 'broker.issuance', t: T0, device, ok: true, serial: issued?.serialHex, notAfter: issued?.notAfter }]);
     const text = opensslCertificateText(reply.certificate, 'basicConstraints,keyUsage,extendedKeyUsage,subjectAltName');
     expect(text).toBe(deviceProfileText(device));
     const fields = readCertificate(pemToDer(reply.certificate)[0] as Buffer);

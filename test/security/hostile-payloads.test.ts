@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { brokerConfigFrom } from '../../broker/broker-config.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../broker/embedded-broker.js';
 import { DEVICE_REQUESTS, simTimeUsername, type DeviceRequestKind, type RotationResponse } from '../../sim/device-api/messages.js';
-import { deviceTopics, fleetProvisioningTopics } from '../../sim/device-api/topics.js';
+import { deviceTopics, fleetProvisioningTopics, jobsTopics } from '../../sim/device-api/topics.js';
 import type { FleetEvent } from '../../sim/events/fleet-event.js';
 import { createCsr, generateKeyPair, pemToDer } from '../../sim/pki/index.js';
 import { buildScenarioPki, type ScenarioPki } from '../../sim/scenario-pki/build-scenario-pki.js';
@@ -85,10 +85,18 @@ const BY_KIND: Record<DeviceRequestKind, Hostile[]> = {
     { name: 'an object as token', payload: json({ requestId: 'obj', t: T, certificateOwnershipToken: {} }), reason: 'malformed_request' },
     { name: 'parameters that are not a string map', payload: json({ certificateOwnershipToken: 'x', parameters: { SerialNumber: 5 } }), reason: 'malformed_request' },
   ],
-  'job-commit': [
-    { name: '{"t":0}', payload: '{"t":0}', reason: 'malformed_request' },
-    { name: 'a serial that is not hex', payload: json({ t: T, serialHex: 'zz' }), reason: 'malformed_request' },
-    { name: 't in a year', payload: json({ t: T0 + 365 * DAY, serialHex: '01' }), reason: 'time_claim_outside_epoch' },
+  'jobs-start-next': [
+    { name: 'a clientToken of 65 characters', payload: json({ clientToken: 'x'.repeat(65) }), reason: 'malformed_request' },
+    { name: 'a step timeout of 8 days', payload: json({ stepTimeoutInMinutes: 11_520 }), reason: 'malformed_request' },
+    { name: 't in a year', payload: json({ clientToken: 'late', t: T0 + 365 * DAY }), reason: 'time_claim_outside_epoch' },
+  ],
+  'jobs-get-pending': [{ name: 'a numeric clientToken', payload: json({ clientToken: 5 }), reason: 'malformed_request' }],
+  'jobs-describe': [{ name: 'includeJobDocument "yes"', payload: json({ includeJobDocument: 'yes' }), reason: 'malformed_request' }],
+  'jobs-update': [
+    { name: 'no status', payload: json({ clientToken: 'no-status', t: T }), reason: 'malformed_request' },
+    { name: 'status QUEUED, which only the service sets', payload: json({ status: 'QUEUED', t: T }), reason: 'malformed_request' },
+    { name: 'a statusDetails value that is a number', payload: json({ status: 'SUCCEEDED', statusDetails: { certificateId: 1 } }), reason: 'malformed_request' },
+    { name: 't in a year', payload: json({ status: 'SUCCEEDED', t: T0 + 365 * DAY }), reason: 'time_claim_outside_epoch' },
   ],
   sync: [
     { name: 't "now"', payload: '{"t":"now"}', reason: 'malformed_request' },
@@ -126,9 +134,20 @@ function randomShapes(kind: DeviceRequestKind, seed: number): Hostile[] {
 }
 
 const topics = deviceTopics(ATTACKER);
+const jobs = jobsTopics(ATTACKER);
+
+/** Whether a body is JSON at all (AWS IoT Jobs answers one that is not with InvalidJson). */
+function isJson(payload: string | Buffer): boolean {
+  try {
+    JSON.parse(payload.toString());
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** Every topic a device may publish a request to, and what the backend answers a refused one with. */
-const TARGETS: { kind: DeviceRequestKind; topic: string; replyTopics: string[]; reply: (reason: Reason) => unknown }[] = [
+const TARGETS: { kind: DeviceRequestKind; topic: string; replyTopics: string[]; reply: (reason: Reason, payload: string | Buffer) => unknown }[] = [
   // Those without a reply topic come first: the backend is a client of the broker, which forwards one client's
   // messages in order ([MQTT-4.6.0-6]), so once the later requests are answered these have been counted too.
   // An acknowledgement and an offline notice have no reply topic in the protocol: they are counted and recorded only.
@@ -167,12 +186,21 @@ const TARGETS: { kind: DeviceRequestKind; topic: string; replyTopics: string[]; 
         rejectedAt: T0,
       }),
   },
-  {
-    kind: 'job-commit',
-    topic: topics.jobCommit(JOB),
-    replyTopics: [topics.jobCommitRejected(JOB)],
-    reply: (reason) => ({ jobId: JOB, status: 'REJECTED', reason: expect.stringMatching(new RegExp(`^${reason}: `)) }),
-  },
+  // AWS IoT Jobs' ErrorResponse (https://docs.aws.amazon.com/iot/latest/developerguide/jobs-api.html).
+  ...(
+    [
+      ['jobs-start-next', jobs.startNext, jobs.startNextRejected],
+      ['jobs-get-pending', jobs.getPending, jobs.getPendingRejected],
+      ['jobs-describe', jobs.describe(JOB), jobs.describeRejected(JOB)],
+      ['jobs-update', jobs.update(JOB), jobs.updateRejected(JOB)],
+    ] as const
+  ).map(([kind, topic, rejected]) => ({
+    kind,
+    topic,
+    replyTopics: [rejected],
+    reply: (reason: Reason, payload: string | Buffer) =>
+      expect.objectContaining({ code: isJson(payload) ? 'InvalidRequest' : 'InvalidJson', message: expect.stringMatching(new RegExp(`^${reason}: `)), timestamp: T0 / 1000 }),
+  })),
   {
     kind: 'sync',
     topic: topics.syncRequest,
@@ -195,7 +223,7 @@ describe('hostile payloads from an admitted device on every backend topic', () =
     const issuedBefore = broker.stats().issued;
 
     for (const [index, target] of TARGETS.entries()) {
-      // `{}` is a valid CreateKeysAndCertificate request: a body the kind's schema accepts is not hostile there.
+      // `{}` is a valid request of some kinds (CreateKeysAndCertificate, AWS IoT Jobs' requests): not hostile there.
       const anyTopic = ANY_TOPIC.filter((hostile) => !acceptedBy(target.kind, hostile.payload));
       for (const hostile of [...anyTopic, ...BY_KIND[target.kind], ...randomShapes(target.kind, 100 + index)]) {
         await publishRaw(attacker, target.topic, hostile.payload);
@@ -205,7 +233,7 @@ describe('hostile payloads from an admitted device on every backend topic', () =
         expect({ kind: target.kind, payload: hostile.name, reply: answer?.body }).toEqual({
           kind: target.kind,
           payload: hostile.name,
-          reply: target.reply(hostile.reason),
+          reply: target.reply(hostile.reason, hostile.payload),
         });
       }
     }

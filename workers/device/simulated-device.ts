@@ -353,6 +353,8 @@ export class SimulatedDevice {
     // The sync request names the session: the backend holds the device online in it until its offline notice.
     const sync = await session.request<SyncResponse>(topics.syncRequest, { t, session: session.announceOnline() }, topics.syncResponse, () => true, this.#env.options.rotationTimeoutMs);
     for (const message of sync?.deliveries ?? []) this.#receive(message, t);
+    // A protocol with topics of its own (AWS IoT Jobs) listens there, and asks for what was queued while away.
+    await this.#protocol.attach?.(this.#host, session, t, (message, receivedAt) => this.#receive(message, receivedAt));
   }
 
   /**

@@ -42,10 +42,18 @@ export function rotationProtocol(method: RotationMethod): RotationProtocol {
       deviceInitiated: !isBackendDriven(method),
       worksOffline: descriptor.worksOffline,
       start: 'start' in half ? (host, t, attempt) => half.start(host, t, attempt) : nothingToStart,
+      attach: attachOf(half),
     };
     protocols.set(method, protocol);
   }
   return protocol;
+}
+
+/** A backend-started half's attach, taking any delivery (each half is handed only deliveries of its own kind). */
+function attachOf(half: DeviceHalf<RotationMethod>): RotationProtocol['attach'] {
+  if (!('attach' in half) || !half.attach) return undefined;
+  const attach = (half as BackendStartedHalf<RotationDeliveryKind>).attach;
+  return attach && ((host, session, t, receive) => attach(host, session, t, receive));
 }
 
 /** The rotation protocol a cohort's scenario entry names. */

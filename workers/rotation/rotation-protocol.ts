@@ -43,6 +43,8 @@ export interface RotationHost {
 /** The device half of a protocol the device starts (on its renewal policy). */
 export interface DeviceStartedHalf {
   start(host: RotationHost, t: number, attempt: number): Promise<RotationOutcome>;
+  /** A session started: a protocol with topics of its own listens there (BackendStartedHalf.attach). */
+  attach?: ((host: RotationHost, session: BrokerSession, t: number, receive: (message: DeliveryMessage, receivedAt?: number) => void) => Promise<void>) | undefined;
 }
 
 /**
@@ -51,6 +53,17 @@ export interface DeviceStartedHalf {
  */
 export interface BackendStartedHalf<K extends DeliveryMessage['kind']> {
   receive(host: RotationHost, message: Extract<DeliveryMessage, { kind: K }>, attempt: number): (t: number) => Promise<RotationOutcome>;
+  /**
+   * For a protocol whose deliveries come on topics of its own (AWS IoT Jobs: notify-next, start-next): run when a
+   * session starts, after the device synced; it listens there and hands each delivery to `receive` (at `receivedAt`,
+   * the session's true time, for one found rather than pushed).
+   */
+  attach?(
+    host: RotationHost,
+    session: BrokerSession,
+    t: number,
+    receive: (message: Extract<DeliveryMessage, { kind: K }>, receivedAt?: number) => void,
+  ): Promise<void>;
 }
 
 /** The device half a protocol needs, by its traits (sim/device-api/rotation-protocols.ts). */
@@ -64,4 +77,6 @@ export interface RotationProtocol {
   /** Whether the protocol can run without an operational session (it brings its own). */
   readonly worksOffline: boolean;
   start(host: RotationHost, t: number, attempt: number): Promise<RotationOutcome>;
+  /** A session started: a protocol with topics of its own listens there (BackendStartedHalf.attach). */
+  attach?: ((host: RotationHost, session: BrokerSession, t: number, receive: (message: DeliveryMessage, receivedAt?: number) => void) => Promise<void>) | undefined;
 }
