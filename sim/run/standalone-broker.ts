@@ -11,7 +11,7 @@ import { DecisionLog } from '../results/decision-log.js';
 import { prepareRunFolder } from '../results/run-folder.js';
 import { readCaFolder, writeCaFolder } from '../export/ca-folder.js';
 import { cohortAnchorsPem } from '../export/cohort-anchors.js';
-import { exportDeviceCredentials } from '../export/credential-export.js';
+import { exportDeviceCredentials, type DeviceToExport, type ExportedDevice } from '../export/credential-export.js';
 import { buildScenarioPki, type ScenarioPki } from '../scenario-pki/build-scenario-pki.js';
 import { manufactureDevices, type FactoryCredentials } from '../scenario-pki/device-factory.js';
 import type { LoadedScenario } from '../scenario/load-scenario.js';
@@ -141,7 +141,19 @@ export async function startStandaloneBroker(options: StandaloneBrokerOptions): P
 
   let control: ClockControl | undefined;
   let ticker: NodeJS.Timeout | undefined;
+  /** Takes down what was started, in reverse; once. */
+  let stopping: Promise<void> | undefined;
+  const stop = (reached: number) =>
+    (stopping ??= (async () => {
+      clearInterval(ticker);
+      await control?.close();
+      // Deliveries waiting for an acknowledgement are not waited for: the broker is going away.
+      await follower.stepsDone();
+      await stack.close().catch((error: unknown) => onProblem(`closing the broker: ${(error as Error).message}`));
+      await decisions.close({ reached }).catch((error: unknown) => onProblem(`closing the decision log: ${(error as Error).message}`));
+    })());
   let first: ClockState;
+  let exported: ExportedDevice[];
   try {
     first = await follow();
     control = await serveClockControl(controlled);
@@ -154,35 +166,13 @@ export async function startStandaloneBroker(options: StandaloneBrokerOptions): P
         .catch((error: unknown) => onProblem(`following the clock failed: ${(error as Error).message}`))
         .finally(() => (ticking = false));
     }, tickMs);
+    options.onStage?.(`exporting ${plan.devices.length} device identities`);
+    const address = { host: stack.host, port: stack.port, serverName: scenario.broker.host, clockFile: resolve(clockFile) };
+    exported = await exportDeviceCredentials(dir, devicesToExport(plan, credentials, pki), address);
   } catch (error) {
-    await control?.close();
-    await stack.close().catch(() => undefined);
-    await decisions.close().catch(() => undefined);
+    await stop(clock.now());
     throw error;
   }
-
-  options.onStage?.(`exporting ${plan.devices.length} device identities`);
-  const exported = await exportDeviceCredentials(
-    dir,
-    plan.devices.map((d) => {
-      const cohort = scenario.fleet.cohorts[d.cohort];
-      const host = cohort?.connectivity.host;
-      return {
-        id: d.id,
-        cohort: cohort?.name ?? String(d.cohort),
-        credentials: credentials[d.id] as FactoryCredentials,
-        anchorsPem: cohortAnchorsPem(scenario, pki, d.cohort),
-        ...(host === undefined ? {} : { serverName: host }),
-      };
-    }),
-    { host: stack.host, port: stack.port, serverName: scenario.broker.host, clockFile: resolve(clockFile) },
-  ).catch(async (error: unknown) => {
-    clearInterval(ticker);
-    await control?.close();
-    await stack.close().catch(() => undefined);
-    await decisions.close().catch(() => undefined);
-    throw error;
-  });
 
   // The time the broker first judged at (a running clock has moved on a little by now).
   const start = describeClock(first);
@@ -204,7 +194,9 @@ export async function startStandaloneBroker(options: StandaloneBrokerOptions): P
         `certfleet clock ${dir} --advance 1h`,
       ],
       file: absolute(CLOCK_FILE),
-      followWith: `LD_PRELOAD=libfaketime.so.1 FAKETIME_TIMESTAMP_FILE=${absolute(CLOCK_FILE)} FAKETIME_NO_CACHE=1 FAKETIME_DONT_FAKE_MONOTONIC=1`,
+      // The file's time is UTC (libfaketime reads it in the local zone), and ld.so expands $LIB to the multiarch folder
+      // Debian installs libfaketime in, as the faketime wrapper's own LD_PRELOAD does.
+      followWith: `TZ=UTC LD_PRELOAD='/usr/$LIB/faketime/libfaketime.so.1' FAKETIME_TIMESTAMP_FILE=${absolute(CLOCK_FILE)} FAKETIME_NO_CACHE=1 FAKETIME_DONT_FAKE_MONOTONIC=1`,
     },
     timeClaims: options.timeClaims,
     ca: absolute('ca'),
@@ -216,6 +208,7 @@ export async function startStandaloneBroker(options: StandaloneBrokerOptions): P
   await writeBrokerJson(dir, info);
 
   let closing: Promise<void> | undefined;
+  if (!control) throw new Error('the clock control did not start');
   return {
     info,
     plan,
@@ -224,12 +217,7 @@ export async function startStandaloneBroker(options: StandaloneBrokerOptions): P
     clock: controlled,
     close() {
       closing ??= (async () => {
-        clearInterval(ticker);
-        await control?.close();
-        // Deliveries waiting for an acknowledgement are not waited for: the broker is going away.
-        await follower.stepsDone();
-        await stack.close().catch((error: unknown) => onProblem(`closing the broker: ${(error as Error).message}`));
-        await decisions.close({ reached: clock.now() }).catch((error: unknown) => onProblem(`closing the decision log: ${(error as Error).message}`));
+        await stop(clock.now());
         await writeBrokerJson(dir, { ...info, stoppedAt: new Date().toISOString() }).catch(() => undefined);
       })();
       return closing;
@@ -255,4 +243,21 @@ function describeBroker(stack: BrokerStack, timeClaims: TimeClaims): BrokerJson[
 function reusedPki(ca: string, options: StandaloneBrokerOptions): Promise<ScenarioPki> {
   options.onStage?.(`reading the CA of ${ca}`);
   return readCaFolder(ca, options.loaded.scenario, { serialScope: `session ${new Date().toISOString()}` });
+}
+
+/** Each planned device as the export takes it: its cohort's name, factory credentials, anchors and server name. */
+function devicesToExport(plan: FleetPlan, credentials: Readonly<Record<string, FactoryCredentials>>, pki: ScenarioPki): DeviceToExport[] {
+  const { scenario } = plan;
+  return plan.devices.map((d) => {
+    const cohort = scenario.fleet.cohorts[d.cohort];
+    // A cohort that dials another name (connectivity.host) checks the server certificate against that one.
+    const host = cohort?.connectivity.host;
+    return {
+      id: d.id,
+      cohort: cohort?.name ?? String(d.cohort),
+      credentials: credentials[d.id] as FactoryCredentials,
+      anchorsPem: cohortAnchorsPem(scenario, pki, d.cohort),
+      ...(host === undefined ? {} : { serverName: host }),
+    };
+  });
 }

@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findMosquittoPrograms } from '../../broker/mosquitto/mosquitto-programs.js';
 import { deviceTopics } from '../../sim/device-api/topics.js';
 import { startStandaloneBroker, type StandaloneBroker } from '../../sim/run/standalone-broker.js';
 import { CertificatePool } from '../../sim/verify/certificate-pool.js';
@@ -55,7 +54,9 @@ async function publish(underFaketime: boolean): Promise<{ ok: boolean; stderr: s
   const env = underFaketime
     ? {
         ...process.env,
-        LD_PRELOAD: findMosquittoPrograms().libfaketime,
+        // As broker.json's clock.followWith and docs/standalone-broker.md write it.
+        TZ: 'UTC',
+        LD_PRELOAD: '/usr/$LIB/faketime/libfaketime.so.1',
         FAKETIME_TIMESTAMP_FILE: broker.info.clock.file,
         FAKETIME_NO_CACHE: '1',
         FAKETIME_DONT_FAKE_MONOTONIC: '1',
@@ -72,6 +73,12 @@ async function publish(underFaketime: boolean): Promise<{ ok: boolean; stderr: s
 }
 
 describe('a client run under libfaketime with the broker\'s clock file', () => {
+  it('is told how in broker.json', () => {
+    expect(broker.info.clock.followWith).toBe(
+      `TZ=UTC LD_PRELOAD='/usr/$LIB/faketime/libfaketime.so.1' FAKETIME_TIMESTAMP_FILE=${broker.info.clock.file} FAKETIME_NO_CACHE=1 FAKETIME_DONT_FAKE_MONOTONIC=1`,
+    );
+  });
+
   it('checks the broker\'s chain at the broker\'s time: the server certificate, valid from 2029, fails at the host\'s clock', async () => {
     const atHost = await publish(false);
     expect(atHost.ok).toBe(false);
