@@ -127,6 +127,28 @@ describe('certfleet broker under a service manager', () => {
   }, 90_000);
 });
 
+describe('certfleet broker --broker mosquitto', () => {
+  it('puts a real Mosquitto on the same clock: an exported client is admitted before its notAfter and refused in the handshake after', async () => {
+    const mosquitto = await startBrokerCli(scenarioFile, join(root, 'mosquitto'), ['--broker', 'mosquitto', '--at', AT, '--devices', '2']);
+    try {
+      expect(mosquitto.info.broker.target).toBe('mosquitto');
+      const exported = mosquitto.info.identities.find((d) => Date.parse(d.notAfter) > Date.parse(AT));
+      if (!exported) throw new Error('no exported identity outlives the start');
+      const files = join(mosquitto.dir, exported.folder);
+      const identity = { key: readFileSync(join(files, 'key.pem'), 'utf8'), cert: readFileSync(join(files, 'fullchain.pem'), 'utf8') };
+      const move = (at: number) => runCli(['clock', mosquitto.dir, '--at', new Date(at).toISOString()], { timeoutMs: 30_000 });
+      expect(move(Date.parse(exported.notAfter) - 60_000).status).toBe(0);
+      const before = await connectDevice(mosquitto.info, identity, { clientId: exported.clientId });
+      expect(before.ok).toBe(true);
+      if (before.ok) await closeDevice(before.client);
+      expect(move(Date.parse(exported.notAfter) + 2000).status).toBe(0);
+      expect(await connectDevice(mosquitto.info, identity, { clientId: exported.clientId })).toMatchObject({ ok: false });
+    } finally {
+      expect((await mosquitto.stop('SIGINT')).status).toBe(0);
+    }
+  }, 90_000);
+});
+
 describe('certfleet broker refuses what it cannot do, in one line with exit 2', () => {
   it('refuses --broker external, a bad --at, --speed max, --devices 0 and a port beyond 65535, one line each', () => {
     const args = ['--broker', 'external', '--at', '2030-02-30', '--speed', 'max', '--devices', '0', '--port', '70000'];
