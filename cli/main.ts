@@ -1,14 +1,7 @@
 #!/usr/bin/env node
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { runCommand } from './run-command.js';
-import { brokerCommand } from './broker-command.js';
-import { clockCommand } from './clock-command.js';
-import { reproCommand } from './repro-command.js';
-import { reportCommand } from './report-command.js';
-import { compareCommand } from './compare-command.js';
-import { schemaCommand } from './schema-command.js';
-import { validateCommand } from './validate-command.js';
+// Each command's module is loaded when that command runs: `certfleet clock` need not load the simulator.
 import { EXIT } from './exit-codes.js';
 import { BROKER_TARGETS } from '../sim/scenario/broker-target-schema.js';
 import { exitForInputError } from './input-error-exit.js';
@@ -64,7 +57,7 @@ await yargs(hideBin(process.argv))
           describe: 'serve Prometheus metrics at http://127.0.0.1:<port>/metrics during the run (0: any free port, printed on stderr)',
         }),
     async (args) => {
-      process.exitCode = await runCommand({
+      process.exitCode = await (await import('./run-command.js')).runCommand({
         scenario: args.scenario,
         broker: args.broker,
         devices: args.devices,
@@ -102,7 +95,7 @@ await yargs(hideBin(process.argv))
           describe: 'believe a CONNECT user name certfleet-t=<time> (and a request\'s "t") inside the current tick, as certfleet run does; off: every client is judged at the broker\'s clock',
         }),
     async (args) => {
-      process.exitCode = await brokerCommand({
+      process.exitCode = await (await import('./broker-command.js')).brokerCommand({
         scenario: args.scenario,
         at: args.at,
         speed: args.speed,
@@ -126,7 +119,7 @@ await yargs(hideBin(process.argv))
         .option('advance', { type: 'string', describe: 'move the clock by a duration, e.g. 90s, 31d; back with --advance=-1h' })
         .option('speed', { type: 'string', describe: 'run it at this rate from now on, e.g. 1s/s, 1h/s, or frozen' }),
     async (args) => {
-      process.exitCode = await clockCommand({ dir: args.dir, at: args.at, advance: args.advance, speed: args.speed });
+      process.exitCode = await (await import('./clock-command.js')).clockCommand({ dir: args.dir, at: args.at, advance: args.advance, speed: args.speed });
     },
   )
   .command(
@@ -134,7 +127,7 @@ await yargs(hideBin(process.argv))
     'check a scenario file against the schema and print what it describes',
     (y) => y.positional('scenario', { type: 'string', demandOption: true, describe: 'a scenario file (YAML)' }).option('broker', brokerOption),
     async (args) => {
-      process.exitCode = await validateCommand(args.scenario, { target: args.broker });
+      process.exitCode = await (await import('./validate-command.js')).validateCommand(args.scenario, { target: args.broker });
     },
   )
   .command(
@@ -145,15 +138,15 @@ await yargs(hideBin(process.argv))
         .positional('run', { type: 'string', demandOption: true, describe: 'a run folder (results/<run-id>)' })
         .option('device', { type: 'string', demandOption: true, describe: 'the device id, e.g. device-00042' }),
     async (args) => {
-      process.exitCode = await reproCommand(args.run, args.device);
+      process.exitCode = await (await import('./repro-command.js')).reproCommand(args.run, args.device);
     },
   )
   .command(
     'schema',
     'print the JSON Schema of scenario files (for editors), or with --summary of summary.json',
     (y) => y.option('summary', { type: 'boolean', default: false, describe: 'the schema of a run\'s summary.json (docs/summary.schema.json)' }),
-    (args) => {
-      process.exitCode = schemaCommand({ summary: args.summary });
+    async (args) => {
+      process.exitCode = (await import('./schema-command.js')).schemaCommand({ summary: args.summary });
     },
   )
   .command(
@@ -161,7 +154,7 @@ await yargs(hideBin(process.argv))
     'write <run>/report.html: availability, failures, rotations, latency, audits and thresholds over simulated time; for the export folder of certfleet broker, its connect decisions by cause, certificates and deliveries',
     (y) => y.positional('run', { type: 'string', demandOption: true, describe: 'a run folder (results/<run-id>), or the export folder of a certfleet broker session' }),
     async (args) => {
-      process.exitCode = await reportCommand(args.run);
+      process.exitCode = await (await import('./report-command.js')).reportCommand(args.run);
     },
   )
   .command(
@@ -173,7 +166,7 @@ await yargs(hideBin(process.argv))
         .positional('run-b', { type: 'string', demandOption: true, describe: 'the second run folder (B)' })
         .option('out', { type: 'string', describe: 'the page to write (default: <run-b>/compare.html)' }),
     async (args) => {
-      process.exitCode = await compareCommand({ runA: args.runA, runB: args.runB, out: args.out });
+      process.exitCode = await (await import('./compare-command.js')).compareCommand({ runA: args.runA, runB: args.runB, out: args.out });
     },
   )
   .demandCommand(1, 'name a command: run, broker, clock, validate, repro, report, compare or schema')
