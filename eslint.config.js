@@ -22,8 +22,8 @@ export default tseslint.config(
   // The dependency direction (docs/architecture.md): cli -> sim/run -> {broker, workers} -> the rest of sim.
   layer(['sim/**'], ['broker', 'workers', 'cli'], 'sim/ is below the broker, the workers and the CLI; only sim/run starts them', ['sim/run/**']),
   layer(['sim/run/**', 'bench/**'], ['cli'], 'only cli/ imports cli/'),
-  layer(['broker/**'], ['workers', 'cli'], 'the broker and the device workers do not import each other (they meet in sim/run); only cli/ imports cli/'),
-  layer(['workers/**'], ['broker', 'cli'], 'the broker and the device workers do not import each other (they meet in sim/run); only cli/ imports cli/'),
+  layer(['broker/**'], ['workers', 'cli', 'sim/run'], 'the broker and the device workers do not import each other, nor sim/run above them (they meet there); only cli/ imports cli/'),
+  layer(['workers/**'], ['broker', 'cli', 'sim/run'], 'the broker and the device workers do not import each other, nor sim/run above them (they meet there); only cli/ imports cli/'),
 );
 
 /**

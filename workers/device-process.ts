@@ -3,7 +3,7 @@
  * and relays the coordinator's messages to them. It ignores SIGINT (Ctrl-C reaches the whole process group): the
  * coordinator decides when to stop, so an interrupted run still collects every shard's final statistics.
  */
-import { ShardPool } from '../sim/run/shard-pool.js';
+import { ShardPool } from './shard-pool.js';
 import type { FromDeviceProcess, ToDeviceProcess } from './protocol.js';
 
 const send = (message: FromDeviceProcess): void => {

@@ -4,7 +4,7 @@ import type { FactoryCredentials } from '../scenario-pki/device-factory.js';
 import { mergeEpochResults, type StatusCounts } from '../stats/fleet-counters.js';
 import type { FromDeviceProcess, ToDeviceProcess } from '../../workers/protocol.js';
 import type { CoordinatedFleet } from './coordinator.js';
-import { compiledScript, type DeviceHostingOptions } from './shard-pool.js';
+import { compiledScript, type DeviceHostingOptions } from '../../workers/shard-pool.js';
 
 /** What to do when a device process dies mid-run: end the run with a partial result, or start a new process. */
 export type OnDeviceCrash = 'stop' | 'restart';

@@ -2,12 +2,12 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
-import type { FleetEvent } from '../events/fleet-event.js';
-import type { FleetPlan, SessionsDropped } from '../plan/fleet-plan.js';
-import type { ScenarioPki } from '../scenario-pki/build-scenario-pki.js';
-import type { FactoryCredentials } from '../scenario-pki/device-factory.js';
-import { mergeEpochResults, type StatusCounts } from '../stats/fleet-counters.js';
-import type { CoordinatorMessage, ShardAssignment, ShardMessage, ShardOptions, ShardTask } from '../../workers/protocol.js';
+import type { FleetEvent } from '../sim/events/fleet-event.js';
+import type { FleetPlan, SessionsDropped } from '../sim/plan/fleet-plan.js';
+import type { ScenarioPki } from '../sim/scenario-pki/build-scenario-pki.js';
+import type { FactoryCredentials } from '../sim/scenario-pki/device-factory.js';
+import { mergeEpochResults, type StatusCounts } from '../sim/stats/fleet-counters.js';
+import type { CoordinatorMessage, ShardAssignment, ShardMessage, ShardOptions, ShardTask } from './protocol.js';
 
 /** What any host of devices (a pool of workers, a set of device processes) needs, and where it reports. */
 export interface DeviceHostingOptions {
@@ -193,9 +193,9 @@ function workerScript(): string {
 
 /** A compiled entry point under workers/: beside this module when running from dist/, else the build in dist/. */
 export function compiledScript(path: string): string {
-  const beside = fileURLToPath(new URL(`../../${path}`, import.meta.url));
+  const beside = fileURLToPath(new URL(`../${path}`, import.meta.url));
   if (existsSync(beside)) return beside;
-  const built = fileURLToPath(new URL(`../../dist/${path}`, import.meta.url));
+  const built = fileURLToPath(new URL(`../dist/${path}`, import.meta.url));
   if (existsSync(built)) return built;
   throw new Error(`${path} is not built: run "npm run build" (looked for ${beside} and ${built})`);
 }
