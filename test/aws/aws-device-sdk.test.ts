@@ -4,16 +4,14 @@
  * subscribe calls (https://docs.aws.amazon.com/iot/latest/developerguide/fleet-provision-api.html), over a connection
  * on a claim certificate; then it connects with the certificate it was given, and is admitted.
  */
-import { iotidentity, mqtt, type mqtt as Mqtt } from 'aws-iot-device-sdk-v2';
+import { iotidentity, type mqtt as Mqtt } from 'aws-iot-device-sdk-v2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toPem } from '../../sim/pki/index.js';
 import { CertificatePool } from '../../sim/verify/certificate-pool.js';
+import { acceptedOrRejected, createCertificateFromCsr, firstResponse, QOS, registerThing, TEMPLATE } from '../support/aws-identity-calls.js';
 import { connectWithSdk, type SdkEndpoint } from '../support/aws-sdk-device.js';
 import { opensslCsr } from '../support/openssl-csr.js';
 import { startPresentDayBroker, type PresentDayBroker } from '../support/present-day-broker.js';
-
-const TEMPLATE = 'certfleet-fleet';
-const QOS = mqtt.QoS.AtLeastOnce;
 
 let present: PresentDayBroker;
 let endpoint: SdkEndpoint;
@@ -40,30 +38,6 @@ async function connect(clientId: string, identity: { cert: string; key: string }
 /** The broker's refusals of a device's connections (admissions are counted, refusals recorded). */
 const admissionsOf = (deviceId: string) => present.events.filter((e) => e.type === 'broker.admission' && e.device === deviceId);
 
-/** The first message an SDK subscription hands its handler: the response, or the error the SDK reports. */
-function firstResponse<T>(): { handler: (error?: iotidentity.IotIdentityError, response?: T) => void; response: Promise<T> } {
-  let handler!: (error?: iotidentity.IotIdentityError, response?: T) => void;
-  const response = new Promise<T>((resolve, reject) => {
-    handler = (error, body) => (error || body === undefined ? reject(error ?? new Error('empty response')) : resolve(body));
-  });
-  return { handler, response };
-}
-
-/** The accepted response, or a failure carrying the rejected topic's ErrorResponse. */
-function acceptedOrRejected<T>(accepted: Promise<T>, rejected: Promise<iotidentity.model.ErrorResponse>, call: string): Promise<T> {
-  return Promise.race([accepted, rejected.then((error) => Promise.reject(new Error(`${call} rejected: ${JSON.stringify(error)}`)))]);
-}
-
-/** The SDK's RegisterThing call on the claim connection, answered on its accepted or rejected topic. */
-async function registerThing(identity: iotidentity.IotIdentityClient, token: string): Promise<iotidentity.model.RegisterThingResponse> {
-  const accepted = firstResponse<iotidentity.model.RegisterThingResponse>();
-  const rejected = firstResponse<iotidentity.model.ErrorResponse>();
-  await identity.subscribeToRegisterThingAccepted({ templateName: TEMPLATE }, QOS, accepted.handler);
-  await identity.subscribeToRegisterThingRejected({ templateName: TEMPLATE }, QOS, rejected.handler);
-  await identity.publishRegisterThing({ templateName: TEMPLATE, certificateOwnershipToken: token, parameters: { SerialNumber: 'sn-1' } }, QOS);
-  return acceptedOrRejected(accepted.response, rejected.response, 'RegisterThing');
-}
-
 describe("AWS's device SDK against certfleet's broker", () => {
   it('provisions from a claim certificate with CreateCertificateFromCsr and RegisterThing, then connects with the new certificate', async () => {
     const deviceId = 'sdk-device-csr';
@@ -72,12 +46,7 @@ describe("AWS's device SDK against certfleet's broker", () => {
 
     // The device's own key never leaves it: a CSR made with `openssl req`, in PEM as AWS's API takes it.
     const { der, keyPem } = opensslCsr({ subject: `/CN=${deviceId}` });
-    const accepted = firstResponse<iotidentity.model.CreateCertificateFromCsrResponse>();
-    const rejected = firstResponse<iotidentity.model.ErrorResponse>();
-    await identity.subscribeToCreateCertificateFromCsrAccepted({}, QOS, accepted.handler);
-    await identity.subscribeToCreateCertificateFromCsrRejected({}, QOS, rejected.handler);
-    await identity.publishCreateCertificateFromCsr({ certificateSigningRequest: toPem(der, 'CERTIFICATE REQUEST') }, QOS);
-    const created = await acceptedOrRejected(accepted.response, rejected.response, 'CreateCertificateFromCsr');
+    const created = await createCertificateFromCsr(identity, toPem(der, 'CERTIFICATE REQUEST'));
 
     expect(created.certificateId).toMatch(/^[0-9a-f]{64}$/);
     expect(created.certificateOwnershipToken).toEqual(expect.any(String));

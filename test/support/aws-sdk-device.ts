@@ -26,6 +26,13 @@ export function credentialFiles(files: { cert: string; key: string; ca: string }
   return { ...paths, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+/** The files a device keeps: its certificate (or chain), its key and the CA file it trusts the broker with. */
+export interface SdkFiles {
+  certPath: string;
+  keyPath: string;
+  caPath: string;
+}
+
 /**
  * Connects with the SDK (clean session, no reconnects left running: `disconnect` frees the native connection, so
  * the test process can exit). Rejects with the SDK's error when the broker refuses the certificate or the CONNECT.
@@ -33,23 +40,28 @@ export function credentialFiles(files: { cert: string; key: string; ca: string }
 export async function connectWithSdk(endpoint: SdkEndpoint, clientId: string, identity: { cert: string; key: string }): Promise<mqtt.MqttClientConnection> {
   const files = credentialFiles({ ...identity, ca: endpoint.caPem });
   try {
-    const config = iot.AwsIotMqttConnectionConfigBuilder.new_mtls_builder_from_path(files.certPath, files.keyPath)
-      .with_certificate_authority_from_path(undefined, files.caPath)
-      .with_endpoint(endpoint.host)
-      .with_port(endpoint.port)
-      .with_client_id(clientId)
-      .with_clean_session(true)
-      .with_timeout_ms(10_000)
-      .build();
-    const connection = new mqtt.MqttClient().new_connection(config);
-    try {
-      await connection.connect();
-    } catch (error) {
-      await connection.disconnect().catch(() => undefined);
-      throw error;
-    }
-    return connection;
+    return await connectWithSdkFiles(endpoint, clientId, files);
   } finally {
     files.remove();
   }
+}
+
+/** As `connectWithSdk`, from files already on disk (an export folder's), as AWS's samples take them. */
+export async function connectWithSdkFiles(endpoint: { host: string; port: number }, clientId: string, files: SdkFiles): Promise<mqtt.MqttClientConnection> {
+  const config = iot.AwsIotMqttConnectionConfigBuilder.new_mtls_builder_from_path(files.certPath, files.keyPath)
+    .with_certificate_authority_from_path(undefined, files.caPath)
+    .with_endpoint(endpoint.host)
+    .with_port(endpoint.port)
+    .with_client_id(clientId)
+    .with_clean_session(true)
+    .with_timeout_ms(10_000)
+    .build();
+  const connection = new mqtt.MqttClient().new_connection(config);
+  try {
+    await connection.connect();
+  } catch (error) {
+    await connection.disconnect().catch(() => undefined);
+    throw error;
+  }
+  return connection;
 }
