@@ -11,7 +11,7 @@ import {
   type RequestErrorCode,
 } from '../sim/device-api/messages.js';
 import { fleetProvisioningTopics as aws, mountAwsTopic } from '../sim/device-api/topics.js';
-import { generateKeyPair, pemBlocks, type KeyAlgorithm } from '../sim/pki/index.js';
+import { csrFromPem, generateKeyPair, type KeyAlgorithm } from '../sim/pki/index.js';
 import type { CertificatePool } from '../sim/verify/certificate-pool.js';
 import type { BrokerLink } from './backend/broker-link.js';
 import type { DeviceCa, Issued } from './device-ca.js';
@@ -165,17 +165,6 @@ export async function startFleetProvisioningService(options: FleetProvisioningOp
 /** `$aws/provisioning-templates/<name>/provision/json` -> the template's name. */
 function templateOf(rest: string): string {
   return rest.split('/')[2] ?? '';
-}
-
-/** The DER of a PEM CSR (RFC 7468 7: `CERTIFICATE REQUEST`, or the legacy `NEW CERTIFICATE REQUEST`); undefined if none. */
-function csrFromPem(pem: string): Buffer | undefined {
-  try {
-    const blocks = pemBlocks(pem);
-    const csr = blocks.length === 1 ? blocks[0] : undefined;
-    return csr && (csr.label === 'CERTIFICATE REQUEST' || csr.label === 'NEW CERTIFICATE REQUEST') ? csr.der : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** Why the CA issued nothing: down (503 ServiceUnavailable, the device retries) or it refused the request (400). */

@@ -165,7 +165,7 @@ export interface JobsRejected {
  */
 export interface RotationJobDocument {
   operation: 'rotate-certificate';
-  /** Where to publish the CSR: `{requestId, t, csr}` with the PKCS#10 CSR in base64 DER (RotationRequest). */
+  /** Where to publish the CSR: `{csr, requestId?, t?}` with the PKCS#10 CSR in PEM or base64 DER (RotationRequest). */
   csrTopic: string;
   /** Where the certificate or the refusal comes (RotationResponse). */
   certificateTopic: string;

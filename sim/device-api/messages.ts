@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { csrFromText } from '../pki/csr-text.js';
 import { describeRequestSchema, getPendingRequestSchema, startNextRequestSchema, updateRequestSchema } from './jobs-messages.js';
 
 /**
@@ -19,24 +20,33 @@ export const trueTimeSchema = z.number().min(-MAX_TIME_VALUE).max(MAX_TIME_VALUE
 /** Request ids, job ids, update ids, tokens: strings the backend echoes back (they embed device ids, so allow room). */
 const idSchema = z.string().min(1).max(1024);
 
-/** DER in base64 (RFC 4648 4); 64 KiB is far above any CSR certfleet or a device makes. */
-const base64DerSchema = z
+/**
+ * A PKCS#10 CSR: PEM (RFC 7468 7), as AWS's CreateCertificateFromCsr takes it and `openssl req` writes it, or DER in
+ * base64 (RFC 4648 4), as certfleet's simulated devices send it; 64 KiB is far above any CSR certfleet or a device
+ * makes. Whether it is a valid CSR is the CA's call (malformed_csr).
+ */
+const csrTextSchema = z
   .string()
   .min(4)
   .max(65_536)
-  .regex(/^[A-Za-z0-9+/]+={0,2}$/, 'expected base64 (RFC 4648 4)');
+  .refine((text) => csrFromText(text) !== undefined, 'expected a PEM certificate request (RFC 7468 7) or base64 DER (RFC 4648 4)');
 
+/**
+ * certfleet's own rotation request on `devices/<id>/rotation/csr`. `requestId` is echoed in the answer when sent;
+ * `t` (the true time of a certfleet device's request) may be left out, and a body without it is served at the
+ * broker's clock, so a shell client (`openssl req` + `mosquitto_rr`) can send just `{"csr": "<PEM>"}`.
+ */
 export const rotationRequestSchema = z.object({
-  requestId: idSchema,
-  t: trueTimeSchema,
-  /** PKCS#10 CSR, base64 DER. */
-  csr: base64DerSchema,
+  requestId: idSchema.optional(),
+  t: trueTimeSchema.optional(),
+  csr: csrTextSchema,
 });
 export type RotationRequest = z.infer<typeof rotationRequestSchema>;
 
 export type RotationResponse =
   | {
-      requestId: string;
+      /** Echoed when the request carried one. */
+      requestId?: string | undefined;
       ok: true;
       certificate: string;
       chain: string[];

@@ -17,7 +17,7 @@ validity of the certificate). These are test credentials made by certfleet for t
 | \`device.p12\` | the key, the leaf and the chain as PKCS#12, password **\`${about.password}\`** (mode 0600) |
 | \`anchors.pem\` | the roots the device's cohort trusts for the broker's server chain: the CA file to give a client |
 | \`bootstrap/\` | the claim (birth) identity in the same forms, where the scenario gives devices one |
-| \`commands.sh\` | ready \`mosquitto_sub\`, \`mosquitto_pub\` and \`openssl s_client\` lines, each also at the broker's clock |
+| \`commands.sh\` | ready \`mosquitto_sub\`, \`mosquitto_pub\`, \`mosquitto_rr\` and \`openssl s_client\` lines, each also at the broker's clock, and \`rotate\`: a new key and CSR (\`openssl req\`) exchanged for a certificate (new-*.pem) |
 
 \`device.p12\`: ${PKCS12_ENCRYPTION}. OpenSSL 3 reads it without \`-legacy\`
 (\`openssl pkcs12 -in device.p12 -passin pass:${about.password} -nodes\`), and so do Node

@@ -38,11 +38,19 @@ export function deviceCommandsScript(input: DeviceCommandsInput): string {
     `-h "$HOST" -p "$PORT"`,
     ...insecure,
     // --cert takes a chain file (SSL_CTX_use_certificate_chain_file): the leaf, then the intermediates.
-    '--cafile anchors.pem --cert fullchain.pem --key key.pem',
+    // CERT/KEY: the rotate command's new-fullchain.pem/new-key.pem once a rotation has been answered.
+    '--cafile anchors.pem --cert "$CERT" --key "$KEY"',
     `-i "$CLIENT_ID" -V mqttv311`,
   ].join(' ');
   const sub = `mosquitto_sub ${mqtt} -q 1 -t "devices/$CLIENT_ID/#" -v`;
   const pub = (clock: string) => `mosquitto_pub ${mqtt} -q 1 -t "devices/$CLIENT_ID/sync/request" -m "{\\"t\\":$(${clock}date +%s%3N)}"`;
+  // mosquitto_rr subscribes to the answer topic, publishes the request and waits, on one connection: no second
+  // session with the same client id that could take the first one over ([MQTT-3.1.4-2]) or miss the answer. The
+  // request goes with -m: Debian's mosquitto_rr 2.0 publishes an empty payload for -f and -s.
+  const rr = `mosquitto_rr ${mqtt} -q 1 -t "devices/$CLIENT_ID/rotation/csr" -e "devices/$CLIENT_ID/rotation/cert" -m "$REQUEST" -W "\${RR_TIMEOUT:-30}"`;
+  // sync: the pub request, its answer awaited the same way.
+  const sync = (clock: string) =>
+    `mosquitto_rr ${mqtt} -q 1 -t "devices/$CLIENT_ID/sync/request" -e "devices/$CLIENT_ID/sync/response" -m "{\\"t\\":$(${clock}date +%s%3N)}" -W "\${RR_TIMEOUT:-30}"`;
   const verifyName = isIp ? `-verify_ip ${input.serverName}` : `-verify_hostname ${input.serverName}`;
   const sClient = [
     'openssl s_client -connect "$HOST:$PORT"',
@@ -54,6 +62,12 @@ export function deviceCommandsScript(input: DeviceCommandsInput): string {
     `# Device ${input.id} (cohort ${input.cohort}) against the certfleet broker at ${input.host}:${input.port}.`,
     '#   ./commands.sh sub|pub|s_client [more options]   at this host\'s clock',
     '#   ./commands.sh sub-at-broker-clock|pub-at-broker-clock|s_client-at-broker-clock [more options]',
+    '#   ./commands.sh sync|sync-at-broker-clock   pub\'s sync request, and the answer awaited (mosquitto_rr)',
+    '#   ./commands.sh rotate|rotate-at-broker-clock   a new key and CSR (openssl req), sent on the rotation topic',
+    '#     with mosquitto_rr; the answer goes to stdout, the certificate to new-cert.pem, new-chain.pem and',
+    '#     new-fullchain.pem with its key in new-key.pem (exit 1 and the CA\'s reason on stderr if refused).',
+    '#     CSR_CN=<name> asks for another CN (the CA refuses it: subject_mismatch).',
+    '#   CERT=new-fullchain.pem KEY=new-key.pem ./commands.sh pub-at-broker-clock   connects with the new certificate.',
     '# Each line below also runs as it is from this folder (after setting the variables above it).',
     '#',
     `# Host name: the broker is dialled at ${input.host}, but its server certificate names ${input.serverName}.`,
@@ -76,13 +90,16 @@ export function deviceCommandsScript(input: DeviceCommandsInput): string {
     '# pub sends a sync request ({"t": ms}); the backend answers on devices/<id>/sync/response. Options given after',
     '#   the command are added to the line; for another topic or message, copy the line. A second client',
     '#   with the same id takes the first one\'s session over ([MQTT-3.1.4-2]): run sub with -c (persistent session)',
-    '#   and stop it before pub to receive the answer when sub reconnects with -c.',
+    '#   and stop it before pub to receive the answer when sub reconnects with -c, or use sync (mosquitto_rr), which',
+    '#   subscribes, publishes and waits for the answer on one connection.',
     'set -eu',
     'cd "$(dirname "$0")"',
     `HOST=${input.host}`,
     `PORT=${input.port}`,
     `CLIENT_ID=${shellWord(input.clientId)}`,
     `CLOCK_FILE=${shellWord(input.clockFile)}`,
+    'CERT=${CERT:-fullchain.pem}',
+    'KEY=${KEY:-key.pem}',
     'LIBFAKETIME=${LIBFAKETIME:-}',
     `for f in ${LIBFAKETIME_GLOBS.join(' ')}; do`,
     '  if [ -z "$LIBFAKETIME" ] && [ -r "$f" ]; then LIBFAKETIME=$f; fi',
@@ -92,6 +109,7 @@ export function deviceCommandsScript(input: DeviceCommandsInput): string {
     '  # FAKETIME is unset: libfaketime prefers it to the timestamp file.',
     '  env -u FAKETIME TZ=UTC LD_PRELOAD="$LIBFAKETIME" FAKETIME_TIMESTAMP_FILE="$CLOCK_FILE" FAKETIME_NO_CACHE=1 FAKETIME_DONT_FAKE_MONOTONIC=1 "$@"',
     '}',
+    ...ROTATE_FUNCTION,
     'command=${1:-help}',
     '[ $# -gt 0 ] && shift',
     'case "$command" in',
@@ -101,11 +119,40 @@ export function deviceCommandsScript(input: DeviceCommandsInput): string {
     `  sub-at-broker-clock) at_broker_clock ${sub} "$@" ;;`,
     `  pub-at-broker-clock) at_broker_clock ${pub('at_broker_clock ')} "$@" ;;`,
     `  s_client-at-broker-clock) at_broker_clock ${sClient} "$@" ;;`,
-    '  *) echo "usage: $0 sub|pub|s_client|sub-at-broker-clock|pub-at-broker-clock|s_client-at-broker-clock [options]" >&2; exit 2 ;;',
+    `  sync) ${sync('')} "$@" ;;`,
+    `  sync-at-broker-clock) at_broker_clock ${sync('at_broker_clock ')} "$@" ;;`,
+    `  rotate) new_csr; ${rr} "$@" > new-answer.json; take_answer ;;`,
+    `  rotate-at-broker-clock) new_csr; at_broker_clock ${rr} "$@" > new-answer.json; take_answer ;;`,
+    '  *) echo "usage: $0 sub|pub|sync|s_client|rotate|sub-at-broker-clock|pub-at-broker-clock|sync-at-broker-clock|s_client-at-broker-clock|rotate-at-broker-clock [options]" >&2; exit 2 ;;',
     'esac',
   ];
   return `${lines.join('\n')}\n`;
 }
+
+/**
+ * The rotate command's steps. new_csr: a P-256 key and a PEM CSR for CN = the client id (or CSR_CN), wrapped in the
+ * rotation request `{"csr": "<PEM>"}` (no t: served at the broker's clock). take_answer: the RotationResponse read
+ * with node (what a machine with certfleet installed has), the certificate written out, or the CA's reason.
+ */
+const ROTATE_FUNCTION = [
+  'new_csr() {',
+  '  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout new-key.pem.part -subj "/CN=${CSR_CN:-$CLIENT_ID}" -out new-csr.pem 2>/dev/null',
+  `  REQUEST=$(node -e 'process.stdout.write(JSON.stringify({ csr: require("fs").readFileSync("new-csr.pem", "utf8") }))')`,
+  '}',
+  'take_answer() {',
+  '  cat new-answer.json',
+  `  node -e '`,
+  '    const fs = require("fs");',
+  '    const answer = JSON.parse(fs.readFileSync("new-answer.json", "utf8"));',
+  '    if (!answer.ok) { console.error(`rotation refused: ${answer.reason}${answer.detail ? ` (${answer.detail})` : ""}`); process.exit(1); }',
+  '    fs.writeFileSync("new-cert.pem", answer.certificate);',
+  '    fs.writeFileSync("new-chain.pem", answer.chain.join(""));',
+  '    fs.writeFileSync("new-fullchain.pem", answer.certificate + answer.chain.join(""));',
+  `  ' || { rm -f new-key.pem.part; exit 1; }`,
+  '  mv new-key.pem.part new-key.pem',
+  '  echo "new-cert.pem new-chain.pem new-fullchain.pem new-key.pem: $(openssl x509 -noout -serial -enddate -in new-cert.pem | tr \'\\n\' \' \')" >&2',
+  '}',
+];
 
 /**
  * The AWS IoT MQTT API a device agent uses: fleet provisioning (CreateCertificateFromCsr, CreateKeysAndCertificate,

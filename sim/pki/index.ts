@@ -19,3 +19,4 @@ export { generateKeyPair, keyAlgorithmOf, spkiDer, subjectKeyIdentifierOf, SIGNA
 export { decodeName, encodeName, nameIdentity, readCommonName, type NameIdentity } from './names.js';
 export { csrKeyRefusal, MIN_RSA_BITS, type KeyRefusal } from './key-strength.js';
 export { pemBlocks, pemToDer, toPem } from './pem.js';
+export { csrFromPem, csrFromText } from './csr-text.js';

@@ -5,7 +5,7 @@ import { startEmbeddedBroker, type EmbeddedBroker } from '../../broker/embedded-
 import { DEVICE_REQUESTS, simTimeUsername, type DeviceRequestKind, type RotationResponse } from '../../sim/device-api/messages.js';
 import { deviceTopics, fleetProvisioningTopics, jobsTopics } from '../../sim/device-api/topics.js';
 import type { FleetEvent } from '../../sim/events/fleet-event.js';
-import { createCsr, generateKeyPair, pemToDer } from '../../sim/pki/index.js';
+import { createCsr, generateKeyPair, pemToDer, toPem } from '../../sim/pki/index.js';
 import { buildScenarioPki, type ScenarioPki } from '../../sim/scenario-pki/build-scenario-pki.js';
 import { CertificatePool } from '../../sim/verify/certificate-pool.js';
 import { closeDevice, connectedDevice, deviceIdentity, Inbox, publishRaw } from '../support/mqtt-device.js';
@@ -35,6 +35,7 @@ afterAll(async () => {
 });
 
 const csrOf = (cn: string) => createCsr({ subject: { CN: cn }, keyPair: generateKeyPair('ec-p256') }).toString('base64');
+const csrPemOf = (cn: string) => toPem(createCsr({ subject: { CN: cn }, keyPair: generateKeyPair('ec-p256') }), 'CERTIFICATE REQUEST');
 const json = (value: unknown) => JSON.stringify(value);
 
 type Reason = 'malformed_request' | 'time_claim_outside_epoch';
@@ -62,11 +63,14 @@ const ANY_TOPIC: Hostile[] = [
 const BY_KIND: Record<DeviceRequestKind, Hostile[]> = {
   'rotation-csr': [
     { name: '{"csr":5}', payload: '{"csr":5}', reason: 'malformed_request' },
-    { name: 'no t', payload: json({ requestId: 'no-t', csr: csrOf(ATTACKER) }), reason: 'malformed_request' },
+    { name: 'no csr', payload: json({ requestId: 'no-csr', t: T }), reason: 'malformed_request' },
     { name: 't "abc"', payload: json({ requestId: 't-abc', t: 'abc', csr: csrOf(ATTACKER) }), reason: 'malformed_request' },
     { name: 't 1e20', payload: '{"requestId":"t-1e20","t":1e20,"csr":"MIIB"}', reason: 'malformed_request' },
     { name: 't -1e15', payload: json({ requestId: 't-neg', t: -1e15, csr: csrOf(ATTACKER) }), reason: 'time_claim_outside_epoch' },
     { name: 'a csr that is not base64', payload: json({ requestId: 'b64', t: T, csr: 'not base64!' }), reason: 'malformed_request' },
+    { name: 'a PEM certificate instead of a CSR', payload: json({ requestId: 'pem-cert', csr: toPem(createCsr({ subject: { CN: ATTACKER }, keyPair: generateKeyPair('ec-p256') }), 'CERTIFICATE') }), reason: 'malformed_request' },
+    { name: 'two PEM CSRs', payload: json({ requestId: 'two', csr: csrPemOf(ATTACKER) + csrPemOf(ATTACKER) }), reason: 'malformed_request' },
+    { name: 'a numeric requestId', payload: json({ requestId: 5, csr: csrPemOf(ATTACKER) }), reason: 'malformed_request' },
   ],
   'create-from-csr': [
     { name: 'no certificateSigningRequest', payload: json({ requestId: 'no-csr', t: T }), reason: 'malformed_request' },
@@ -284,5 +288,23 @@ describe('hostile payloads from an admitted device on every backend topic', () =
     const again = await connectedDevice(broker, renewed, { clientId: 'device-alice', username: simTimeUsername(T + 1000) });
     expect(again.connected).toBe(true);
     await closeDevice(again);
+  });
+
+  it('serves a PEM CSR sent without requestId or t, as openssl req writes it, at the broker clock and answers without a requestId', async () => {
+    const pool = new CertificatePool();
+    const identity = deviceIdentity(pki, 'device-bob', { notBefore: T0 - DAY, notAfter: T0 + DAY });
+    const bob = await connectedDevice(broker, identity, { clientId: 'device-bob', username: simTimeUsername(T) });
+    const own = deviceTopics('device-bob');
+    await bob.subscribeAsync(own.subscription);
+    const inbox = new Inbox(bob);
+    await publishRaw(bob, own.csr, json({ csr: csrPemOf('device-bob') }));
+    const reply = (await inbox.next([own.certificate]))?.body as RotationResponse | undefined;
+    await closeDevice(bob);
+    if (!reply?.ok) throw new Error(`rotation refused: ${JSON.stringify(reply)}`);
+    expect('requestId' in reply).toBe(false);
+    // The broker's clock: the epoch's start, as the broker was told.
+    expect(reply.issuedAt).toBe(T0);
+    const issued = pool.parse(pemToDer(reply.certificate)[0] as Buffer);
+    expect({ cn: issued.label, notAfter: issued.notAfter }).toEqual({ cn: 'device-bob', notAfter: T0 + 30 * DAY });
   });
 });
