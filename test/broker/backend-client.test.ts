@@ -30,6 +30,7 @@ import { dialBroker, type BrokerSession } from '../../workers/broker-session.js'
 import { closeDevice, connectDevice, connectedDevice, deviceIdentity, Inbox, type DeviceIdentity } from '../support/mqtt-device.js';
 import { ROOT } from '../support/cli.js';
 import { DAY, HOUR } from '../support/time.js';
+import { subackCodes } from '../support/suback-codes.js';
 import { tinyScenario } from '../support/tiny-scenario.js';
 
 const scenario = tinyScenario();
@@ -159,16 +160,6 @@ describe('the backend\'s topics', () => {
   async function backendSession(): Promise<MqttClient> {
     asBackend = await connectedDevice(broker, { key: identity.keyPem, cert: identity.certificatePem + identity.chainPems.join('') }, { clientId: identity.clientId });
     return asBackend;
-  }
-
-  async function subackCodes(client: MqttClient, filter: string): Promise<number[]> {
-    try {
-      return (await client.subscribeAsync(filter, { qos: 1 })).map((g) => g.qos);
-    } catch (error) {
-      const suback = (error as { packet?: { granted?: (number | { qos: number })[] } }).packet;
-      if (!suback?.granted) throw error;
-      return suback.granted.map((g) => (typeof g === 'number' ? g : g.qos));
-    }
   }
 
   it.each(['#', '$SYS/#', 'devices/#', 'devices/+/#', 'devices/+/rotation/cert', 'devices/+/sync/response', 'devices/+/+/csr', 'backend/#'])(
