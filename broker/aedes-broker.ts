@@ -18,6 +18,7 @@ import { startTlsListener } from './listener/tls-listener.js';
 import type { RevocationRegistry } from './revocation-registry.js';
 import { authorizePublish, authorizeSubscribe } from './topic-policy.js';
 import { AwsTopicMount } from './aws-topic-mount.js';
+import { dialAddress } from './listen-address.js';
 import { tlsFailureEvent } from './listener/tls-failure-event.js';
 
 /** What the broker shares with the backend it serves (broker/backend/backend.ts, BackendRegisters). */
@@ -203,7 +204,7 @@ export async function startAedesBroker(config: BrokerConfig, registers: BrokerRe
   const server = listener.server;
 
   return {
-    host: config.listen.host,
+    host: dialAddress(config.listen.host),
     port: listener.port,
     applyEvent(event) {
       switch (event.kind) {

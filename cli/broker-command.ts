@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { listenAddressProblem } from '../broker/listen-address.js';
 import { RunFolderError } from '../sim/results/run-folder.js';
 import { parseLiveSpeed, parseLiveTime } from '../sim/run/live-clock.js';
 import { startStandaloneBroker, type StandaloneBroker } from '../sim/run/standalone-broker.js';
@@ -20,6 +21,8 @@ export interface BrokerArguments {
   broker?: string | undefined;
   seed?: number | undefined;
   acceptTimeClaims: boolean;
+  /** The address to listen on (default 127.0.0.1). */
+  listen?: string | undefined;
 }
 
 /** Device identities `certfleet broker` plans by default, and at most: each is a folder of keys for a client of yours. */
@@ -55,6 +58,7 @@ export async function brokerCommand(args: BrokerArguments): Promise<number> {
       devices: args.devices ?? DEFAULT_BROKER_DEVICES,
       at: checked.at,
       speed: checked.speed,
+      listen: args.listen,
       port: args.port ?? 0,
       timeClaims: args.acceptTimeClaims ? 'accept' : 'ignore',
       onDecisionLine: (line) => process.stderr.write(`${line}\n`),
@@ -130,6 +134,8 @@ function checkFlags(args: BrokerArguments): CheckedFlags | { problems: string[] 
   for (const problem of [numericFlagProblem('port', args.port), numericFlagProblem('seed', args.seed)]) {
     if (problem !== undefined) problems.push(problem);
   }
+  const listenProblem = args.listen === undefined ? undefined : listenAddressProblem(String(args.listen));
+  if (listenProblem !== undefined) problems.push(`--listen: ${listenProblem}`);
   return problems.length > 0 ? { problems } : { target, at, speed };
 }
 

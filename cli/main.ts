@@ -84,7 +84,8 @@ await yargs(hideBin(process.argv))
         .option('at', { type: 'string', describe: 'the simulated time the clock starts at, e.g. 2030-01-15T00:00:00Z (default: the timeline\'s start)' })
         .option('speed', { type: 'string', describe: 'how fast the clock runs, e.g. 1s/s or 1h/s (default: frozen until moved)' })
         .option('devices', { type: 'number', describe: 'device identities to plan and export from the scenario\'s cohorts (default 5)' })
-        .option('port', { type: 'number', describe: 'the broker\'s port on 127.0.0.1 (default 0: any free port, printed)' })
+        .option('listen', { type: 'string', describe: 'the IP address the broker listens on (default 127.0.0.1; 0.0.0.0 lets devices on other hosts reach it)' })
+        .option('port', { type: 'number', describe: 'the broker\'s port (default 0: any free port, printed)' })
         .option('export', { type: 'string', describe: 'the folder for broker.json, credentials, the CA and the decision log (default: results/broker-<scenario>-<time>)' })
         .option('ca', { type: 'string', describe: 'reuse the CA an earlier certfleet broker exported (its --export folder, or that folder\'s ca/), so the credentials it issued stay valid' })
         .option('broker', { type: 'string', describe: 'embedded (default) or mosquitto (a real Mosquitto under libfaketime), instead of the scenario\'s broker.target' })
@@ -100,6 +101,7 @@ await yargs(hideBin(process.argv))
         at: args.at,
         speed: args.speed,
         devices: args.devices,
+        listen: args.listen,
         port: args.port,
         export: args.export,
         ca: args.ca,

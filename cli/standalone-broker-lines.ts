@@ -11,6 +11,7 @@ export function describeStandaloneBroker(info: BrokerJson, dir: string): string 
   const lines = [
     `certfleet broker: ${info.scenario.name} (seed ${info.scenario.seed}) on ${info.broker.target} ${info.broker.version}`,
     `  address      ${info.host}:${info.port}  (dial ${info.host}; the server certificate names ${info.serverName}: check it, and send it in SNI)`,
+    ...(info.listen === info.host ? [] : [`  listening on ${info.listen}:${info.port}  (devices on other hosts dial this host's address)`]),
     `  clock        ${info.clock.time}, ${info.clock.speed === 'frozen' ? 'frozen until moved' : `running at ${info.clock.speed}`}`,
     `  move it      certfleet clock ${dir} --advance 1h   (or --at TIME, --speed RATE)`,
     `               ${info.clock.usage[1] ?? ''}`,

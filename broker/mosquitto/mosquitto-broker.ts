@@ -6,6 +6,7 @@ import type { FleetEvent } from '../../sim/events/fleet-event.js';
 import type { BrokerEvent, SessionsDropped } from '../../sim/plan/fleet-plan.js';
 import { DeviceClock } from '../../sim/time/device-clock.js';
 import { CertificatePool } from '../../sim/verify/certificate-pool.js';
+import { dialAddress } from '../listen-address.js';
 import { pkiCertificateLookup } from '../../sim/scenario-pki/pki-certificate.js';
 import type { ParsedCertificate } from '../../sim/verify/types.js';
 import type { BrokerConfig } from '../broker-config.js';
@@ -112,7 +113,7 @@ export async function startMosquittoBroker(config: BrokerConfig, options: Mosqui
    */
   const applyRevocations = async (): Promise<SessionsDropped> => {
     writeRevocations();
-    if (broker) await running().reload(config.listen.host, port);
+    if (broker) await running().reload(dialAddress(config.listen.host), port);
     return {};
   };
   const under = (leaf: ParsedCertificate, authority: ParsedCertificate): boolean => {
@@ -147,7 +148,7 @@ export async function startMosquittoBroker(config: BrokerConfig, options: Mosqui
   };
 
   return {
-    host: config.listen.host,
+    host: dialAddress(config.listen.host),
     port,
     describe: () => ({ target: 'mosquitto', version, clock: MOSQUITTO_CLOCK }),
     async applyEvent(event: BrokerEvent): Promise<SessionsDropped> {
@@ -156,7 +157,7 @@ export async function startMosquittoBroker(config: BrokerConfig, options: Mosqui
           // certfile and keyfile are reloaded on SIGHUP (mosquitto.conf(5)); open sessions keep their handshake.
           serverCertificate = event.use;
           writeServerChain();
-          if (broker) await running().reload(config.listen.host, port);
+          if (broker) await running().reload(dialAddress(config.listen.host), port);
           onEvent({ type: 'broker.server-certificate', t: event.at, name: event.use });
           return {};
         case 'revoke-authority': {
@@ -187,7 +188,7 @@ export async function startMosquittoBroker(config: BrokerConfig, options: Mosqui
           writeAuthorities();
           onEvent({ type: 'broker.device-authorities', t: event.at, authorities: deviceAuthorities.map((name) => certificate(name).label) });
           // Re-read on SIGHUP (with a crlfile configured: see above); live sessions stay, as on Aedes.
-          if (broker) await running().reload(config.listen.host, port);
+          if (broker) await running().reload(dialAddress(config.listen.host), port);
           return {};
         }
         case 'restart':

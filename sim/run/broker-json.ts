@@ -11,7 +11,9 @@ import { writeFileAtomically } from '../results/atomic-file.js';
 export interface BrokerJson {
   scenario: { name: string; file: string; seed: number };
   broker: BrokerDescription;
-  /** Clients dial this address... */
+  /** The address the broker listens on: 0.0.0.0 or :: is every address of this host, for devices on other hosts. */
+  listen: string;
+  /** Clients on this host dial this address... */
   host: string;
   port: number;
   /** ...and check, and send in SNI, the name the server certificate carries (the scenario's broker.host). */

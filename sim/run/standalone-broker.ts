@@ -33,7 +33,9 @@ export interface StandaloneBrokerOptions {
   /** The simulated time the clock starts at (default: the timeline's start) and its rate (0: frozen). */
   at?: number | undefined;
   speed: number;
-  /** The broker's port on 127.0.0.1 (0: any free port). */
+  /** The address the broker listens on (default 127.0.0.1; 0.0.0.0 or :: for every address of the host). */
+  listen?: string | undefined;
+  /** The broker's port (0: any free port). */
   port: number;
   timeClaims: TimeClaims;
   /** How often the broker follows a running clock, in wall ms (default 250). */
@@ -100,7 +102,7 @@ export async function startStandaloneBroker(options: StandaloneBrokerOptions): P
   });
   // Every decision, admitted connects and deliveries too: the session's log is all a team has of it.
   config.recordDecisions = true;
-  config.listen = { host: '127.0.0.1', port: options.port };
+  config.listen = { host: options.listen ?? '127.0.0.1', port: options.port };
   const choice: BrokerChoice = { target, factory: credentials };
   let stack: BrokerStack;
   try {
@@ -180,6 +182,7 @@ export async function startStandaloneBroker(options: StandaloneBrokerOptions): P
   const info: BrokerJson = {
     scenario: { name: scenario.name, file: options.loaded.file, seed },
     broker: describeBroker(stack, options.timeClaims),
+    listen: config.listen.host,
     host: stack.host,
     port: stack.port,
     serverName: scenario.broker.host,

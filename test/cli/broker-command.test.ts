@@ -163,6 +163,33 @@ describe('certfleet broker refuses what it cannot do, in one line with exit 2', 
     ]);
   });
 
+  it('listens on the address --listen names, and only there: a client dialling it is admitted, one dialling 127.0.0.1 finds nothing', async () => {
+    // 127.0.0.2 is loopback too (127.0.0.0/8), but another address than 127.0.0.1: what a LAN address is to a device.
+    const listening = await startBrokerCli(scenarioFile, join(root, 'listen'), ['--listen', '127.0.0.2', '--at', AT, '--devices', '3']);
+    try {
+      expect(listening.info).toMatchObject({ listen: '127.0.0.2', host: '127.0.0.2' });
+      const exported = listening.info.identities.find((d) => Date.parse(d.notAfter) > Date.parse(AT));
+      if (!exported) throw new Error('no exported identity outlives the start');
+      const files = join(listening.dir, exported.folder);
+      const identity = { key: readFileSync(join(files, 'key.pem'), 'utf8'), cert: readFileSync(join(files, 'fullchain.pem'), 'utf8') };
+      const admitted = await connectDevice(listening.info, identity, { clientId: exported.clientId });
+      expect(admitted.ok).toBe(true);
+      if (admitted.ok) await closeDevice(admitted.client);
+      const elsewhere = await connectDevice({ host: '127.0.0.1', port: listening.info.port }, identity, { clientId: exported.clientId });
+      expect(elsewhere).toMatchObject({ ok: false, returnCode: undefined, message: expect.stringContaining('ECONNREFUSED') });
+    } finally {
+      expect((await listening.stop()).status).toBe(0);
+    }
+  });
+
+  it('refuses a --listen that is not an IP address, in one line', () => {
+    const result = runCli(['broker', scenarioFile, '--export', join(root, 'listen-refused'), '--listen', 'broker.example']);
+    expect(result.status).toBe(2);
+    expect(result.stderr.trimEnd().split('\n')).toEqual([
+      'certfleet: --listen: expected an IP address of this host to listen on (127.0.0.1, 0.0.0.0, 192.0.2.10, ::), got "broker.example"',
+    ]);
+  });
+
   it('refuses a port another program holds, naming --port, and exits rather than hang', async () => {
     const holder = createServer();
     await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
