@@ -11,29 +11,18 @@ import {
   type RequestErrorCode,
 } from '../sim/device-api/messages.js';
 import { fleetProvisioningTopics as aws, mountAwsTopic } from '../sim/device-api/topics.js';
-import { csrFromPem, generateKeyPair, type KeyAlgorithm } from '../sim/pki/index.js';
-import type { CertificatePool } from '../sim/verify/certificate-pool.js';
-import type { BrokerLink } from './backend/broker-link.js';
-import type { DeviceCa, Issued } from './device-ca.js';
-import { certificateKey, type DeviceRegistry } from './device-registry.js';
+import { csrFromPem, generateKeyPair } from '../sim/pki/index.js';
+import type { Issued } from './device-ca.js';
+import { certificateKey } from './device-registry.js';
 import { publishJson } from './publish-json.js';
-import { subscribeJson, type RequestGuard, type RequestRefusal } from './subscribe-json.js';
+import type { RotationBackend } from './backend/protocol-backend.js';
+import { subscribeJson, type RequestRefusal } from './subscribe-json.js';
 
-export interface FleetProvisioningOptions {
-  broker: BrokerLink;
-  guard: RequestGuard;
-  ca: DeviceCa;
-  registry: DeviceRegistry;
-  pool: CertificatePool;
-  seed: number;
-  /** The key CreateKeysAndCertificate makes: the scenario's device key algorithm. */
-  keyAlgorithm: KeyAlgorithm;
-  /** AWS: 1 hour from CreateCertificateFromCsr. */
-  tokenLifetimeMs: number;
-  /** The true time RegisterThing serves a request that arrived at t (its own queue when limited). */
-  registrationSlot: (deviceId: string, t: number) => number;
-  onRegistration: (record: { deviceId: string; t: number; ok: boolean; reason?: string | undefined }) => void;
-}
+/** What fleet provisioning uses of the backend. */
+export type FleetProvisioningOptions = Pick<
+  RotationBackend,
+  'broker' | 'guard' | 'ca' | 'registry' | 'pool' | 'seed' | 'keyAlgorithm' | 'tokenLifetimeMs' | 'registrationSlot' | 'onRegistration'
+>;
 
 interface Token {
   deviceId: string;

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { readClockMove, type ClockMove } from './clock-move.js';
+import { listenOnLoopback, type LoopbackEndpoint } from './loopback-http.js';
 import { formatLiveSpeed, type ClockState } from './live-clock.js';
 
 /** What the endpoint moves: the clock as the broker reads it, and a move carried out (events applied) before it answers. */
@@ -9,11 +9,8 @@ export interface ControlledClock {
   move(move: ClockMove): Promise<ClockState>;
 }
 
-export interface ClockControl {
-  /** http://127.0.0.1:<port>/clock */
-  readonly url: string;
-  close(): Promise<void>;
-}
+/** The endpoint: http://127.0.0.1:<port>/clock. */
+export type ClockControl = LoopbackEndpoint;
 
 /** A body far larger than any clock move is refused before it is read whole. */
 const MAX_BODY_BYTES = 4096;
@@ -28,19 +25,7 @@ export async function serveClockControl(clock: ControlledClock, port = 0): Promi
   const server = createServer((request, response) => {
     handle(clock, request, response).catch((error: unknown) => reply(response, 500, { error: oneLine(error) }));
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve());
-  });
-  const { port: bound } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${bound}/clock`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  return listenOnLoopback(server, port, '/clock');
 }
 
 async function handle(clock: ControlledClock, request: IncomingMessage, response: ServerResponse): Promise<void> {

@@ -1,5 +1,5 @@
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback, type LoopbackEndpoint } from './loopback-http.js';
 
 /** What the server exposes: Prometheus text and its content type. */
 export interface MetricsSource {
@@ -7,11 +7,8 @@ export interface MetricsSource {
   text(): Promise<string>;
 }
 
-export interface MetricsServer {
-  /** http://127.0.0.1:<port>/metrics, with the port the system chose when asked for 0. */
-  readonly url: string;
-  close(): Promise<void>;
-}
+/** The endpoint: http://127.0.0.1:<port>/metrics. */
+export type MetricsServer = LoopbackEndpoint;
 
 /** The port could not be bound (in use, not allowed): bad input, not a failed run. */
 export class MetricsServerError extends Error {}
@@ -32,18 +29,10 @@ export async function serveMetrics(port: number, source: MetricsSource): Promise
       (error: Error) => response.writeHead(500, { 'content-type': 'text/plain' }).end(`${error.message}\n`),
     );
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) => reject(new MetricsServerError(`cannot serve metrics on 127.0.0.1:${port}: ${error.code ?? error.message}`)));
-    server.listen(port, '127.0.0.1', () => resolve());
-  });
-  const { port: bound } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${bound}/metrics`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        // A scraper's keep-alive connection would hold the server open past the run.
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  try {
+    return await listenOnLoopback(server, port, '/metrics');
+  } catch (error) {
+    const { code, message } = error as NodeJS.ErrnoException;
+    throw new MetricsServerError(`cannot serve metrics on 127.0.0.1:${port}: ${code ?? message}`);
+  }
 }

@@ -9,7 +9,7 @@ import { REAL_BROKER_DIALECT } from '../../workers/broker-dialect.js';
 import { readExternalBrokerFiles } from '../scenario/external-broker-files.js';
 import type { FactoryCredentials } from '../scenario-pki/device-factory.js';
 import { describeEmbeddedBroker } from '../../broker/embedded-broker-description.js';
-import { backendRotations } from '../plan/backend-rotations.js';
+import { brokerPlanOf } from '../plan/broker-plan.js';
 import { planFleet, type FleetPlan } from '../plan/fleet-plan.js';
 import { writeFileAtomically } from '../results/atomic-file.js';
 import { buildManifest } from '../results/manifest.js';
@@ -146,11 +146,9 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
     options.onStage?.(`manufacturing ${plan.devices.length} devices`);
     const credentials = manufactureDevices(plan, pki);
     options.onStage?.('starting the broker');
-    const deviceIndex = Object.fromEntries(plan.devices.map((d) => [d.id, d.index]));
     const workersPerProcess = Math.ceil(workers / deviceProcesses);
     const shards = fleetShardCount(deviceProcesses, workersPerProcess, plan.devices.length);
-    const faults = { planned: plan.faults, cohortOf: Object.fromEntries(plan.devices.flatMap((d) => [[d.id, d.cohort], [d.clientId, d.cohort]])) };
-    broker = await startBrokerStack(brokerConfigFrom(scenario, pki, seed, { shards, deviceIndex, backendRotations: backendRotations(plan), faults }), brokerChoice(options.loaded, credentials), recorder.onEvent);
+    broker = await startBrokerStack(brokerConfigFrom(scenario, pki, seed, { shards, ...brokerPlanOf(plan) }), brokerChoice(options.loaded, credentials), recorder.onEvent);
     // What the broker says of itself once it runs (Mosquitto's version): the manifest tells it too.
     brokerTarget = broker.describe();
     await writeFileAtomically(join(dir, 'manifest.json'), `${JSON.stringify({ ...manifest, broker: brokerTarget }, null, 2)}\n`);

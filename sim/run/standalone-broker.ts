@@ -5,7 +5,7 @@ import { startBrokerStack, type BrokerChoice, type BrokerStack } from '../../bro
 import { faketimeTimestamp, writeFaketimeClock } from '../../broker/mosquitto/faketime-clock.js';
 import { findMosquittoPrograms } from '../../broker/mosquitto/mosquitto-programs.js';
 import type { FleetEvent } from '../events/fleet-event.js';
-import { backendRotations } from '../plan/backend-rotations.js';
+import { brokerPlanOf } from '../plan/broker-plan.js';
 import { planFleet, type FleetPlan } from '../plan/fleet-plan.js';
 import { DecisionLog } from '../results/decision-log.js';
 import { prepareRunFolder } from '../results/run-folder.js';
@@ -95,9 +95,7 @@ export async function startStandaloneBroker(options: StandaloneBrokerOptions): P
   options.onStage?.(`starting the ${target} broker`);
   const config = brokerConfigFrom(scenario, pki, seed, {
     shards: 1,
-    deviceIndex: Object.fromEntries(plan.devices.map((d) => [d.id, d.index])),
-    backendRotations: backendRotations(plan),
-    faults: { planned: plan.faults, cohortOf: Object.fromEntries(plan.devices.flatMap((d) => [[d.id, d.cohort], [d.clientId, d.cohort]])) },
+    ...brokerPlanOf(plan),
     timeClaims: options.timeClaims,
   });
   // Every decision, admitted connects and deliveries too: the session's log is all a team has of it.
