@@ -63,6 +63,11 @@ export interface RunOptions {
   onDeviceCrash?: OnDeviceCrash | undefined;
   /** Told of each replaced device process. */
   onDeviceRestart?: ((restart: HarnessRestart) => void) | undefined;
+  /**
+   * The Redis server that joins the run's device agents and broker instances (`--redis redis://HOST:PORT`,
+   * docs/distributed-runs.md). Without it a run is the single-machine run.
+   */
+  redis?: string | undefined;
   /** Thresholds evaluated in addition to the scenario's (the command line's --threshold). */
   thresholds?: readonly Threshold[] | undefined;
   signal?: AbortSignal | undefined;

@@ -13,6 +13,9 @@ declare -A PACKAGE_OF=(
   [mosquitto]=mosquitto # the `mosquitto` broker target (broker/mosquitto/), run under libfaketime
   [mosquitto_pub]=mosquitto-clients  # a client certfleet does not write, against the Mosquitto targets
   [faketime]=faketime   # libfaketime, which moves the certfleet-run Mosquitto's clock
+  [redis-server]=redis-server  # the engine that joins agents and broker instances (--redis)
+  [redis-cli]=redis-tools      # asking a Redis inside a test's network namespace whether it is up
+  [ip]=iproute2         # test hosts in network namespaces (ip netns, veth pairs)
 )
 
 missing=()
