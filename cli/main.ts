@@ -5,6 +5,7 @@ import { hideBin } from 'yargs/helpers';
 import { EXIT } from './exit-codes.js';
 import { BROKER_TARGETS } from '../sim/scenario/broker-target-schema.js';
 import { exitForInputError } from './input-error-exit.js';
+import { argumentProblemLine } from './argument-problem.js';
 
 /** `--broker`, on run and validate: the scenario is checked for what that target cannot do. */
 const brokerOption = {
@@ -176,8 +177,10 @@ await yargs(hideBin(process.argv))
   .fail((message, error, y) => {
     // A command that let bad input through to here still gets exit 2 and no stack trace.
     if (error) process.exit(exitForInputError(error));
-    y.showHelp((help: string) => process.stderr.write(`${help}\n\n`));
-    process.stderr.write(`certfleet: ${message}\n`);
+    // One line, not the whole help: the help is one flag away.
+    let help = '';
+    y.showHelp((text: string) => (help = text));
+    process.stderr.write(`certfleet: ${argumentProblemLine(message, help, hideBin(process.argv))}\n`);
     process.exit(EXIT.invalidInput);
   })
   .help()
