@@ -6,6 +6,7 @@ import { EXIT } from './exit-codes.js';
 import { BROKER_TARGETS } from '../sim/scenario/broker-target-schema.js';
 import { exitForInputError } from './input-error-exit.js';
 import { argumentProblemLine } from './argument-problem.js';
+import { shippedScenarioLines } from './shipped-scenarios.js';
 
 /** `--broker`, on run and validate: the scenario is checked for what that target cannot do. */
 const brokerOption = {
@@ -16,6 +17,8 @@ const brokerOption = {
 
 await yargs(hideBin(process.argv))
   .scriptName('certfleet')
+  // Wide enough for the scenario table of `run --help`; a narrower terminal still gets what fits.
+  .wrap(null)
   .usage('$0 <command> [options]')
   .command(
     'run <scenario>',
@@ -56,7 +59,8 @@ await yargs(hideBin(process.argv))
         .option('metrics-port', {
           type: 'number',
           describe: 'serve Prometheus metrics at http://127.0.0.1:<port>/metrics during the run (0: any free port, printed on stderr)',
-        }),
+        })
+        .epilogue(`Shipped scenarios (each file's description tells the whole story):\n${shippedScenarioLines().join('\n')}`),
     async (args) => {
       process.exitCode = await (await import('./run-command.js')).runCommand({
         scenario: args.scenario,

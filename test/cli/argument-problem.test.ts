@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { argumentProblemLine } from '../../cli/argument-problem.js';
-import { runCli } from '../support/cli.js';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT, runCli } from '../support/cli.js';
 
 describe('a command line yargs refuses', () => {
   it('gets one line naming the closest known flag, not the whole help, and exit 2', () => {
@@ -29,5 +31,16 @@ describe('a command line yargs refuses', () => {
     expect(result.status).toBe(2);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
     expect(result.stderr).toContain('certfleet repro --help says what it takes');
+  });
+});
+
+describe('certfleet run --help', () => {
+  it('lists every shipped scenario with the first sentence of its description', () => {
+    const result = runCli(['run', '--help']);
+    expect(result.status).toBe(0);
+    const shipped = readdirSync(join(ROOT, 'scenarios')).filter((f) => f.endsWith('.yaml'));
+    expect(shipped.length).toBeGreaterThan(10);
+    for (const file of shipped) expect(result.stdout).toMatch(new RegExp(`^  scenarios/${file.replace('.', '\\.')} +\\S.{8,}$`, 'm'));
+    expect(result.stdout).toMatch(/scenarios\/root-expiry-2030\.yaml +Root CA expiry with rollout, cross-signing and a chain switch/m);
   });
 });
