@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { policyModuleFailureIn } from '../sim/policy/policy-module-error.js';
@@ -16,6 +16,7 @@ import { EXIT } from './exit-codes.js';
 import { exitForInputError } from './input-error-exit.js';
 import { loadOrExplain } from './load-or-explain.js';
 import { numericFlagProblem } from './number-flags.js';
+import { PlainProgress } from './plain-progress.js';
 import { ProgressBar } from './progress-bar.js';
 import { writeReportAfterRun } from './report-command.js';
 import { RecentRate } from './recent-rate.js';
@@ -75,6 +76,7 @@ export async function runCommand(args: RunArguments): Promise<number> {
   process.on('SIGTERM', onSignal);
 
   const bar = new ProgressBar(process.stderr, !args.quiet && !args.json);
+  const plain = new PlainProgress((line) => process.stderr.write(line), !args.quiet && !args.json && process.stderr.isTTY !== true);
   const jsonProgress = args.json ? new JsonProgress((line) => process.stdout.write(line)) : undefined;
   const rotationRate = new RecentRate();
   const devices = args.devices ?? loaded.scenario.fleet.devices;
@@ -103,6 +105,7 @@ export async function runCommand(args: RunArguments): Promise<number> {
         const record = progressRecord(p, devices, rotationRate.observe(now, p.live.rotationsSucceeded));
         jsonProgress?.update(record, now);
         bar.update(p.fraction, progressText(record));
+        plain.update(p.fraction, progressText(record));
       },
       metricsPort: args.metricsPort,
       onMetricsServing: (url) => {
@@ -115,6 +118,7 @@ export async function runCommand(args: RunArguments): Promise<number> {
     // A scenario that only shows its problem when run (a renewal policy module that does not load): bad input.
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    plain.done();
     if (error instanceof RunFolderError) {
       process.stderr.write(`certfleet: ${args.out === undefined ? 'run folder' : '--out'} ${error.path}: ${error.problem}\n`);
       return EXIT.invalidInput;
@@ -136,6 +140,7 @@ export async function runCommand(args: RunArguments): Promise<number> {
   }
   const { dir, summary, outputFailure } = outcome;
   bar.done();
+  plain.done();
   jsonProgress?.finish();
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
@@ -143,17 +148,18 @@ export async function runCommand(args: RunArguments): Promise<number> {
   const rotations = summary.rotations;
   process.stderr.write(
     `certfleet: ${summary.complete ? 'finished' : `stopped early (${summary.interruption ?? 'unknown'})`} in ${summary.wall.seconds} s: ` +
-      `${rotations.succeeded}/${rotations.attempted} rotations (p50 ${rotations.latencyMs.p50} ms, p99 ${rotations.latencyMs.p99} ms), ` +
+      `${rotationsLine(rotations)}, ` +
       `${summary.unrecovered.devices} devices unable to connect at the end\n`,
   );
   process.stderr.write(thresholdReport(summary.thresholds, summary.complete));
   // A run folder that stopped taking writes: the run failed whatever its numbers, and no report is attempted on it.
   if (outputFailure) process.stderr.write(`certfleet: ${outputFailure.message}\n`);
-  const report = args.report === false || outputFailure ? undefined : await writeReportAfterRun(dir);
+  if (args.report !== false && !outputFailure) await writeReportAfterRun(dir);
   if (args.json) process.stdout.write(`${JSON.stringify(await resultRecord(dir, summary))}\n`);
   else {
-    const files = ['summary.md', 'summary.json', 'junit.xml', 'events.ndjson'].map((f) => join(dir, f)).filter((f) => existsSync(f));
-    process.stdout.write(`results: ${dir}\n${[...files, ...(report ? [report] : [])].map((f) => `  ${f}\n`).join('')}`);
+    // Every file the run wrote, as the folder holds it now (the report included).
+    const files = readdirSync(dir, { withFileTypes: true }).filter((entry) => entry.isFile()).map((entry) => join(dir, entry.name)).sort();
+    process.stdout.write(`results: ${dir}\n${files.map((f) => `  ${f}\n`).join('')}`);
   }
   if (outputFailure) return EXIT.runFailed;
   // A broken or interrupted run says so first: its thresholds only saw part of the timeline.
@@ -167,6 +173,12 @@ export async function runCommand(args: RunArguments): Promise<number> {
     return controller.signal.aborted ? EXIT.interrupted : EXIT.runFailed;
   }
   return summary.thresholdsPassed ? EXIT.ok : EXIT.thresholdFailed;
+}
+
+/** "12/14 rotations (p50 830 ms, p99 2100 ms)", or "no rotations" when none was attempted. */
+export function rotationsLine(rotations: { attempted: number; succeeded: number; latencyMs: { p50: number; p99: number } }): string {
+  if (rotations.attempted === 0) return 'no rotations';
+  return `${rotations.succeeded}/${rotations.attempted} rotations (p50 ${rotations.latencyMs.p50} ms, p99 ${rotations.latencyMs.p99} ms)`;
 }
 
 /** The --threshold checks, or what is wrong with each. The command line names no cohorts, so none are known. */
