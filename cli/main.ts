@@ -49,6 +49,13 @@ await yargs(hideBin(process.argv))
           nargs: 1,
           describe: 'a check such as "lockedOut == 0" or "rotation.latency.p95 < 2s", added to the scenario\'s thresholds (repeatable)',
         })
+        .option('fail-on', {
+          type: 'string',
+          array: true,
+          nargs: 1,
+          choices: ['unrecovered', 'lockedOut', 'any-failure'] as const,
+          describe: 'exit 3 when any device is unable to connect at the end (unrecovered), locked out (lockedOut), or failed any connect or rotation (any-failure); repeatable, added to the thresholds',
+        })
         .option('report', { type: 'boolean', default: true, describe: 'write report.html in the run folder at the end (--no-report: skip it)' })
         .option('quiet', { type: 'boolean', default: false, describe: 'no progress bar' })
         .option('json', {
@@ -73,6 +80,7 @@ await yargs(hideBin(process.argv))
         concurrency: args.concurrency,
         onDeviceCrash: args.onDeviceCrash,
         thresholds: args.threshold,
+        failOn: args.failOn,
         quiet: args.quiet,
         report: args.report,
         json: args.json,

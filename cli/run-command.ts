@@ -37,6 +37,8 @@ export interface RunArguments {
   onDeviceCrash?: 'stop' | 'restart' | undefined;
   /** Checks such as "lockedOut == 0", evaluated with the scenario's thresholds. */
   thresholds?: string[] | undefined;
+  /** Gates without expressions (--fail-on): each becomes named thresholds. */
+  failOn?: readonly FailOn[] | undefined;
   quiet: boolean;
   /** Write report.html at the end (default true; --no-report). */
   report?: boolean | undefined;
@@ -55,7 +57,7 @@ export async function runCommand(args: RunArguments): Promise<number> {
     numericFlagProblem('concurrency', args.concurrency),
     numericFlagProblem('metrics-port', args.metricsPort),
   ].filter((p): p is string => p !== undefined);
-  const thresholds = commandLineThresholds(args.thresholds ?? []);
+  const thresholds = commandLineThresholds(args.thresholds ?? [], args.failOn ?? []);
   problems.push(...thresholds.problems);
   if (problems.length > 0) {
     process.stderr.write(problems.map((p) => `certfleet: ${p}\n`).join(''));
@@ -149,7 +151,7 @@ export async function runCommand(args: RunArguments): Promise<number> {
   process.stderr.write(
     `certfleet: ${summary.complete ? 'finished' : `stopped early (${summary.interruption ?? 'unknown'})`} in ${summary.wall.seconds} s: ` +
       `${rotationsLine(rotations)}, ` +
-      `${summary.unrecovered.devices} devices unable to connect at the end\n`,
+      `${summary.unrecovered.devices} device${summary.unrecovered.devices === 1 ? '' : 's'} unable to connect at the end\n`,
   );
   process.stderr.write(thresholdReport(summary.thresholds, summary.complete));
   // A run folder that stopped taking writes: the run failed whatever its numbers, and no report is attempted on it.
@@ -175,18 +177,27 @@ export async function runCommand(args: RunArguments): Promise<number> {
   return summary.thresholdsPassed ? EXIT.ok : EXIT.thresholdFailed;
 }
 
+/** What each --fail-on gates, as threshold checks on the run's summary (README, "Thresholds"). */
+export type FailOn = 'unrecovered' | 'lockedOut' | 'any-failure';
+const FAIL_ON_CHECKS: Record<FailOn, readonly string[]> = {
+  unrecovered: ['unrecovered == 0'],
+  lockedOut: ['lockedOut == 0'],
+  'any-failure': ['failures == 0', 'rotations.failed == 0'],
+};
+
 /** "12/14 rotations (p50 830 ms, p99 2100 ms)", or "no rotations" when none was attempted. */
 export function rotationsLine(rotations: { attempted: number; succeeded: number; latencyMs: { p50: number; p99: number } }): string {
   if (rotations.attempted === 0) return 'no rotations';
   return `${rotations.succeeded}/${rotations.attempted} rotations (p50 ${rotations.latencyMs.p50} ms, p99 ${rotations.latencyMs.p99} ms)`;
 }
 
-/** The --threshold checks, or what is wrong with each. The command line names no cohorts, so none are known. */
-function commandLineThresholds(checks: string[]): { defined: Threshold[]; problems: string[] } {
+/** The --threshold and --fail-on checks, or what is wrong with each. The command line names no cohorts, so none are known. */
+function commandLineThresholds(checks: string[], failOn: readonly FailOn[]): { defined: Threshold[]; problems: string[] } {
   const defined: Threshold[] = [];
   const problems: string[] = [];
-  for (const check of checks) {
-    const result = defineThreshold({ check }, []);
+  const gates = [...new Set(failOn)].flatMap((gate) => FAIL_ON_CHECKS[gate].map((check) => ({ check, name: `--fail-on ${gate}` })));
+  for (const { check, name } of [...checks.map((check) => ({ check, name: undefined })), ...gates]) {
+    const result = defineThreshold(name === undefined ? { check } : { check, name }, []);
     if ('threshold' in result) defined.push(result.threshold);
     else problems.push(...result.problems.map((p) => `--threshold ${JSON.stringify(check)}: ${p.message}`));
   }
@@ -195,7 +206,7 @@ function commandLineThresholds(checks: string[]): { defined: Threshold[]; proble
 
 /** One line per threshold ("PASS lockedOut == 0 (actual 0)") and a count of the failures. */
 function thresholdReport(results: ThresholdResult[], complete: boolean): string {
-  if (results.length === 0) return '';
+  if (results.length === 0) return `certfleet: no thresholds: nothing was gated (--fail-on unrecovered|lockedOut|any-failure or --threshold gate a run)\n`;
   const lines = results.map((r) => `${r.passed ? 'PASS' : 'FAIL'} ${describeThresholdResult(r)}`);
   const failed = results.filter((r) => !r.passed).length;
   const partial = complete ? '' : ' on the partial run';
