@@ -1,6 +1,7 @@
 import type { Cause } from '../causes.js';
 import type { FaultKind } from '../scenario/fault-schema.js';
 import type { ConnectionCutReason } from '../stats/broker-stats.js';
+import type { ConnectFailureSide } from '../stats/fleet-counters.js';
 import type { DeviceRequestKind } from '../device-api/messages.js';
 import type { RotationMethod } from '../device-api/rotation-protocols.js';
 
@@ -20,6 +21,8 @@ export type FleetEvent =
        * alert or CONNACK code it came from ("tls-alert:45 certificate_expired", "connack:5"; sim/tls/alert-causes.ts).
        */
       inferredFrom?: string | undefined;
+      /** A failure's side: the broker refused, the device rejected the broker, or the transport failed. */
+      side?: ConnectFailureSide | undefined;
       certificateCause?: Cause | undefined;
       clockSkewMs?: number | undefined;
       /** Labels of the path the device built, leaf first. */

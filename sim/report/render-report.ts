@@ -18,6 +18,7 @@ ${runDetails(run)}
 <div class="figures">
   <div>rotations <b>${formatCount(summary.rotations.succeeded)}</b> of ${formatCount(summary.rotations.attempted)}</div>
   <div>rotation latency p50 <b>${summary.rotations.latencyMs.p50} ms</b>, p95 <b>${summary.rotations.latencyMs.p95} ms</b>, p99 <b>${summary.rotations.latencyMs.p99} ms</b></div>
+  <div id="figure-connects">connects <b>${formatCount(summary.connects.attempted)}</b> = ${formatCount(summary.connects.succeeded)} succeeded + ${formatCount(summary.connects.refusedByBroker)} refused by the broker + ${formatCount(summary.connects.rejectedByDevice ?? 0)} rejected by the device + ${formatCount(summary.connects.transportFailures ?? 0)} transport failures</div>
   <div>locked out <b>${formatCount(summary.lockedOut)}</b></div>
   <div>unable to connect at the end <b>${formatCount(summary.unrecovered.devices)}</b></div>
 </div>

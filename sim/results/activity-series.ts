@@ -1,11 +1,17 @@
 import type { FleetEvent } from '../events/fleet-event.js';
+import type { ConnectTally } from '../stats/fleet-counters.js';
 
-/** What happened in one sample interval [t - sample, t): rotations and connect failures by "judge:cause". */
+/** What happened in one sample interval [t - sample, t): rotations, connects with their parts, failures by "judge:cause". */
 export interface ActivitySample {
   t: number;
   rotationsSucceeded: number;
   rotationsFailed: number;
+  connects: ConnectTally;
   failures: Partial<Record<string, number>>;
+}
+
+function emptyActivity(t: number): ActivitySample {
+  return { t, rotationsSucceeded: 0, rotationsFailed: 0, connects: { attempted: 0, succeeded: 0, refusedByBroker: 0, rejectedByDevice: 0, transportFailures: 0 }, failures: {} };
 }
 
 /**
@@ -23,6 +29,15 @@ export class ActivitySeries {
   }
 
   add(event: FleetEvent): void {
+    if (event.type === 'device.connect') {
+      const connects = this.#bucket(event.t).connects;
+      connects.attempted += 1;
+      if (event.cause === 'ok') connects.succeeded += 1;
+      else if (event.side === 'rejectedByDevice') connects.rejectedByDevice += 1;
+      else if (event.side === 'refusedByBroker') connects.refusedByBroker += 1;
+      else connects.transportFailures += 1;
+      return;
+    }
     if (event.type !== 'device.rotation') return;
     const bucket = this.#bucket(event.t);
     if (event.outcome === 'succeeded') bucket.rotationsSucceeded += 1;
@@ -38,14 +53,14 @@ export class ActivitySeries {
   /** One entry per sample time up to `until`, empty intervals included. */
   samples(until: number): ActivitySample[] {
     const count = Math.max(0, Math.floor((until - this.#start) / this.#sample));
-    return Array.from({ length: count }, (_, i) => this.#buckets[i] ?? { t: this.#start + (i + 1) * this.#sample, rotationsSucceeded: 0, rotationsFailed: 0, failures: {} });
+    return Array.from({ length: count }, (_, i) => this.#buckets[i] ?? emptyActivity(this.#start + (i + 1) * this.#sample));
   }
 
   #bucket(t: number): ActivitySample {
     const i = Math.max(0, Math.floor((t - this.#start) / this.#sample));
     let bucket = this.#buckets[i];
     if (!bucket) {
-      bucket = { t: this.#start + (i + 1) * this.#sample, rotationsSucceeded: 0, rotationsFailed: 0, failures: {} };
+      bucket = emptyActivity(this.#start + (i + 1) * this.#sample);
       this.#buckets[i] = bucket;
     }
     return bucket;

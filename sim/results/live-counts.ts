@@ -1,4 +1,5 @@
 import type { FleetEvent } from '../events/fleet-event.js';
+import type { ConnectTally } from '../stats/fleet-counters.js';
 
 /** What the run has done so far, for the live view and the metrics endpoint. */
 export interface LiveCounts {
@@ -6,8 +7,8 @@ export interface LiveCounts {
   rotationsFailed: number;
   /** Failed connects by "judge:cause", as the failure tally counts them. */
   failures: Partial<Record<string, number>>;
-  /** The device workers' count as of their last statistics message (every few wall seconds). */
-  connectAttempts: number;
+  /** The device workers' connects, with their parts, as of their last statistics message (every few wall seconds). */
+  connects: ConnectTally;
 }
 
 /**
@@ -30,12 +31,12 @@ export class LiveCounters {
     this.#failures[judgeCause] = (this.#failures[judgeCause] ?? 0) + 1;
   }
 
-  counts(connectAttempts: number): LiveCounts {
+  counts(connects: ConnectTally): LiveCounts {
     return {
       rotationsSucceeded: this.#rotationsSucceeded,
       rotationsFailed: this.#rotationsFailed,
       failures: { ...this.#failures },
-      connectAttempts,
+      connects,
     };
   }
 }

@@ -1,5 +1,5 @@
 import type { BrokerStats } from '../stats/broker-stats.js';
-import type { StatusCounts } from '../stats/fleet-counters.js';
+import type { ConnectTally, StatusCounts } from '../stats/fleet-counters.js';
 import type { JudgedRunSummary } from '../thresholds/evaluate-thresholds.js';
 import type { LiveCounts } from './live-counts.js';
 
@@ -27,7 +27,7 @@ export interface MetricsSnapshot {
   rotations: { succeeded: number; failed: number };
   /** Failed connects by "judge:cause". */
   failures: Partial<Record<string, number>>;
-  connectAttempts: number;
+  connects: ConnectTally;
   certificatesIssued: number;
   /** Broker refusals by cause. */
   brokerRefusals: Partial<Record<string, number>>;
@@ -65,7 +65,7 @@ export function liveSnapshot(input: {
     renewalBacklog: input.status.reduce((a, s) => a + s.renewalBacklog, 0),
     rotations: { succeeded: input.live.rotationsSucceeded, failed: input.live.rotationsFailed },
     failures: input.live.failures,
-    connectAttempts: input.live.connectAttempts,
+    connects: input.live.connects,
     certificatesIssued: input.broker.issued,
     brokerRefusals: input.broker.refused,
   };
@@ -88,7 +88,14 @@ export function finalSnapshot(summary: JudgedRunSummary, finalStatus: readonly S
     renewalBacklog: summary.availability.final?.renewalBacklog ?? 0,
     rotations: { succeeded: summary.rotations.succeeded, failed: summary.rotations.failed },
     failures: Object.fromEntries(Object.entries(summary.failures.byCause).map(([key, tally]) => [key, tally.count])),
-    connectAttempts: summary.connects.attempted,
+    connects: {
+      attempted: summary.connects.attempted,
+      succeeded: summary.connects.succeeded,
+      refusedByBroker: summary.connects.refusedByBroker,
+      // Runs written before the parts were counted have none: every failure is then unattributed.
+      rejectedByDevice: summary.connects.rejectedByDevice ?? 0,
+      transportFailures: summary.connects.transportFailures ?? 0,
+    },
     certificatesIssued: summary.broker.issued,
     brokerRefusals: summary.broker.refused,
     end: {

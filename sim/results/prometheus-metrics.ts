@@ -47,7 +47,19 @@ const METRICS: MetricDefinition[] = [
     labelNames: ['judge', 'cause'],
     samples: (s) => entries(s.failures).map(([key, n]) => [splitJudgeCause(key), n]),
   },
-  { name: 'certfleet_connect_attempts_total', help: 'Connect attempts by the devices', type: 'counter', samples: (s) => [[{}, s.connectAttempts]] },
+  { name: 'certfleet_connect_attempts_total', help: 'Connect attempts by the devices', type: 'counter', samples: (s) => [[{}, s.connects.attempted]] },
+  {
+    name: 'certfleet_connects_total',
+    help: 'Connect attempts by outcome and who judged: they add up to certfleet_connect_attempts_total',
+    type: 'counter',
+    labelNames: ['outcome'],
+    samples: (s) => [
+      [{ outcome: 'succeeded' }, s.connects.succeeded],
+      [{ outcome: 'refused_by_broker' }, s.connects.refusedByBroker],
+      [{ outcome: 'rejected_by_device' }, s.connects.rejectedByDevice],
+      [{ outcome: 'transport_failure' }, s.connects.transportFailures],
+    ],
+  },
   {
     name: 'certfleet_broker_certificates_issued_total',
     help: 'Certificates the CA issued for CSRs',

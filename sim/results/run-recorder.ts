@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { build, decodeFromCompressedBase64, type Histogram } from 'hdr-histogram-js';
 import type { FleetEvent } from '../events/fleet-event.js';
 import type { FleetPlan } from '../plan/fleet-plan.js';
-import { addCohortCounters, emptyCohortCounters, type CohortCounters } from '../stats/fleet-counters.js';
+import { addCohortCounters, connectTally, emptyCohortCounters, type CohortCounters } from '../stats/fleet-counters.js';
 import type { EncodedHistograms } from '../stats/encoded-histograms.js';
 import { ActivitySeries } from './activity-series.js';
 import { writeFileAtomically } from './atomic-file.js';
@@ -79,7 +79,7 @@ export class RunRecorder {
 
   /** Totals so far, for the live view and the metrics endpoint: cheap enough to read at every epoch. */
   live(): LiveCounts {
-    return this.#live.counts(this.counters().reduce((a, c) => a + c.connectAttempts, 0));
+    return this.#live.counts(connectTally(this.counters()));
   }
 
   onEvents = (events: FleetEvent[]): void => {

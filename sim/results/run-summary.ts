@@ -3,7 +3,7 @@ import { AUDIT_CHECKS, type AuditCheck, type AuditFinding } from '../audit/audit
 import type { Scenario } from '../scenario/schema.js';
 import type { BrokerStats } from '../stats/broker-stats.js';
 import type { BrokerDescription } from './broker-description.js';
-import { addCohortCounters, addRecord, emptyCohortCounters, sumValues, type CohortCounters, type StatusCounts } from '../stats/fleet-counters.js';
+import { addCohortCounters, addRecord, connectTally, emptyCohortCounters, sumValues, type CohortCounters, type StatusCounts } from '../stats/fleet-counters.js';
 import { cumulativeDistribution } from '../stats/cumulative-distribution.js';
 import type { ActivitySample } from './activity-series.js';
 import type { CauseTally, DeviceOutcome, FailureTally } from './failure-tally.js';
@@ -74,7 +74,6 @@ export function buildSummary(input: SummaryInput) {
   input.counters.forEach((c) => addCohortCounters(total, c));
   const wallSeconds = input.wallMs / 1000;
   const rotationsFailed = sumValues(total.rotationsFailed);
-  const brokerRefusals = sumValues(input.broker.refused);
   return {
     complete: input.complete,
     ...(input.interruption ? { interruption: input.interruption } : {}),
@@ -97,11 +96,9 @@ export function buildSummary(input: SummaryInput) {
       latencyMs: { ...percentiles(input.histograms.rotation), distribution: cumulativeDistribution(input.histograms.rotation) },
     },
     connects: {
-      attempted: total.connectAttempts,
-      succeeded: total.connectsSucceeded,
+      ...connectTally([total]),
       perWallSecond: round(total.connectAttempts / Math.max(wallSeconds, 1e-9), 1),
       latencyMs: percentiles(input.histograms.connect),
-      refusedByBroker: brokerRefusals,
     },
     failures: {
       byCause: formatTallies(input.tally.overall()),
@@ -136,7 +133,7 @@ export function buildSummary(input: SummaryInput) {
     deliveries: input.deliveries,
     availability: availabilitySeries(input.availability, cohortNames, input.cohortSizes),
     /** Per sample interval [t - sample, t): rotations and failures by judge:cause. */
-    activity: input.activity.map((a) => ({ t: iso(a.t), rotationsSucceeded: a.rotationsSucceeded, rotationsFailed: a.rotationsFailed, failures: sortedRecord(a.failures) })),
+    activity: input.activity.map((a) => ({ t: iso(a.t), rotationsSucceeded: a.rotationsSucceeded, rotationsFailed: a.rotationsFailed, connects: a.connects, failures: sortedRecord(a.failures) })),
     markers: input.markers.map((m) => ({ ...m, t: iso(m.t) })),
     faults: input.faults ?? [],
     audits: auditSeries(input.audits, input.auditSettings),

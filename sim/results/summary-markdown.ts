@@ -57,8 +57,11 @@ export function renderSummaryMarkdown(summary: JudgedRunSummary): string {
   push('## Connections', '');
   const c = summary.connects;
   push(
-    `${c.attempted} attempts, ${c.succeeded} succeeded (${c.perWallSecond} per wall second; handshake to CONNACK p50 ` +
-      `${c.latencyMs.p50} ms, p99 ${c.latencyMs.p99} ms); the broker refused ${c.refusedByBroker}.`,
+    `${c.attempted} connect attempts = ${c.succeeded} succeeded + ${c.refusedByBroker} refused by the broker + ` +
+      `${c.rejectedByDevice ?? 0} rejected by the device + ${c.transportFailures ?? 0} transport failures ` +
+      `(every TLS + MQTT connect a device made, rotations' reconnects and bootstrap sessions included).`,
+    '',
+    `${c.perWallSecond} attempts per wall second; handshake to CONNACK of the ${c.latencyMs.count} that succeeded: p50 ${c.latencyMs.p50} ms, p99 ${c.latencyMs.p99} ms.`,
     '',
   );
 

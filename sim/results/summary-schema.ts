@@ -144,13 +144,17 @@ export const runSummarySchema = z.strictObject({
         .describe('HdrHistogram cumulative distribution: rotations at or below each latency'),
     }),
   }),
-  connects: z.strictObject({
-    attempted: count,
-    succeeded: count,
-    perWallSecond: z.number().nonnegative(),
-    latencyMs: z.strictObject(percentiles),
-    refusedByBroker: count,
-  }),
+  connects: z
+    .strictObject({
+      attempted: count.describe('every TLS + MQTT connect the devices made (operational, after a rotation, bootstrap): succeeded + refusedByBroker + rejectedByDevice + transportFailures'),
+      succeeded: count.describe('admitted: the broker answered CONNACK 0 to a device that had accepted its chain; the latency count'),
+      refusedByBroker: count.describe('the broker refused the device (a CONNACK refusal, or a real broker\'s TLS alert); the broker\'s own count by cause is broker.refused'),
+      rejectedByDevice: count.optional().describe('the device rejected the broker\'s chain at its own clock (absent in runs written before it was counted)'),
+      transportFailures: count.optional().describe('the connection failed before anyone judged a certificate: unreachable, reset, timed out (absent in runs written before it was counted)'),
+      perWallSecond: z.number().nonnegative(),
+      latencyMs: z.strictObject(percentiles),
+    })
+    .describe('connects with their parts, named by who judged; failures.byCause has the precise causes'),
   failures: z.strictObject({
     byCause: z.record(judgeCause, causeTally),
     byCohort: z.record(z.string(), z.record(judgeCause, causeTally)),
@@ -192,7 +196,7 @@ export const runSummarySchema = z.strictObject({
     malformedRequests: z.partialRecord(requestKind, count).describe('device requests refused because their body breaks the device/backend contract, by kind'),
     timeClaimsRefused: z.partialRecord(requestKind, count).describe('device requests refused because their t lies outside the current epoch, by kind'),
     requestFailures: count.describe('device requests whose serving failed inside the backend (recorded; the broker kept serving)'),
-    tlsErrors: count,
+    tlsErrors: count.describe('TLS handshakes that failed on the broker\'s socket: mostly devices that rejected its chain (connects.rejectedByDevice), judged by the device, not the broker'),
     connectionsCut: z
       .strictObject(Object.fromEntries(CONNECTION_CUT_REASONS.map((reason) => [reason, count])) as Record<ConnectionCutReason, typeof count>)
       .optional()
@@ -207,8 +211,19 @@ export const runSummarySchema = z.strictObject({
     final: availabilitySample.optional(),
   }),
   activity: z
-    .array(z.strictObject({ t: time, rotationsSucceeded: count, rotationsFailed: count, failures: z.record(judgeCause, count) }))
-    .describe('per sample interval [t - sample, t): rotations and failures by judge:cause'),
+    .array(
+      z.strictObject({
+        t: time,
+        rotationsSucceeded: count,
+        rotationsFailed: count,
+        connects: z
+          .strictObject({ attempted: count, succeeded: count, refusedByBroker: count, rejectedByDevice: count, transportFailures: count })
+          .optional()
+          .describe('connects made in the interval with their parts, as connects (absent in runs written before it was counted)'),
+        failures: z.record(judgeCause, count),
+      }),
+    )
+    .describe('per sample interval [t - sample, t): rotations, connects and failures by judge:cause'),
   markers: z.array(
     z.strictObject({
       t: time,

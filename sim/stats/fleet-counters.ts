@@ -2,15 +2,49 @@ import type { Cause } from '../causes.js';
 
 /** What a device worker counts for one cohort. Plain numbers, so they add across workers and cross threads. */
 export interface CohortCounters {
+  /** Every TLS + MQTT connect a device made: operational, the reconnect with a new certificate, bootstrap sessions. */
   connectAttempts: number;
   connectsSucceeded: number;
   /** Failed connects by the device's view of the cause (connection_refused: the broker's record has the precise one). */
   connectFailures: Partial<Record<Cause, number>>;
+  /** Failed connects by who judged: attempts = succeeded + these three (docs/architecture.md, "Counting connects"). */
+  connectFailuresBySide: Record<ConnectFailureSide, number>;
   rotationsAttempted: number;
   rotationsSucceeded: number;
   rotationsFailed: Partial<Record<Cause, number>>;
   lockedOut: number;
   trustUpdates: Partial<Record<string, number>>;
+}
+
+/**
+ * Who ended a failed connect: the broker refused it (a CONNACK refusal, or a TLS alert a real broker sent), the device
+ * rejected the broker (its own verdict on the server's chain), or the connection failed before anyone judged a
+ * certificate (unreachable, reset, timeout).
+ */
+export type ConnectFailureSide = 'refusedByBroker' | 'rejectedByDevice' | 'transport';
+
+/**
+ * Connects with their parts, named by who judged: attempted = succeeded + refusedByBroker + rejectedByDevice +
+ * transportFailures. The same numbers in summary.json, summary.md, the report, timeline.csv's last row and metrics.prom.
+ */
+export interface ConnectTally {
+  attempted: number;
+  succeeded: number;
+  refusedByBroker: number;
+  rejectedByDevice: number;
+  transportFailures: number;
+}
+
+export function connectTally(counters: readonly CohortCounters[]): ConnectTally {
+  const tally: ConnectTally = { attempted: 0, succeeded: 0, refusedByBroker: 0, rejectedByDevice: 0, transportFailures: 0 };
+  for (const c of counters) {
+    tally.attempted += c.connectAttempts;
+    tally.succeeded += c.connectsSucceeded;
+    tally.refusedByBroker += c.connectFailuresBySide.refusedByBroker;
+    tally.rejectedByDevice += c.connectFailuresBySide.rejectedByDevice;
+    tally.transportFailures += c.connectFailuresBySide.transport;
+  }
+  return tally;
 }
 
 /** Device status at a sample time. */
@@ -29,6 +63,7 @@ export function emptyCohortCounters(): CohortCounters {
     connectAttempts: 0,
     connectsSucceeded: 0,
     connectFailures: {},
+    connectFailuresBySide: { refusedByBroker: 0, rejectedByDevice: 0, transport: 0 },
     rotationsAttempted: 0,
     rotationsSucceeded: 0,
     rotationsFailed: {},
@@ -76,6 +111,7 @@ export function addCohortCounters(into: CohortCounters, from: CohortCounters): v
   into.rotationsSucceeded += from.rotationsSucceeded;
   into.lockedOut += from.lockedOut;
   addRecord(into.connectFailures, from.connectFailures);
+  addRecord(into.connectFailuresBySide, from.connectFailuresBySide);
   addRecord(into.rotationsFailed, from.rotationsFailed);
   addRecord(into.trustUpdates, from.trustUpdates);
 }

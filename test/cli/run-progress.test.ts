@@ -14,7 +14,7 @@ function progress(overrides: Partial<RunProgress> = {}): RunProgress {
       { connected: 50, failing: 0, offline: 0, renewalBacklog: 1 },
     ],
     broker: emptyBrokerStats(),
-    live: { rotationsSucceeded: 120, rotationsFailed: 2, failures: { 'device:expired_root': 30, 'broker:expired_leaf': 10 }, connectAttempts: 2000 },
+    live: { rotationsSucceeded: 120, rotationsFailed: 2, failures: { 'device:expired_root': 30, 'broker:expired_leaf': 10 }, connects: { attempted: 2000, succeeded: 1960, refusedByBroker: 10, rejectedByDevice: 30, transportFailures: 0 } },
     ...overrides,
   };
 }

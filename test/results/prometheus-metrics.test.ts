@@ -67,6 +67,9 @@ describe('metrics.prom of a real run', () => {
     );
     expect(samples.filter((s) => s.name === 'certfleet_failures_total').length).toBe(Object.keys(summary.failures.byCause).length);
     expect(valueOf(samples, 'certfleet_connect_attempts_total')).toBe(summary.connects.attempted);
+    const outcomes = { succeeded: summary.connects.succeeded, refused_by_broker: summary.connects.refusedByBroker, rejected_by_device: summary.connects.rejectedByDevice, transport_failure: summary.connects.transportFailures };
+    for (const [outcome, value] of Object.entries(outcomes)) expect(valueOf(samples, 'certfleet_connects_total', { outcome })).toBe(value);
+    expect(Object.values(outcomes).reduce((a: number, v) => a + (v ?? 0), 0)).toBe(summary.connects.attempted);
     expect(valueOf(samples, 'certfleet_broker_certificates_issued_total')).toBe(summary.broker.issued);
     expect(valueOf(samples, 'certfleet_renewal_backlog')).toBe(summary.availability.final?.renewalBacklog);
     for (const [cohort, c] of Object.entries(summary.cohorts)) {

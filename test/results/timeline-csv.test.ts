@@ -65,6 +65,11 @@ describe('timeline.csv of a real run', () => {
       'renewalBacklog',
       'rotationsSucceeded',
       'rotationsFailed',
+      'connectAttempts',
+      'connectsSucceeded',
+      'connectsRefusedByBroker',
+      'connectsRejectedByDevice',
+      'connectTransportFailures',
       'device:untrusted_root',
       'connected:steady',
       'connected:other',
@@ -95,5 +100,18 @@ describe('timeline.csv of a real run', () => {
     const total = (name: string) => rows.slice(1).reduce((a, row) => a + Number(row[column(name)]), 0);
     expect(total('device:untrusted_root')).toBe(summary.failures.byCause['device:untrusted_root']?.count);
     expect(total('rotationsSucceeded')).toBe(summary.rotations.succeeded);
+  });
+
+  it('has the connects of summary.json with their parts, adding up in every row and in all', () => {
+    const header = rows[0] ?? [];
+    const column = (name: string) => header.indexOf(name);
+    const parts = ['connectsSucceeded', 'connectsRefusedByBroker', 'connectsRejectedByDevice', 'connectTransportFailures'];
+    for (const row of rows.slice(1)) expect(parts.reduce((a, p) => a + Number(row[column(p)]), 0)).toBe(Number(row[column('connectAttempts')]));
+    const total = (name: string) => rows.slice(1).reduce((a, row) => a + Number(row[column(name)]), 0);
+    const c = summary.connects;
+    expect(c.attempted).toBe(c.succeeded + c.refusedByBroker + (c.rejectedByDevice ?? 0) + (c.transportFailures ?? 0));
+    expect(c.rejectedByDevice).toBeGreaterThan(0);
+    expect([total('connectAttempts'), total('connectsSucceeded'), total('connectsRejectedByDevice')]).toEqual([c.attempted, c.succeeded, c.rejectedByDevice]);
+    expect(c.latencyMs.count).toBe(c.succeeded);
   });
 });

@@ -27,6 +27,8 @@ export function sampleSummary(): SampleSummary {
       perWallSecond: 10,
       latencyMs: { count: 20, p50: 8, p95: 40, p99: 90, max: 120 },
       refusedByBroker: 3,
+      rejectedByDevice: 7,
+      transportFailures: 0,
     },
     failures: {
       byCause: { 'device:expired_root': tally(5, 2), 'broker:expired_leaf': tally(3, 1), 'device:expired_leaf': tally(2, 1) },

@@ -19,6 +19,7 @@ import type { DeviceCredentials } from '../protocol.js';
 import { rotationFromDelivery } from '../rotation/protocol-registry.js';
 import type { RotationHost, RotationOutcome, RotationProtocol } from '../rotation/rotation-protocol.js';
 import { adoptCredentials, secureContextOf, type Credentials } from './credentials.js';
+import { connectFailureSide } from './connect-failure-side.js';
 import { judgeBroker, judgeOwnCertificate } from './device-verdicts.js';
 import { DeviceFaultWindows } from './fault-windows.js';
 
@@ -255,12 +256,9 @@ export class SimulatedDevice {
 
   async #connect(t: number): Promise<void> {
     this.#connectAt = Number.POSITIVE_INFINITY;
-    const counters = this.#env.counters(this.cohortIndex);
-    counters.connectAttempts += 1;
     const outcome = await this.#dial(t, this.#credentials);
     if (!outcome.ok) {
       this.#status = 'failing';
-      increment(counters.connectFailures, outcome.cause);
       this.#failedConnects += 1;
       this.#connectAt = t + this.#reconnectDelay(this.#failedConnects);
       await this.#afterRefusal(t, refusedIdentity(outcome));
@@ -269,7 +267,6 @@ export class SimulatedDevice {
     this.#failedConnects = 0;
     this.#refusalsInARow = 0;
     this.#lastReconnectDelay = undefined;
-    counters.connectsSucceeded += 1;
     await this.#startSession(t, outcome.session);
     if (this.#renewAt <= t && !this.#rotation) await this.#rotate(t, this.#protocol);
   }
@@ -294,6 +291,17 @@ export class SimulatedDevice {
       dialect: env.options.dialect,
       presence: { offlineTopic: deviceTopics(this.#profile.clientId).offline, onNotice: (acknowledged) => env.offlineNotice(acknowledged) },
     });
+    // Every dial is a connect, whatever it is for: the counts add up (attempts = succeeded + failures by side) and
+    // match the broker's admissions and the latency histogram's count.
+    const counters = env.counters(this.cohortIndex);
+    counters.connectAttempts += 1;
+    const side = outcome.ok ? undefined : connectFailureSide(outcome);
+    if (outcome.ok) {
+      counters.connectsSucceeded += 1;
+    } else {
+      increment(counters.connectFailures, outcome.cause);
+      if (side) counters.connectFailuresBySide[side] += 1;
+    }
     if (outcome.ok) {
       env.histograms.connect.recordValue(Math.max(1, Math.round(outcome.latencyMs)));
       // The broker ended any other session with this client id as it admitted this one ([MQTT-3.1.4-2]).
@@ -307,6 +315,7 @@ export class SimulatedDevice {
       device: this.id,
       cause: outcome.ok ? 'ok' : outcome.cause,
       inferredFrom: outcome.ok ? undefined : outcome.inferredFrom,
+      side,
       certificateCause: verdict?.cause === verdict?.certificateCause ? undefined : verdict?.certificateCause,
       clockSkewMs: verdict?.clockSkewMs === 0 ? undefined : verdict?.clockSkewMs,
       path: verdict?.path.map((c) => c.label),
