@@ -151,9 +151,14 @@ await yargs(hideBin(process.argv))
     (y) =>
       y
         .positional('run', { type: 'string', demandOption: true, describe: 'a run folder (results/<run-id>)' })
-        .option('device', { type: 'string', demandOption: true, describe: 'the device id, e.g. device-00042' }),
+        .option('device', { type: 'string', demandOption: true, describe: 'the device id, e.g. device-00042' })
+        .option('check', {
+          type: 'boolean',
+          default: false,
+          describe: 'run openssl verify on each exported connect with the options that model the device\'s policy, and say whether openssl agrees (exit 3 if it does not)',
+        }),
     async (args) => {
-      process.exitCode = await (await import('./repro-command.js')).reproCommand(args.run, args.device);
+      process.exitCode = await (await import('./repro-command.js')).reproCommand(args.run, args.device, { check: args.check });
     },
   )
   .command(

@@ -1,4 +1,5 @@
 import type { FleetEvent } from '../sim/events/fleet-event.js';
+import { checkWithOpenssl } from '../sim/repro/check-with-openssl.js';
 import { reproduceDevice } from '../sim/repro/reproduce-device.js';
 import { RunFolderError } from '../sim/results/run-folder.js';
 import { OutputWriteError } from '../sim/results/write-failure.js';
@@ -9,7 +10,7 @@ import { exitForInputError } from './input-error-exit.js';
  * `certfleet repro <run> --device <id>`: one device's life again, alone, with each connect's chain, path, clock
  * and verdict, and the failures exported for openssl.
  */
-export async function reproCommand(runDir: string, deviceId: string): Promise<number> {
+export async function reproCommand(runDir: string, deviceId: string, options: { check?: boolean | undefined } = {}): Promise<number> {
   let result;
   try {
     result = await reproduceDevice({ runDir, deviceId, onStage: (stage) => process.stderr.write(`certfleet: ${stage}\n`) });
@@ -40,9 +41,28 @@ export async function reproCommand(runDir: string, deviceId: string): Promise<nu
       : `  the replay differs from the run (${replayed.length} connects against ${original.length}): the run's outcome for this device depended on other devices (a rate limit, a shared identity)`,
   );
   out.push(`exported ${result.exports.length} connects (PEMs and openssl commands) under ${result.dir}:`);
-  for (const e of result.exports) out.push(`  ${e.dir}/verify.sh  (${new Date(e.t).toISOString()}: ${e.cause})`);
+  for (const e of result.exports) out.push(`  ${e.dir}/verify.sh  (${new Date(e.t).toISOString()}: ${e.cause}${e.incident ? `; the first connect after the incident of ${e.incident}` : ''})`);
+  if (!options.check) {
+    process.stdout.write(`${out.join('\n')}\n`);
+    return EXIT.ok;
+  }
+  out.push('openssl on each exported connect, with the options that model the device\'s policy:');
+  let disagreements = 0;
+  for (const e of result.exports) {
+    const check = checkWithOpenssl(e.dir);
+    const where = `${new Date(e.t).toISOString()} ${e.cause}`;
+    if (check.agrees === undefined) {
+      out.push(`  ${where}: not checked (${check.said})`);
+      continue;
+    }
+    if (!check.agrees) disagreements += 1;
+    const openssl = check.opensslAccepted ? 'accepts' : 'rejects';
+    out.push(`  ${where}: openssl ${check.agrees ? 'agrees' : 'DISAGREES'}: the device ${check.device} the chain, openssl ${openssl} it ("${check.said}"); ${check.note}`);
+  }
+  out.push(disagreements === 0 ? 'openssl agrees with every verdict it was asked about' : `openssl disagrees on ${disagreements} connect${disagreements === 1 ? '' : 's'}`);
   process.stdout.write(`${out.join('\n')}\n`);
-  return EXIT.ok;
+  // A failed check, as a failed threshold is: the replay itself ran.
+  return disagreements === 0 ? EXIT.ok : EXIT.thresholdFailed;
 }
 
 /** One line per event; a run of identical failures becomes one line with its count and its last time. */

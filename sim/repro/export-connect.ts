@@ -1,6 +1,7 @@
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ConnectTrace, FleetEvent } from '../events/fleet-event.js';
+import { opensslPolicyCheck } from './openssl-policy.js';
 
 type TracedConnect = Extract<FleetEvent, { type: 'device.connect' }> & { trace: ConnectTrace };
 
@@ -8,7 +9,8 @@ type TracedConnect = Extract<FleetEvent, { type: 'device.connect' }> & { trace: 
  * One connect of a replayed device as files: the leaf and chain the broker presented, the device's anchors, the
  * path certfleet chose, certfleet's verdict, and verify.sh with the `openssl verify -attime` commands that check it.
  * OpenSSL 3 builds trusted-first and enforces anchor expiry; for other device policies the second command checks
- * the path the device chose, anchored where the device anchored it.
+ * the path the device chose, anchored where the device anchored it, and the third is the device's policy as openssl
+ * models it (sim/repro/openssl-policy.ts), the one `certfleet repro --check` runs.
  */
 export function exportConnect(folder: string, event: TracedConnect): void {
   mkdirSync(folder, { recursive: true });
@@ -40,6 +42,10 @@ export function exportConnect(folder: string, event: TracedConnect): void {
       `openssl verify ${common} -CAfile path-anchor.pem${pathIntermediates ? ' -untrusted path-intermediates.pem' : ''} leaf.pem`,
     );
   }
+  const policy = opensslPolicyCheck(trace, common, { intermediates, pathIntermediates });
+  for (const [name, pems] of Object.entries(policy.files)) write(name, pems);
+  // The last command is the device's policy as openssl models it: `certfleet repro --check` runs it.
+  lines.push(`# 3. This device's policy as openssl models it (${policy.note}):`, policy.command);
   writeFileSync(join(folder, 'verify.sh'), `${lines.join('\n')}\n`);
   chmodSync(join(folder, 'verify.sh'), 0o755);
   writeFileSync(
@@ -50,12 +56,14 @@ export function exportConnect(folder: string, event: TracedConnect): void {
         time: new Date(event.t).toISOString(),
         clockReading: new Date(trace.clockReading).toISOString(),
         cause: event.cause,
+        side: event.side,
         certificateCause: event.certificateCause ?? event.cause,
         failed: event.failed,
         path: event.path,
         pathBuilding: trace.pathBuilding,
         anchorExpiry: trace.anchorExpiry,
         serverName: trace.serverName,
+        openssl: { command: policy.command, note: policy.note },
       },
       null,
       2,

@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Cause } from '../causes.js';
 import type { ConnectTrace, FleetEvent } from '../events/fleet-event.js';
@@ -9,6 +9,7 @@ import { loadManifest, ReportInputError } from '../report/report-data.js';
 import { runScenario } from '../run/run-scenario.js';
 import { loadScenario } from '../scenario/load-scenario.js';
 import { exportConnect } from './export-connect.js';
+import type { Incident } from '../results/incident.js';
 
 /** The largest text a string holds is about 512 MiB; a run's event log is read whole for one device. */
 const MAX_EVENTS_BYTES = 500 * 1024 * 1024;
@@ -31,7 +32,7 @@ export interface ReproResult {
    * The first connect of each streak with one outcome, as a folder: the PEMs and the openssl commands that check
    * certfleet's verdict.
    */
-  exports: { dir: string; t: number; cause: Cause }[];
+  exports: { dir: string; t: number; cause: Cause; incident?: string | undefined }[];
   /** Causes and times of the device's connects in the original run, for comparison. */
   original: { t: number; cause: string }[];
 }
@@ -80,19 +81,40 @@ export async function reproduceDevice(options: ReproOptions): Promise<ReproResul
   const exports: ReproResult['exports'] = [];
   let previous: string | undefined;
   let n = 0;
+  // And the first connect at or after each incident's start (summary.json incidents), where the streaks left it out.
+  const incidents = incidentStarts(options.runDir);
   for (const event of timeline) {
     if (event.type !== 'device.connect' || !event.trace) continue;
     n += 1;
-    if (event.cause === previous) continue;
+    const started = incidents.filter((i) => !i.exported && event.t >= i.t);
+    for (const i of started) i.exported = true;
+    const incident = started.length > 0 ? started.map((i) => i.label).join(', ') : undefined;
+    if (event.cause === previous && !incident) continue;
     previous = event.cause;
     const folder = join(dir, `connect-${String(n).padStart(4, '0')}-${event.cause}`);
     exportConnect(folder, event as typeof event & { trace: ConnectTrace });
-    exports.push({ dir: folder, t: event.t, cause: event.cause });
+    exports.push({ dir: folder, t: event.t, cause: event.cause, ...(incident ? { incident } : {}) });
   }
   const original = readEvents(join(options.runDir, 'events.ndjson'))
     .filter((e): e is Extract<FleetEvent, { type: 'device.connect' }> => e.type === 'device.connect' && e.device === options.deviceId)
     .map((e) => ({ t: e.t, cause: e.cause }));
   return { dir, cohort: loaded.scenario.fleet.cohorts[device.cohort]?.name ?? '', scenarioChanged, timeline, exports, original };
+}
+
+/** The incidents' starts, in order, from the run's summary.json (none in runs written before incidents existed). */
+function incidentStarts(runDir: string): { t: number; label: string; exported: boolean }[] {
+  let incidents: unknown;
+  try {
+    incidents = (JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8')) as { incidents?: unknown }).incidents;
+  } catch {
+    return [];
+  }
+  if (!Array.isArray(incidents)) return [];
+  return incidents
+    .filter((i): i is Pick<Incident, 'start' | 'cause'> => typeof (i as Incident).start === 'string' && typeof (i as Incident).cause === 'string')
+    .map((i) => ({ t: Date.parse(i.start), label: `${i.start} (${i.cause})`, exported: false }))
+    .filter((i) => Number.isFinite(i.t))
+    .sort((a, b) => a.t - b.t);
 }
 
 function readEvents(file: string): FleetEvent[] {

@@ -83,6 +83,19 @@ describe('certfleet repro on a root-expiry-2030 run', () => {
     expect(onPath.stderr + onPath.stdout).toMatch(/error 10 at \d depth lookup: certificate has expired/);
   }, 120_000);
 
+  it('--check: openssl, with the options that model an untrusted-first device, agrees with each of its verdicts', () => {
+    const legacy = connects().find((e) => e.cause === 'expired_on_chosen_path');
+    if (!legacy) throw new Error('no expired_on_chosen_path in the run');
+    const result = runCli(['repro', runDir, '--device', legacy.device, '--check']);
+    expect(result.status, result.stdout + result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/expired_on_chosen_path: openssl agrees: the device rejected the chain, openssl rejects it \("error 10 at \d depth lookup: certificate has expired"\); untrusted-first path building/);
+    expect(result.stdout).toContain('openssl agrees with every verdict it was asked about');
+    const chosen = repro(legacy.device).folders.find((f) => f.endsWith('-expired_on_chosen_path')) ?? '';
+    // The policy command is the path as built: the same as command 2.
+    const [, asBuilt, policy] = opensslCommands(chosen);
+    expect(policy).toBe(asBuilt);
+  }, 120_000);
+
   it('replays the same device again into a fresh replay folder', () => {
     const first = repro('device-00000');
     expect(first.result.status, first.result.stderr).toBe(0);
@@ -104,4 +117,27 @@ describe('certfleet repro on a root-expiry-2030 run', () => {
     expect(result.status).toBe(2);
     expect(result.stderr).toContain(`${join(tmpdir(), 'manifest.json')}: no such file (is ${tmpdir()} a run folder written by certfleet run?)`);
   });
+});
+
+describe('certfleet repro --check on a device that ignores its anchor\'s expiry (dst-root-ca-x3-2021)', () => {
+  const runDir = join(mkdtempSync(join(tmpdir(), 'certfleet-repro-dst-')), 'run');
+
+  beforeAll(async () => {
+    await runScenario({ loaded: loadScenario(join(ROOT, 'scenarios/dst-root-ca-x3-2021.yaml')), seed: 3, devices: 20, outDir: runDir, workers: 1 });
+  }, 120_000);
+
+  it('models the policy with -partial_chain on the certificate the anchor signed, and openssl agrees', () => {
+    const device = readFileSync(join(runDir, 'events.ndjson'), 'utf8')
+      .split('\n')
+      .filter((line) => line.includes('"cohort":"dst-only-ignore-expiry"'))
+      .map((line) => (JSON.parse(line) as { device: string }).device)[0];
+    if (!device) throw new Error('no device of the dst-only-ignore-expiry cohort');
+    const result = runCli(['repro', runDir, '--device', device, '--check']);
+    expect(result.status, result.stdout + result.stderr).toBe(0);
+    expect(result.stdout).toContain('openssl agrees with every verdict it was asked about');
+    expect(result.stdout).toMatch(/: openssl agrees: the device rejected the chain, openssl rejects it \("error 10 at \d depth lookup: certificate has expired"\); the device ignores its anchor's expiry/);
+    const folders = readdirSync(join(runDir, `repro-${device}`)).filter((f) => f.startsWith('connect-'));
+    const policy = opensslCommands(join(runDir, `repro-${device}`, folders[0] ?? ''))[2];
+    expect(policy).toMatch(/^openssl verify -attime \d+ -purpose sslserver -verify_hostname localhost -partial_chain -CAfile path-below-anchor\.pem( -untrusted path-between\.pem)? leaf\.pem$/);
+  }, 120_000);
 });
