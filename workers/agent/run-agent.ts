@@ -70,10 +70,7 @@ export async function runAgent(options: AgentOptions): Promise<void> {
     options.onStage?.(`registered as ${name} at ${options.url}; waiting up to ${Math.round(options.waitMs / 1000)} s for a coordinator`);
     const claimedBy = (id: string) => {
       runId = id;
-      // A read that fails because Redis went away is told by the connection (onGone) within seconds; any other
-      // failure ends the agent after that long.
-      const readFailed = (error: Error) => setTimeout(() => finish(new AgentError(`agent ${name}: reading its inbox failed: ${error.message}`)), 5_000).unref();
-      inbox = new StreamReader(reader as Redis, runKeys(id).inbox(name), (m) => slots.handle(m as ToAgent<ToDeviceProcess>), readFailed);
+      inbox = new StreamReader(reader as Redis, runKeys(id).inbox(name), (m) => slots.handle(m as ToAgent<ToDeviceProcess>));
       clearTimeout(waiting);
       options.onStage?.(`claimed by run ${id}`);
     };

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
-import { agentKeys, agentNameOf, ALIVE_PATTERN, CLAIM_TTL_MS, type AgentRegistration } from '../../redis/agent-keys.js';
+import { agentKeys, agentNameOf, ALIVE_PATTERN, CLAIM_TTL_MS, PREPARING_CLAIM_TTL_MS, type AgentRegistration } from '../../redis/agent-keys.js';
 import { UserInputError } from '../../input/user-input-error.js';
 
 /** An agent this run claimed, and the slot it holds (its place in index, then name, order). */
@@ -41,11 +41,16 @@ export class AgentRoster {
   readonly #runId: string;
   #timer: NodeJS.Timeout | undefined;
   readonly #lost = new Set<string>();
+  /** How long each refresh keeps the claims: long while the coordinator prepares, CLAIM_TTL_MS once the run runs. */
+  claimTtlMs = PREPARING_CLAIM_TTL_MS;
+  /** Told of an agent whose heartbeat expired (once per agent). */
+  onLost: (agent: JoinedAgent, why: string) => void = () => undefined;
 
   private constructor(redis: Redis, runId: string, agents: JoinedAgent[]) {
     this.#redis = redis;
     this.#runId = runId;
     this.agents = agents;
+    this.#watch();
   }
 
   /** Claims `wanted` registered agents, waiting at most `waitMs` for them; claims are held from then on. */
@@ -80,21 +85,22 @@ export class AgentRoster {
   }
 
   /**
-   * Refreshes the claims and checks the heartbeats until released; an agent whose heartbeat expired is told once.
-   * A check Redis could not answer is no verdict on the agents: losing Redis is told by the connection itself.
+   * Refreshes the claims and checks the heartbeats until stopped; an agent whose heartbeat expired is told once
+   * (onLost). A check Redis could not answer is no verdict on the agents: losing Redis is told by the connection.
    */
-  watch(onLost: (agent: JoinedAgent, why: string) => void): void {
+  #watch(): void {
     const tick = async () => {
       const beats = await heartbeats(this.#redis, this.agents.map((a) => a.name));
       for (const agent of this.agents) {
         if (this.#lost.has(agent.name)) continue;
-        if (beats.get(agent.name)) await this.#redis.pexpire(agentKeys(agent.name).claim, CLAIM_TTL_MS);
+        if (beats.get(agent.name)) await this.#redis.pexpire(agentKeys(agent.name).claim, this.claimTtlMs);
         else {
           this.#lost.add(agent.name);
-          onLost(agent, 'its heartbeat stopped (the agent died, or lost Redis)');
+          this.onLost(agent, 'its heartbeat stopped (the agent died, or lost Redis)');
         }
       }
     };
+    void tick().catch(() => undefined);
     this.#timer = setInterval(() => void tick().catch(() => undefined), LOOK_EVERY_MS);
   }
 
