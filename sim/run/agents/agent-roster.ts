@@ -28,6 +28,16 @@ export interface JoinOptions {
   describeSlot: (slot: number, joined: readonly AgentRegistration[]) => string;
   /** The Redis URL, for the message that says how to start the missing agents. */
   url: string;
+  /** Ctrl-C while waiting: the claims are released and nothing runs. */
+  signal?: AbortSignal | undefined;
+}
+
+/** Interrupted (Ctrl-C) while waiting for the agents: nothing was run. */
+export class AgentWaitInterrupted extends Error {
+  constructor(joined: number, wanted: number) {
+    super(`interrupted while waiting for the agents (${joined} of ${wanted} had joined)`);
+    this.name = 'AgentWaitInterrupted';
+  }
 }
 
 /**
@@ -75,6 +85,10 @@ export class AgentRoster {
         else await releaseClaim(redis, name, runId);
       }
       if (claimed.size >= wanted) break;
+      if (options.signal?.aborted) {
+        for (const name of claimed.keys()) await releaseClaim(redis, name, runId);
+        throw new AgentWaitInterrupted(claimed.size, wanted);
+      }
       if (Date.now() >= deadline) {
         for (const name of claimed.keys()) await releaseClaim(redis, name, runId);
         throw new AgentsMissingError(missingMessage(options, [...claimed.values()]));

@@ -22,6 +22,7 @@ export interface AgentRunOptions {
   plan: FleetPlan;
   /** One sequence of actions for the whole fleet: one shard, on the first agent. */
   ordered: boolean;
+  signal?: AbortSignal | undefined;
 }
 
 /** Which agent hosts what, as the manifest records it. */
@@ -81,6 +82,7 @@ export class AgentRun {
         wanted: options.agents,
         waitMs: options.waitMs,
         url: options.url,
+        signal: options.signal,
         describeSlot: (slot, joined) => {
           const { shards, slots } = placement(options, joined);
           const ids = Array.from({ length: shards }, (_, s) => s).filter((s) => s % slots === slot);
