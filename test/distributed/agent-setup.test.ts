@@ -57,11 +57,16 @@ describe.concurrent('setting up a run on agents', () => {
     expectOneLine(alone.stderr, /^certfleet: --agents: needs --redis redis:\/\/HOST:PORT/);
   }, 180_000);
 
-  it('says which Redis an agent could not reach, and who it is, with exit 1', async () => {
+  it('says which Redis an agent or a run could not reach, and who it is, with exit 1', async () => {
     const port = await freeLoopbackPort();
     const result = await startCli(['agent', '--redis', `redis://127.0.0.1:${port}`, '--name', 'edge-7', '--quiet']);
     expect(result.status).toBe(1);
     expectOneLine(result.stderr, new RegExp(`^certfleet: Redis at redis://127\\.0\\.0\\.1:${port} \\(agent edge-7\\): cannot connect: .*ECONNREFUSED`));
+    const out = join(work, 'no-redis');
+    const run = await startCli(['run', SCENARIO, '--redis', `redis://127.0.0.1:${port}`, '--agents', '1', '--out', out, '--quiet']);
+    expect(run.status).toBe(1);
+    expectOneLine(run.stderr, new RegExp(`^certfleet: Redis at redis://127\\.0\\.0\\.1:${port} \\(the coordinator\\): cannot connect: .*ECONNREFUSED.*; nothing was run$`));
+    expect(readdirSync(out)).toEqual([]);
   }, 180_000);
 
   it('ends an agent no coordinator claims within --wait with exit 1 and says so', async () => {
