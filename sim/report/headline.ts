@@ -1,5 +1,6 @@
 import { CAUSES, isCause } from '../causes.js';
-import { formatCount, formatInstant, formatShare } from './report-format.js';
+import type { Incident } from '../results/incident.js';
+import { formatCount, formatInstant, formatShare, plural } from './report-format.js';
 
 /** What the headline reads from a summary (summary.json as written, or as a report loaded it). */
 export interface HeadlineSource {
@@ -11,7 +12,12 @@ export interface HeadlineSource {
   activity: readonly { t: string; failures: Partial<Record<string, number>> }[];
   markers: readonly { t: string }[];
   unrecovered: { devices: number };
+  /** Absent from summaries written before incidents existed: the headline then tells the largest drop. */
+  incidents?: readonly Incident[] | undefined;
 }
+
+/** Beyond this many incidents the headline tells the first ones and counts the rest (every one is listed below it). */
+const TOLD_INCIDENTS = 6;
 
 /** The largest fall of the connected share over consecutive samples that never rise, by sample index. */
 export interface AvailabilityDrop {
@@ -24,9 +30,11 @@ export interface AvailabilityDrop {
 }
 
 /**
- * One sentence saying what happened to the fleet: the largest drop in availability, when it started, the most
- * frequent failure cause while it fell (with the plain-English text of sim/causes.ts), and how many devices never
- * came back. A run without a drop says so.
+ * What happened to the fleet, in a few sentences: every incident in order (when devices started failing, how many,
+ * for which cause in the plain-English text of sim/causes.ts, ranked by devices with attempts beside, how low
+ * availability fell and who recovered), then how many devices never came back. A run without incidents (or written
+ * before they existed) gets the largest drop in availability with the most frequent cause while it fell. A run
+ * without a drop says so.
  */
 export function headline(summary: HeadlineSource): string {
   const samples = summary.availability.samples;
@@ -36,6 +44,8 @@ export function headline(summary: HeadlineSource): string {
   if (!first || !last) {
     return `No availability sample was taken: the run ${summary.complete ? 'ended' : 'stopped'} at ${reached}, before its first sample.`;
   }
+  const incidents = summary.incidents ?? [];
+  if (incidents.length > 0) return incidentsHeadline(summary, incidents);
   const drop = largestDrop(samples);
   if (!drop) {
     const unable = unableAtEnd(summary);
@@ -50,6 +60,42 @@ export function headline(summary: HeadlineSource): string {
   const cause = dominantCause(summary, drop);
   const why = cause ? `: ${causeText(cause)} (${cause})` : ', with no failed connect in that time';
   return `${formatShare(drop.share)} of devices lost connectivity ${dropTime(summary, drop)}${why}; ${recovery(summary)}.`;
+}
+
+function incidentsHeadline(summary: HeadlineSource, incidents: readonly Incident[]): string {
+  const told = incidents.length > TOLD_INCIDENTS ? incidents.slice(0, TOLD_INCIDENTS - 1) : incidents;
+  const sentences = told.map((incident) => tellIncident(summary, incident));
+  const rest = incidents.slice(told.length);
+  const lastRest = rest.at(-1);
+  if (lastRest) sentences.push(`Then ${rest.length} more incidents until ${formatInstant(lastRest.start)}, each listed below.`);
+  const count = incidents.length === 1 ? 'One incident' : `${formatCount(incidents.length)} incidents`;
+  return `${count}. ${sentences.join(' ')} ${capitalize(recovery(summary))}.`;
+}
+
+/** "From <start>, 15 devices (15.0%) started failing: 10 (10.0%) <cause text> (judge:cause, 973 attempts), ..." */
+function tellIncident(summary: HeadlineSource, incident: Incident): string {
+  const share = (n: number) => formatShare(summary.devices === 0 ? 0 : n / summary.devices);
+  const [lead, ...others] = incident.causes.length > 0 ? incident.causes : [{ cause: incident.cause, devicesAffected: incident.devicesAffected, attempts: incident.attempts }];
+  const hit = `${plural(incident.devicesHit, 'device')} (${share(incident.devicesHit)})`;
+  const withAttempts = (c: { cause: string; attempts: number }) => `${c.cause}, ${plural(c.attempts, 'attempt')}`;
+  const leadText = lead ? `${others.length > 0 ? `${formatCount(lead.devicesAffected)} (${share(lead.devicesAffected)}) ` : ''}${causeText(lead.cause)} (${withAttempts(lead)})` : '';
+  const otherText = others.map((c) => `${formatCount(c.devicesAffected)} (${share(c.devicesAffected)}) ${c.cause} (${plural(c.attempts, 'attempt')})`);
+  const causes = [leadText, ...otherText].join('; ');
+  return `From ${formatInstant(incident.start)}, ${hit} started failing: ${causes}; availability fell to ${formatShare(incident.lowest.connected)} by ${formatInstant(incident.lowest.t)}; ${recoveredText(summary, incident)}.`;
+}
+
+/** "all 15 connected again by <t>", "none connected again", "10 of 25 connected again, 15 never did". */
+export function recoveredText(summary: { complete: boolean }, incident: Incident): string {
+  const hit = incident.devicesHit;
+  const { devices, lastAt } = incident.recovered;
+  const never = summary.complete ? 'never did' : 'had not when the run stopped';
+  if (lastAt !== null && devices === hit) return `${hit === 1 ? 'it' : `all ${formatCount(hit)}`} connected again by ${formatInstant(lastAt)}`;
+  if (devices === 0) return summary.complete ? 'none connected again' : 'none had connected again when the run stopped';
+  return `${formatCount(devices)} of ${formatCount(hit)} connected again, ${formatCount(hit - devices)} ${never}`;
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 export function largestDrop(samples: readonly { connected: number }[]): AvailabilityDrop | undefined {

@@ -1,6 +1,7 @@
 import { formatMetricValue } from '../thresholds/metrics.js';
 import { headline } from './headline.js';
 import { escapeHtml, htmlPage } from './html-page.js';
+import { incidentList } from './incident-list.js';
 import type { RunData } from './report-data.js';
 import { SAMPLES_EACH_SIDE } from './incident-windows.js';
 import { formatCount, formatInstant, formatShare, plural } from './report-format.js';
@@ -15,6 +16,7 @@ export function renderReport(run: RunData): string {
 <h1>certfleet report: ${h(summary.scenario)} <span class="status ${summary.complete ? 'ok' : 'bad'}">${summary.complete ? 'complete run' : 'partial run'}</span>
 ${summary.thresholds.length === 0 ? '<span class="status">no thresholds: nothing was gated</span>' : `<span class="status ${summary.thresholdsPassed ? 'ok' : 'bad'}">thresholds ${summary.thresholdsPassed ? 'passed' : 'failed'}</span>`}</h1>
 <p class="headline" id="headline">${h(headline(summary))}</p>
+${incidentList(summary)}
 ${runDetails(run)}
 <div class="figures">
   <div>rotations <b>${formatCount(summary.rotations.succeeded)}</b> of ${formatCount(summary.rotations.attempted)}</div>

@@ -1,5 +1,6 @@
 import type { Cause, Judge } from '../causes.js';
 import type { FleetEvent } from '../events/fleet-event.js';
+import { FailureEpisodes, type FailureEpisode } from './failure-episodes.js';
 
 export interface CauseTally {
   /** Failed attempts with this cause. */
@@ -55,11 +56,14 @@ export class FailureTally {
   readonly #brokerCause = new Map<string, Cause>();
   /** device@t of refusals the device reported before the broker's record arrived. */
   readonly #unresolved = new Map<string, string>();
+  /** Each device's stretches of failed connects, for the run's incidents. */
+  readonly #episodes: FailureEpisodes;
 
   /** `onFailure` hears every failure counted, under its "judge:cause" key, at its true time. */
   constructor(cohortOf: (device: string) => string, onFailure?: (judgeCause: string, t: number) => void) {
     this.#cohortOf = cohortOf;
     this.#onFailure = onFailure;
+    this.#episodes = new FailureEpisodes(cohortOf);
   }
 
   add(event: FleetEvent): void {
@@ -98,6 +102,7 @@ export class FailureTally {
     if (event.type !== 'device.connect' || event.identity === 'bootstrap') return;
     if (event.cause === 'ok') {
       this.#lastConnect.set(event.device, { t: event.t, cause: 'ok', judge: 'device', since: event.t });
+      this.#episodes.connected(event.device, event.t);
       return;
     }
     if (event.inferredFrom !== undefined) {
@@ -121,6 +126,12 @@ export class FailureTally {
     const previous = this.#lastConnect.get(device);
     const since = previous && previous.cause !== 'ok' ? previous.since : t;
     this.#lastConnect.set(device, { t, cause, judge, since, inferredFrom });
+    this.#episodes.failed(device, t, `${judge}:${cause}`);
+  }
+
+  /** Every device's stretches of failed connects (device-side connects, the broker's refusals under their cause). */
+  episodes(): FailureEpisode[] {
+    return this.#episodes.all();
   }
 
   /** Tallies keyed by cohort, then "judge:cause". */
@@ -168,7 +179,10 @@ export class FailureTally {
 
   #resolveLast(device: string, t: number, cause: Cause): void {
     const last = this.#lastConnect.get(device);
-    if (last && last.t === t && last.cause === 'connection_refused') this.#lastConnect.set(device, { ...last, cause });
+    if (last && last.t === t && last.cause === 'connection_refused') {
+      this.#lastConnect.set(device, { ...last, cause });
+      this.#episodes.resolved(device, `${last.judge}:connection_refused`, `${last.judge}:${cause}`);
+    }
   }
 
   #count(judge: Judge, cause: Cause, device: string, t: number, inferredFrom?: string): void {

@@ -1,17 +1,25 @@
 /**
  * An incident of a run: a stretch of simulated time in which devices started failing for one cause, and what became of
  * them. A run's summary lists every incident in order of start (`summary.json` `incidents`); the headline, summary.md
- * and the report tell each, and the report zooms its charts around each start.
+ * and the report tell each, and the report zooms its charts around each start. How failures are grouped into
+ * incidents: sim/results/incidents.ts.
  */
 export interface Incident {
   /** The first failure of this cause in the stretch (ISO time). */
   start: string;
-  /** "judge:cause", such as "device:expired_on_chosen_path" (sim/causes.ts). */
+  /** "judge:cause", such as "device:expired_on_chosen_path" (sim/causes.ts): the cause that hit the most devices. */
   cause: string;
   /** Distinct devices that failed with this cause in the stretch: what ranks causes. */
   devicesAffected: number;
   /** Failed connect attempts with this cause in the stretch: beside the devices, never instead of them. */
   attempts: number;
+  /**
+   * Every cause of the stretch, ranked by devices affected, then attempts; the first is `cause`. Devices that start
+   * failing together for different reasons (one expiry, two kinds of verifier) are one incident.
+   */
+  causes: { cause: string; devicesAffected: number; attempts: number }[];
+  /** Distinct devices hit, whatever the cause. */
+  devicesHit: number;
   /** Devices hit per cohort name. */
   cohorts: Record<string, number>;
   /** Ids of the devices hit, at most 20, the first to fail first. */
@@ -20,7 +28,7 @@ export interface Incident {
   lowest: { t: string; connected: number };
   /** Of the devices hit: how many connected again afterwards, and when the last of them did (null: some never did). */
   recovered: { devices: number; lastAt: string | null };
-  /** When the last failure of this cause in the stretch happened. */
+  /** When the last failure of the stretch happened (devices that never recover keep failing until the run ends). */
   lastFailureAt: string;
 }
 

@@ -8,6 +8,7 @@ import { cumulativeDistribution } from '../stats/cumulative-distribution.js';
 import type { ActivitySample } from './activity-series.js';
 import type { CauseTally, DeviceOutcome, FailureTally } from './failure-tally.js';
 import type { FaultSummary } from './fault-tally.js';
+import { findIncidents } from './incidents.js';
 import type { TimelineMarker } from './timeline-markers.js';
 
 export interface AvailabilitySample {
@@ -75,6 +76,14 @@ export function buildSummary(input: SummaryInput) {
   const wallSeconds = input.wallMs / 1000;
   const rotationsFailed = sumValues(total.rotationsFailed);
   const brokerRefusals = sumValues(input.broker.refused);
+  const availability = availabilitySeries(input.availability, cohortNames, input.cohortSizes);
+  const { incidents, quietMarkers } = findIncidents({
+    episodes: input.tally.episodes(),
+    availability: availability.samples.map((s) => ({ t: Date.parse(s.t), connected: s.connected })),
+    markers: input.markers,
+    sample: input.scenario.timeline.sample,
+    reached: input.reached,
+  });
   return {
     complete: input.complete,
     ...(input.interruption ? { interruption: input.interruption } : {}),
@@ -134,10 +143,14 @@ export function buildSummary(input: SummaryInput) {
     unrecovered: summarizeUnrecovered(input.tally.unrecovered()),
     broker: { ...input.brokerTarget, ...brokerTotals(input.broker) },
     deliveries: input.deliveries,
-    availability: availabilitySeries(input.availability, cohortNames, input.cohortSizes),
+    availability,
     /** Per sample interval [t - sample, t): rotations and failures by judge:cause. */
     activity: input.activity.map((a) => ({ t: iso(a.t), rotationsSucceeded: a.rotationsSucceeded, rotationsFailed: a.rotationsFailed, failures: sortedRecord(a.failures) })),
     markers: input.markers.map((m) => ({ ...m, t: iso(m.t) })),
+    /** Every stretch in which devices started failing, in order of start (sim/results/incidents.ts). */
+    incidents,
+    /** The markers in whose wake no device started failing: they caused nothing. */
+    quietMarkers,
     faults: input.faults ?? [],
     audits: auditSeries(input.audits, input.auditSettings),
     harness: {

@@ -1,7 +1,10 @@
 import { CAUSES, isCause } from '../causes.js';
 import { defaultThresholdName } from '../thresholds/define-threshold.js';
 import { formatActual, type JudgedRunSummary } from '../thresholds/evaluate-thresholds.js';
+import { headline } from '../report/headline.js';
+import { availabilityTable } from './availability-table.js';
 import { renderFaultsMarkdown } from './faults-markdown.js';
+import { renderIncidentsMarkdown } from './incidents-markdown.js';
 import type { RunSummary } from './run-summary.js';
 
 /** How a run gets a gate without writing expressions. */
@@ -16,12 +19,16 @@ export function renderSummaryMarkdown(summary: JudgedRunSummary): string {
     push(`**Partial run**: stopped at ${summary.timeline.reached}${summary.interruption ? ` (${summary.interruption})` : ''}.`, '');
   }
   push(headline(summary), '');
+  const ranked = causesByDevices(summary);
+  if (ranked) push(ranked, '');
   push(
     `Seed ${summary.seed}, ${summary.devices} devices, simulated ${summary.timeline.start} to ${summary.timeline.reached}, ` +
       `${summary.wall.seconds} s of wall time in ${summary.wall.epochs} epochs.`,
     '',
   );
   push(`Broker: ${summary.broker.target} (${summary.broker.version}); its clock: ${summary.broker.clock}.`, '');
+
+  push(...renderIncidentsMarkdown(summary));
 
   if (summary.thresholds.length > 0) {
     push('## Thresholds', '');
@@ -63,12 +70,13 @@ export function renderSummaryMarkdown(summary: JudgedRunSummary): string {
   );
 
   push('## Failures by cause', '');
-  const causes = Object.entries(summary.failures.byCause);
+  // Ranked by devices affected: the cause that hit the most devices comes first, whatever the retries added up to.
+  const causes = Object.entries(summary.failures.byCause).sort(([, a], [, b]) => b.devices - a.devices || b.count - a.count);
   if (causes.length === 0) {
     push('No connection failed.', '');
   } else {
-    push('| judge:cause | attempts | devices | first | last | meaning |', '|---|---:|---:|---|---|---|');
-    for (const [key, t] of causes) push(`| ${key} | ${t.count} | ${t.devices} | ${t.first} | ${t.last} | ${meaning(key)}${inferred(t.inferredFrom)} |`);
+    push('| judge:cause | devices | attempts | first | last | meaning |', '|---|---:|---:|---|---|---|');
+    for (const [key, t] of causes) push(`| ${key} | ${t.devices} | ${t.count} | ${t.first} | ${t.last} | ${meaning(key)}${inferred(t.inferredFrom)} |`);
     push('');
   }
 
@@ -90,7 +98,7 @@ export function renderSummaryMarkdown(summary: JudgedRunSummary): string {
   push('');
 
   push('## Availability over simulated time', '');
-  push(availabilityTable(summary), '');
+  push(availabilityTable(summary.availability.samples, Object.keys(summary.cohorts), summary.incidents, summary.availability.lowest?.t), '');
 
   push('## Audits', '');
   const audits = Object.entries(summary.audits.checks).filter(([, c]) => c.max > 0);
@@ -146,33 +154,12 @@ export function renderSummaryMarkdown(summary: JudgedRunSummary): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** One sentence generated from the data. */
-function headline(summary: RunSummary): string {
-  const lowest = summary.availability.lowest;
-  const unrecovered = summary.unrecovered.devices;
-  const top = Object.entries(summary.failures.byCause)[0];
-  if (!lowest || !top) return 'Every device stayed connected throughout.';
-  const share = (n: number) => percent(n / Math.max(summary.devices, 1));
-  return (
-    `Fleet connectivity fell to ${percent(lowest.connected)} at ${lowest.t}; the most common failure was ${top[0]} ` +
-    `(${top[1].devices} devices, first at ${top[1].first}); ${unrecovered} devices (${share(unrecovered)}) never recovered.`
-  );
-}
-
-function availabilityTable(summary: RunSummary): string {
-  const samples = summary.availability.samples;
-  if (samples.length === 0) return 'No samples.';
-  const cohorts = Object.keys(summary.cohorts);
-  // At most about 24 rows: every k-th sample plus the lowest.
-  const every = Math.max(1, Math.ceil(samples.length / 24));
-  const rows = samples.filter((s, i) => i % every === 0 || i === samples.length - 1 || s.t === summary.availability.lowest?.t);
-  const header = `| time | connected | failing | offline | ${cohorts.join(' | ')} |`;
-  const rule = `|---|---:|---:|---:|${cohorts.map(() => '---:').join('|')}|`;
-  const body = rows.map(
-    (s) =>
-      `| ${s.t.slice(0, 10)} | ${percent(s.connected)} | ${percent(s.failing)} | ${percent(s.offline)} | ${cohorts.map((n) => percent(s.cohorts[n] ?? 0)).join(' | ')} |`,
-  );
-  return [header, rule, ...body].join('\n');
+/** "Causes by devices affected: device:expired_intermediate 25 devices (623 attempts), ..." */
+function causesByDevices(summary: RunSummary): string | undefined {
+  const causes = Object.entries(summary.failures.byCause).sort(([, a], [, b]) => b.devices - a.devices || b.count - a.count);
+  if (causes.length === 0) return undefined;
+  const told = causes.map(([key, t]) => `${key} ${t.devices} device${t.devices === 1 ? '' : 's'} (${t.count} attempt${t.count === 1 ? '' : 's'})`);
+  return `Causes by devices affected: ${told.join(', ')}.`;
 }
 
 function meaning(judgeCause: string): string {

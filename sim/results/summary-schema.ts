@@ -66,6 +66,27 @@ const availabilitySample = z
   })
   .meta({ id: 'availabilitySample' });
 
+/** sim/results/incident.ts; grouping in sim/results/incidents.ts. */
+const incident = z
+  .strictObject({
+    start: time.describe('the first failure of the stretch'),
+    cause: judgeCause.describe('the cause that hit the most devices'),
+    devicesAffected: count.describe('distinct devices that failed with that cause in the stretch'),
+    attempts: count.describe('failed connects with that cause in the stretch'),
+    causes: z
+      .array(z.strictObject({ cause: judgeCause, devicesAffected: count, attempts: count }))
+      .describe('every cause of the stretch, ranked by devices affected, then attempts'),
+    devicesHit: count.describe('distinct devices hit, whatever the cause'),
+    cohorts: z.record(z.string(), count).describe('devices hit per cohort'),
+    devices: z.array(z.string()).describe('ids of the devices hit, at most 20, the first to fail first'),
+    lowest: z.strictObject({ t: time, connected: share }).describe('the lowest fleet availability sample while the incident lasted'),
+    recovered: z
+      .strictObject({ devices: count, lastAt: time.nullable().describe('when the last device hit connected again; null: some never did') })
+      .describe('of the devices hit, how many connected again afterwards'),
+    lastFailureAt: time.describe('the last failure of the stretch'),
+  })
+  .meta({ id: 'incident' });
+
 const cohortSummary = z.strictObject({
   devices: count,
   connects: z.strictObject({ attempted: count, succeeded: count }),
@@ -217,6 +238,14 @@ export const runSummarySchema = z.strictObject({
       label: z.string(),
     }),
   ),
+  incidents: z
+    .array(incident)
+    .optional()
+    .describe('every stretch in which devices started failing, in order of start; absent from runs written before incidents existed'),
+  quietMarkers: z
+    .array(z.strictObject({ t: time, label: z.string() }))
+    .optional()
+    .describe('the markers (scenario events, certificate expiries, faults) in whose wake no device started failing: they caused nothing; absent from runs written before incidents existed'),
   faults: z
     .array(faultSummary)
     .optional()

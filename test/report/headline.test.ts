@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { headline, largestDrop, type HeadlineSource } from '../../sim/report/headline.js';
+import type { Incident } from '../../sim/results/incident.js';
 import { DAY } from '../support/time.js';
 
 const START = Date.parse('2030-01-01T00:00:00Z');
@@ -28,7 +29,7 @@ function summary(shape: Shape): HeadlineSource {
   };
 }
 
-describe('the report headline', () => {
+describe('the report headline of a summary without incidents (written before they existed, or nothing failed)', () => {
   it('names the drop, the marker it started at, the dominant cause in plain English and the unrecovered share', () => {
     const text = headline(
       summary({
@@ -115,5 +116,76 @@ describe('the largest availability drop', () => {
   it('is undefined for a flat or rising curve', () => {
     expect(largestDrop([1, 1, 1].map((connected) => ({ connected })))).toBeUndefined();
     expect(largestDrop([0.2, 0.5].map((connected) => ({ connected })))).toBeUndefined();
+  });
+});
+
+/** An incident as summary.json has it; only what the headline reads varies. */
+function incident(start: string, causes: Incident['causes'], lowest: Incident['lowest'], recovered: Incident['recovered']): Incident {
+  const devicesHit = causes.reduce((n, c) => n + c.devicesAffected, 0);
+  const lead = causes[0] ?? { cause: 'device:expired_root', devicesAffected: 0, attempts: 0 };
+  return { start, ...lead, causes, devicesHit, cohorts: { fleet: devicesHit }, devices: [], lowest, recovered, lastFailureAt: start };
+}
+
+describe('the report headline of a run with incidents', () => {
+  const dstRoot = (): HeadlineSource => ({
+    ...summary({ connected: [1, 0.85, 0.85, 0.6], devices: 100, unrecovered: 40 }),
+    incidents: [
+      incident(
+        '2021-09-30T14:01:15.077Z',
+        [
+          { cause: 'device:expired_on_chosen_path', devicesAffected: 10, attempts: 973 },
+          { cause: 'device:expired_root', devicesAffected: 5, attempts: 496 },
+        ],
+        { t: '2021-10-01T00:00:00.000Z', connected: 0.85 },
+        { devices: 0, lastAt: null },
+      ),
+      incident(
+        '2024-09-30T18:14:03.066Z',
+        [{ cause: 'device:expired_intermediate', devicesAffected: 25, attempts: 623 }],
+        { t: '2024-10-01T00:00:00.000Z', connected: 0.6 },
+        { devices: 0, lastAt: null },
+      ),
+    ],
+  });
+
+  it('tells every incident in order: its start, devices hit, causes by devices with attempts beside, lowest point and recovery', () => {
+    expect(headline(dstRoot())).toBe(
+      '2 incidents. ' +
+        'From 2021-09-30T14:01:15Z, 15 devices (15.0%) started failing: 10 (10.0%) the path the judge built has an expired certificate although another valid path to a trusted anchor existed ' +
+        '(device:expired_on_chosen_path, 973 attempts); 5 (5.0%) device:expired_root (496 attempts); availability fell to 85.0% by 2021-10-01T00:00Z; none connected again. ' +
+        'From 2024-09-30T18:14:03Z, 25 devices (25.0%) started failing: an intermediate or cross-signed CA certificate on the path is past its notAfter ' +
+        '(device:expired_intermediate, 623 attempts); availability fell to 60.0% by 2024-10-01T00:00Z; none connected again. 40.0% never recovered.',
+    );
+  });
+
+  it('says when every device hit was back, and how many of them never were', () => {
+    const source = dstRoot();
+    const [first, second] = source.incidents ?? [];
+    if (!first || !second) throw new Error('two incidents expected');
+    const text = headline({
+      ...source,
+      unrecovered: { devices: 15 },
+      incidents: [{ ...first, recovered: { devices: 15, lastAt: '2021-10-03T08:00:00.000Z' } }, { ...second, recovered: { devices: 10, lastAt: null } }],
+    });
+    expect(text).not.toContain('none');
+    expect(text).toContain('; all 15 connected again by 2021-10-03T08:00Z. ');
+    expect(text).toContain('; 10 of 25 connected again, 15 never did. 15.0% never recovered.');
+  });
+
+  it('speaks of devices still failing when a partial run stopped', () => {
+    const text = headline({ ...dstRoot(), complete: false });
+    expect(text).toContain('none had connected again when the run stopped');
+    expect(text).toMatch(/40\.0% were still unable to connect when the run stopped at 2030-01-05T00:00Z\.$/);
+  });
+
+  it('tells the first five of many incidents and counts the rest, naming when the last began', () => {
+    const many = Array.from({ length: 9 }, (_, i) =>
+      incident(`2030-0${i + 1}-01T00:00:00.000Z`, [{ cause: 'device:revoked', devicesAffected: 1, attempts: 2 }], { t: `2030-0${i + 1}-02T00:00:00.000Z`, connected: 0.99 }, { devices: 1, lastAt: `2030-0${i + 1}-03T00:00:00.000Z` }),
+    );
+    const text = headline({ ...summary({ connected: [1, 0.99, 1] }), incidents: many });
+    expect(text.startsWith('9 incidents. From 2030-01-01T00:00Z, 1 device (0.1%) started failing: ')).toBe(true);
+    expect(text.match(/From 20/g)).toHaveLength(5);
+    expect(text).toContain('Then 4 more incidents until 2030-09-01T00:00Z, each listed below.');
+    expect(text).toMatch(/Every device could connect again by the end\.$/);
   });
 });

@@ -125,10 +125,15 @@ describe('report.html of a 50-device root-expiry-2030 run, in Chromium', () => {
     expect(drop.expiryPx).toBeLessThan(drop.atPx ?? Number.NaN);
   });
 
-  it('heads the page with the generated sentence, dated at the expiry', async () => {
+  it('heads the page with the generated sentence, dated at the expiry, and lists every incident under it', async () => {
     const text = await opened.page.$eval('#headline', (e) => e.textContent);
     expect(text).toBe(headline(summary));
-    expect(text).toMatch(/^\d+\.\d% of devices lost connectivity at 2030-01-01T00:00Z: .+ \(device:(expired_root|expired_on_chosen_path)\); \d+\.\d% never recovered\.$/);
+    expect(text).toMatch(
+      /^(One incident|\d+ incidents)\. From 2030-01-01T00:00(:\d\d)?Z, \d+ devices \(\d+\.\d%\) started failing: .+\(device:(expired_root|expired_on_chosen_path), \d+ attempts\).*\. \d+\.\d% never recovered\.$/,
+    );
+    const items = await opened.page.$$eval('#incidents li', (lis) => lis.map((li) => li.textContent));
+    expect(items).toHaveLength(summary.incidents.length);
+    expect(items[0]).toMatch(/^2030-01-01T00:00(:\d\d)?Z: \d+ devices/);
   });
 
   it('lists every unrecovered device with the repro command for it, and the scenario and seed it replays', async () => {
