@@ -1,12 +1,11 @@
 import type { Incident } from '../results/incident.js';
-import { causeText } from './headline.js';
 import { formatInstant, formatShare, plural } from './report-format.js';
 
 /**
  * The zoomed views of report.html: one small chart per incident, spanning some availability samples either side of
  * its start. On a three-year axis a one-second cliff is a pixel wide; in a window of a few dozen samples it is a
- * cliff. The incidents come from summary.json `incidents` when the run wrote them; runs written before that field
- * get windows around the largest falls of fleet availability instead, so old run folders still zoom.
+ * cliff. The incidents come from summary.json `incidents` (sim/results/incidents.ts); runs written before that
+ * field get windows around the largest falls of fleet availability instead, so old run folders still zoom.
  */
 export interface IncidentWindow {
   /** The incident's start (or the sample where availability fell), ms since the epoch. */
@@ -63,9 +62,11 @@ export function incidentWindows(sampleTimes: readonly number[], connected: reado
   return { source: 'falls', windows: windows.sort((a, b) => a.start - b.start), omitted: falls.length - windows.length };
 }
 
-/** "2021-09-30T14:01:15Z device:expired_on_chosen_path (the device ...): 4 devices, lowest 85.0%" */
+/** "2021-09-30T14:01:15Z: 3 devices hit, device:expired_on_chosen_path 2 and 1 more cause; lowest 85.0%" (the list under the headline says what each cause means) */
 function incidentTitle(incident: Incident): string {
-  return `${formatInstant(incident.start)} ${incident.cause} (${causeText(incident.cause)}): ${plural(incident.devicesAffected, 'device')}, lowest ${formatShare(incident.lowest.connected)}`;
+  const others = incident.causes.length - 1;
+  const more = others > 0 ? ` and ${plural(others, 'more cause')}` : '';
+  return `${formatInstant(incident.start)}: ${plural(incident.devicesHit, 'device')} hit, ${incident.cause} ${incident.devicesAffected}${more}; lowest ${formatShare(incident.lowest.connected)}`;
 }
 
 /**
@@ -102,22 +103,4 @@ export function largestFalls(connected: readonly number[]): { index: number; fro
     chosen.push(fall);
   }
   return chosen;
-}
-
-/**
- * summary.json `incidents` when the run wrote them (read from the file as written, so report.html zooms on them
- * whichever certfleet version wrote the run), undefined for runs from before that field.
- */
-export function incidentsOf(rawSummary: Record<string, unknown>): Incident[] | undefined {
-  const list = rawSummary.incidents;
-  if (!Array.isArray(list)) return undefined;
-  return list.filter(
-    (i): i is Incident =>
-      typeof i === 'object' &&
-      i !== null &&
-      typeof (i as Incident).start === 'string' &&
-      typeof (i as Incident).cause === 'string' &&
-      typeof (i as Incident).devicesAffected === 'number' &&
-      typeof (i as Incident).lowest?.connected === 'number',
-  );
 }

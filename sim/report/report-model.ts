@@ -1,5 +1,5 @@
 import { causeText } from './headline.js';
-import { incidentsOf, incidentWindows, type IncidentWindows } from './incident-windows.js';
+import { incidentWindows, type IncidentWindows } from './incident-windows.js';
 import { binIndexOf, latencyHistogram, type LatencyBin } from './latency-histogram.js';
 import type { RunData } from './report-data.js';
 import type { PublishedRunSummary as ReportSummary } from '../results/summary-schema.js';
@@ -65,7 +65,7 @@ export function buildReportModel(run: RunData): ReportModel {
       overall: series(sampleTimes, samples.map((s) => s.connected)),
       cohorts: Object.entries(summary.cohorts).map(([name, c]) => ({ name, devices: c.devices, series: series(sampleTimes, samples.map((s) => s.cohorts[name] ?? 0)) })),
     },
-    zooms: incidentWindows(sampleTimes, samples.map((s) => s.connected), incidentsOf(run.rawSummary)),
+    zooms: incidentWindows(sampleTimes, samples.map((s) => s.connected), summary.incidents),
     failures: failureSeries(summary, activityTimes),
     rotations: {
       succeeded: series(activityTimes, summary.activity.map((a) => a.rotationsSucceeded)),

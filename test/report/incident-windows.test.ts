@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Incident } from '../../sim/results/incident.js';
-import { incidentsOf, incidentWindows, largestFalls, MAX_WINDOWS, SAMPLES_EACH_SIDE } from '../../sim/report/incident-windows.js';
+import { incidentWindows, largestFalls, MAX_WINDOWS, SAMPLES_EACH_SIDE } from '../../sim/report/incident-windows.js';
 import { DAY, SECOND } from '../support/time.js';
 
 const START = Date.parse('2021-09-01T00:00:00Z');
@@ -14,6 +14,11 @@ function incident(start: string, cause: string, devicesAffected: number, lowest:
     cause,
     devicesAffected,
     attempts: devicesAffected * 3,
+    causes: [
+      { cause, devicesAffected, attempts: devicesAffected * 3 },
+      { cause: 'device:expired_root', devicesAffected: 1, attempts: 2 },
+    ],
+    devicesHit: devicesAffected + 1,
     cohorts: { some: devicesAffected },
     devices: [],
     lowest: { t: start, connected: lowest },
@@ -42,8 +47,8 @@ describe('zoom windows around incidents', () => {
     expect(windows[0]?.from).toBe(at('2021-10-01T00:00:00Z') - SAMPLES_EACH_SIDE * DAY);
     expect(windows[0]?.to).toBe(at('2021-10-01T00:00:00Z') + (SAMPLES_EACH_SIDE - 1) * DAY);
     expect(windows[0]?.cause).toBe('device:expired_on_chosen_path');
-    expect(windows[0]?.title).toMatch(/^2021-09-30T14:01:15Z device:expired_on_chosen_path \(.+\): 10 devices, lowest 85\.0%$/);
-    expect(windows[1]?.title).toMatch(/^2024-09-30T18:14:03Z device:expired_intermediate .*25 devices, lowest 60\.0%$/);
+    expect(windows[0]?.title).toMatch(/^2021-09-30T14:01:15Z: 11 devices hit, device:expired_on_chosen_path 10 and 1 more cause; lowest 85\.0%$/);
+    expect(windows[1]?.title).toMatch(/^2024-09-30T18:14:03Z: 26 devices hit, device:expired_intermediate 25 and 1 more cause; lowest 60\.0%$/);
   });
 
   it('keeps a window whole at either end of the timeline', () => {
@@ -96,14 +101,5 @@ describe('zoom windows of a run written before summary.json listed incidents', (
 
   it('finds no fall in a fleet that never lost a device', () => {
     expect(incidentWindows(TIMES, availability([]), undefined).windows).toEqual([]);
-  });
-});
-
-describe('reading incidents from summary.json as written', () => {
-  it('reads the incidents a run wrote, and none from a run that wrote no such field', () => {
-    const listed = incident('2021-09-30T14:01:15Z', 'device:expired_root', 2, 0.95);
-    expect(incidentsOf({ incidents: [listed] })).toEqual([listed]);
-    expect(incidentsOf({ incidents: [] })).toEqual([]);
-    expect(incidentsOf({ complete: true })).toBeUndefined();
   });
 });

@@ -5,7 +5,7 @@
  * and on its small chart) and Chart.js's own scales (lines off the border, each zoom spans its cliff). A screenshot
  * of the section is saved in the test's temporary folder.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -137,10 +137,12 @@ describe('the availability charts of a 20-device dst-root-ca-x3-2021 run, in Chr
           legendItems: { datasetIndex: number }[];
           legendHitBoxes: { left: number; top: number; width: number; height: number }[];
         }
-        const g = globalThis as unknown as { Chart: { getChart(id: string): { legend: Legend; canvas: { getBoundingClientRect(): { left: number; top: number } } } | undefined } };
+        const g = globalThis as unknown as { Chart: { getChart(id: string): { legend: Legend; canvas: { scrollIntoView(o: { block: string }): void; getBoundingClientRect(): { left: number; top: number } } } | undefined } };
         const chart = g.Chart.getChart('chart-availability');
         const k = chart?.legend.legendItems.findIndex((item) => item.datasetIndex === datasetIndex) ?? -1;
         const box = chart?.legend.legendHitBoxes[k];
+        // A click lands only inside the viewport: the chart is brought into it first.
+        chart?.canvas.scrollIntoView({ block: 'center' });
         const rect = chart?.canvas.getBoundingClientRect();
         return box && rect && { x: rect.left + box.left + box.width / 2, y: rect.top + box.top + box.height / 2 };
       }, target);
@@ -149,7 +151,6 @@ describe('the availability charts of a 20-device dst-root-ca-x3-2021 run, in Chr
     };
     const colour = parseColour(fleetChart.datasets[target]?.colour ?? '');
     const visiblePixels = async () => (await countColours(browser, await plotScreenshot(page, 'chart-availability'), [colour]))[0] ?? 0;
-    await page.evaluate(() => (globalThis as unknown as { scrollTo(x: number, y: number): void }).scrollTo(0, 0));
     await clickLegend();
     expect((await chartFacts(page, 'chart-availability')).datasets[target]?.visible).toBe(false);
     expect(await visiblePixels()).toBe(0);
@@ -171,17 +172,38 @@ describe('the availability charts of a 20-device dst-root-ca-x3-2021 run, in Chr
     }
   });
 
-  it('zooms on each cliff: a chart whose window holds the cliff, a sample interval wide enough to see, its y range spanning the drop', async () => {
-    const incidents = (JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8')) as { incidents?: unknown[] }).incidents;
-    const { windows } = model.zooms;
-    // From summary.json's incidents when the run lists them, else from the two largest falls of availability.
-    expect(windows).toHaveLength(incidents ? Math.min(incidents.length, 8) : 2);
-    expect(await opened.page.$$eval('canvas[id^="chart-zoom-"]', (cs) => cs.length)).toBe(windows.length);
+  it('zooms on each incident of summary.json: a chart whose window holds the cliff, a sample interval wide enough to see, its y range spanning the drop', async () => {
+    const { windows, source } = model.zooms;
+    // One per incident of summary.json: the two cliffs.
+    expect(source).toBe('incidents');
+    expect(windows.map((w) => w.start)).toEqual(summary.incidents.map((i) => Date.parse(i.start)));
+    expect(windows).toHaveLength(2);
+    await expectZoomsOnCliffs(opened.page, windows);
+  });
+
+  it('zooms on the two largest falls of availability in a run folder written before summary.json listed incidents', async () => {
+    const oldDir = join(work, 'before-incidents');
+    cpSync(runDir, oldDir, { recursive: true });
+    const { incidents: _incidents, quietMarkers: _quiet, ...old } = JSON.parse(readFileSync(join(oldDir, 'summary.json'), 'utf8')) as Record<string, unknown>;
+    writeFileSync(join(oldDir, 'summary.json'), JSON.stringify(old));
+    await writeReport(oldDir);
+    const { page, errors } = await openPage(browser, join(oldDir, 'report.html'));
+    const { zooms } = JSON.parse(await page.$eval('#certfleet-data', (e) => e.textContent ?? '')) as ReportModel;
+    expect(zooms.source).toBe('falls');
+    expect(zooms.windows).toHaveLength(2);
+    await expectZoomsOnCliffs(page, zooms.windows);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  /** A zoom chart per window, each holding a cliff, its samples wide apart, its y range spanning the drop. */
+  async function expectZoomsOnCliffs(page: Page, windows: ReportModel['zooms']['windows']): Promise<void> {
+    expect(await page.$$eval('canvas[id^="chart-zoom-"]', (cs) => cs.length)).toBe(windows.length);
     for (const cliff of CLIFFS) expect(windows.some((w) => w.from < cliff && cliff < w.to), new Date(cliff).toISOString()).toBe(true);
     // On the three-year axis a day between samples is under two pixels: the cliff is a vertical hairline.
     expect(fleetChart.pixelsPerDay).toBeLessThan(2);
     for (const [k, w] of windows.entries()) {
-      const zoom = await chartFacts(opened.page, `chart-zoom-${k}`);
+      const zoom = await chartFacts(page, `chart-zoom-${k}`);
       const fleet = zoom.datasets[0];
       expect(fleet?.label).toBe('fleet');
       const before = fleet?.values.filter((_, i) => (fleet.xs[i] ?? 0) <= w.start) ?? [];
@@ -195,7 +217,7 @@ describe('the availability charts of a 20-device dst-root-ca-x3-2021 run, in Chr
       // The fall is a good part of the chart's height, not a few pixels at the top of a 0-100% axis.
       expect((zoom.y.bottom - zoom.y.top) * ((high - low) / (zoom.y.max - zoom.y.min)), w.title).toBeGreaterThan(0.1 * (zoom.y.bottom - zoom.y.top));
     }
-  });
+  }
 
   it('saves a screenshot of the availability section in the test folder', () => {
     const png = readFileSync(screenshot);
