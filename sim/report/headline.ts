@@ -81,7 +81,9 @@ function tellIncident(summary: HeadlineSource, incident: Incident): string {
   const leadText = lead ? `${others.length > 0 ? `${formatCount(lead.devicesAffected)} (${share(lead.devicesAffected)}) ` : ''}${causeText(lead.cause)} (${withAttempts(lead)})` : '';
   const otherText = others.map((c) => `${formatCount(c.devicesAffected)} (${share(c.devicesAffected)}) ${c.cause} (${plural(c.attempts, 'attempt')})`);
   const causes = [leadText, ...otherText].join('; ');
-  return `From ${formatInstant(incident.start)}, ${hit} started failing: ${causes}; availability fell to ${formatShare(incident.lowest.connected)} by ${formatInstant(incident.lowest.t)}; ${recoveredText(summary, incident)}.`;
+  // Devices back before the next sample leave no trace in the samples: say so rather than "fell to 100.0%".
+  const low = incident.lowest.connected >= 1 ? 'no availability sample caught it' : `availability fell to ${formatShare(incident.lowest.connected)} by ${formatInstant(incident.lowest.t)}`;
+  return `From ${formatInstant(incident.start)}, ${hit} started failing: ${causes}; ${low}; ${recoveredText(summary, incident)}.`;
 }
 
 /** "all 15 connected again by <t>", "none connected again", "10 of 25 connected again, 15 never did". */

@@ -17,7 +17,7 @@ const EVEN_ROWS = 24;
  * sample just before its start, the first at or after it, and its lowest with the sample before that; the first and
  * last samples and the lowest of the run always. A note says why a row around an incident is there.
  */
-export function availabilityTable(samples: readonly Sample[], cohorts: readonly string[], incidents: readonly Incident[], lowestT?: string): string {
+export function availabilityTable(samples: readonly Sample[], cohorts: readonly string[], incidents: readonly Incident[] = [], lowestT?: string): string {
   if (samples.length === 0) return 'No samples.';
   const every = Math.max(1, Math.ceil(samples.length / EVEN_ROWS));
   const notes = new Map<number, string[]>();

@@ -8,11 +8,20 @@ import type { Incident, QuietMarker } from './incident.js';
  * with attempts beside, the cohorts and devices hit, the lowest availability and the recovery), then the markers that
  * caused nothing.
  */
-export function renderIncidentsMarkdown(summary: { complete: boolean; devices: number; incidents: readonly Incident[]; quietMarkers: readonly QuietMarker[] }): string[] {
+export function renderIncidentsMarkdown(summary: {
+  complete: boolean;
+  devices: number;
+  /** Absent from summaries written before incidents existed. */
+  incidents?: readonly Incident[] | undefined;
+  quietMarkers?: readonly QuietMarker[] | undefined;
+}): string[] {
+  const incidents = summary.incidents ?? [];
+  const quietMarkers = summary.quietMarkers ?? [];
   const lines = ['## Incidents', ''];
   const share = (n: number) => formatShare(summary.devices === 0 ? 0 : n / summary.devices);
-  if (summary.incidents.length === 0) lines.push('No device failed to connect: no incident.', '');
-  summary.incidents.forEach((incident, i) => {
+  if (summary.incidents === undefined) lines.push('Not recorded: this summary was written before incidents were.', '');
+  else if (incidents.length === 0) lines.push('No device failed to connect: no incident.', '');
+  incidents.forEach((incident, i) => {
     lines.push(`### ${i + 1}. From ${formatInstant(incident.start)}: ${incident.cause}`, '');
     lines.push(`- Devices hit: ${plural(incident.devicesHit, 'device')} (${share(incident.devicesHit)} of the fleet), by cause:`);
     for (const c of incident.causes) {
@@ -26,9 +35,9 @@ export function renderIncidentsMarkdown(summary: { complete: boolean; devices: n
     lines.push(`- Recovered: ${incident.recovered.devices} of ${incident.devicesHit}: ${recoveredText(summary, incident)}`);
     lines.push(`- Last failure: ${formatInstant(incident.lastFailureAt)}`, '');
   });
-  if (summary.quietMarkers.length > 0) {
+  if (quietMarkers.length > 0) {
     lines.push('Caused nothing (no device started failing in their wake):', '');
-    for (const m of summary.quietMarkers) lines.push(`- ${formatInstant(m.t)}: ${m.label}`);
+    for (const m of quietMarkers) lines.push(`- ${formatInstant(m.t)}: ${m.label}`);
     lines.push('');
   }
   return lines;

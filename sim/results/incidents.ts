@@ -2,8 +2,9 @@ import type { FailureEpisode } from './failure-episodes.js';
 import type { Incident, QuietMarker } from './incident.js';
 
 /**
- * How far apart, in sample intervals, two devices may start failing and still be one incident. A wave of devices
- * meeting an expiry at their next reconnect starts failing over days; the same cause years later is a new wave.
+ * How far apart, in sample intervals, two devices may start failing and still be one incident, at least. A wave of
+ * devices meeting an expiry at their next reconnect starts failing over a reconnect interval, so the gap is at least
+ * twice the longest one; the same cause years later is a new wave.
  */
 export const INCIDENT_GAP_SAMPLES = 7;
 /** At most this many device ids per incident. */
@@ -18,6 +19,8 @@ export interface IncidentInput {
   markers: readonly { t: number; label: string }[];
   /** The timeline's sample interval, ms. */
   sample: number;
+  /** The longest interval at which a cohort's devices reconnect (connectivity.reconnectEvery), ms, if any. */
+  reconnectEvery?: number | undefined;
   /** True time the run reached. */
   reached: number;
 }
@@ -25,23 +28,25 @@ export interface IncidentInput {
 /**
  * A run's incidents and the markers that caused nothing, from the devices' failure episodes.
  *
- * Grouping: episodes are taken in order of start; an episode starting within INCIDENT_GAP_SAMPLES sample intervals of
- * the previous one's start joins its incident, whatever its cause (one expiry fails different verifiers for different
- * reasons at once: one cliff); otherwise it starts a new incident. A device's retries stay in its episode, so devices
+ * Grouping: episodes are taken in order of start; an episode joins the incident of the previous one, whatever its
+ * cause (one expiry fails different verifiers for different reasons at once: one cliff), when it starts within the
+ * gap of it (INCIDENT_GAP_SAMPLES sample intervals, or twice the longest reconnect interval if that is longer) and no
+ * marker (an expiry, a scenario event, a fault) lies between the two starts; otherwise it starts a new incident. A device's retries stay in its episode, so devices
  * that never recover do not stretch an incident into the next wave. The incident's cause is the one that hit the most
  * devices (attempts break ties and are reported beside). Its lowest availability is the lowest sample from its start
  * until the next incident starts, every device hit has connected again, or the run ended, whichever is first (at
- * least the first sample after the start). A marker is quiet when no device started failing from it until
- * INCIDENT_GAP_SAMPLES intervals later.
+ * least the first sample after the start). A marker is quiet when no device started failing from it until the gap
+ * later.
  */
 export function findIncidents(input: IncidentInput): { incidents: Incident[]; quietMarkers: QuietMarker[] } {
-  const gap = INCIDENT_GAP_SAMPLES * input.sample;
+  const gap = Math.max(INCIDENT_GAP_SAMPLES * input.sample, 2 * (input.reconnectEvery ?? 0));
+  const markerBetween = (from: number, to: number) => input.markers.some((m) => m.t > from && m.t <= to);
   const episodes = [...input.episodes].sort((a, b) => a.start - b.start || a.device.localeCompare(b.device));
   const groups: FailureEpisode[][] = [];
   let current: FailureEpisode[] | undefined;
   for (const episode of episodes) {
     const previous = current?.at(-1);
-    if (current && previous && episode.start - previous.start <= gap) current.push(episode);
+    if (current && previous && episode.start - previous.start <= gap && !markerBetween(previous.start, episode.start)) current.push(episode);
     else groups.push((current = [episode]));
   }
   const incidents = groups.map((group, i) => describe(group, groups[i + 1]?.[0]?.start ?? Infinity, input));

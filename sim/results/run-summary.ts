@@ -82,6 +82,7 @@ export function buildSummary(input: SummaryInput) {
     availability: availability.samples.map((s) => ({ t: Date.parse(s.t), connected: s.connected })),
     markers: input.markers,
     sample: input.scenario.timeline.sample,
+    reconnectEvery: Math.max(0, ...input.scenario.fleet.cohorts.map((c) => c.connectivity.reconnectEvery ?? 0)),
     reached: input.reached,
   });
   return {

@@ -186,6 +186,17 @@ describe('the report headline of a run with incidents', () => {
     expect(text.startsWith('9 incidents. From 2030-01-01T00:00Z, 1 device (0.1%) started failing: ')).toBe(true);
     expect(text.match(/From 20/g)).toHaveLength(5);
     expect(text).toContain('Then 4 more incidents until 2030-09-01T00:00Z, each listed below.');
+    expect(text).toContain('; availability fell to 99.0% by 2030-01-02T00:00Z; it connected again by 2030-01-03T00:00Z.');
     expect(text).toMatch(/Every device could connect again by the end\.$/);
+  });
+});
+
+describe('the report headline of an incident no sample caught', () => {
+  it('says no availability sample caught it instead of availability falling to 100%', () => {
+    const quick = incident('2030-01-01T10:00:00.000Z', [{ cause: 'broker:broker_unavailable', devicesAffected: 3, attempts: 3 }], { t: '2030-01-02T00:00:00.000Z', connected: 1 }, { devices: 3, lastAt: '2030-01-01T10:00:02.000Z' });
+    expect(headline({ ...summary({ connected: [1, 1] }), incidents: [quick] })).toBe(
+      'One incident. From 2030-01-01T10:00Z, 3 devices (0.3%) started failing: the broker was down (restarting) when the device tried to connect (broker:broker_unavailable, 3 attempts); ' +
+        'no availability sample caught it; all 3 connected again by 2030-01-01T10:00:02Z. Every device could connect again by the end.',
+    );
   });
 });

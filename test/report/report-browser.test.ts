@@ -129,7 +129,7 @@ describe('report.html of a 50-device root-expiry-2030 run, in Chromium', () => {
     const text = await opened.page.$eval('#headline', (e) => e.textContent);
     expect(text).toBe(headline(summary));
     expect(text).toMatch(
-      /^(One incident|\d+ incidents)\. From 2030-01-01T00:00(:\d\d)?Z, \d+ devices \(\d+\.\d%\) started failing: .+\(device:(expired_root|expired_on_chosen_path), \d+ attempts\).*\. \d+\.\d% never recovered\.$/,
+      /^(One incident|\d+ incidents)\. From 2030-01-01T00:00(:\d\d)?Z, \d+ devices \(\d+\.\d%\) started failing: .+\(device:(expired_root|expired_on_chosen_path|untrusted_root), [\d,]+ attempts\).*\. \d+\.\d% never recovered\.$/,
     );
     const items = await opened.page.$$eval('#incidents li', (lis) => lis.map((li) => li.textContent));
     expect(items).toHaveLength(summary.incidents.length);

@@ -17,7 +17,7 @@ function daily(days: number, connected: (t: number) => number) {
   return Array.from({ length: days + 1 }, (_, i) => ({ t: T0 + i * DAY, connected: connected(T0 + i * DAY) }));
 }
 
-function incidentsOf(events: FleetEvent[], options: { days?: number; connected?: (t: number) => number; markers?: { t: number; label: string }[] } = {}) {
+function incidentsOf(events: FleetEvent[], options: { days?: number; connected?: (t: number) => number; markers?: { t: number; label: string }[]; reconnectEvery?: number } = {}) {
   const tally = new FailureTally((device) => COHORT[device] ?? 'unknown');
   for (const event of events) tally.add(event);
   const days = options.days ?? 30;
@@ -26,6 +26,7 @@ function incidentsOf(events: FleetEvent[], options: { days?: number; connected?:
     availability: daily(days, options.connected ?? (() => 1)),
     markers: options.markers ?? [],
     sample: DAY,
+    reconnectEvery: options.reconnectEvery,
     reached: T0 + days * DAY,
   });
 }
@@ -105,6 +106,25 @@ describe('the incidents of a run', () => {
     expect(within.incidents).toHaveLength(1);
     const apart = incidentsOf([fail('a1', start, 'expired_root'), fail('a2', start + INCIDENT_GAP_SAMPLES * DAY + SECOND, 'expired_root')]);
     expect(apart.incidents).toHaveLength(2);
+  });
+
+  it('keeps a wave of devices meeting a change at their next reconnect in one incident, up to twice the reconnect interval apart', () => {
+    const start = T0 + DAY;
+    const events = [fail('a1', start, 'expired_root'), fail('a2', start + 29 * DAY, 'expired_root'), fail('b1', start + 75 * DAY, 'expired_root')];
+    const { incidents } = incidentsOf(events, { days: 90, reconnectEvery: 21 * DAY });
+    expect(incidents.map((i) => [i.start, i.devicesHit])).toEqual([
+      [new Date(start).toISOString(), 2],
+      [new Date(start + 75 * DAY).toISOString(), 1],
+    ]);
+  });
+
+  it('starts a new incident at a marker between two devices\' first failures: a new change, a new story', () => {
+    const start = T0 + DAY;
+    const events = [fail('a1', start, 'expired_root'), fail('a2', start + 2 * DAY, 'expired_root')];
+    const split = incidentsOf(events, { markers: [{ t: start + DAY, label: 'broker switches to broker-g2' }] });
+    expect(split.incidents.map((i) => i.start)).toEqual([new Date(start).toISOString(), new Date(start + 2 * DAY).toISOString()]);
+    // A marker at or before the first failure explains it and splits nothing.
+    expect(incidentsOf(events, { markers: [{ t: start, label: 'root root-2010 expires' }] }).incidents).toHaveLength(1);
   });
 
   it('says which markers caused nothing: those no device started failing after, within the gap', () => {
