@@ -78,7 +78,7 @@ function availabilitySection(model: ReportModel): string {
 <div class="zooms">${zooms.windows
           .map((w, k) => `<figure class="zoom-chart"><figcaption>${h(w.title)}<br><span class="muted">${h(markersBetween(model.markers, w.from, w.to))}</span></figcaption><div class="chart zoom"><canvas id="chart-zoom-${k}"></canvas></div></figure>`)
           .join('')}</div>`;
-  return `<p class="muted">Share of devices connected at each sample, for the fleet (thick black) and per cohort (each its own colour, dash and point shape; click a legend entry to hide or show its line). Grey vertical lines: certificate expiries (solid), scenario events (dashed) and injected faults (dotted).</p>
+  return `<p class="muted">Share of devices connected at each sample, for the fleet (thick black) and per cohort (each its own colour, dash and point shape; click a legend entry to hide or show its line). Grey vertical lines: certificate expiries (solid), scenario events (dashed) and injected faults (dotted). Below, one small chart per cohort, with the fleet as a faint line.</p>
 <div class="chart"><canvas id="chart-availability"></canvas></div>
 <div class="multiples">${multiples}</div>
 ${zoomSection}`;
