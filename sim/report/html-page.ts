@@ -84,6 +84,11 @@ dl.manifest { display: grid; grid-template-columns: max-content 1fr; gap: 2px 16
 dl.manifest dt { color: var(--muted); }
 dl.manifest dd { margin: 0; word-break: break-all; }
 .chart { position: relative; height: 320px; margin: 8px 0 4px; }
+.chart.small { height: 150px; } .chart.zoom { height: 230px; }
+h3 { font-size: 14px; margin: 18px 0 6px; }
+.multiples { display: grid; grid-template-columns: repeat(auto-fill, minmax(270px, 1fr)); gap: 8px 16px; }
+.zooms { display: grid; grid-template-columns: repeat(auto-fill, minmax(360px, 1fr)); gap: 8px 16px; }
+figure { margin: 0; } .zoom-chart { display: flex; flex-direction: column; justify-content: flex-end; } figcaption { font-size: 12px; font-weight: 600; }
 table { border-collapse: collapse; font-size: 13px; width: 100%; }
 th, td { text-align: left; padding: 3px 8px; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { background: #f4f6f8; position: sticky; top: 0; }

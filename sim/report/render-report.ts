@@ -3,8 +3,9 @@ import { headline } from './headline.js';
 import { escapeHtml, htmlPage } from './html-page.js';
 import { incidentList } from './incident-list.js';
 import type { RunData } from './report-data.js';
-import { formatCount, formatInstant, formatShare } from './report-format.js';
-import { buildReportModel, shellWord } from './report-model.js';
+import { SAMPLES_EACH_SIDE } from './incident-windows.js';
+import { formatCount, formatInstant, formatShare, plural } from './report-format.js';
+import { buildReportModel, shellWord, type ReportModel } from './report-model.js';
 
 /** report.html of one run: the headline, the manifest, the charts over simulated time and the tables. */
 export function renderReport(run: RunData): string {
@@ -26,8 +27,7 @@ ${runDetails(run)}
 </div>
 
 <h2>Fleet availability</h2>
-<p class="muted">Share of devices connected at each sample, for the fleet (thick) and per cohort. Vertical lines: certificate expiries (solid) and scenario events (dashed).</p>
-<div class="chart"><canvas id="chart-availability"></canvas></div>
+${availabilitySection(model)}
 
 <h2>Connect failures by cause</h2>
 ${model.failures.length === 0 ? '<p>No connect failed.</p>' : `<p class="muted">Failed connects per sample interval, stacked by judge and cause.</p>
@@ -53,7 +53,42 @@ ${thresholdTable(run)}
 <h2>Devices that never recovered</h2>
 ${unrecoveredSection(run)}
 `;
-  return htmlPage({ title: `certfleet report: ${summary.scenario}`, body, data: model, scripts: ['timeline-charts.js', 'report-page.js'] });
+  return htmlPage({ title: `certfleet report: ${summary.scenario}`, body, data: model, scripts: ['timeline-charts.js', 'availability-charts.js', 'report-page.js'] });
+}
+
+/**
+ * The fleet chart, one small chart per cohort beside it (a cohort whose line lies under another's on the fleet chart
+ * still has its own), and a zoomed chart per incident when the timeline is too long to show a cliff.
+ */
+function availabilitySection(model: ReportModel): string {
+  const h = escapeHtml;
+  const { cohorts } = model.availability;
+  const multiples = cohorts
+    .map((c, i) => `<figure class="small-chart"><figcaption>${h(c.name)} <span class="muted">${plural(c.devices, 'device')}</span></figcaption><div class="chart small"><canvas id="chart-cohort-${i}"></canvas></div></figure>`)
+    .join('');
+  const { zooms } = model;
+  const zoomSection =
+    zooms.windows.length === 0
+      ? ''
+      : `<h3>Around each ${zooms.source === 'incidents' ? 'incident' : 'fall in availability'}</h3>
+<p class="muted">${
+          zooms.source === 'incidents'
+            ? `Every availability sample from ${SAMPLES_EACH_SIDE} before each incident's start to ${SAMPLES_EACH_SIDE - 1} after it`
+            : `This run's summary names no incidents (written before certfleet listed them): the largest falls of fleet availability instead, every sample from ${SAMPLES_EACH_SIDE} before each fall to ${SAMPLES_EACH_SIDE - 1} after it`
+        }, for the fleet and the cohorts that moved; the y axis ends just below the lowest value.${zooms.omitted > 0 ? ` ${formatCount(zooms.omitted)} more not zoomed (listed in summary.md).` : ''}</p>
+<div class="zooms">${zooms.windows
+          .map((w, k) => `<figure class="zoom-chart"><figcaption>${h(w.title)}<br><span class="muted">${h(markersBetween(model.markers, w.from, w.to))}</span></figcaption><div class="chart zoom"><canvas id="chart-zoom-${k}"></canvas></div></figure>`)
+          .join('')}</div>`;
+  return `<p class="muted">Share of devices connected at each sample, for the fleet (thick black) and per cohort (each its own colour, dash and point shape; click a legend entry to hide or show its line). Grey vertical lines: certificate expiries (solid), scenario events (dashed) and injected faults (dotted). Below, one small chart per cohort, with the fleet as a faint line.</p>
+<div class="chart"><canvas id="chart-availability"></canvas></div>
+<div class="multiples">${multiples}</div>
+${zoomSection}`;
+}
+
+/** What the grey lines of a zoomed chart are (small charts have no room for labels on the lines). */
+function markersBetween(markers: ReportModel['markers'], from: number, to: number): string {
+  const inside = markers.filter((m) => m.t >= from && m.t <= to).map((m) => `${m.labels.join(', ')} (${formatInstant(m.t)})`);
+  return `${inside.length === 0 ? 'no expiry or event in this window' : `grey lines: ${inside.join('; ')}`}; dash-dot: the start`;
 }
 
 /** "embedded (aedes 1.2.0), clock: claimed per connect ..." */

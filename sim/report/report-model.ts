@@ -1,4 +1,5 @@
 import { causeText } from './headline.js';
+import { incidentWindows, type IncidentWindows } from './incident-windows.js';
 import { binIndexOf, latencyHistogram, type LatencyBin } from './latency-histogram.js';
 import type { RunData } from './report-data.js';
 import type { PublishedRunSummary as ReportSummary } from '../results/summary-schema.js';
@@ -24,7 +25,9 @@ export interface TimeSeries {
 export interface ReportModel {
   timeline: { start: number; end: number; reached: number };
   markers: MarkerGroup[];
-  availability: { overall: TimeSeries; cohorts: { name: string; series: TimeSeries }[] };
+  availability: { overall: TimeSeries; cohorts: { name: string; devices: number; series: TimeSeries }[] };
+  /** The zoomed views around each incident (sim/report/incident-windows.ts). */
+  zooms: IncidentWindows;
   failures: { key: string; text: string; series: TimeSeries }[];
   rotations: { succeeded: TimeSeries; failed: TimeSeries; backlog: TimeSeries };
   latency: {
@@ -60,8 +63,9 @@ export function buildReportModel(run: RunData): ReportModel {
     markers: groupMarkers(summary.markers),
     availability: {
       overall: series(sampleTimes, samples.map((s) => s.connected)),
-      cohorts: Object.keys(summary.cohorts).map((name) => ({ name, series: series(sampleTimes, samples.map((s) => s.cohorts[name] ?? 0)) })),
+      cohorts: Object.entries(summary.cohorts).map(([name, c]) => ({ name, devices: c.devices, series: series(sampleTimes, samples.map((s) => s.cohorts[name] ?? 0)) })),
     },
+    zooms: incidentWindows(sampleTimes, samples.map((s) => s.connected), summary.incidents),
     failures: failureSeries(summary, activityTimes),
     rotations: {
       succeeded: series(activityTimes, summary.activity.map((a) => a.rotationsSucceeded)),

@@ -4,27 +4,16 @@
 (() => {
   'use strict';
 
-  const { formatInstant, formatCount, percent, points, timelineChart, color } = globalThis.certfleetCharts;
+  const { formatInstant, formatCount, points, timelineChart, color, MARKER_STYLE } = globalThis.certfleetCharts;
+  const { availabilityChart, cohortMultiples, incidentZooms } = globalThis.certfleetAvailability;
   const data = JSON.parse(document.getElementById('certfleet-data').textContent);
   const byId = (id) => document.getElementById(id);
   const timeline = data.timeline;
   const markers = data.markers;
 
-  timelineChart(byId('chart-availability'), {
-    timeline,
-    markers,
-    y: { title: 'devices connected', min: 0, max: 1, format: (v) => `${Math.round(v * 100)}%` },
-    value: percent,
-    datasets: [
-      { label: 'fleet', data: points(data.availability.overall), borderColor: '#111', backgroundColor: '#111', borderWidth: 3 },
-      ...data.availability.cohorts.map((c, i) => ({
-        label: c.name,
-        data: points(c.series),
-        borderColor: color(i),
-        backgroundColor: color(i),
-      })),
-    ],
-  });
+  availabilityChart(byId('chart-availability'), data);
+  cohortMultiples(data);
+  incidentZooms(data);
 
   if (byId('chart-failures')) {
     timelineChart(byId('chart-failures'), {
@@ -94,7 +83,8 @@
         type: 'line',
         scaleID: 'x',
         value: Number(bin),
-        borderColor: 'rgba(179, 38, 30, 0.85)',
+        borderColor: MARKER_STYLE.expiry.color,
+        borderDash: MARKER_STYLE.fault.dash,
         borderWidth: 1.5,
         label: { display: true, content: lines, position: 'start', font: { size: 10 }, backgroundColor: 'rgba(255, 255, 255, 0.85)', color: '#222' },
       };
