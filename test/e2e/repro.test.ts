@@ -139,5 +139,18 @@ describe('certfleet repro --check on a device that ignores its anchor\'s expiry 
     const folders = readdirSync(join(runDir, `repro-${device}`)).filter((f) => f.startsWith('connect-'));
     const policy = opensslCommands(join(runDir, `repro-${device}`, folders[0] ?? ''))[2];
     expect(policy).toMatch(/^openssl verify -attime \d+ -purpose sslserver -verify_hostname localhost -partial_chain -CAfile path-below-anchor\.pem( -untrusted path-between\.pem)? leaf\.pem$/);
+    // The first connect after the DST root expired (the run's first incident) is exported although it succeeded like
+    // the one before: OpenSSL's defaults reject it (the root expired), the options that model this device accept it.
+    const incident = (JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8')) as { incidents: { start: string }[] }).incidents[0];
+    expect(result.stdout).toMatch(new RegExp(`connect-\\d+-ok/verify\\.sh  \\([^)]*: ok; the first connect after the incident of ${incident?.start ?? 'none'}`));
+    const afterIncident = folders.map((f) => join(runDir, `repro-${device}`, f)).find((f) => {
+      const verdict = JSON.parse(readFileSync(join(f, 'verdict.json'), 'utf8')) as { time: string; cause: string };
+      return verdict.cause === 'ok' && Date.parse(verdict.time) >= Date.parse(incident?.start ?? '');
+    });
+    if (!afterIncident) throw new Error('no successful connect exported after the first incident');
+    const [defaults, asBuilt, modelled] = opensslCommands(afterIncident).map((command) => sh(command, afterIncident));
+    expect(defaults?.status).not.toBe(0);
+    expect(asBuilt?.status).not.toBe(0);
+    expect(modelled?.status, modelled?.stderr).toBe(0);
   }, 120_000);
 });
