@@ -12,6 +12,7 @@ export const FLAG_BOUNDS = {
   concurrency: { min: 1, max: MAX_DEVICES, why: 'at most every device of the fleet acts at once' },
   'metrics-port': { min: 0, max: 65_535, why: 'a TCP port; 0 picks a free one' },
   port: { min: 0, max: 65_535, why: 'a TCP port; 0 picks a free one' },
+  'broker-port': { min: 0, max: 65_535, why: 'a TCP port; 0 picks a free one' },
 } as const;
 
 export type NumericFlag = keyof typeof FLAG_BOUNDS;

@@ -1,4 +1,6 @@
 import { existsSync } from 'node:fs';
+import { listenAddressProblem } from '../broker/listen-address.js';
+import { hostName } from '../sim/scenario/primitives.js';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { policyModuleFailureIn } from '../sim/policy/policy-module-error.js';
@@ -26,6 +28,10 @@ export interface RunArguments {
   scenario: string;
   /** `--broker`: the broker target instead of the scenario's broker.target. */
   broker?: BrokerTargetName | undefined;
+  /** `--listen`, `--broker-port`, `--advertise`: where the broker listens and devices on other hosts dial it. */
+  listen?: string | undefined;
+  brokerPort?: number | undefined;
+  advertise?: string | undefined;
   devices?: number | undefined;
   seed?: number | undefined;
   out?: string | undefined;
@@ -53,6 +59,8 @@ export async function runCommand(args: RunArguments): Promise<number> {
     numericFlagProblem('device-processes', args.deviceProcesses),
     numericFlagProblem('concurrency', args.concurrency),
     numericFlagProblem('metrics-port', args.metricsPort),
+    numericFlagProblem('broker-port', args.brokerPort),
+    ...listenFlagProblems(args),
   ].filter((p): p is string => p !== undefined);
   const thresholds = commandLineThresholds(args.thresholds ?? []);
   problems.push(...thresholds.problems);
@@ -62,6 +70,10 @@ export async function runCommand(args: RunArguments): Promise<number> {
   }
   const loaded = loadOrExplain(args.scenario, { target: args.broker });
   if (!loaded) return EXIT.invalidInput;
+  if (loaded.scenario.broker.target === 'external' && (args.listen ?? args.brokerPort ?? args.advertise) !== undefined) {
+    process.stderr.write(`certfleet: --listen, --broker-port, --advertise: ${loaded.file} runs against broker.target external, which listens where it listens; leave them out\n`);
+    return EXIT.invalidInput;
+  }
   const fleetSize = timelineWarningsOrProblem(loaded, args.devices);
   if (fleetSize !== undefined) return fleetSize;
 
@@ -84,6 +96,9 @@ export async function runCommand(args: RunArguments): Promise<number> {
       loaded,
       seed: args.seed,
       devices: args.devices,
+      listen: args.listen,
+      brokerPort: args.brokerPort,
+      advertise: args.advertise,
       outDir: args.out,
       workers: args.workers,
       deviceProcesses: args.deviceProcesses,
@@ -167,6 +182,17 @@ export async function runCommand(args: RunArguments): Promise<number> {
     return controller.signal.aborted ? EXIT.interrupted : EXIT.runFailed;
   }
   return summary.thresholdsPassed ? EXIT.ok : EXIT.thresholdFailed;
+}
+
+/** --listen must be an IP address of this host; --advertise a host name or IPv4 address another host dials. */
+function listenFlagProblems(args: RunArguments): string[] {
+  const problems: string[] = [];
+  const listenProblem = args.listen === undefined ? undefined : listenAddressProblem(String(args.listen));
+  if (listenProblem !== undefined) problems.push(`--listen: ${listenProblem}`);
+  if (args.advertise !== undefined && !hostName.safeParse(args.advertise).success) {
+    problems.push(`--advertise: expected a host name such as "broker.example" or an IPv4 address that device agents on other hosts dial, got ${JSON.stringify(args.advertise)}`);
+  }
+  return problems;
 }
 
 /** The --threshold checks, or what is wrong with each. The command line names no cohorts, so none are known. */

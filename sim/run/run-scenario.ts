@@ -34,6 +34,7 @@ import { needsOrderedRun } from './ordered-run.js';
 import { coordinate, CoordinationFailure, type CoordinationResult, type EpochProgress } from './coordinator.js';
 import { DeviceProcesses, fleetShardCount, type OnDeviceCrash } from './device-processes.js';
 import { serveMetrics, type MetricsServer } from './metrics-server.js';
+import { brokerListening, checkListenable, listenChoice, type BrokerListening } from './broker-listener.js';
 
 /** How long the harness waits for a broker answer before it declares itself stalled (generous: busy CI machines). */
 const HARNESS_GUARD_MS = 120_000;
@@ -68,6 +69,12 @@ export interface RunOptions {
    * docs/distributed-runs.md). Without it a run is the single-machine run.
    */
   redis?: string | undefined;
+  /** `--listen ADDRESS`: the address the broker listens on, instead of the scenario's broker.listen.address. */
+  listen?: string | undefined;
+  /** `--broker-port P`: the broker's port, instead of broker.listen.port (0: any free port). */
+  brokerPort?: number | undefined;
+  /** `--advertise HOST`: the address devices on other hosts dial, instead of broker.listen.advertise. */
+  advertise?: string | undefined;
   /** Thresholds evaluated in addition to the scenario's (the command line's --threshold). */
   thresholds?: readonly Threshold[] | undefined;
   signal?: AbortSignal | undefined;
@@ -106,6 +113,9 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   const workers = ordered ? 1 : (options.workers ?? Math.max(1, availableParallelism() - 1));
   const deviceProcesses = Math.max(1, Math.min(options.deviceProcesses ?? 1, workers));
   const dir = options.outDir ?? join('results', `${scenario.name}-${compactTime(started)}-seed${seed}`);
+  const listen = listenChoice(options.loaded, { listen: options.listen, port: options.brokerPort, advertise: options.advertise });
+  // An address this host does not have, or a port in use: bad input (ListenAddressError), before anything is written.
+  if (scenario.broker.target !== 'external') await checkListenable(listen);
   await prepareRunFolder(dir);
   // Before anything is written: a port that cannot be bound is bad input (MetricsServerError), not a failed run.
   const cohorts = scenario.fleet.cohorts.map((c, i) => ({ name: c.name, devices: plan.devices.filter((d) => d.cohort === i).length }));
@@ -153,9 +163,13 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
     options.onStage?.('starting the broker');
     const workersPerProcess = Math.ceil(workers / deviceProcesses);
     const shards = fleetShardCount(deviceProcesses, workersPerProcess, plan.devices.length);
-    broker = await startBrokerStack(brokerConfigFrom(scenario, pki, seed, { shards, ...brokerPlanOf(plan) }), brokerChoice(options.loaded, credentials), recorder.onEvent);
-    // What the broker says of itself once it runs (Mosquitto's version): the manifest tells it too.
-    brokerTarget = broker.describe();
+    const brokerConfig = brokerConfigFrom(scenario, pki, seed, { shards, ...brokerPlanOf(plan) });
+    brokerConfig.listen = { host: listen.address, port: listen.port };
+    broker = await startBrokerStack(brokerConfig, brokerChoice(options.loaded, credentials), recorder.onEvent);
+    // Devices on this host dial `dial`; device agents on other hosts are told `advertise`.
+    const listening: BrokerListening | undefined = scenario.broker.target === 'external' ? undefined : brokerListening(listen, broker);
+    // What the broker says of itself once it runs (Mosquitto's version), and where it listens: the manifest tells it too.
+    brokerTarget = { ...broker.describe(), ...(listening ? { listen: listening } : {}) };
     await writeFileAtomically(join(dir, 'manifest.json'), `${JSON.stringify({ ...manifest, broker: brokerTarget }, null, 2)}\n`);
     options.onStage?.(`starting ${workers} device worker${workers === 1 ? '' : 's'} in ${deviceProcesses} process${deviceProcesses === 1 ? '' : 'es'}`);
     fleet = await DeviceProcesses.start({
