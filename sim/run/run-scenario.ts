@@ -33,6 +33,10 @@ import { checkCohortModules } from '../policy/check-cohort-modules.js';
 import { needsOrderedRun } from './ordered-run.js';
 import { coordinate, CoordinationFailure, type CoordinationResult, type EpochProgress } from './coordinator.js';
 import { DeviceProcesses, fleetShardCount, type OnDeviceCrash } from './device-processes.js';
+import type { DeviceRestart } from './device-slots.js';
+import { UserInputError } from '../input/user-input-error.js';
+import type { DeviceSlots } from './device-slots.js';
+import { AgentRun, type OnAgentLoss } from './agents/agent-run.js';
 import { serveMetrics, type MetricsServer } from './metrics-server.js';
 import { brokerListening, checkListenable, listenChoice, type BrokerListening } from './broker-listener.js';
 
@@ -75,6 +79,12 @@ export interface RunOptions {
   brokerPort?: number | undefined;
   /** `--advertise HOST`: the address devices on other hosts dial, instead of broker.listen.advertise. */
   advertise?: string | undefined;
+  /** Host the devices on this many agents joined through `redis` (certfleet agent) instead of child processes here. */
+  agents?: number | undefined;
+  /** How long to wait for the agents to join (default 60 s). */
+  agentWaitMs?: number | undefined;
+  /** An agent lost mid-run ends the run ('stop', default) or its slots go to a surviving agent ('reassign'). */
+  onAgentLoss?: OnAgentLoss | undefined;
   /** Thresholds evaluated in addition to the scenario's (the command line's --threshold). */
   thresholds?: readonly Threshold[] | undefined;
   signal?: AbortSignal | undefined;
@@ -117,10 +127,15 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   // An address this host does not have, or a port in use: bad input (ListenAddressError), before anything is written.
   if (scenario.broker.target !== 'external') await checkListenable(listen);
   await prepareRunFolder(dir);
+  // The agents join before anything is written: a run whose agents do not all come leaves an empty folder.
+  const agentRun = await joinAgents(options, plan, ordered);
   // Before anything is written: a port that cannot be bound is bad input (MetricsServerError), not a failed run.
   const cohorts = scenario.fleet.cohorts.map((c, i) => ({ name: c.name, devices: plan.devices.filter((d) => d.cohort === i).length }));
   const metrics = options.metricsPort === undefined ? undefined : new FleetMetrics({ scenario: scenario.name, seed });
-  const metricsServer: MetricsServer | undefined = metrics && (await serveMetrics(options.metricsPort ?? 0, metrics));
+  const metricsServer: MetricsServer | undefined = metrics && (await serveMetrics(options.metricsPort ?? 0, metrics).catch(async (error: unknown) => {
+    await agentRun?.end();
+    throw error;
+  }));
   if (metricsServer) options.onMetricsServing?.(metricsServer.url);
   const manifest = buildManifest({
     scenarioName: scenario.name,
@@ -130,14 +145,17 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
     timelineStart: scenario.timeline.startsNow ? scenario.timeline.start : undefined,
     seed,
     devices: plan.devices.length,
-    workers,
-    deviceProcesses,
+    workers: agentRun?.shards ?? workers,
+    deviceProcesses: agentRun?.slots ?? deviceProcesses,
     startedAt: started,
   });
+  // Which agent hosts which shards and devices (names, hosts): a reassignment mid-run is told in harness.restarts.
+  if (agentRun) manifest.agents = agentRun.placements();
   try {
     await writeFileAtomically(join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   } catch (error) {
     await metricsServer?.close();
+    await agentRun?.end();
     throw error;
   }
 
@@ -150,7 +168,7 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   let markers: TimelineMarker[] = [];
   const wallStart = performance.now();
   let broker: BrokerStack | undefined;
-  let fleet: DeviceProcesses | undefined;
+  let fleet: DeviceSlots | undefined;
   let result: CoordinationResult | undefined;
   let interruption: string | undefined;
   const restarts: HarnessRestart[] = [];
@@ -162,7 +180,7 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
     const credentials = manufactureDevices(plan, pki);
     options.onStage?.('starting the broker');
     const workersPerProcess = Math.ceil(workers / deviceProcesses);
-    const shards = fleetShardCount(deviceProcesses, workersPerProcess, plan.devices.length);
+    const shards = agentRun?.shards ?? fleetShardCount(deviceProcesses, workersPerProcess, plan.devices.length);
     const brokerConfig = brokerConfigFrom(scenario, pki, seed, { shards, ...brokerPlanOf(plan) });
     brokerConfig.listen = { host: listen.address, port: listen.port };
     broker = await startBrokerStack(brokerConfig, brokerChoice(options.loaded, credentials), recorder.onEvent);
@@ -171,14 +189,20 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
     // What the broker says of itself once it runs (Mosquitto's version), and where it listens: the manifest tells it too.
     brokerTarget = { ...broker.describe(), ...(listening ? { listen: listening } : {}) };
     await writeFileAtomically(join(dir, 'manifest.json'), `${JSON.stringify({ ...manifest, broker: brokerTarget }, null, 2)}\n`);
-    options.onStage?.(`starting ${workers} device worker${workers === 1 ? '' : 's'} in ${deviceProcesses} process${deviceProcesses === 1 ? '' : 'es'}`);
-    fleet = await DeviceProcesses.start({
+    options.onStage?.(
+      agentRun
+        ? `starting ${agentRun.shards} device worker${agentRun.shards === 1 ? '' : 's'} on ${agentRun.slots} agent${agentRun.slots === 1 ? '' : 's'}`
+        : `starting ${workers} device worker${workers === 1 ? '' : 's'} in ${deviceProcesses} process${deviceProcesses === 1 ? '' : 'es'}`,
+    );
+    const hosting = {
       plan,
       pki,
       credentials,
       // Devices dial the target's address; the name they check and send in SNI stays the scenario's (broker.host,
       // or their cohort's connectivity.host), as a device dials an address DNS gave it for that name.
-      broker: { host: broker.host, port: broker.port },
+      // Agents on other hosts are told the advertised address (broker/listen-address.ts): never this host's loopback
+      // for a broker on 0.0.0.0.
+      broker: agentRun && listening ? { host: listening.advertise, port: broker.port } : { host: broker.host, port: broker.port },
       processes: deviceProcesses,
       workersPerProcess,
       shardOptions: {
@@ -194,13 +218,15 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
       },
       onEvents: recorder.onEvents,
       onStats: recorder.onStats,
-      onCrash: options.onDeviceCrash,
-      onRestart: (restart) => {
-        const record = { t: restart.at, process: restart.process, devices: restart.devices, reason: restart.reason };
+      onRestart: (restart: DeviceRestart) => {
+        const record = { t: restart.at, process: restart.process, devices: restart.devices, reason: restart.reason, replacement: restart.replacement };
         restarts.push(record);
         options.onDeviceRestart?.(record);
       },
-    });
+    };
+    fleet = agentRun
+      ? await agentRun.startFleet({ ...hosting, onLoss: options.onAgentLoss ?? 'stop' })
+      : await DeviceProcesses.start({ ...hosting, processes: deviceProcesses, workersPerProcess, onCrash: options.onDeviceCrash });
     options.onStage?.('running');
     const liveBroker = broker;
     result = await coordinate({
@@ -223,6 +249,7 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
     interruption = (error as Error).message;
   } finally {
     await fleet?.stop().catch(() => undefined);
+    await agentRun?.end();
     await broker?.close().catch(() => undefined);
     await metricsServer?.close();
   }
@@ -249,6 +276,14 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
     deliveries: result?.deliveries ?? { pushed: 0, queued: 0 },
   }, thresholds);
   return { dir, summary, outputFailure: recorder.failure };
+}
+
+/** With --agents: the Redis connection and the agents claimed, or AgentsMissingError naming who did not come. */
+async function joinAgents(options: RunOptions, plan: FleetPlan, ordered: boolean): Promise<AgentRun | undefined> {
+  if (options.agents === undefined) return undefined;
+  if (options.redis === undefined) throw new UserInputError('--agents', ['needs --redis redis://HOST:PORT, the Redis server the agents registered with']);
+  options.onStage?.(`waiting for ${options.agents} agent${options.agents === 1 ? '' : 's'} at ${options.redis}`);
+  return AgentRun.join({ url: options.redis, agents: options.agents, waitMs: options.agentWaitMs ?? 60_000, plan, ordered });
 }
 
 /**
