@@ -41,6 +41,11 @@ await yargs(hideBin(process.argv))
           describe: 'child processes the device workers are spread over (default 1; each holds at most the open-file limit of sockets)',
         })
         .option('concurrency', { type: 'number', describe: 'devices acting at once per worker (default 64)' })
+        .option('redis', { type: 'string', describe: 'the Redis server (redis://HOST:PORT) that joins the run\'s broker instances and device agents' })
+        .option('broker-instances', {
+          type: 'number',
+          describe: 'run the embedded broker as this many processes joined through --redis, device i on instance i mod B (default: the scenario\'s broker.instances, 1)',
+        })
         .option('on-device-crash', {
           type: 'string',
           choices: ['stop', 'restart'] as const,
@@ -65,7 +70,6 @@ await yargs(hideBin(process.argv))
           type: 'number',
           describe: 'serve Prometheus metrics at http://127.0.0.1:<port>/metrics during the run (0: any free port, printed on stderr)',
         })
-        .option('redis', { type: 'string', describe: 'the Redis server joining the run\'s agents, redis://HOST:PORT (docs/distributed-runs.md)' })
         .option('agents', { type: 'number', describe: 'host the devices on N agents (certfleet agent) joined through --redis, instead of child processes here' })
         .option('agent-wait', { type: 'string', default: '60s', describe: 'how long to wait for the --agents to join; then the missing ones are named and nothing runs (exit 2)' })
         .option('on-agent-loss', {
@@ -87,13 +91,14 @@ await yargs(hideBin(process.argv))
         workers: args.workers,
         deviceProcesses: args.deviceProcesses,
         concurrency: args.concurrency,
+        redis: args.redis,
+        brokerInstances: args.brokerInstances,
         onDeviceCrash: args.onDeviceCrash,
         thresholds: args.threshold,
         quiet: args.quiet,
         report: args.report,
         json: args.json,
         metricsPort: args.metricsPort,
-        redis: args.redis,
         agents: args.agents,
         agentWait: args.agentWait,
         onAgentLoss: args.onAgentLoss,

@@ -41,6 +41,10 @@ export interface RunArguments {
   workers?: number | undefined;
   deviceProcesses?: number | undefined;
   concurrency?: number | undefined;
+  /** `--redis URL`: the Redis server that joins broker instances (and device agents). */
+  redis?: string | undefined;
+  /** `--broker-instances B`: the embedded broker as B processes (overrides the scenario's broker.instances). */
+  brokerInstances?: number | undefined;
   /** A device process that dies mid-run: end the run (default) or replace it, its devices rebooted. */
   onDeviceCrash?: 'stop' | 'restart' | undefined;
   /** Checks such as "lockedOut == 0", evaluated with the scenario's thresholds. */
@@ -52,8 +56,6 @@ export interface RunArguments {
   json?: boolean | undefined;
   /** Serve Prometheus metrics on 127.0.0.1:<port>/metrics during the run (0: any free port). */
   metricsPort?: number | undefined;
-  /** The Redis server joining the run's agents (redis://HOST:PORT). */
-  redis?: string | undefined;
   /** Host the devices on N agents joined through --redis. */
   agents?: number | undefined;
   /** How long to wait for the agents, e.g. "60s". */
@@ -68,6 +70,7 @@ export async function runCommand(args: RunArguments): Promise<number> {
     numericFlagProblem('workers', args.workers),
     numericFlagProblem('device-processes', args.deviceProcesses),
     numericFlagProblem('concurrency', args.concurrency),
+    numericFlagProblem('broker-instances', args.brokerInstances),
     numericFlagProblem('metrics-port', args.metricsPort),
     numericFlagProblem('broker-port', args.brokerPort),
     ...listenFlagProblems(args),
@@ -115,6 +118,8 @@ export async function runCommand(args: RunArguments): Promise<number> {
       workers: args.workers,
       deviceProcesses: args.deviceProcesses,
       concurrency: args.concurrency,
+      redis: args.redis,
+      brokerInstances: args.brokerInstances,
       onDeviceCrash: args.onDeviceCrash,
       onDeviceRestart: (restart) => {
         // Said even with --quiet: the run goes on, but not as planned.
@@ -133,7 +138,6 @@ export async function runCommand(args: RunArguments): Promise<number> {
         bar.update(p.fraction, progressText(record));
       },
       metricsPort: args.metricsPort,
-      redis: args.redis,
       agents: args.agents,
       agentWaitMs: args.agentWait === undefined ? undefined : parseDuration(args.agentWait),
       onAgentLoss: args.onAgentLoss,

@@ -71,3 +71,8 @@ export async function checkListenable(choice: ListenChoice): Promise<void> {
 export function brokerListening(choice: ListenChoice, broker: { host: string; port: number }): BrokerListening {
   return { address: choice.address, port: broker.port, dial: broker.host, advertise: advertisedAddress(choice.address, choice.advertise) };
 }
+
+/** The broker's addresses as devices on other hosts dial them: the advertised host, at each instance's own port. */
+export function advertisedBroker<T extends { host: string; port: number; instances?: readonly { host: string; port: number }[] | undefined }>(dialled: T, advertise: string): T {
+  return { ...dialled, host: advertise, instances: dialled.instances?.map((instance) => ({ ...instance, host: advertise })) };
+}

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -31,6 +32,7 @@ import { scenarioThresholds, type Threshold } from '../thresholds/define-thresho
 import type { JudgedRunSummary } from '../thresholds/evaluate-thresholds.js';
 import { checkCohortModules } from '../policy/check-cohort-modules.js';
 import { needsOrderedRun } from './ordered-run.js';
+import { brokerInstanceCount, type BrokerInstanceCount } from './broker-instance-count.js';
 import { coordinate, CoordinationFailure, type CoordinationResult, type EpochProgress } from './coordinator.js';
 import { DeviceProcesses, fleetShardCount, type OnDeviceCrash } from './device-processes.js';
 import type { DeviceRestart } from './device-slots.js';
@@ -38,7 +40,7 @@ import { UserInputError } from '../input/user-input-error.js';
 import type { DeviceSlots } from './device-slots.js';
 import { AgentRun, type OnAgentLoss } from './agents/agent-run.js';
 import { serveMetrics, type MetricsServer } from './metrics-server.js';
-import { brokerListening, checkListenable, listenChoice, type BrokerListening } from './broker-listener.js';
+import { advertisedBroker, brokerListening, checkListenable, listenChoice, type BrokerListening } from './broker-listener.js';
 
 /** How long the harness waits for a broker answer before it declares itself stalled (generous: busy CI machines). */
 const HARNESS_GUARD_MS = 120_000;
@@ -85,6 +87,8 @@ export interface RunOptions {
   agentWaitMs?: number | undefined;
   /** An agent lost mid-run ends the run ('stop', default) or its slots go to a surviving agent ('reassign'). */
   onAgentLoss?: OnAgentLoss | undefined;
+  /** `--broker-instances B`: the embedded broker as B processes joined through `redis` (else broker.instances). */
+  brokerInstances?: number | undefined;
   /** Thresholds evaluated in addition to the scenario's (the command line's --threshold). */
   thresholds?: readonly Threshold[] | undefined;
   signal?: AbortSignal | undefined;
@@ -114,6 +118,8 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   const seed = options.seed ?? scenario.seed;
   const started = new Date();
   let brokerTarget = describeBrokerTarget(options.loaded);
+  // Refused before anything is written: instances that cannot be had are bad input.
+  const brokerInstances = brokerInstanceCount(options.loaded, options.brokerInstances, options.redis);
   const plan = onlyDevices(planFleet(scenario, { seed, devices: options.devices }), options.onlyDevices);
   await checkPolicyModules(options.loaded, plan, seed, options);
   const thresholds = [...scenarioThresholds(scenario), ...(options.thresholds ?? [])];
@@ -183,7 +189,7 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
     const shards = agentRun?.shards ?? fleetShardCount(deviceProcesses, workersPerProcess, plan.devices.length);
     const brokerConfig = brokerConfigFrom(scenario, pki, seed, { shards, ...brokerPlanOf(plan) });
     brokerConfig.listen = { host: listen.address, port: listen.port };
-    broker = await startBrokerStack(brokerConfig, brokerChoice(options.loaded, credentials), recorder.onEvent);
+    broker = await startBrokerStack(brokerConfig, brokerChoice(options.loaded, credentials, brokerInstances), recorder.onEvent);
     // Devices on this host dial `dial`; device agents on other hosts are told `advertise`.
     const listening: BrokerListening | undefined = scenario.broker.target === 'external' ? undefined : brokerListening(listen, broker);
     // What the broker says of itself once it runs (Mosquitto's version), and where it listens: the manifest tells it too.
@@ -194,15 +200,16 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
         ? `starting ${agentRun.shards} device worker${agentRun.shards === 1 ? '' : 's'} on ${agentRun.slots} agent${agentRun.slots === 1 ? '' : 's'}`
         : `starting ${workers} device worker${workers === 1 ? '' : 's'} in ${deviceProcesses} process${deviceProcesses === 1 ? '' : 'es'}`,
     );
+    const dialled = { host: broker.host, port: broker.port, instances: broker.instances?.addresses };
     const hosting = {
       plan,
       pki,
       credentials,
       // Devices dial the target's address; the name they check and send in SNI stays the scenario's (broker.host,
       // or their cohort's connectivity.host), as a device dials an address DNS gave it for that name.
-      // Agents on other hosts are told the advertised address (broker/listen-address.ts): never this host's loopback
-      // for a broker on 0.0.0.0.
-      broker: agentRun && listening ? { host: listening.advertise, port: broker.port } : { host: broker.host, port: broker.port },
+      // Agents on other hosts are told the advertised address (broker/listen-address.ts), for every instance: never
+      // this host's loopback for a broker on 0.0.0.0.
+      broker: agentRun && listening ? advertisedBroker(dialled, listening.advertise) : dialled,
       processes: deviceProcesses,
       workersPerProcess,
       shardOptions: {
@@ -253,6 +260,8 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
     await broker?.close().catch(() => undefined);
     await metricsServer?.close();
   }
+  const instances = broker?.instances?.report();
+  if (instances) await writeFileAtomically(join(dir, 'broker-instances.json'), `${JSON.stringify(instances, null, 2)}\n`).catch(() => undefined);
 
   if (recorder.failure) interruption = recorder.failure.message;
   await reserve.release();
@@ -303,7 +312,7 @@ function describeBrokerTarget(loaded: LoadedScenario): BrokerDescription {
 }
 
 /** The broker the scenario (or --broker) puts in the loop, with what it needs. */
-function brokerChoice(loaded: LoadedScenario, factory: Readonly<Record<string, FactoryCredentials>>): BrokerChoice {
+function brokerChoice(loaded: LoadedScenario, factory: Readonly<Record<string, FactoryCredentials>>, count: BrokerInstanceCount): BrokerChoice {
   const { broker } = loaded.scenario;
   if (broker.target === 'mosquitto') return { target: 'mosquitto', factory };
   if (broker.target === 'external') {
@@ -312,7 +321,8 @@ function brokerChoice(loaded: LoadedScenario, factory: Readonly<Record<string, F
     if (!external) throw new ScenarioError(loaded.file, ['broker.external: required for broker.target external']);
     return { target: 'external', host: external.host, port: external.port, ...readExternalBrokerFiles(external) };
   }
-  return { target: 'embedded' };
+  // The run's own Redis channels: two runs on one Redis never mix.
+  return { target: 'embedded', ...('redis' in count ? { instances: { instances: count.instances, redis: count.redis, runId: randomUUID().replace(/-/g, '') } } : {}) };
 }
 
 /** The plan restricted to some devices, with only what concerns them. */

@@ -66,8 +66,7 @@ describe('a run whose coordinator and broker are on host A and whose devices are
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     const result = await run;
-    expect(result.stderr).toContain('finished');
-    expect(result.status).toBe(0);
+    expect(result.status, result.stderr).toBe(0);
     // The devices from both agents' hosts; the backend, inside the coordinator, from A itself.
     expect([...seen].sort()).toEqual([hostA.address, hostB.address, hostC.address].sort());
     const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as RunManifest;
@@ -78,7 +77,7 @@ describe('a run whose coordinator and broker are on host A and whose devices are
     const single = runCli(['run', scenarioFile, '--workers', '2', '--out', join(root, 'single'), '--quiet', '--no-report']);
     expect(single.status).toBe(0);
     expect(summaryCounts(out)).toEqual(summaryCounts(join(root, 'single')));
-  });
+  }, 240_000);
 
   it('ends with exit 1 and a line naming the broker\'s loopback address when an agent on host B cannot reach it, instead of counting failed connects', async () => {
     const onB = await startDeviceAgents(redis.url, 1, { prefix: hostB.prefix });
@@ -92,5 +91,5 @@ describe('a run whose coordinator and broker are on host A and whose devices are
     await onB.agents[0]?.exited;
     const summary = JSON.parse(readFileSync(join(root, 'loopback', 'summary.json'), 'utf8')) as { complete: boolean };
     expect(summary.complete).toBe(false);
-  });
+  }, 120_000);
 });

@@ -67,7 +67,7 @@ export class AgentSlots {
         switch (message.type) {
           case 'start':
             // A broker this host cannot reach (the coordinator's loopback, a firewall): said at once, not per device.
-            await checkBrokerReachable([message.broker]);
+            await checkBrokerReachable([message.broker, ...(message.broker.instances ?? [])]);
             hosted.pool = await ShardPool.start({
               plan: message.plan,
               pki: message.pki,
