@@ -10,6 +10,7 @@ import { OutputWriteError } from '../sim/results/write-failure.js';
 import { MetricsServerError } from '../sim/run/metrics-server.js';
 import { runScenario } from '../sim/run/run-scenario.js';
 import { RedisUnavailableError } from '../sim/redis/connect-redis.js';
+import { AgentWaitInterrupted } from '../sim/run/agents/agent-roster.js';
 import { parseRedisUrl, RedisUrlError } from '../sim/redis/redis-url.js';
 import { DURATION_HINT, parseDuration } from '../sim/time/duration.js';
 import type { BrokerTargetName } from '../sim/scenario/broker-target-schema.js';
@@ -160,7 +161,7 @@ export async function runCommand(args: RunArguments): Promise<number> {
       process.stderr.write(`certfleet: ${error.message}\n`);
       return EXIT.runFailed;
     }
-    if (error instanceof PolicyProbeInterrupted) {
+    if (error instanceof PolicyProbeInterrupted || error instanceof AgentWaitInterrupted) {
       process.stderr.write(`certfleet: ${error.message}; nothing was run\n`);
       return EXIT.interrupted;
     }

@@ -5,11 +5,19 @@
  */
 
 /** How long an agent's heartbeat lives unless refreshed: its loss is noticed this long after it stops. */
-export const AGENT_HEARTBEAT_TTL_MS = 3_000;
+export const AGENT_HEARTBEAT_TTL_MS = 5_000;
 /** How often an agent refreshes its heartbeat and a coordinator its claims. */
 export const HEARTBEAT_EVERY_MS = 1_000;
-/** How long a coordinator's claim on an agent lives unless refreshed: an agent whose coordinator is gone then stops. */
-export const CLAIM_TTL_MS = 6_000;
+/**
+ * How long a coordinator's claim on an agent lives unless refreshed during the run: an agent whose coordinator is gone
+ * then stops. Generous, so a coordinator busy for a while (merging, writing) does not lose its agents.
+ */
+export const CLAIM_TTL_MS = 30_000;
+/**
+ * How long a claim lives from the agents' joining until the fleet starts: the coordinator then builds the PKI and
+ * manufactures the devices, synchronous work of minutes for a large fleet, during which it refreshes nothing.
+ */
+export const PREPARING_CLAIM_TTL_MS = 15 * 60_000;
 /** A run's streams outlive a coordinator that died without cleaning up by this much, then Redis drops them. */
 export const RUN_KEYS_TTL_S = 24 * 3600;
 

@@ -1,4 +1,5 @@
 import { deserialize, serialize } from 'node:v8';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 
 /** The one field of each stream entry: the message, serialized as Node's IPC 'advanced' serialization does. */
@@ -15,10 +16,14 @@ export async function appendToStream(redis: Redis, key: string, message: unknown
   await redis.xadd(key, '*', FIELD, serialize(message));
 }
 
+/** After a read that failed (Redis lost for a moment), the next try. */
+const RETRY_MS = 200;
+
 /**
  * Reads a stream from its start, in order, handing each message on (XREAD BLOCK), and deletes the entries it has
  * handed on so a long run's stream does not grow without end. It needs a connection of its own: a blocked XREAD
- * holds its connection. A read that fails (Redis gone) ends the reader and is told, unless the reader was stopped.
+ * holds its connection. A read that fails (Redis lost for a moment) is tried again from the last entry read until
+ * the reader is stopped: Redis gone for good is told by the connection itself (connectRedis's onGone).
  */
 export class StreamReader {
   readonly #redis: Redis;
@@ -26,12 +31,10 @@ export class StreamReader {
   #stopped = false;
   readonly done: Promise<void>;
 
-  constructor(redis: Redis, key: string, onMessage: (message: unknown) => void, onError: (error: Error) => void) {
+  constructor(redis: Redis, key: string, onMessage: (message: unknown) => void) {
     this.#redis = redis;
     this.#key = key;
-    this.done = this.#read(onMessage).catch((error: Error) => {
-      if (!this.#stopped) onError(error);
-    });
+    this.done = this.#read(onMessage);
   }
 
   /** Stops after the read in progress (at most a second). */
@@ -42,7 +45,13 @@ export class StreamReader {
   async #read(onMessage: (message: unknown) => void): Promise<void> {
     let last = '0';
     while (!this.#stopped) {
-      const reply = await this.#redis.xreadBuffer('BLOCK', BLOCK_MS, 'STREAMS', this.#key, last);
+      let reply: Awaited<ReturnType<Redis['xreadBuffer']>>;
+      try {
+        reply = await this.#redis.xreadBuffer('BLOCK', BLOCK_MS, 'STREAMS', this.#key, last);
+      } catch {
+        await sleep(RETRY_MS);
+        continue;
+      }
       if (!reply || this.#stopped) continue;
       const ids: string[] = [];
       for (const [, entries] of reply) {
@@ -53,7 +62,8 @@ export class StreamReader {
           if (payload) onMessage(deserialize(payload));
         }
       }
-      if (ids.length > 0) await this.#redis.xdel(this.#key, ...ids);
+      // Entries left behind by a failed delete are only garbage: reading goes on after `last`.
+      if (ids.length > 0) await this.#redis.xdel(this.#key, ...ids).catch(() => undefined);
     }
   }
 }

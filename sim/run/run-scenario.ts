@@ -292,7 +292,7 @@ async function joinAgents(options: RunOptions, plan: FleetPlan, ordered: boolean
   if (options.agents === undefined) return undefined;
   if (options.redis === undefined) throw new UserInputError('--agents', ['needs --redis redis://HOST:PORT, the Redis server the agents registered with']);
   options.onStage?.(`waiting for ${options.agents} agent${options.agents === 1 ? '' : 's'} at ${options.redis}`);
-  return AgentRun.join({ url: options.redis, agents: options.agents, waitMs: options.agentWaitMs ?? 60_000, plan, ordered });
+  return AgentRun.join({ url: options.redis, agents: options.agents, waitMs: options.agentWaitMs ?? 60_000, plan, ordered, signal: options.signal });
 }
 
 /**

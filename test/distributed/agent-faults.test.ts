@@ -11,6 +11,8 @@ import type { JudgedRunSummary } from '../../sim/thresholds/evaluate-thresholds.
 import { startCli, type CliResult } from '../support/cli.js';
 import { startDeviceAgents, type DeviceAgents } from '../support/device-agents.js';
 import { startTestRedis, type TestRedis } from '../support/redis-server.js';
+import { readEventLines } from '../support/event-lines.js';
+import { faultScenarioText, type FaultEventLine } from '../support/fault-scenario.js';
 import { DAY } from '../support/time.js';
 import { TINY_SCENARIO } from '../support/tiny-scenario.js';
 
@@ -82,7 +84,7 @@ describe.concurrent('agents that are lost mid-run', () => {
       // The surviving agent was told the run ended, and ended with it.
       expect(await agents[0]?.exited).toEqual({ code: 0, signal: null });
     });
-  }, 120_000);
+  }, 300_000);
 
   it('with --on-agent-loss reassign hands the lost slot to the surviving agent, its devices rebooted and counted', async () => {
     await withAgents(async (redis, { agents }) => {
@@ -101,7 +103,7 @@ describe.concurrent('agents that are lost mid-run', () => {
       expect(summary.thresholds.map((t) => [t.name, t.passed])).toEqual([['harness.devicesRestarted == 4', true]]);
       expect(await agents[0]?.exited).toEqual({ code: 0, signal: null });
     });
-  }, 120_000);
+  }, 300_000);
 
   it('ends with a clear error and exit 1 when the redis-server is killed mid-run, and the agents exit 1 too', async () => {
     await withAgents(async (redis, { agents }) => {
@@ -117,5 +119,25 @@ describe.concurrent('agents that are lost mid-run', () => {
         expect(agent.stderr()).toContain(`certfleet: Redis at ${redis.url} (agent ${agent.name}): unreachable for 3 s`);
       }
     });
-  }, 120_000);
+  }, 300_000);
+
+  it('carries out a process-kill fault on the agent hosting the device, whose devices then reboot on the survivor', async () => {
+    await withAgents(async (redis, { agents }) => {
+      // device-3 is on shard 3 of 4 (two agents of two workers), in slot 1 with devices 1, 5 and 7: agent-1's.
+      const file = join(work, 'kill.yaml');
+      writeFileSync(file, faultScenarioText('  - { kind: process-kill, at: 2030-01-02T00:00:00Z, device: device-3 }'));
+      const out = join(work, 'kill-run');
+      const result = await startCli(['run', file, '--redis', redis.url, '--agents', '2', '--on-agent-loss', 'reassign', '--out', out, '--no-report', '--quiet']);
+      expect(result.status, result.stderr).toBe(0);
+      expect(await agents[1]?.exited).toEqual({ code: null, signal: 'SIGKILL' });
+      expect(result.stderr).toMatch(/certfleet: agent agent-1 \(host [^;]+; slot 1: shards 1, 3, 4 of 8 devices\) lost: .*; restarted its 4 devices as rebooted devices on agent agent-0/);
+      const events = readEventLines<FaultEventLine>(join(out, 'events.ndjson'));
+      const killed = events.filter((e) => e.type === 'fault.effect' && e.effect === 'process-killed').map((e) => e.device);
+      expect(killed).toEqual(['device-00001', 'device-00003', 'device-00005', 'device-00007']);
+      const summary = readSummary<JudgedRunSummary>(out);
+      expect(summary.complete).toBe(true);
+      expect(summary.harness.devicesRestarted).toBe(4);
+      expect(summary.faults?.[0]).toMatchObject({ kind: 'process-kill', devicesAffected: 4, recovery: { recoveredDevices: 4, unrecoveredDevices: 0 } });
+    });
+  }, 300_000);
 });

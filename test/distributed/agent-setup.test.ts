@@ -43,7 +43,7 @@ describe.concurrent('setting up a run on agents', () => {
       await agents.stop();
       await redis.stop();
     }
-  }, 60_000);
+  }, 180_000);
 
   it('refuses a --redis that is no Redis URL with exit 2 and one line, on run and on agent', async () => {
     const run = runCli(['run', SCENARIO, '--redis', 'http://127.0.0.1:6379', '--agents', '2']);
@@ -55,14 +55,19 @@ describe.concurrent('setting up a run on agents', () => {
     const alone = runCli(['run', SCENARIO, '--agents', '2']);
     expect(alone.status).toBe(2);
     expectOneLine(alone.stderr, /^certfleet: --agents: needs --redis redis:\/\/HOST:PORT/);
-  }, 60_000);
+  }, 180_000);
 
-  it('says which Redis an agent could not reach, and who it is, with exit 1', async () => {
+  it('says which Redis an agent or a run could not reach, and who it is, with exit 1', async () => {
     const port = await freeLoopbackPort();
     const result = await startCli(['agent', '--redis', `redis://127.0.0.1:${port}`, '--name', 'edge-7', '--quiet']);
     expect(result.status).toBe(1);
     expectOneLine(result.stderr, new RegExp(`^certfleet: Redis at redis://127\\.0\\.0\\.1:${port} \\(agent edge-7\\): cannot connect: .*ECONNREFUSED`));
-  }, 60_000);
+    const out = join(work, 'no-redis');
+    const run = await startCli(['run', SCENARIO, '--redis', `redis://127.0.0.1:${port}`, '--agents', '1', '--out', out, '--quiet']);
+    expect(run.status).toBe(1);
+    expectOneLine(run.stderr, new RegExp(`^certfleet: Redis at redis://127\\.0\\.0\\.1:${port} \\(the coordinator\\): cannot connect: .*ECONNREFUSED.*; nothing was run$`));
+    expect(readdirSync(out)).toEqual([]);
+  }, 180_000);
 
   it('ends an agent no coordinator claims within --wait with exit 1 and says so', async () => {
     const redis = await startTestRedis();
@@ -73,5 +78,5 @@ describe.concurrent('setting up a run on agents', () => {
     } finally {
       await redis.stop();
     }
-  }, 60_000);
+  }, 180_000);
 });

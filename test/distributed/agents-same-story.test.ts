@@ -72,6 +72,6 @@ describe.concurrent('a run on agents tells the same story as the single-process 
         await agents.stop();
         await redis.stop();
       }
-    }, 240_000);
+    }, 600_000);
   }
 });

@@ -68,12 +68,16 @@ export async function runAgent(options: AgentOptions): Promise<void> {
     reader = await connectRedis(address, { role, onGone: (error) => finish(error) });
     await register(redis, keys.alive, JSON.stringify(registration), options.url);
     options.onStage?.(`registered as ${name} at ${options.url}; waiting up to ${Math.round(options.waitMs / 1000)} s for a coordinator`);
+    // --wait runs from the start, and again from a release: an agent nobody claims does not wait forever.
+    const waitForCoordinator = () => {
+      clearTimeout(waiting);
+      waiting = setTimeout(() => {
+        if (runId === undefined) finish(new AgentError(`agent ${name}: no coordinator claimed it within ${Math.round(options.waitMs / 1000)} s (run "certfleet run <scenario> --redis ${options.url} --agents N")`));
+      }, options.waitMs);
+    };
     const claimedBy = (id: string) => {
       runId = id;
-      // A read that fails because Redis went away is told by the connection (onGone) within seconds; any other
-      // failure ends the agent after that long.
-      const readFailed = (error: Error) => setTimeout(() => finish(new AgentError(`agent ${name}: reading its inbox failed: ${error.message}`)), 5_000).unref();
-      inbox = new StreamReader(reader as Redis, runKeys(id).inbox(name), (m) => slots.handle(m as ToAgent<ToDeviceProcess>), readFailed);
+      inbox = new StreamReader(reader as Redis, runKeys(id).inbox(name), (m) => slots.handle(m as ToAgent<ToDeviceProcess>));
       clearTimeout(waiting);
       options.onStage?.(`claimed by run ${id}`);
     };
@@ -88,14 +92,13 @@ export async function runAgent(options: AgentOptions): Promise<void> {
           inbox?.stop();
           runId = undefined;
           options.onStage?.('released before the run started; waiting for a coordinator again');
+          waitForCoordinator();
         }
       }
     };
     heartbeat = setInterval(() => void beat().catch(() => undefined), HEARTBEAT_EVERY_MS);
     void beat().catch(() => undefined);
-    waiting = setTimeout(() => {
-      if (runId === undefined) finish(new AgentError(`agent ${name}: no coordinator claimed it within ${Math.round(options.waitMs / 1000)} s (run "certfleet run <scenario> --redis ${options.url} --agents N")`));
-    }, options.waitMs);
+    waitForCoordinator();
     await finished;
     if (runId) await redis.del(runKeys(runId).inbox(name)).catch(() => undefined);
     await redis.del(keys.alive).catch(() => undefined);

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { runKeys, RUN_KEYS_TTL_S, type FromAgent, type ToAgent } from '../../redis/agent-keys.js';
+import { CLAIM_TTL_MS, runKeys, RUN_KEYS_TTL_S, type FromAgent, type ToAgent } from '../../redis/agent-keys.js';
 import { appendToStream, StreamReader } from '../../redis/redis-stream.js';
 import type { FromDeviceProcess, ToDeviceProcess } from '../../../workers/protocol.js';
 import type { HostLauncher, HostListener, LaunchedHost, SlotPlace } from '../host-launcher.js';
@@ -32,14 +32,16 @@ export class AgentLauncher implements HostLauncher {
     this.#roster = options.roster;
     this.#devices = options.devices;
     this.#keys = runKeys(options.roster.runId);
-    this.#reader = new StreamReader(options.reader, this.#keys.replies, (m) => this.#reply(m as FromAgent<FromDeviceProcess>), () => undefined);
-    options.roster.watch((agent, why) => this.#lose(agent, why));
+    this.#reader = new StreamReader(options.reader, this.#keys.replies, (m) => this.#reply(m as FromAgent<FromDeviceProcess>));
+    options.roster.onLost = (agent, why) => this.#lose(agent, why);
+    options.roster.claimTtlMs = CLAIM_TTL_MS;
   }
 
   launch(slot: SlotPlace, listener: HostListener): LaunchedHost {
     if (this.#gone) throw this.#gone;
     const agent = slot.generation === 0 ? this.#roster.agents[slot.index] : this.#survivorWithFewestSlots();
     if (!agent) throw new Error('no agent left to take its devices (every agent of the run is lost)');
+    if (this.#roster.isLost(agent.name)) throw new Error(`agent ${agent.name} (host ${agent.host}, pid ${agent.pid}) was lost before the run started: its heartbeat stopped`);
     const shards = `shard${slot.ids.length === 1 ? '' : 's'} ${slot.ids.join(', ')}`;
     const name = `agent ${agent.name} (host ${agent.host}, pid ${agent.pid}; slot ${slot.index}: ${shards}, ${slot.held} of ${this.#devices} device${this.#devices === 1 ? '' : 's'})`;
     const key = `${slot.index}/${slot.generation}`;

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
-import { agentKeys, agentNameOf, ALIVE_PATTERN, CLAIM_TTL_MS, type AgentRegistration } from '../../redis/agent-keys.js';
+import { agentKeys, agentNameOf, ALIVE_PATTERN, CLAIM_TTL_MS, PREPARING_CLAIM_TTL_MS, type AgentRegistration } from '../../redis/agent-keys.js';
 import { UserInputError } from '../../input/user-input-error.js';
 
 /** An agent this run claimed, and the slot it holds (its place in index, then name, order). */
@@ -28,6 +28,16 @@ export interface JoinOptions {
   describeSlot: (slot: number, joined: readonly AgentRegistration[]) => string;
   /** The Redis URL, for the message that says how to start the missing agents. */
   url: string;
+  /** Ctrl-C while waiting: the claims are released and nothing runs. */
+  signal?: AbortSignal | undefined;
+}
+
+/** Interrupted (Ctrl-C) while waiting for the agents: nothing was run. */
+export class AgentWaitInterrupted extends Error {
+  constructor(joined: number, wanted: number) {
+    super(`interrupted while waiting for the agents (${joined} of ${wanted} had joined)`);
+    this.name = 'AgentWaitInterrupted';
+  }
 }
 
 /**
@@ -41,11 +51,16 @@ export class AgentRoster {
   readonly #runId: string;
   #timer: NodeJS.Timeout | undefined;
   readonly #lost = new Set<string>();
+  /** How long each refresh keeps the claims: long while the coordinator prepares, CLAIM_TTL_MS once the run runs. */
+  claimTtlMs = PREPARING_CLAIM_TTL_MS;
+  /** Told of an agent whose heartbeat expired (once per agent). */
+  onLost: (agent: JoinedAgent, why: string) => void = () => undefined;
 
   private constructor(redis: Redis, runId: string, agents: JoinedAgent[]) {
     this.#redis = redis;
     this.#runId = runId;
     this.agents = agents;
+    this.#watch();
   }
 
   /** Claims `wanted` registered agents, waiting at most `waitMs` for them; claims are held from then on. */
@@ -70,6 +85,10 @@ export class AgentRoster {
         else await releaseClaim(redis, name, runId);
       }
       if (claimed.size >= wanted) break;
+      if (options.signal?.aborted) {
+        for (const name of claimed.keys()) await releaseClaim(redis, name, runId);
+        throw new AgentWaitInterrupted(claimed.size, wanted);
+      }
       if (Date.now() >= deadline) {
         for (const name of claimed.keys()) await releaseClaim(redis, name, runId);
         throw new AgentsMissingError(missingMessage(options, [...claimed.values()]));
@@ -80,21 +99,22 @@ export class AgentRoster {
   }
 
   /**
-   * Refreshes the claims and checks the heartbeats until released; an agent whose heartbeat expired is told once.
-   * A check Redis could not answer is no verdict on the agents: losing Redis is told by the connection itself.
+   * Refreshes the claims and checks the heartbeats until stopped; an agent whose heartbeat expired is told once
+   * (onLost). A check Redis could not answer is no verdict on the agents: losing Redis is told by the connection.
    */
-  watch(onLost: (agent: JoinedAgent, why: string) => void): void {
+  #watch(): void {
     const tick = async () => {
       const beats = await heartbeats(this.#redis, this.agents.map((a) => a.name));
       for (const agent of this.agents) {
         if (this.#lost.has(agent.name)) continue;
-        if (beats.get(agent.name)) await this.#redis.pexpire(agentKeys(agent.name).claim, CLAIM_TTL_MS);
+        if (beats.get(agent.name)) await this.#redis.pexpire(agentKeys(agent.name).claim, this.claimTtlMs);
         else {
           this.#lost.add(agent.name);
-          onLost(agent, 'its heartbeat stopped (the agent died, or lost Redis)');
+          this.onLost(agent, 'its heartbeat stopped (the agent died, or lost Redis)');
         }
       }
     };
+    void tick().catch(() => undefined);
     this.#timer = setInterval(() => void tick().catch(() => undefined), LOOK_EVERY_MS);
   }
 

@@ -2,14 +2,14 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { FleetPlan } from '../../plan/fleet-plan.js';
 import { runKeys, type AgentRegistration, type ToAgent } from '../../redis/agent-keys.js';
-import { connectRedis } from '../../redis/connect-redis.js';
+import { connectRedis, RedisUnavailableError } from '../../redis/connect-redis.js';
 import { appendToStream } from '../../redis/redis-stream.js';
 import { parseRedisUrl } from '../../redis/redis-url.js';
 import type { DeviceHostingOptions } from '../../../workers/shard-pool.js';
 import { fleetShardCount } from '../device-processes.js';
 import { DeviceSlots, type DeviceRestart } from '../device-slots.js';
 import { AgentLauncher } from './agent-launcher.js';
-import { AgentRoster } from './agent-roster.js';
+import { AgentRoster, AgentsMissingError, AgentWaitInterrupted } from './agent-roster.js';
 
 /** What to do when an agent is lost mid-run: end the run with a partial result, or hand its slots to a survivor. */
 export type OnAgentLoss = 'stop' | 'reassign';
@@ -22,6 +22,7 @@ export interface AgentRunOptions {
   plan: FleetPlan;
   /** One sequence of actions for the whole fleet: one shard, on the first agent. */
   ordered: boolean;
+  signal?: AbortSignal | undefined;
 }
 
 /** Which agent hosts what, as the manifest records it. */
@@ -81,6 +82,7 @@ export class AgentRun {
         wanted: options.agents,
         waitMs: options.waitMs,
         url: options.url,
+        signal: options.signal,
         describeSlot: (slot, joined) => {
           const { shards, slots } = placement(options, joined);
           const ids = Array.from({ length: shards }, (_, s) => s).filter((s) => s % slots === slot);
@@ -94,7 +96,9 @@ export class AgentRun {
     } catch (error) {
       redis.disconnect();
       reader.disconnect();
-      throw error;
+      if (error instanceof AgentsMissingError || error instanceof AgentWaitInterrupted) throw error;
+      // Redis lost while the agents were joining: said as such, not as the command that failed.
+      throw (gone as Error | undefined) ?? new RedisUnavailableError(address, 'the coordinator', (error as Error).message);
     }
   }
 
