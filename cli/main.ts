@@ -5,6 +5,8 @@ import { hideBin } from 'yargs/helpers';
 import { EXIT } from './exit-codes.js';
 import { BROKER_TARGETS } from '../sim/scenario/broker-target-schema.js';
 import { exitForInputError } from './input-error-exit.js';
+import { argumentProblemLine } from './argument-problem.js';
+import { shippedScenarioLines } from './shipped-scenarios.js';
 
 /** `--broker`, on run and validate: the scenario is checked for what that target cannot do. */
 const brokerOption = {
@@ -15,6 +17,8 @@ const brokerOption = {
 
 await yargs(hideBin(process.argv))
   .scriptName('certfleet')
+  // Wide enough for the scenario table of `run --help`; a narrower terminal still gets what fits.
+  .wrap(null)
   .usage('$0 <command> [options]')
   .command(
     'run <scenario>',
@@ -59,6 +63,13 @@ await yargs(hideBin(process.argv))
           nargs: 1,
           describe: 'a check such as "lockedOut == 0" or "rotation.latency.p95 < 2s", added to the scenario\'s thresholds (repeatable)',
         })
+        .option('fail-on', {
+          type: 'string',
+          array: true,
+          nargs: 1,
+          choices: ['unrecovered', 'lockedOut', 'any-failure'] as const,
+          describe: 'exit 3 when any device is unable to connect at the end (unrecovered), locked out (lockedOut), or failed any connect or rotation (any-failure); repeatable, added to the thresholds',
+        })
         .option('report', { type: 'boolean', default: true, describe: 'write report.html in the run folder at the end (--no-report: skip it)' })
         .option('quiet', { type: 'boolean', default: false, describe: 'no progress bar' })
         .option('json', {
@@ -77,7 +88,8 @@ await yargs(hideBin(process.argv))
           choices: ['stop', 'reassign'] as const,
           default: 'stop' as const,
           describe: 'an agent lost mid-run (died, or cut off from Redis): stop (exit 1 with the partial result) or reassign its shards to a surviving agent, its devices rebooted (counted)',
-        }),
+        })
+        .epilogue(`Shipped scenarios (each file's description tells the whole story):\n${shippedScenarioLines().join('\n')}`),
     async (args) => {
       process.exitCode = await (await import('./run-command.js')).runCommand({
         scenario: args.scenario,
@@ -95,6 +107,7 @@ await yargs(hideBin(process.argv))
         brokerInstances: args.brokerInstances,
         onDeviceCrash: args.onDeviceCrash,
         thresholds: args.threshold,
+        failOn: args.failOn,
         quiet: args.quiet,
         report: args.report,
         json: args.json,
@@ -228,8 +241,10 @@ await yargs(hideBin(process.argv))
   .fail((message, error, y) => {
     // A command that let bad input through to here still gets exit 2 and no stack trace.
     if (error) process.exit(exitForInputError(error));
-    y.showHelp((help: string) => process.stderr.write(`${help}\n\n`));
-    process.stderr.write(`certfleet: ${message}\n`);
+    // One line, not the whole help: the help is one flag away.
+    let help = '';
+    y.showHelp((text: string) => (help = text));
+    process.stderr.write(`certfleet: ${argumentProblemLine(message, help, hideBin(process.argv))}\n`);
     process.exit(EXIT.invalidInput);
   })
   .help()

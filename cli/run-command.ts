@@ -1,6 +1,6 @@
-import { existsSync } from 'node:fs';
 import { listenAddressProblem } from '../broker/listen-address.js';
 import { hostName } from '../sim/scenario/primitives.js';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { policyModuleFailureIn } from '../sim/policy/policy-module-error.js';
@@ -22,6 +22,7 @@ import { EXIT } from './exit-codes.js';
 import { exitForInputError } from './input-error-exit.js';
 import { loadOrExplain } from './load-or-explain.js';
 import { numericFlagProblem } from './number-flags.js';
+import { PlainProgress } from './plain-progress.js';
 import { ProgressBar } from './progress-bar.js';
 import { writeReportAfterRun } from './report-command.js';
 import { RecentRate } from './recent-rate.js';
@@ -50,6 +51,8 @@ export interface RunArguments {
   onDeviceCrash?: 'stop' | 'restart' | undefined;
   /** Checks such as "lockedOut == 0", evaluated with the scenario's thresholds. */
   thresholds?: string[] | undefined;
+  /** Gates without expressions (--fail-on): each becomes named thresholds. */
+  failOn?: readonly FailOn[] | undefined;
   quiet: boolean;
   /** Write report.html at the end (default true; --no-report). */
   report?: boolean | undefined;
@@ -78,7 +81,7 @@ export async function runCommand(args: RunArguments): Promise<number> {
     numericFlagProblem('agents', args.agents),
     ...agentFlagProblems(args),
   ].filter((p): p is string => p !== undefined);
-  const thresholds = commandLineThresholds(args.thresholds ?? []);
+  const thresholds = commandLineThresholds(args.thresholds ?? [], args.failOn ?? []);
   problems.push(...thresholds.problems);
   if (problems.length > 0) {
     process.stderr.write(problems.map((p) => `certfleet: ${p}\n`).join(''));
@@ -103,6 +106,7 @@ export async function runCommand(args: RunArguments): Promise<number> {
   process.on('SIGTERM', onSignal);
 
   const bar = new ProgressBar(process.stderr, !args.quiet && !args.json);
+  const plain = new PlainProgress((line) => process.stderr.write(line), !args.quiet && !args.json && process.stderr.isTTY !== true);
   const jsonProgress = args.json ? new JsonProgress((line) => process.stdout.write(line)) : undefined;
   const rotationRate = new RecentRate();
   const devices = args.devices ?? loaded.scenario.fleet.devices;
@@ -137,6 +141,7 @@ export async function runCommand(args: RunArguments): Promise<number> {
         const record = progressRecord(p, devices, rotationRate.observe(now, p.live.rotationsSucceeded));
         jsonProgress?.update(record, now);
         bar.update(p.fraction, progressText(record));
+        plain.update(p.fraction, progressText(record));
       },
       metricsPort: args.metricsPort,
       agents: args.agents,
@@ -152,6 +157,7 @@ export async function runCommand(args: RunArguments): Promise<number> {
     // A scenario that only shows its problem when run (a renewal policy module that does not load): bad input.
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    plain.done();
     if (error instanceof RunFolderError) {
       process.stderr.write(`certfleet: ${args.out === undefined ? 'run folder' : '--out'} ${error.path}: ${error.problem}\n`);
       return EXIT.invalidInput;
@@ -178,6 +184,7 @@ export async function runCommand(args: RunArguments): Promise<number> {
   }
   const { dir, summary, outputFailure } = outcome;
   bar.done();
+  plain.done();
   jsonProgress?.finish();
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
@@ -185,17 +192,18 @@ export async function runCommand(args: RunArguments): Promise<number> {
   const rotations = summary.rotations;
   process.stderr.write(
     `certfleet: ${summary.complete ? 'finished' : `stopped early (${summary.interruption ?? 'unknown'})`} in ${summary.wall.seconds} s: ` +
-      `${rotations.succeeded}/${rotations.attempted} rotations (p50 ${rotations.latencyMs.p50} ms, p99 ${rotations.latencyMs.p99} ms), ` +
-      `${summary.unrecovered.devices} devices unable to connect at the end\n`,
+      `${rotationsLine(rotations)}, ` +
+      `${summary.unrecovered.devices} device${summary.unrecovered.devices === 1 ? '' : 's'} unable to connect at the end\n`,
   );
   process.stderr.write(thresholdReport(summary.thresholds, summary.complete));
   // A run folder that stopped taking writes: the run failed whatever its numbers, and no report is attempted on it.
   if (outputFailure) process.stderr.write(`certfleet: ${outputFailure.message}\n`);
-  const report = args.report === false || outputFailure ? undefined : await writeReportAfterRun(dir);
+  if (args.report !== false && !outputFailure) await writeReportAfterRun(dir);
   if (args.json) process.stdout.write(`${JSON.stringify(await resultRecord(dir, summary))}\n`);
   else {
-    const files = ['summary.md', 'summary.json', 'junit.xml', 'events.ndjson'].map((f) => join(dir, f)).filter((f) => existsSync(f));
-    process.stdout.write(`results: ${dir}\n${[...files, ...(report ? [report] : [])].map((f) => `  ${f}\n`).join('')}`);
+    // Every file the run wrote, as the folder holds it now (the report included).
+    const files = readdirSync(dir, { withFileTypes: true }).filter((entry) => entry.isFile()).map((entry) => join(dir, entry.name)).sort();
+    process.stdout.write(`results: ${dir}\n${files.map((f) => `  ${f}\n`).join('')}`);
   }
   if (outputFailure) return EXIT.runFailed;
   // A broken or interrupted run says so first: its thresholds only saw part of the timeline.
@@ -239,12 +247,27 @@ function agentFlagProblems(args: RunArguments): string[] {
   return problems;
 }
 
-/** The --threshold checks, or what is wrong with each. The command line names no cohorts, so none are known. */
-function commandLineThresholds(checks: string[]): { defined: Threshold[]; problems: string[] } {
+/** What each --fail-on gates, as threshold checks on the run's summary (README, "Thresholds"). */
+export type FailOn = 'unrecovered' | 'lockedOut' | 'any-failure';
+const FAIL_ON_CHECKS: Record<FailOn, readonly string[]> = {
+  unrecovered: ['unrecovered == 0'],
+  lockedOut: ['lockedOut == 0'],
+  'any-failure': ['failures == 0', 'rotations.failed == 0'],
+};
+
+/** "12/14 rotations (p50 830 ms, p99 2100 ms)", or "no rotations" when none was attempted. */
+export function rotationsLine(rotations: { attempted: number; succeeded: number; latencyMs: { p50: number; p99: number } }): string {
+  if (rotations.attempted === 0) return 'no rotations';
+  return `${rotations.succeeded}/${rotations.attempted} rotations (p50 ${rotations.latencyMs.p50} ms, p99 ${rotations.latencyMs.p99} ms)`;
+}
+
+/** The --threshold and --fail-on checks, or what is wrong with each. The command line names no cohorts, so none are known. */
+function commandLineThresholds(checks: string[], failOn: readonly FailOn[]): { defined: Threshold[]; problems: string[] } {
   const defined: Threshold[] = [];
   const problems: string[] = [];
-  for (const check of checks) {
-    const result = defineThreshold({ check }, []);
+  const gates = [...new Set(failOn)].flatMap((gate) => FAIL_ON_CHECKS[gate].map((check) => ({ check, name: `--fail-on ${gate}` })));
+  for (const { check, name } of [...checks.map((check) => ({ check, name: undefined })), ...gates]) {
+    const result = defineThreshold(name === undefined ? { check } : { check, name }, []);
     if ('threshold' in result) defined.push(result.threshold);
     else problems.push(...result.problems.map((p) => `--threshold ${JSON.stringify(check)}: ${p.message}`));
   }
@@ -253,7 +276,7 @@ function commandLineThresholds(checks: string[]): { defined: Threshold[]; proble
 
 /** One line per threshold ("PASS lockedOut == 0 (actual 0)") and a count of the failures. */
 function thresholdReport(results: ThresholdResult[], complete: boolean): string {
-  if (results.length === 0) return '';
+  if (results.length === 0) return `certfleet: no thresholds: nothing was gated (--fail-on unrecovered|lockedOut|any-failure or --threshold gate a run)\n`;
   const lines = results.map((r) => `${r.passed ? 'PASS' : 'FAIL'} ${describeThresholdResult(r)}`);
   const failed = results.filter((r) => !r.passed).length;
   const partial = complete ? '' : ' on the partial run';

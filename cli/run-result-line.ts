@@ -9,11 +9,13 @@ export interface ResultRecord {
   complete: boolean;
   interruption?: string;
   thresholdsPassed: boolean;
+  /** Whether any threshold was evaluated: false means nothing was gated. */
+  gated: boolean;
   /** Every file the run folder holds, as paths. */
   files: string[];
 }
 
-export async function resultRecord(dir: string, summary: Pick<JudgedRunSummary, 'complete' | 'interruption' | 'thresholdsPassed'>): Promise<ResultRecord> {
+export async function resultRecord(dir: string, summary: Pick<JudgedRunSummary, 'complete' | 'interruption' | 'thresholdsPassed' | 'gated'>): Promise<ResultRecord> {
   const entries = await readdir(dir, { withFileTypes: true });
   return {
     type: 'result',
@@ -21,6 +23,7 @@ export async function resultRecord(dir: string, summary: Pick<JudgedRunSummary, 
     complete: summary.complete,
     ...(summary.interruption !== undefined ? { interruption: summary.interruption } : {}),
     thresholdsPassed: summary.thresholdsPassed,
+    gated: summary.gated,
     files: entries
       .filter((e) => e.isFile())
       .map((e) => join(dir, e.name))

@@ -19,7 +19,7 @@ export const CAUSES = {
   expired_clock_ahead:
     'a certificate looks expired only because the judge\'s clock is ahead of true time by more than the gap',
   revoked: 'a certificate on the path is on its issuer\'s revocation list',
-  hostname_mismatch: 'the server certificate does not name the host the device dialled (RFC 6125)',
+  hostname_mismatch: 'the server certificate does not name the broker host the device expects, the name it sent in SNI (RFC 6125)',
   bad_signature: 'a certificate names its issuer but the issuer\'s key did not sign it',
   wrong_purpose: 'basicConstraints, keyUsage or extKeyUsage do not allow this use (RFC 5280 4.2.1.3, 4.2.1.9, 4.2.1.12)',
   pin_mismatch: 'the device pins a certificate that is not in the chain the server presented',

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import MQEmitterRedis from 'mqemitter-redis';
+import { channelOf, channelsOf, topicMatches } from './topic-channels.js';
 
 type Message = MQEmitterRedis.Message;
 type Listener = (message: Message, done: () => void) => void;
@@ -12,51 +13,75 @@ export interface TopicEmitter {
   close(callback: () => void): void;
 }
 
+/** The field a message carries its MQTT topic in while it travels on a channel. */
+const TOPIC = 'certfleetTopic';
+
 /**
  * mqemitter-redis (aedes's documented way to join broker instances: every message goes through Redis pub/sub and
- * reaches the instances whose clients subscribed) with every topic under a prefix of the run, as one more topic level:
- * mqemitter-redis names its Redis channels after the MQTT topics, so two runs on one Redis would otherwise deliver
- * each other's messages. Listeners see the topic without the prefix.
+ * reaches the instances whose clients subscribed), with two changes of channel:
+ * - every channel is under the run's prefix (`certfleet:run:<runId>:broker/`): mqemitter-redis names its channels
+ *   after the topics, so two runs on one Redis would otherwise deliver each other's messages;
+ * - a message travels on its device's channel (topic-channels.ts), carrying its topic with it, and each listener
+ *   takes only the messages its own filter matches: Redis then matches each PUBLISH against a handful of patterns
+ *   rather than one per device.
  */
 export class RunScopedEmitter implements TopicEmitter {
   readonly #inner: MQEmitterRedis.MQEmitterRedis;
   readonly #prefix: string;
-  /** Each listener's wrapper, by topic, so removeListener finds it. */
+  /** Each listener's wrapper, by filter, so removeListener finds it. */
   readonly #wrappers = new Map<string, Map<Listener, Listener>>();
 
   constructor(prefix: string, connections: { subConn: Redis; pubConn: Redis }) {
     this.#prefix = `${prefix}/`;
-    // aedes's own emitter matches `a/+` against `a/` ([MQTT-4.7.1-3]); so does this one.
     this.#inner = MQEmitterRedis({ ...connections, matchEmptyLevels: true });
   }
 
-  on(topic: string, listener: Listener, callback?: () => void): this {
-    const strip = this.#prefix.length;
-    const wrapper: Listener = (message, done) => listener({ ...message, topic: message.topic.slice(strip) }, done);
-    let byListener = this.#wrappers.get(topic);
+  on(filter: string, listener: Listener, callback?: () => void): this {
+    const wrapper: Listener = (message, done) => {
+      const topic = message[TOPIC] as string;
+      if (!topicMatches(filter, topic)) {
+        done();
+        return;
+      }
+      const { [TOPIC]: _, ...packet } = message;
+      listener({ ...packet, topic }, done);
+    };
+    let byListener = this.#wrappers.get(filter);
     if (!byListener) {
       byListener = new Map();
-      this.#wrappers.set(topic, byListener);
+      this.#wrappers.set(filter, byListener);
     }
     byListener.set(listener, wrapper);
-    this.#inner.on(this.#prefix + topic, wrapper, callback);
+    const channels = channelsOf(filter);
+    let pending = channels.length;
+    const subscribed = () => {
+      pending -= 1;
+      if (pending === 0) callback?.();
+    };
+    for (const channel of channels) this.#inner.on(this.#prefix + channel, wrapper, subscribed);
     return this;
   }
 
-  removeListener(topic: string, listener: Listener, callback?: () => void): void {
-    const byListener = this.#wrappers.get(topic);
+  removeListener(filter: string, listener: Listener, callback?: () => void): void {
+    const byListener = this.#wrappers.get(filter);
     const wrapper = byListener?.get(listener);
     if (!byListener || !wrapper) {
       callback?.();
       return;
     }
     byListener.delete(listener);
-    if (byListener.size === 0) this.#wrappers.delete(topic);
-    this.#inner.removeListener(this.#prefix + topic, wrapper, callback);
+    if (byListener.size === 0) this.#wrappers.delete(filter);
+    const channels = channelsOf(filter);
+    let pending = channels.length;
+    const removed = () => {
+      pending -= 1;
+      if (pending === 0) callback?.();
+    };
+    for (const channel of channels) this.#inner.removeListener(this.#prefix + channel, wrapper, removed);
   }
 
   emit(message: Message, callback?: (error?: Error) => void): void {
-    this.#inner.emit({ ...message, topic: this.#prefix + message.topic }, callback);
+    this.#inner.emit({ ...message, [TOPIC]: message.topic, topic: this.#prefix + channelOf(message.topic) }, callback);
   }
 
   close(callback: () => void): void {

@@ -12,7 +12,7 @@ export function renderReport(run: RunData): string {
   const h = escapeHtml;
   const body = `
 <h1>certfleet report: ${h(summary.scenario)} <span class="status ${summary.complete ? 'ok' : 'bad'}">${summary.complete ? 'complete run' : 'partial run'}</span>
-${summary.thresholds.length === 0 ? '' : `<span class="status ${summary.thresholdsPassed ? 'ok' : 'bad'}">thresholds ${summary.thresholdsPassed ? 'passed' : 'failed'}</span>`}</h1>
+${summary.thresholds.length === 0 ? '<span class="status">no thresholds: nothing was gated</span>' : `<span class="status ${summary.thresholdsPassed ? 'ok' : 'bad'}">thresholds ${summary.thresholdsPassed ? 'passed' : 'failed'}</span>`}</h1>
 <p class="headline" id="headline">${h(headline(summary))}</p>
 ${runDetails(run)}
 <div class="figures">

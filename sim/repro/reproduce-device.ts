@@ -51,8 +51,11 @@ export async function reproduceDevice(options: ReproOptions): Promise<ReproResul
   const plan = planFleet(loaded.scenario, { seed: manifest.seed, devices: manifest.devices });
   const device = plan.devices.find((d) => d.id === options.deviceId);
   if (!device) {
-    throw new UserInputError('--device', [
-      `expected a device of this run (device-${'0'.repeat(String(manifest.devices - 1).length)} to the last of ${manifest.devices}), got "${options.deviceId}"`,
+    // The id is wrong, not the scenario: name the run's real range, from the plan that numbered them.
+    const first = plan.devices[0]?.id;
+    const last = plan.devices.at(-1)?.id;
+    throw new UserInputError(`--device ${options.deviceId}`, [
+      `no such device in ${options.runDir}: its ${manifest.devices} device${manifest.devices === 1 ? ' is' : 's are'} ${first === last ? first : `${first} to ${last}`}`,
     ]);
   }
   const dir = join(options.runDir, `repro-${options.deviceId}`);

@@ -76,6 +76,8 @@ export class DecisionLog {
   onEvent = (event: FleetEvent): void => {
     if (this.#closed) return;
     this.#log.write(event, undefined);
+    // A session's decisions go out as they are made (a client tails the log); they come in the broker's clock order.
+    this.#log.flushUntil(Number.POSITIVE_INFINITY);
     this.#tally.add(event);
     this.#start ??= event.t;
     this.#reached = Math.max(this.#reached ?? event.t, event.t);

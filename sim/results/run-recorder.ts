@@ -72,6 +72,11 @@ export class RunRecorder {
     this.faults.add(event);
   };
 
+  /** The run has reached true time t: every event before it is in, and goes to events.ndjson in time order. */
+  reached(t: number): void {
+    this.#log.flushUntil(t);
+  }
+
   /** Totals so far, for the live view and the metrics endpoint: cheap enough to read at every epoch. */
   live(): LiveCounts {
     return this.#live.counts(this.counters().reduce((a, c) => a + c.connectAttempts, 0));

@@ -4,6 +4,9 @@ import { formatActual, type JudgedRunSummary } from '../thresholds/evaluate-thre
 import { renderFaultsMarkdown } from './faults-markdown.js';
 import type { RunSummary } from './run-summary.js';
 
+/** How a run gets a gate without writing expressions. */
+export const GATE_HINT = '`--fail-on unrecovered`, `lockedOut` or `any-failure`, `--threshold`, or the scenario\'s `thresholds` gate a run.';
+
 /** The summary as a report a person reads in a minute: what happened, to whom, when, and why. */
 export function renderSummaryMarkdown(summary: JudgedRunSummary): string {
   const lines: string[] = [];
@@ -29,6 +32,8 @@ export function renderSummaryMarkdown(summary: JudgedRunSummary): string {
       push(`| ${t.passed ? 'PASS' : 'FAIL'} | ${named} | ${t.cohort ?? 'all'} | ${formatActual(t).replace(/^actual /, '')} |`);
     }
     push('');
+  } else {
+    push('## Thresholds', '', `No thresholds: nothing was gated. ${GATE_HINT}`, '');
   }
 
   // Runs written before faults existed have none.

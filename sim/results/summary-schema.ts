@@ -246,7 +246,8 @@ export const runSummarySchema = z.strictObject({
       .describe('each replaced device process: when its devices rebooted, how many, and why'),
   }),
   thresholds: z.array(thresholdResult),
-  thresholdsPassed: z.boolean(),
+  thresholdsPassed: z.boolean().describe('every threshold held; also true when there were none (see gated)'),
+  gated: z.boolean().optional().describe('whether any threshold was evaluated: false means nothing was gated, whatever thresholdsPassed says (absent in runs written before it existed)'),
 });
 
 export type PublishedRunSummary = z.output<typeof runSummarySchema>;

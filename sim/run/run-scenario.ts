@@ -242,6 +242,7 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
       fleet,
       signal,
       onEpoch: (progress) => {
+        recorder.reached(progress.t);
         const update = { ...progress, broker: liveBroker.stats(), live: recorder.live() };
         metrics?.observe(liveSnapshot({ ...update, cohorts }));
         options.onProgress?.(update);

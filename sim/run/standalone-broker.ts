@@ -1,5 +1,6 @@
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { UserInputError } from '../input/user-input-error.js';
 import { brokerConfigFrom, type TimeClaims } from '../../broker/broker-config.js';
 import { startBrokerStack, type BrokerChoice, type BrokerStack } from '../../broker/broker-stack.js';
 import { faketimeTimestamp, writeFaketimeClock } from '../../broker/mosquitto/faketime-clock.js';
@@ -73,6 +74,10 @@ export async function startStandaloneBroker(options: StandaloneBrokerOptions): P
   const target = scenario.broker.target;
   if (target === 'external') throw new RangeError('the standalone broker runs its own broker: embedded or mosquitto');
   if (target === 'mosquitto') findMosquittoPrograms();
+  if (scenario.broker.instances > 1) {
+    // Broker instances are joined and driven by a run's coordinator; a session for one client has no use for them.
+    throw new UserInputError(options.loaded.file, [`broker.instances: ${scenario.broker.instances}: certfleet broker runs one broker process; broker instances are for certfleet run --redis`]);
+  }
   const dir = options.dir;
   // A CA folder that cannot be used, and an export folder that cannot take the session, are refused up front.
   const reused = options.ca === undefined ? undefined : await reusedPki(options.ca, options);

@@ -22,7 +22,17 @@ export interface ThresholdResult {
 }
 
 /** What summary.json holds: the run's numbers and the verdict of every threshold on them. */
-export type JudgedRunSummary = RunSummary & { thresholds: ThresholdResult[]; thresholdsPassed: boolean };
+export type JudgedRunSummary = RunSummary & Judgement;
+
+/**
+ * The verdicts, whether all held, and whether anything was gated at all: a run with no thresholds "passes" only in
+ * the sense that nothing was checked, and says so.
+ */
+export interface Judgement {
+  thresholds: ThresholdResult[];
+  thresholdsPassed: boolean;
+  gated: boolean;
+}
 
 /** Evaluates every threshold against a run's final summary. A partial run is evaluated too, and says so. */
 export function evaluateThresholds(thresholds: readonly Threshold[], summary: MetricSource & Pick<RunSummary, 'complete'>): ThresholdResult[] {
@@ -47,9 +57,9 @@ export function evaluateThresholds(thresholds: readonly Threshold[], summary: Me
 export function judgeSummary<S extends MetricSource & Pick<RunSummary, 'complete'>>(
   summary: S,
   thresholds: readonly Threshold[],
-): S & { thresholds: ThresholdResult[]; thresholdsPassed: boolean } {
+): S & Judgement {
   const results = evaluateThresholds(thresholds, summary);
-  return { ...summary, thresholds: results, thresholdsPassed: results.every((r) => r.passed) };
+  return { ...summary, thresholds: results, thresholdsPassed: results.every((r) => r.passed), gated: results.length > 0 };
 }
 
 /** "availability.min >= 99.5% (actual 99.8%)", with the name first when the scenario gave one. */

@@ -126,4 +126,12 @@ describe('broker instances joined through Redis', () => {
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
     expect(result.stderr).toContain('limited.yaml: broker.instances: 2 cannot run with broker.limits');
   });
+
+  it('certfleet broker refuses broker instances with exit 2: it runs one broker process', () => {
+    const file = writeScenarioFile(dir, 'standalone.yaml', TINY_SCENARIO, ['  deviceAuthorities: [device-root]', '  deviceAuthorities: [device-root]\n  instances: 2']);
+    const result = runCli(['broker', file, '--export', join(dir, 'standalone')]);
+    expect(result.status).toBe(2);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toContain('standalone.yaml: broker.instances: 2: certfleet broker runs one broker process');
+  });
 });

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -37,8 +37,11 @@ describe('certfleet run on root-expiry-2030 with 50 devices over real mutual TLS
     second = readRun(join(work, 'b'));
   }, 600_000);
 
-  it('prints where its results are', () => {
-    expect(stdout).toContain(`results: ${join(work, 'a')}`);
+  it('prints where its results are, every file it wrote', () => {
+    const dir = join(work, 'a');
+    const listed = stdout.slice(stdout.indexOf(`results: ${dir}\n`)).split('\n').slice(1).filter((line) => line !== '').map((line) => line.trim());
+    expect(listed).toEqual(readdirSync(dir).sort().map((f) => join(dir, f)));
+    expect(listed).toEqual(expect.arrayContaining(['report.html', 'timeline.csv', 'metrics.prom', 'manifest.json'].map((f) => join(dir, f))));
   });
 
   it('writes a manifest with version, commit, Node, CPU, seed and the scenario hash', () => {

@@ -68,6 +68,7 @@ export function minimalSummary() {
       { name: 'availability.min >= 99%', check: 'availability.min >= 99%', metric: 'availability.min', unit: 'share', op: '>=', expected: 0.99, actual: 0.5, passed: false },
     ],
     thresholdsPassed: false,
+    gated: true,
   };
 }
 

@@ -117,3 +117,45 @@ describe('bad thresholds on the command line and in a scenario', () => {
     );
   });
 });
+
+describe('a run with no thresholds, and --fail-on', () => {
+  const work = mkdtempSync(join(tmpdir(), 'certfleet-fail-on-'));
+  const daa = join(ROOT, 'scenarios/daa-24h.yaml');
+  let ungated: ReturnType<typeof runCli>;
+  let gated: ReturnType<typeof runCli>;
+
+  beforeAll(() => {
+    // daa-24h at 6 devices and seed 7 leaves a device unable to connect at the end (its clock runs far behind).
+    const common = ['run', daa, '--devices', '6', '--seed', '7', '--workers', '1', '--quiet', '--no-report'];
+    ungated = runCli([...common, '--out', join(work, 'ungated')]);
+    gated = runCli([...common, '--out', join(work, 'gated'), '--fail-on', 'unrecovered', '--fail-on', 'any-failure']);
+  }, 240_000);
+
+  it('says that nothing was gated instead of "passed", and exits 0 as documented', () => {
+    expect(ungated.status, ungated.stderr).toBe(0);
+    expect(ungated.stderr).toContain('certfleet: no thresholds: nothing was gated');
+    const summary = JSON.parse(readFileSync(join(work, 'ungated', 'summary.json'), 'utf8')) as JudgedRunSummary;
+    expect(summary).toMatchObject({ thresholds: [], gated: false });
+    expect(summary.unrecovered.devices).toBeGreaterThan(0);
+    expect(readFileSync(join(work, 'ungated', 'summary.md'), 'utf8')).toContain('No thresholds: nothing was gated.');
+  });
+
+  it('gates the same run with --fail-on, without an expression: exit 3, each gate named', () => {
+    expect(gated.status, gated.stderr).toBe(3);
+    const summary = JSON.parse(readFileSync(join(work, 'gated', 'summary.json'), 'utf8')) as JudgedRunSummary;
+    expect(summary.gated).toBe(true);
+    expect(summary.thresholds.map((t) => [t.name, t.check])).toEqual([
+      ['--fail-on unrecovered', 'unrecovered == 0'],
+      ['--fail-on any-failure', 'failures == 0'],
+      ['--fail-on any-failure', 'rotations.failed == 0'],
+    ]);
+    expect(summary.thresholds[0]).toMatchObject({ passed: false, actual: summary.unrecovered.devices });
+    expect(gated.stderr).toMatch(/^FAIL --fail-on unrecovered: unrecovered == 0 \(actual [1-9]\d*\)$/m);
+  });
+
+  it('refuses a gate it does not know, in one line', () => {
+    const result = runCli(['run', daa, '--fail-on', 'everything']);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/^certfleet: Invalid values: Argument: fail-on, Given: "everything", Choices: "unrecovered", "lockedOut", "any-failure"; .*\n$/);
+  });
+});
