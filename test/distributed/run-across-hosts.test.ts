@@ -12,7 +12,7 @@ import { writeScenarioFile } from '../support/scenario-file.js';
 import { summaryCounts } from '../support/summary-counts.js';
 import { TINY_SCENARIO } from '../support/tiny-scenario.js';
 
-/** The broker's port on host A: its namespace is new, so nothing else holds it. */
+/** The broker instances' ports on host A (this one and the next): its namespace is new, so nobody holds them. */
 const BROKER_PORT = 8883;
 const root = mkdtempSync(join(tmpdir(), 'certfleet-hosts-'));
 // Paced, so that the devices' connections stay open long enough to be seen from host A.
@@ -49,26 +49,31 @@ async function peersOf(host: TestHost, port: number): Promise<string[]> {
 }
 
 describe('a run whose coordinator and broker are on host A and whose devices are on agents on hosts B and C', () => {
-  it('connects the devices from B\'s and C\'s addresses and counts what the single-process run of the same seed counts', async () => {
+  it('connects the devices from B\'s and C\'s addresses to two broker instances and counts what the single-process run of the same seed counts', async () => {
     agents.push(await startDeviceAgents(redis.url, 1, { firstIndex: 0, prefix: hostB.prefix }));
     agents.push(await startDeviceAgents(redis.url, 1, { firstIndex: 1, prefix: hostC.prefix }));
     const out = join(root, 'across');
     let running = true;
     const run = startCli(
-      ['run', scenarioFile, '--redis', redis.url, '--agents', '2', '--listen', hostA.address, '--broker-port', String(BROKER_PORT), '--out', out, '--quiet', '--no-report'],
+      ['run', scenarioFile, '--redis', redis.url, '--agents', '2', '--broker-instances', '2', '--listen', hostA.address, '--broker-port', String(BROKER_PORT), '--out', out, '--quiet', '--no-report'],
       undefined,
       { prefix: hostA.prefix },
     ).finally(() => (running = false));
-    // Who is connected to the broker, seen from host A for as long as the run goes on.
-    const seen = new Set<string>();
+    // Who is connected to each broker instance, seen from host A for as long as the run goes on.
+    const seen = [new Set<string>(), new Set<string>()];
     while (running) {
-      for (const peer of await peersOf(hostA, BROKER_PORT)) seen.add(peer);
+      for (const [i, peers] of seen.entries()) for (const peer of await peersOf(hostA, BROKER_PORT + i)) peers.add(peer);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     const result = await run;
     expect(result.status, result.stderr).toBe(0);
-    // The devices from both agents' hosts; the backend, inside the coordinator, from A itself.
-    expect([...seen].sort()).toEqual([hostA.address, hostB.address, hostC.address].sort());
+    // Devices from both agents' hosts, each instance serving some of them; the backend, inside the coordinator, on
+    // instance 0 from A itself. (Which agent's devices land on which instance is the placement's business.)
+    const [first = new Set<string>(), second = new Set<string>()] = seen;
+    expect([...new Set([...first, ...second])].sort()).toEqual([hostA.address, hostB.address, hostC.address].sort());
+    expect(first.has(hostA.address)).toBe(true);
+    expect(second.size).toBeGreaterThan(0);
+    expect([...second].every((peer) => peer === hostB.address || peer === hostC.address)).toBe(true);
     const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as RunManifest;
     expect(manifest.broker.listen).toEqual({ address: hostA.address, port: BROKER_PORT, dial: hostA.address, advertise: hostA.address });
     for (const { agents: started } of agents.splice(0)) for (const agent of started) expect((await agent.exited).code).toBe(0);
