@@ -27,7 +27,7 @@ export interface BrokerConfig {
   timeline: { start: number; end: number };
   /** The host name devices dial (scenario broker.host): what the backend expects the broker's certificate to name. */
   serverName: string;
-  /** Loopback only; port 0 picks a free port. */
+  /** The address and port the broker listens on (default 127.0.0.1; 0.0.0.0 or :: for every address); port 0 picks a free port. */
   listen: { host: string; port: number };
   /** Capacity limits in simulated time (scenario broker.limits). */
   limits: CapacityLimits;

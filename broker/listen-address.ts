@@ -1,4 +1,7 @@
-import { isIP } from 'node:net';
+import { networkInterfaces, type NetworkInterfaceInfo } from 'node:os';
+
+// The check lives beside the scenario's broker.listen schema, which uses it too.
+export { listenAddressProblem } from '../sim/scenario/broker-listen-schema.js';
 
 /**
  * The address a client on this machine dials to reach a listener bound to `listen`: the listener's own address, or
@@ -10,7 +13,19 @@ export function dialAddress(listen: string): string {
   return listen;
 }
 
-/** Why an address cannot be a listener's (undefined when it can): an IPv4 or IPv6 literal, not a host name. */
-export function listenAddressProblem(address: string): string | undefined {
-  return isIP(address) === 0 ? `expected an IP address of this host to listen on (127.0.0.1, 0.0.0.0, 192.0.2.10, ::), got ${JSON.stringify(address)}` : undefined;
+/**
+ * The address a client on another host dials to reach a listener bound to `listen`: `advertise` when given (a name
+ * DNS or a Kubernetes Service resolves, an address behind NAT); else the listener's own address; for the unspecified
+ * address, the first address of this host that is not loopback (IPv4 first: a :: listener takes IPv4 too on Linux),
+ * or loopback when the host has none. A loopback listener is reachable from this host only; the doc says so.
+ */
+export function advertisedAddress(listen: string, advertise?: string, interfaces: NodeJS.Dict<NetworkInterfaceInfo[]> = networkInterfaces()): string {
+  if (advertise !== undefined) return advertise;
+  if (listen !== '0.0.0.0' && listen !== '::') return listen;
+  const external = Object.values(interfaces)
+    .flatMap((list) => list ?? [])
+    .filter((i) => !i.internal && !(i.family === 'IPv6' && i.address.toLowerCase().startsWith('fe80:')));
+  // A link-local IPv6 address needs a zone to dial; an IPv4 listener (0.0.0.0) takes IPv4 only.
+  const usable = listen === '0.0.0.0' ? external.filter((i) => i.family === 'IPv4') : [...external.filter((i) => i.family === 'IPv4'), ...external.filter((i) => i.family === 'IPv6')];
+  return usable[0]?.address ?? dialAddress(listen);
 }

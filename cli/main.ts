@@ -27,6 +27,15 @@ await yargs(hideBin(process.argv))
       y
         .positional('scenario', { type: 'string', demandOption: true, describe: 'a scenario file (YAML)' })
         .option('broker', brokerOption)
+        .option('listen', {
+          type: 'string',
+          describe: 'the IP address the broker listens on, instead of broker.listen.address (default 127.0.0.1; 0.0.0.0 for devices on other hosts)',
+        })
+        .option('broker-port', { type: 'number', describe: 'the broker\'s port, instead of broker.listen.port (default 0: any free port)' })
+        .option('advertise', {
+          type: 'string',
+          describe: 'the host name or address device agents on other hosts dial (default: the --listen address, or for 0.0.0.0 this host\'s first address that is not loopback)',
+        })
         .option('devices', { type: 'number', describe: 'fleet size (default: the scenario\'s fleet.devices)' })
         .option('seed', { type: 'number', describe: 'run seed (default: the scenario\'s seed)' })
         .option('out', { type: 'string', describe: 'run folder (default: results/<scenario>-<time>-seed<seed>)' })
@@ -85,6 +94,9 @@ await yargs(hideBin(process.argv))
       process.exitCode = await (await import('./run-command.js')).runCommand({
         scenario: args.scenario,
         broker: args.broker,
+        listen: args.listen,
+        brokerPort: args.brokerPort,
+        advertise: args.advertise,
         devices: args.devices,
         seed: args.seed,
         out: args.out,

@@ -1,3 +1,5 @@
+import { listenAddressProblem } from '../broker/listen-address.js';
+import { hostName } from '../sim/scenario/primitives.js';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -31,6 +33,10 @@ export interface RunArguments {
   scenario: string;
   /** `--broker`: the broker target instead of the scenario's broker.target. */
   broker?: BrokerTargetName | undefined;
+  /** `--listen`, `--broker-port`, `--advertise`: where the broker listens and devices on other hosts dial it. */
+  listen?: string | undefined;
+  brokerPort?: number | undefined;
+  advertise?: string | undefined;
   devices?: number | undefined;
   seed?: number | undefined;
   out?: string | undefined;
@@ -70,6 +76,8 @@ export async function runCommand(args: RunArguments): Promise<number> {
     numericFlagProblem('concurrency', args.concurrency),
     numericFlagProblem('broker-instances', args.brokerInstances),
     numericFlagProblem('metrics-port', args.metricsPort),
+    numericFlagProblem('broker-port', args.brokerPort),
+    ...listenFlagProblems(args),
     numericFlagProblem('agents', args.agents),
     ...agentFlagProblems(args),
   ].filter((p): p is string => p !== undefined);
@@ -81,6 +89,10 @@ export async function runCommand(args: RunArguments): Promise<number> {
   }
   const loaded = loadOrExplain(args.scenario, { target: args.broker });
   if (!loaded) return EXIT.invalidInput;
+  if (loaded.scenario.broker.target === 'external' && (args.listen ?? args.brokerPort ?? args.advertise) !== undefined) {
+    process.stderr.write(`certfleet: --listen, --broker-port, --advertise: ${loaded.file} runs against broker.target external, which listens where it listens; leave them out\n`);
+    return EXIT.invalidInput;
+  }
   const fleetSize = timelineWarningsOrProblem(loaded, args.devices);
   if (fleetSize !== undefined) return fleetSize;
 
@@ -104,6 +116,9 @@ export async function runCommand(args: RunArguments): Promise<number> {
       loaded,
       seed: args.seed,
       devices: args.devices,
+      listen: args.listen,
+      brokerPort: args.brokerPort,
+      advertise: args.advertise,
       outDir: args.out,
       workers: args.workers,
       deviceProcesses: args.deviceProcesses,
@@ -202,6 +217,17 @@ export async function runCommand(args: RunArguments): Promise<number> {
     return controller.signal.aborted ? EXIT.interrupted : EXIT.runFailed;
   }
   return summary.thresholdsPassed ? EXIT.ok : EXIT.thresholdFailed;
+}
+
+/** --listen must be an IP address of this host; --advertise a host name or IPv4 address another host dials. */
+function listenFlagProblems(args: RunArguments): string[] {
+  const problems: string[] = [];
+  const listenProblem = args.listen === undefined ? undefined : listenAddressProblem(String(args.listen));
+  if (listenProblem !== undefined) problems.push(`--listen: ${listenProblem}`);
+  if (args.advertise !== undefined && !hostName.safeParse(args.advertise).success) {
+    problems.push(`--advertise: expected a host name such as "broker.example" or an IPv4 address that device agents on other hosts dial, got ${JSON.stringify(args.advertise)}`);
+  }
+  return problems;
 }
 
 /** --redis must be a Redis URL, --agents needs it, --agent-wait is a duration. */

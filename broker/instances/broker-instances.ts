@@ -127,10 +127,10 @@ export async function startBrokerInstances(config: BrokerConfig, options: Broker
   };
   try {
     const start = (instance: number) => ({ type: 'start' as const, instance, config, port: config.listen.port, redis: options.redis, channelPrefix: `certfleet:run:${options.runId}:broker` });
-    // Instance 0 on the configured port, the others on any free port (one port cannot be bound twice).
+    // Instance i on the configured port + i (a firewall or a Kubernetes Service names them), or all on free ports for 0.
     hosts.push(await InstanceHost.launch(start(0), { ...admission.handlers, died, failed }));
     for (let i = 1; i < options.instances; i += 1) {
-      hosts.push(await InstanceHost.launch({ ...start(i), port: 0 }, { ...admission.handlers, died, failed }));
+      hosts.push(await InstanceHost.launch({ ...start(i), port: config.listen.port === 0 ? 0 : config.listen.port + i }, { ...admission.handlers, died, failed }));
     }
     const address = { host: dialAddress(config.listen.host), port: hosts[0]?.port ?? 0 };
     ({ backend, link } = await connectBackend(

@@ -88,7 +88,9 @@ export async function startTlsListener(options: TlsListenerOptions): Promise<Tls
     // Node reports a handshake timeout here but leaves the socket open while a listener exists: close it.
     if (error.code === 'ERR_TLS_HANDSHAKE_TIMEOUT') onCut('handshake_timeout', socket.remoteAddress ?? 'unknown');
     else if (error.code === 'ECONNRESET' && sourceCutsToReport > 0) sourceCutsToReport -= 1;
-    else options.onTlsError(error, socket.remoteAddress ?? 'unknown');
+    else if (error.code === 'ECONNRESET' && closedSilently(socket)) {
+      // A TCP connection closed before its first byte: a port check (an agent's, a load balancer's), not a TLS client.
+    } else options.onTlsError(error, socket.remoteAddress ?? 'unknown');
     socket.destroy();
   });
 
@@ -120,4 +122,13 @@ export async function startTlsListener(options: TlsListenerOptions): Promise<Tls
       for (const socket of open) socket.destroy();
     },
   };
+}
+
+/**
+ * Whether the TCP connection under a server-side TLS socket closed without sending a byte (no ClientHello). Node keeps
+ * that connection as the TLS socket's `_parent` (lib/_tls_wrap.js); without it, the close counts as a TLS error.
+ */
+function closedSilently(socket: TLSSocket): boolean {
+  const tcp = (socket as TLSSocket & { _parent?: Socket | null })._parent;
+  return tcp !== undefined && tcp !== null && tcp.bytesRead === 0;
 }

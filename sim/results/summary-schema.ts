@@ -202,6 +202,15 @@ export const runSummarySchema = z.strictObject({
       .describe('the broker target the run ran against (embedded, mosquitto, external); absent from runs of certfleet versions that had only the embedded broker'),
     version: z.string().optional().describe('the broker\'s version, such as "aedes 1.2.0" or "mosquitto 2.0.11"'),
     clock: z.string().optional().describe('how the broker\'s clock was set while it judged certificates'),
+    listen: z
+      .strictObject({
+        address: z.string().describe('the IP address the broker listened on (0.0.0.0 or ::: every address of its host)'),
+        port: z.int().min(0).max(65_535).describe('its port'),
+        dial: z.string().describe('the address device workers on the broker\'s host dialled'),
+        advertise: z.string().describe('the address devices on other hosts (device agents) were told to dial'),
+      })
+      .optional()
+      .describe('where the broker listened (broker.listen, --listen); absent for broker.target external and from runs of versions that listened on 127.0.0.1 only'),
     admitted: count,
     refused: z.partialRecord(cause, count),
     issued: count,

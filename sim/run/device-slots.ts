@@ -83,6 +83,8 @@ export class DeviceSlots implements CoordinatedFleet {
       await Promise.all(self.#slots.map((slot) => slot.ready));
     } catch (error) {
       self.destroy();
+      // Nobody stops a fleet that never started: its launcher (an agents' reply reader) would keep the process alive.
+      await launcher.close?.();
       throw error;
     }
     self.#running = true;

@@ -40,6 +40,7 @@ import { UserInputError } from '../input/user-input-error.js';
 import type { DeviceSlots } from './device-slots.js';
 import { AgentRun, type OnAgentLoss } from './agents/agent-run.js';
 import { serveMetrics, type MetricsServer } from './metrics-server.js';
+import { advertisedBroker, brokerListening, checkListenable, listenChoice, type BrokerListening } from './broker-listener.js';
 
 /** How long the harness waits for a broker answer before it declares itself stalled (generous: busy CI machines). */
 const HARNESS_GUARD_MS = 120_000;
@@ -74,14 +75,20 @@ export interface RunOptions {
    * docs/distributed-runs.md). Without it a run is the single-machine run.
    */
   redis?: string | undefined;
-  /** `--broker-instances B`: the embedded broker as B processes joined through `redis` (else broker.instances). */
-  brokerInstances?: number | undefined;
+  /** `--listen ADDRESS`: the address the broker listens on, instead of the scenario's broker.listen.address. */
+  listen?: string | undefined;
+  /** `--broker-port P`: the broker's port, instead of broker.listen.port (0: any free port). */
+  brokerPort?: number | undefined;
+  /** `--advertise HOST`: the address devices on other hosts dial, instead of broker.listen.advertise. */
+  advertise?: string | undefined;
   /** Host the devices on this many agents joined through `redis` (certfleet agent) instead of child processes here. */
   agents?: number | undefined;
   /** How long to wait for the agents to join (default 60 s). */
   agentWaitMs?: number | undefined;
   /** An agent lost mid-run ends the run ('stop', default) or its slots go to a surviving agent ('reassign'). */
   onAgentLoss?: OnAgentLoss | undefined;
+  /** `--broker-instances B`: the embedded broker as B processes joined through `redis` (else broker.instances). */
+  brokerInstances?: number | undefined;
   /** Thresholds evaluated in addition to the scenario's (the command line's --threshold). */
   thresholds?: readonly Threshold[] | undefined;
   signal?: AbortSignal | undefined;
@@ -122,6 +129,9 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   const workers = ordered ? 1 : (options.workers ?? Math.max(1, availableParallelism() - 1));
   const deviceProcesses = Math.max(1, Math.min(options.deviceProcesses ?? 1, workers));
   const dir = options.outDir ?? join('results', `${scenario.name}-${compactTime(started)}-seed${seed}`);
+  const listen = listenChoice(options.loaded, { listen: options.listen, port: options.brokerPort, advertise: options.advertise });
+  // An address this host does not have, or a port in use: bad input (ListenAddressError), before anything is written.
+  if (scenario.broker.target !== 'external') await checkListenable(listen);
   await prepareRunFolder(dir);
   // The agents join before anything is written: a run whose agents do not all come leaves an empty folder.
   const agentRun = await joinAgents(options, plan, ordered);
@@ -177,22 +187,29 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
     options.onStage?.('starting the broker');
     const workersPerProcess = Math.ceil(workers / deviceProcesses);
     const shards = agentRun?.shards ?? fleetShardCount(deviceProcesses, workersPerProcess, plan.devices.length);
-    broker = await startBrokerStack(brokerConfigFrom(scenario, pki, seed, { shards, ...brokerPlanOf(plan) }), brokerChoice(options.loaded, credentials, brokerInstances), recorder.onEvent);
-    // What the broker says of itself once it runs (Mosquitto's version): the manifest tells it too.
-    brokerTarget = broker.describe();
+    const brokerConfig = brokerConfigFrom(scenario, pki, seed, { shards, ...brokerPlanOf(plan) });
+    brokerConfig.listen = { host: listen.address, port: listen.port };
+    broker = await startBrokerStack(brokerConfig, brokerChoice(options.loaded, credentials, brokerInstances), recorder.onEvent);
+    // Devices on this host dial `dial`; device agents on other hosts are told `advertise`.
+    const listening: BrokerListening | undefined = scenario.broker.target === 'external' ? undefined : brokerListening(listen, broker);
+    // What the broker says of itself once it runs (Mosquitto's version), and where it listens: the manifest tells it too.
+    brokerTarget = { ...broker.describe(), ...(listening ? { listen: listening } : {}) };
     await writeFileAtomically(join(dir, 'manifest.json'), `${JSON.stringify({ ...manifest, broker: brokerTarget }, null, 2)}\n`);
     options.onStage?.(
       agentRun
         ? `starting ${agentRun.shards} device worker${agentRun.shards === 1 ? '' : 's'} on ${agentRun.slots} agent${agentRun.slots === 1 ? '' : 's'}`
         : `starting ${workers} device worker${workers === 1 ? '' : 's'} in ${deviceProcesses} process${deviceProcesses === 1 ? '' : 'es'}`,
     );
+    const dialled = { host: broker.host, port: broker.port, instances: broker.instances?.addresses };
     const hosting = {
       plan,
       pki,
       credentials,
       // Devices dial the target's address; the name they check and send in SNI stays the scenario's (broker.host,
       // or their cohort's connectivity.host), as a device dials an address DNS gave it for that name.
-      broker: { host: broker.host, port: broker.port, instances: broker.instances?.addresses },
+      // Agents on other hosts are told the advertised address (broker/listen-address.ts), for every instance: never
+      // this host's loopback for a broker on 0.0.0.0.
+      broker: agentRun && listening ? advertisedBroker(dialled, listening.advertise) : dialled,
       processes: deviceProcesses,
       workersPerProcess,
       shardOptions: {

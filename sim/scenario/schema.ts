@@ -16,6 +16,7 @@ import {
 import { BACKEND_DRIVEN_METHODS, describeRotationProtocols, ROTATION_METHODS } from '../device-api/rotation-protocols.js';
 import { fault } from './fault-schema.js';
 import { brokerTarget, externalBroker } from './broker-target-schema.js';
+import { brokerListen } from './broker-listen-schema.js';
 import { authorityFiles, type ImportedAuthority } from './authority-files-schema.js';
 
 /**
@@ -218,18 +219,20 @@ const MAX_MQTT_PACKET = 268_435_460;
 const broker = z.strictObject({
   target: brokerTarget,
   external: externalBroker.optional(),
+  /** Where the broker listens (default 127.0.0.1, a free port); devices on other hosts need more than loopback. */
+  listen: brokerListen.optional(),
   serverCertificate: name,
   /** The authorities whose device certificates the broker accepts (its trust anchors for client chains). */
   deviceAuthorities: z.array(name).min(1),
   clock: z.strictObject({ offset: duration.default(0), driftPpm: driftPpm.default(0) }).default({ offset: 0, driftPpm: 0 }),
   /**
    * The name devices check the server certificate for (RFC 6125) and send in SNI (RFC 6066 3). Devices dial the
-   * broker target's address (the embedded broker or Mosquitto on 127.0.0.1, broker.external.host), not this name.
+   * broker target's address (the embedded broker or Mosquitto at broker.listen, broker.external.host), not this name.
    */
   host: hostName
     .default('localhost')
     .describe(
-      'The name devices check the broker\'s server certificate for and send in SNI; they dial the broker target\'s address (127.0.0.1 for embedded and mosquitto, broker.external.host for external)',
+      'The name devices check the broker\'s server certificate for and send in SNI; they dial the broker target\'s address (for embedded and mosquitto broker.listen, by default 127.0.0.1; broker.external.host for external)',
     ),
   /**
    * More names the broker answers to, each with its own server certificate, chosen by the name a device sends in

@@ -170,6 +170,9 @@ export function externalRefusals(scenario: Scenario, written: unknown, who: stri
   for (const setting of brokerSideSettings(scenario, written)) {
     refuse(setting.path, `certfleet cannot set up ${setting.what} on a broker it does not run`, `${EMBEDDED}, or set it up on the broker itself and leave it out of the scenario`);
   }
+  if (isWritten(written, ['broker', 'listen'])) {
+    refuse(['broker', 'listen'], 'certfleet cannot choose where a broker it does not run listens', 'leave it out: devices dial broker.external.host and broker.external.port');
+  }
   if (isWritten(written, ['broker', 'connections', 'maxPacketAfterConnect'])) {
     refuse(['broker', 'connections', 'maxPacketAfterConnect'], 'certfleet cannot set up broker.connections.maxPacketAfterConnect on a broker it does not run', 'set it up on the broker itself and leave it out of the scenario');
   }

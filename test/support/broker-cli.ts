@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BrokerJson } from '../../sim/run/broker-json.js';
-import { startCli, type CliResult } from './cli.js';
+import { startCli, type CliPlace, type CliResult } from './cli.js';
 
 export interface BrokerCli {
   /** The export folder. */
@@ -19,15 +19,18 @@ export interface BrokerCli {
   stop(signal?: NodeJS.Signals): Promise<CliResult>;
 }
 
-/** Starts `certfleet broker <scenario> --export <dir> ...args`; rejects with its output if it ends before listening. */
-export async function startBrokerCli(scenario: string, dir: string, args: string[] = [], timeoutMs = 60_000): Promise<BrokerCli> {
+/**
+ * Starts `certfleet broker <scenario> --export <dir> ...args` (on another test host with `place.prefix`); rejects with
+ * its output if it ends before listening.
+ */
+export async function startBrokerCli(scenario: string, dir: string, args: string[] = [], timeoutMs = 60_000, place: CliPlace = {}): Promise<BrokerCli> {
   let child: ChildProcess | undefined;
   let stderr = '';
   let ended: CliResult | undefined;
   const done = startCli(['broker', scenario, '--export', dir, ...args], (text, spawned) => {
     stderr = text;
     child = spawned;
-  }).then((result) => (ended = result));
+  }, place).then((result) => (ended = result));
   const file = join(dir, 'broker.json');
   const deadline = Date.now() + timeoutMs;
   while (!existsSync(file)) {

@@ -11,9 +11,15 @@ export interface CliResult {
   stderr: string;
 }
 
+/** Where the CLI runs: `prefix` runs it through another program, such as ['ip', 'netns', 'exec', NS] (test/support/netns.ts). */
+export interface CliPlace {
+  prefix?: readonly string[] | undefined;
+}
+
 /** Starts the CLI; `onStderr` sees stderr as it arrives (to act on a stage line). */
-export function startCli(args: string[], onStderr?: (text: string, child: ChildProcess) => void): Promise<CliResult> {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT });
+export function startCli(args: string[], onStderr?: (text: string, child: ChildProcess) => void, place: CliPlace = {}): Promise<CliResult> {
+  const [program, ...prefixArgs] = [...(place.prefix ?? []), process.execPath];
+  const child = spawn(program ?? process.execPath, [...prefixArgs, CLI, ...args], { cwd: ROOT });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
@@ -30,6 +36,7 @@ export function startCli(args: string[], onStderr?: (text: string, child: ChildP
 }
 
 /** Runs the CLI to completion from the repository root (5 minutes at most). */
-export function runCli(args: string[], options: { timeoutMs?: number; cwd?: string } = {}): SpawnSyncReturns<string> {
-  return spawnSync(process.execPath, [CLI, ...args], { cwd: options.cwd ?? ROOT, encoding: 'utf8', timeout: options.timeoutMs ?? 300_000 });
+export function runCli(args: string[], options: { timeoutMs?: number; cwd?: string } & CliPlace = {}): SpawnSyncReturns<string> {
+  const [program, ...prefixArgs] = [...(options.prefix ?? []), process.execPath];
+  return spawnSync(program ?? process.execPath, [...prefixArgs, CLI, ...args], { cwd: options.cwd ?? ROOT, encoding: 'utf8', timeout: options.timeoutMs ?? 300_000 });
 }

@@ -20,9 +20,16 @@ export interface DeviceAgents {
   stop(): Promise<void>;
 }
 
-/** Starts `count` agents (indexes from `firstIndex`) and resolves once each says it registered. */
-export async function startDeviceAgents(url: string, count: number, options: { firstIndex?: number; args?: string[] } = {}): Promise<DeviceAgents> {
-  const agents = Array.from({ length: count }, (_, i) => startAgent(url, (options.firstIndex ?? 0) + i, options.args ?? []));
+/**
+ * Starts `count` agents (indexes from `firstIndex`) and resolves once each says it registered; `prefix` runs them on
+ * a test host (['ip', 'netns', 'exec', NS], test/support/netns.ts).
+ */
+export async function startDeviceAgents(
+  url: string,
+  count: number,
+  options: { firstIndex?: number; args?: string[]; prefix?: readonly string[] } = {},
+): Promise<DeviceAgents> {
+  const agents = Array.from({ length: count }, (_, i) => startAgent(url, (options.firstIndex ?? 0) + i, options.args ?? [], options.prefix ?? []));
   const registered = agents.map(
     (agent) =>
       new Promise<void>((resolve, reject) => {
@@ -44,8 +51,9 @@ export async function startDeviceAgents(url: string, count: number, options: { f
   };
 }
 
-function startAgent(url: string, index: number, args: string[]): DeviceAgent {
-  const child = spawn(process.execPath, [CLI, 'agent', '--redis', url, '--index', String(index), '--workers', '2', ...args], { cwd: ROOT });
+function startAgent(url: string, index: number, args: string[], prefix: readonly string[]): DeviceAgent {
+  const [program, ...prefixArgs] = [...prefix, process.execPath];
+  const child = spawn(program ?? process.execPath, [...prefixArgs, CLI, 'agent', '--redis', url, '--index', String(index), '--workers', '2', ...args], { cwd: ROOT });
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   child.stdout.resume();

@@ -26,6 +26,8 @@ export function runProgram(command: string, args: readonly string[], options: { 
       clearTimeout(timer);
       resolve({ status, stdout, stderr });
     });
+    // A program that exits without reading its input (ss, a refused client) closes the pipe first: not an error.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(options.input ?? '');
   });
 }

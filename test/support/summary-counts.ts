@@ -6,8 +6,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** Keys whose values are measured in wall time, wherever they appear in the summary. */
-const WALL_CLOCK_KEYS = new Set(['latencyMs', 'perWallSecond', 'throughputPerWallSecond', 'harness', 'thresholds', 'thresholdsPassed']);
+/**
+ * Keys whose values are measured in wall time, wherever they appear in the summary; and where the broker listened
+ * (broker.listen: its address and port are placement, not outcome).
+ */
+const WALL_CLOCK_KEYS = new Set(['latencyMs', 'perWallSecond', 'throughputPerWallSecond', 'harness', 'thresholds', 'thresholdsPassed', 'listen']);
 
 export function summaryCounts(runDir: string): Record<string, unknown> {
   const summary = JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8')) as Record<string, unknown>;

@@ -16,6 +16,7 @@ declare -A PACKAGE_OF=(
   [redis-server]=redis-server  # the engine that joins agents and broker instances (--redis)
   [redis-cli]=redis-tools      # asking a Redis inside a test's network namespace whether it is up
   [ip]=iproute2         # test hosts in network namespaces (ip netns, veth pairs)
+  [ss]=iproute2         # who is connected to a broker on a test host (test/distributed)
 )
 
 missing=()

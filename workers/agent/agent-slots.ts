@@ -1,5 +1,6 @@
 import type { FromAgent, ToAgent } from '../../sim/redis/agent-keys.js';
 import type { FromDeviceProcess, ToDeviceProcess } from '../protocol.js';
+import { checkBrokerReachable } from '../broker-reachability.js';
 import { ShardPool } from '../shard-pool.js';
 
 interface HostedSlot {
@@ -65,6 +66,8 @@ export class AgentSlots {
       .then(async () => {
         switch (message.type) {
           case 'start':
+            // A broker this host cannot reach (the coordinator's loopback, a firewall): said at once, not per device.
+            await checkBrokerReachable([message.broker, ...(message.broker.instances ?? [])]);
             hosted.pool = await ShardPool.start({
               plan: message.plan,
               pki: message.pki,
