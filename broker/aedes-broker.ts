@@ -6,6 +6,7 @@ import { emptyBrokerStats, type BrokerStats } from '../sim/stats/broker-stats.js
 import { DeviceClock } from '../sim/time/device-clock.js';
 import type { CertificatePool } from '../sim/verify/certificate-pool.js';
 import type { ParsedCertificate } from '../sim/verify/types.js';
+import { admissionContext } from './admission-context.js';
 import { AdmissionLedger } from './admission-ledger.js';
 import { applyBrokerEventToRegisters, cutEnds, droppedBy, type BrokerEventRegisters } from './broker-event-effect.js';
 import { startAedesServer } from './aedes-server.js';
@@ -68,21 +69,9 @@ export async function startAedesBroker(config: BrokerConfig, registers: BrokerRe
     }
   };
   const server = await startAedesServer(config, {
-    authenticate: deviceAdmission({
-      pool,
-      clock,
-      anchors: () => deviceAnchors,
-      bootstrapAnchors: config.bootstrapAuthorities.map(certificate),
-      renewAfterExpiryMs: config.renewAfterExpiryMs,
-      clientIdMustMatchCertificate: config.clientIdMustMatchCertificate,
-      isRevoked: revocations.isRevoked,
-      epoch,
-      timeClaims: config.timeClaims,
-      capacity: (clientId, t) => capacity.admit(clientId, t),
-      certificateStatus: (leaf) => registry.statusOf(leaf),
-      onAdmission,
-      backend: registers.backend,
-    }),
+    authenticate: deviceAdmission(
+      admissionContext(config, { pool, clock, epoch, anchors: () => deviceAnchors, certificate, registry, revocations, capacity, onAdmission, backend: registers.backend }),
+    ),
     roleOf: (client) => ledger.roleOf(client),
     stats,
     epoch,

@@ -3,15 +3,14 @@
  * and relays the coordinator's messages to them. It ignores SIGINT (Ctrl-C reaches the whole process group): the
  * coordinator decides when to stop, so an interrupted run still collects every shard's final statistics.
  */
-import { ShardPool } from './shard-pool.js';
+import { HostedShards } from './hosted-shards.js';
 import type { FromDeviceProcess, ToDeviceProcess } from './protocol.js';
 
 const send = (message: FromDeviceProcess): void => {
   process.send?.(message);
 };
 
-let pool: ShardPool | undefined;
-let queue = Promise.resolve();
+const shards = new HostedShards(send);
 let stopped = false;
 
 process.on('SIGINT', () => undefined);
@@ -19,37 +18,9 @@ process.on('SIGINT', () => undefined);
 process.on('disconnect', () => process.exit(stopped ? 0 : 1));
 
 process.on('message', (message: ToDeviceProcess) => {
-  queue = queue
-    .then(async () => {
-      switch (message.type) {
-        case 'start': {
-          pool = await ShardPool.start({
-            plan: message.plan,
-            pki: message.pki,
-            credentials: message.credentials,
-            broker: message.broker,
-            shards: message.shards,
-            shardOptions: message.options,
-            bootAt: message.bootAt,
-            onEvents: (events) => send({ type: 'events', events }),
-            onStats: (stats) => send(stats),
-          });
-          send({ type: 'ready', devices: Object.keys(message.credentials).length });
-          break;
-        }
-        case 'advance': {
-          if (!pool) throw new Error('advance before start');
-          const result = await pool.advance(message.epoch, message.from, message.to, { sessionsDropped: message.sessionsDropped });
-          send({ type: 'advanced', epoch: message.epoch, ...result });
-          break;
-        }
-        case 'stop':
-          await pool?.stop();
-          stopped = true;
-          send({ type: 'stopped' });
-          process.disconnect();
-          break;
-      }
-    })
-    .catch((error: Error) => send({ type: 'failed', message: error.message }));
+  void shards.handle(message).then(() => {
+    if (message.type !== 'stop') return;
+    stopped = true;
+    process.disconnect();
+  });
 });

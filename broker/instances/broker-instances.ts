@@ -3,6 +3,7 @@ import type { FleetEvent } from '../../sim/events/fleet-event.js';
 import type { BrokerEvent, Delivery, SessionsDropped } from '../../sim/plan/fleet-plan.js';
 import type { RedisAddress } from '../../sim/redis/redis-url.js';
 import { pkiCertificateLookup } from '../../sim/scenario-pki/pki-certificate.js';
+import { admissionContext } from '../admission-context.js';
 import { emptyBrokerStats, type BrokerStats } from '../../sim/stats/broker-stats.js';
 import { DeviceClock } from '../../sim/time/device-clock.js';
 import { CertificatePool } from '../../sim/verify/certificate-pool.js';
@@ -74,21 +75,18 @@ export async function startBrokerInstances(config: BrokerConfig, options: Broker
   let deviceAnchors = config.deviceAuthorities.map(certificate);
   const hosts: InstanceHost[] = [];
   const admission = new InstanceAdmission({
-    context: {
+    context: admissionContext(config, {
       pool,
       clock,
-      anchors: () => deviceAnchors,
-      bootstrapAnchors: config.bootstrapAuthorities.map(certificate),
-      renewAfterExpiryMs: config.renewAfterExpiryMs,
-      clientIdMustMatchCertificate: config.clientIdMustMatchCertificate,
-      isRevoked: revocations.isRevoked,
       epoch,
-      timeClaims: config.timeClaims,
-      capacity: (clientId, t) => capacity.admit(clientId, t),
-      certificateStatus: (leaf) => registry.statusOf(leaf),
+      anchors: () => deviceAnchors,
+      certificate,
+      registry,
+      revocations,
+      capacity,
       onAdmission: (decision) => ledger.record(decision),
       backend: { clientId: identity.clientId, fingerprint: identity.fingerprint },
-    },
+    }),
     ledger,
     sessions,
     instances: options.instances,

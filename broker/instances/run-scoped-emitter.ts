@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import MQEmitterRedis from 'mqemitter-redis';
-import { channelOf, channelsOf, topicMatches } from './topic-channels.js';
+import { topicMatchesFilter } from '../backend/topic-filter.js';
+import { channelOf, channelsOf } from './topic-channels.js';
 
 type Message = MQEmitterRedis.Message;
 type Listener = (message: Message, done: () => void) => void;
@@ -39,7 +40,7 @@ export class RunScopedEmitter implements TopicEmitter {
   on(filter: string, listener: Listener, callback?: () => void): this {
     const wrapper: Listener = (message, done) => {
       const topic = message[TOPIC] as string;
-      if (!topicMatches(filter, topic)) {
+      if (!topicMatchesFilter(filter, topic)) {
         done();
         return;
       }

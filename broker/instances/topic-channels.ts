@@ -26,19 +26,3 @@ export function channelsOf(filter: string): string[] {
   if (device === '+' || device === '#') return device === '#' ? ['d/+', 'o'] : ['d/+'];
   return [`d/${device}`];
 }
-
-/**
- * Whether a topic matches an MQTT filter (MQTT 3.1.1 4.7.1): `+` one level, `#` this level and all below (also the
- * parent: `a/#` matches `a`), empty levels matched as levels ([MQTT-4.7.1-3]), as aedes's own emitter does.
- */
-export function topicMatches(filter: string, topic: string): boolean {
-  const f = filter.split('/');
-  const t = topic.split('/');
-  for (let i = 0; i < f.length; i += 1) {
-    const level = f[i];
-    if (level === '#') return true;
-    if (i >= t.length) return false;
-    if (level !== '+' && level !== t[i]) return false;
-  }
-  return f.length === t.length;
-}

@@ -1,11 +1,11 @@
 import type { FromAgent, ToAgent } from '../../sim/redis/agent-keys.js';
 import type { FromDeviceProcess, ToDeviceProcess } from '../protocol.js';
 import { checkBrokerReachable } from '../broker-reachability.js';
-import { ShardPool } from '../shard-pool.js';
+import { HostedShards } from '../hosted-shards.js';
 
 interface HostedSlot {
-  pool?: ShardPool | undefined;
-  /** Its messages are handled one after another, as a device process handles its own. */
+  shards: HostedShards;
+  /** Its last message handled: the run's end waits for every slot's. */
   queue: Promise<void>;
 }
 
@@ -54,47 +54,18 @@ export class AgentSlots {
 
   /** Ends every pool at once (Redis or the coordinator is gone: nobody would read their results). */
   async destroy(): Promise<void> {
-    await Promise.all([...this.#hosted.values()].map((h) => h.pool?.destroy()));
+    await Promise.all([...this.#hosted.values()].map((h) => h.shards.destroy()));
   }
 
   #slot(slot: number, generation: number, message: ToDeviceProcess): void {
     const key = `${slot}/${generation}`;
-    const hosted = this.#hosted.get(key) ?? { queue: Promise.resolve() };
-    this.#hosted.set(key, hosted);
-    const send = (reply: FromDeviceProcess) => this.#options.reply({ agent: this.#options.agent, slot, generation, message: reply });
-    hosted.queue = hosted.queue
-      .then(async () => {
-        switch (message.type) {
-          case 'start':
-            // A broker this host cannot reach (the coordinator's loopback, a firewall): said at once, not per device.
-            await checkBrokerReachable([message.broker, ...(message.broker.instances ?? [])]);
-            hosted.pool = await ShardPool.start({
-              plan: message.plan,
-              pki: message.pki,
-              credentials: message.credentials,
-              // Passed on as the coordinator gave it: the address its broker reports to devices on other hosts.
-              broker: message.broker,
-              shards: message.shards,
-              shardOptions: message.options,
-              bootAt: message.bootAt,
-              onEvents: (events) => send({ type: 'events', events }),
-              onStats: (stats) => send(stats),
-            });
-            send({ type: 'ready', devices: Object.keys(message.credentials).length });
-            break;
-          case 'advance': {
-            if (!hosted.pool) throw new Error('advance before start');
-            const result = await hosted.pool.advance(message.epoch, message.from, message.to, { sessionsDropped: message.sessionsDropped });
-            send({ type: 'advanced', epoch: message.epoch, ...result });
-            break;
-          }
-          case 'stop':
-            await hosted.pool?.stop();
-            hosted.pool = undefined;
-            send({ type: 'stopped' });
-            break;
-        }
-      })
-      .catch((error: Error) => send({ type: 'failed', message: error.message }));
+    let hosted = this.#hosted.get(key);
+    if (!hosted) {
+      const send = (reply: FromDeviceProcess) => this.#options.reply({ agent: this.#options.agent, slot, generation, message: reply });
+      // A broker this host cannot reach (the coordinator's loopback, a firewall): said at once, not per device.
+      hosted = { shards: new HostedShards(send, (start) => checkBrokerReachable([start.broker, ...(start.broker.instances ?? [])])), queue: Promise.resolve() };
+      this.#hosted.set(key, hosted);
+    }
+    hosted.queue = hosted.shards.handle(message);
   }
 }
