@@ -20,13 +20,15 @@ import { StatsTally } from './stats-tally.js';
  * full handshake). `validFrom` places the certificates in time: the simulated 2030 by default, or around the real
  * date for a broker that judges at the host clock (Mosquitto).
  */
-export function benchScenario(devices: number, start = Date.parse('2030-01-01T00:00:00Z')): string {
+export function benchScenario(devices: number, start = Date.parse('2030-01-01T00:00:00Z'), timeline: BenchTimeline = {}): string {
   const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
   const day = 86_400_000;
+  // A change to the accepted device authorities that adds none and removes none: it ends an epoch and changes nothing.
+  const events = (timeline.emptyEpochsAt ?? []).map((at) => `\n  - { type: broker-device-authorities, at: ${iso(at)} }`).join('');
   return `
 name: bench-fleet
 description: connect storm, hold, rotation storm (npm run bench)
-timeline: { start: ${iso(start)}, end: ${iso(start + day)}, step: 1h }
+timeline: { start: ${iso(start)}, end: ${iso(timeline.end ?? start + day)}, step: ${timeline.step ?? '1h'} }
 pki:
   authorities:
     - { name: server-root, subject: { CN: Bench Server Root }, notBefore: ${iso(start - 3650 * day)}, notAfter: ${iso(start + 3650 * day)} }
@@ -46,7 +48,14 @@ fleet:
   devices: ${devices}
   cohorts:
     - { name: bench, share: 1, trustStore: { anchors: [server-root] }, renewal: { at: 0.5 } }
-`;
+${events ? `events:${events}\n` : ''}`;
+}
+
+/** A bench timeline other than the default day in hourly epochs: its end, its step, and epochs in which nothing is due. */
+export interface BenchTimeline {
+  end?: number | undefined;
+  step?: string | undefined;
+  emptyEpochsAt?: readonly number[] | undefined;
 }
 
 export interface BenchFleet {

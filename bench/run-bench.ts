@@ -5,10 +5,11 @@
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { runOverheadSuite } from './overhead-suite.js';
 import { runScaleSuite } from './scale-suite.js';
 import { runSpeedSuite } from './speed-suite.js';
 
-const SUITES = ['speed', 'scale'] as const;
+const SUITES = ['speed', 'overhead', 'scale'] as const;
 type Suite = (typeof SUITES)[number];
 
 const { values } = parseArgs({
@@ -31,6 +32,11 @@ const { values } = parseArgs({
     'scale-hold': { type: 'string', default: '60' },
     'broker-instances': { type: 'string' },
     'device-hosts': { type: 'string' },
+    // The overhead suite: the same fleet over each number of device hosts and broker instances.
+    'overhead-devices': { type: 'string', default: '1000' },
+    'overhead-hosts': { type: 'string', default: '1,2,4' },
+    'overhead-instances': { type: 'string', default: '1,2,4' },
+    'empty-epochs': { type: 'string', default: '30' },
     out: { type: 'string', default: join('results', 'bench') },
   },
 });
@@ -45,5 +51,6 @@ if (unknown.length > 0) {
 for (const suite of suites as Suite[]) {
   log(`suite ${suite}`);
   if (suite === 'speed') await runSpeedSuite(values, log);
+  else if (suite === 'overhead') await runOverheadSuite(values, log);
   else await runScaleSuite(values, log);
 }
