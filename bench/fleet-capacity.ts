@@ -1,7 +1,5 @@
+import { devicesPerProcess, openFilesProblems } from '../sim/run/open-files-budget.js';
 import type { BenchMachine } from './machine-settings.js';
-
-/** Files a process holds besides its devices' sockets: Node itself, worker threads, IPC pipes, the backend's link. */
-export const OTHER_OPEN_FILES = 500;
 
 export interface FleetCapacity {
   devicesPerBrokerInstance: number;
@@ -15,26 +13,18 @@ export interface FleetCapacity {
 }
 
 /**
- * Whether a fleet fits a placement on this machine before anything starts: every connected device is one socket in a
- * device process and one in a broker process, and a process may hold only so many open files (20,000 here, a hard
- * limit), so a placement that cannot hold the fleet would end in a storm of refused connects, not in a measurement.
+ * Whether a fleet fits a placement on this machine before anything starts: the open files of each process (as
+ * `certfleet run` checks them), and the ephemeral ports, since every device here dials its broker instance from
+ * 127.0.0.1 and one client address has only so many ports towards one broker address.
  */
 export function fleetCapacity(devices: number, brokerInstances: number, deviceHosts: number, machine: BenchMachine): FleetCapacity {
-  const hard = machine.openFilesPerProcess?.soft;
-  const devicesPerProcess = hard === undefined || hard === 'unlimited' ? Infinity : hard - OTHER_OPEN_FILES;
+  const soft = machine.openFilesPerProcess?.soft;
+  const limit = soft === undefined || soft === 'unlimited' ? undefined : soft;
   const connectionsPerBrokerAddress = machine.ephemeralPorts?.count ?? Infinity;
   const devicesPerBrokerInstance = Math.ceil(devices / Math.max(1, brokerInstances));
-  const devicesPerDeviceHost = Math.ceil(devices / Math.max(1, deviceHosts));
-  const problems: string[] = [];
-  const atLeast = (perProcess: number) => Math.ceil(devices / perProcess);
-  if (devicesPerBrokerInstance > devicesPerProcess) {
-    problems.push(`${devicesPerBrokerInstance} devices per broker instance: one process holds at most ${devicesPerProcess} (open files ${String(hard)} less ${OTHER_OPEN_FILES}); use at least ${atLeast(devicesPerProcess)} broker instances`);
-  }
-  if (devicesPerDeviceHost > devicesPerProcess) {
-    problems.push(`${devicesPerDeviceHost} devices per device host: one process holds at most ${devicesPerProcess} (open files ${String(hard)} less ${OTHER_OPEN_FILES}); use at least ${atLeast(devicesPerProcess)} device hosts`);
-  }
+  const problems = openFilesProblems({ devices, deviceProcesses: deviceHosts, brokerProcesses: brokerInstances, limit });
   if (devicesPerBrokerInstance > connectionsPerBrokerAddress) {
-    problems.push(`${devicesPerBrokerInstance} devices per broker instance from one client address: only ${connectionsPerBrokerAddress} ephemeral ports; use at least ${atLeast(connectionsPerBrokerAddress)} broker instances`);
+    problems.push(`${devicesPerBrokerInstance} devices per broker instance from one client address: only ${connectionsPerBrokerAddress} ephemeral ports; use at least ${Math.ceil(devices / connectionsPerBrokerAddress)} broker instances`);
   }
-  return { devicesPerBrokerInstance, devicesPerDeviceHost, devicesPerProcess, connectionsPerBrokerAddress, problems };
+  return { devicesPerBrokerInstance, devicesPerDeviceHost: Math.ceil(devices / Math.max(1, deviceHosts)), devicesPerProcess: devicesPerProcess(limit), connectionsPerBrokerAddress, problems };
 }

@@ -34,6 +34,7 @@ import { needsOrderedRun } from './ordered-run.js';
 import { coordinate, CoordinationFailure, type CoordinationResult, type EpochProgress } from './coordinator.js';
 import { DeviceProcesses, fleetShardCount, type OnDeviceCrash } from './device-processes.js';
 import { serveMetrics, type MetricsServer } from './metrics-server.js';
+import { checkOpenFiles, openFilesLimit } from './open-files-budget.js';
 
 /** How long the harness waits for a broker answer before it declares itself stalled (generous: busy CI machines). */
 const HARNESS_GUARD_MS = 120_000;
@@ -106,6 +107,8 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   const workers = ordered ? 1 : (options.workers ?? Math.max(1, availableParallelism() - 1));
   const deviceProcesses = Math.max(1, Math.min(options.deviceProcesses ?? 1, workers));
   const dir = options.outDir ?? join('results', `${scenario.name}-${compactTime(started)}-seed${seed}`);
+  // A placement whose processes cannot hold the fleet's sockets is refused before anything is written.
+  checkOpenFiles({ devices: plan.devices.length, deviceProcesses, brokerProcesses: scenario.broker.target === 'embedded' ? 1 : 0, limit: openFilesLimit() });
   await prepareRunFolder(dir);
   // Before anything is written: a port that cannot be bound is bad input (MetricsServerError), not a failed run.
   const cohorts = scenario.fleet.cohorts.map((c, i) => ({ name: c.name, devices: plan.devices.filter((d) => d.cohort === i).length }));
