@@ -19,6 +19,8 @@ import { DeviceRegistry } from './device-registry.js';
 import { startEmbeddedBroker } from './embedded-broker.js';
 import { describeEmbeddedBroker } from './embedded-broker-description.js';
 import { externalBrokerTarget } from './external-broker-target.js';
+import { startBrokerInstances, type BrokerInstancesOptions } from './instances/broker-instances.js';
+import type { InstanceReport } from './instances/instance-report.js';
 import { CapacityGate } from './limits/capacity-gate.js';
 import { startMosquittoBroker } from './mosquitto/mosquitto-broker.js';
 import { RevocationRegistry } from './revocation-registry.js';
@@ -29,6 +31,8 @@ export type BrokerChoice =
       target: 'embedded';
       /** Registered before anyone connects (certfleet broker); a run's devices register theirs by connecting. */
       factory?: Readonly<Record<string, FactoryCredentials>> | undefined;
+      /** More than one: the broker as that many processes joined through Redis (broker/instances/). */
+      instances?: BrokerInstancesOptions | undefined;
     }
   | {
       target: 'mosquitto';
@@ -61,10 +65,25 @@ export interface BrokerStack {
   audit(t: number): AuditFinding[];
   stats(): BrokerStats;
   close(): Promise<void>;
+  /** Broker instances: where each listens (device i dials instance i mod B), and what each did. */
+  instances?: { addresses: readonly { host: string; port: number }[]; report(): InstanceReport[] } | undefined;
+  /** Sessions lost outside the plan (a broker instance died) since the last epoch: their devices learn it now. */
+  unplannedSessionsDropped?(): SessionsDropped;
 }
 
 /** Starts the chosen broker and connects the backend to it as an MQTT client. */
 export async function startBrokerStack(config: BrokerConfig, choice: BrokerChoice, onEvent: (event: FleetEvent) => void): Promise<BrokerStack> {
+  if (choice.target === 'embedded' && choice.instances && choice.instances.instances > 1) {
+    const instances = await startBrokerInstances(config, choice.instances, onEvent);
+    return {
+      ...instances,
+      host: instances.addresses[0]?.host ?? '',
+      port: instances.addresses[0]?.port ?? 0,
+      describe: describeEmbeddedBroker,
+      nextVerdictChangeAfter: () => Infinity,
+      instances: { addresses: instances.addresses, report: () => instances.report() },
+    };
+  }
   if (choice.target === 'embedded') {
     const embedded = await startEmbeddedBroker(config, onEvent, choice.factory);
     return {

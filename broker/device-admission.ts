@@ -66,6 +66,16 @@ export interface AdmissionDecision {
   claimIgnored?: string | undefined;
 }
 
+/** A CONNECT as admission sees it, wherever its connection lives (this process, or a broker instance's). */
+export interface ConnectAttempt {
+  /** The connection (the registry's key for its session). */
+  connection: object;
+  clientId: string;
+  username: string | undefined;
+  /** The certificates the client sent in its TLS handshake, leaf first (read only when needed). */
+  chain: () => ParsedCertificate[];
+}
+
 /**
  * The aedes `authenticate` hook: the TLS handshake has proved the device holds the key of the certificate it sent;
  * here the broker judges that certificate's chain at the broker's clock, reads the one identity (CN) it names, and
@@ -79,43 +89,55 @@ export function deviceAdmission(context: AdmissionContext) {
     _password: Readonly<Buffer | undefined>,
     done: (error: AuthenticateError | null, success: boolean | null) => void,
   ): void => {
-    const written = readSimTimeUsername(username);
-    const ignoring = context.timeClaims === 'ignore' && written.kind !== 'none';
-    // A broker that ignores claims judges the client at its own clock whatever its user name says.
-    const claim: TimeClaim = ignoring ? { kind: 'none' } : written;
-    const claimIgnored = ignoring ? claimText(written) : undefined;
-    const now = context.epoch.now;
-    if (claim.kind === 'unreadable' || (claim.kind === 'claimed' && !context.epoch.admits(claim.t))) {
-      // A client may not pick the time it is judged at: an expired certificate claiming an earlier date, a
-      // not-yet-valid one a later one. Refused before capacity is spent on it, and recorded at the broker's time.
-      const claimed = claim.kind === 'claimed' ? new Date(claim.t).toISOString() : claim.text;
-      const decision: AdmissionDecision = { connection: client, clientId: client.id, t: now, cause: 'time_claim_outside_epoch', claimed };
-      context.onAdmission(decision);
-      done(timeClaimRefusal(client.id), false);
-      return;
-    }
-    const t = claim.kind === 'claimed' ? claim.t : now;
-    if (context.backend && client.id === context.backend.clientId) {
-      // The backend's own session: recognised by its certificate, never counted against device capacity.
-      const decision = { ...judgeBackend(context, context.backend.fingerprint, client, t), ...(claimIgnored === undefined ? {} : { claimIgnored }) };
-      context.onAdmission(decision);
-      if (decision.cause === 'ok') done(null, true);
-      else done(notAuthorized(client.id, decision.cause), false);
-      return;
-    }
-    const refusedForCapacity = context.capacity(client.id, t);
-    const judged: AdmissionDecision = refusedForCapacity ? { connection: client, clientId: client.id, t, cause: refusedForCapacity } : judge(context, client, t);
-    const decision = claimIgnored === undefined ? judged : { ...judged, claimIgnored };
-    context.onAdmission(decision);
-    if (decision.cause === 'ok') {
+    const { decision, returnCode } = judgeConnect(context, {
+      connection: client,
+      clientId: client.id,
+      username,
+      chain: () => peerChain(client.conn as TLSSocket, context.pool),
+    });
+    if (returnCode === undefined) {
       done(null, true);
       return;
     }
-    const error = new Error(`device ${client.id} refused: ${decision.cause}`) as AuthenticateError;
-    // MQTT 3.1.1 3.2.2.3: 3 "Server unavailable" for capacity, 5 "Not authorized" for credentials.
-    (error as { returnCode: number }).returnCode = refusedForCapacity ? 3 : 5;
+    const error = new Error(`client ${client.id} refused: ${decision.cause}`) as AuthenticateError;
+    (error as { returnCode: number }).returnCode = returnCode;
     done(error, false);
   };
+}
+
+/**
+ * Judges one CONNECT and tells `onAdmission`; `returnCode` is the CONNACK refusal (MQTT 3.1.1 3.2.2.3: 3 "Server
+ * unavailable" for capacity, 5 "Not authorized" for credentials and time claims), undefined when admitted.
+ */
+export function judgeConnect(context: AdmissionContext, attempt: ConnectAttempt): { decision: AdmissionDecision; returnCode?: 3 | 5 | undefined } {
+  const written = readSimTimeUsername(attempt.username);
+  const ignoring = context.timeClaims === 'ignore' && written.kind !== 'none';
+  // A broker that ignores claims judges the client at its own clock whatever its user name says.
+  const claim: TimeClaim = ignoring ? { kind: 'none' } : written;
+  const claimIgnored = ignoring ? claimText(written) : undefined;
+  const now = context.epoch.now;
+  const { connection, clientId } = attempt;
+  if (claim.kind === 'unreadable' || (claim.kind === 'claimed' && !context.epoch.admits(claim.t))) {
+    // A client may not pick the time it is judged at: an expired certificate claiming an earlier date, a
+    // not-yet-valid one a later one. Refused before capacity is spent on it, and recorded at the broker's time.
+    const claimed = claim.kind === 'claimed' ? new Date(claim.t).toISOString() : claim.text;
+    const decision: AdmissionDecision = { connection, clientId, t: now, cause: 'time_claim_outside_epoch', claimed };
+    context.onAdmission(decision);
+    return { decision, returnCode: 5 };
+  }
+  const t = claim.kind === 'claimed' ? claim.t : now;
+  if (context.backend && clientId === context.backend.clientId) {
+    // The backend's own session: recognised by its certificate, never counted against device capacity.
+    const decision = { ...judgeBackend(context, context.backend.fingerprint, attempt, t), ...(claimIgnored === undefined ? {} : { claimIgnored }) };
+    context.onAdmission(decision);
+    return { decision, returnCode: decision.cause === 'ok' ? undefined : 5 };
+  }
+  const refusedForCapacity = context.capacity(clientId, t);
+  const judged: AdmissionDecision = refusedForCapacity ? { connection, clientId, t, cause: refusedForCapacity } : judge(context, attempt, t);
+  const decision = claimIgnored === undefined ? judged : { ...judged, claimIgnored };
+  context.onAdmission(decision);
+  if (decision.cause === 'ok') return { decision };
+  return { decision, returnCode: refusedForCapacity ? 3 : 5 };
 }
 
 /** A claim as the client wrote it, for the record. */
@@ -125,41 +147,28 @@ function claimText(claim: TimeClaim): string | undefined {
   return undefined;
 }
 
-/** CONNACK return code 5, "Not authorized" (MQTT 3.1.1 3.2.2.3). */
-function notAuthorized(clientId: string, cause: Cause): AuthenticateError {
-  const error = new Error(`client ${clientId} refused: ${cause}`) as AuthenticateError;
-  (error as { returnCode: number }).returnCode = 5;
-  return error;
-}
-
 /**
  * A connection that names the backend's client id: admitted as the backend only with the backend's exact certificate,
  * inside its validity at the broker's clock (the TLS handshake proved the key). Any other certificate with that client
  * id is refused (client_id_mismatch) rather than admitted as a device: admitting it would take the backend's session
  * over ([MQTT-3.1.4-2]).
  */
-function judgeBackend(context: AdmissionContext, fingerprint: string, client: Client, t: number): AdmissionDecision {
-  const leaf = peerChain(client.conn as TLSSocket, context.pool)[0];
-  if (!leaf) return { connection: client, clientId: client.id, t, cause: 'client_cert_missing' };
-  if (leaf.fingerprint !== fingerprint) return { connection: client, clientId: client.id, t, cause: 'client_id_mismatch', leaf };
+function judgeBackend(context: AdmissionContext, fingerprint: string, attempt: ConnectAttempt, t: number): AdmissionDecision {
+  const { connection, clientId } = attempt;
+  const leaf = attempt.chain()[0];
+  if (!leaf) return { connection, clientId, t, cause: 'client_cert_missing' };
+  if (leaf.fingerprint !== fingerprint) return { connection, clientId, t, cause: 'client_id_mismatch', leaf };
   const at = context.clock.read(t);
   // RFC 5280 4.1.2.5: the validity period, at the broker's clock.
   const cause: Cause = at < leaf.notBefore ? 'not_yet_valid' : at > leaf.notAfter ? 'expired_leaf' : 'ok';
-  return { connection: client, clientId: client.id, t, cause, leaf, role: 'backend' };
+  return { connection, clientId, t, cause, leaf, role: 'backend' };
 }
 
-/** CONNACK return code 5, "Not authorized" (MQTT 3.1.1 3.2.2.3), for a claim the broker does not believe. */
-function timeClaimRefusal(clientId: string): AuthenticateError {
-  const error = new Error(`device ${clientId} refused: time_claim_outside_epoch`) as AuthenticateError;
-  (error as { returnCode: number }).returnCode = 5;
-  return error;
-}
-
-function judge(context: AdmissionContext, client: Client, t: number): AdmissionDecision {
-  const socket = client.conn as TLSSocket;
-  const chain = peerChain(socket, context.pool);
+function judge(context: AdmissionContext, attempt: ConnectAttempt, t: number): AdmissionDecision {
+  const { connection, clientId } = attempt;
+  const chain = attempt.chain();
   const leaf = chain[0];
-  if (!leaf) return { connection: client, clientId: client.id, t, cause: 'client_cert_missing' };
+  if (!leaf) return { connection, clientId, t, cause: 'client_cert_missing' };
   const at = context.clock.read(t);
   const judgeUnder = (anchors: readonly ParsedCertificate[], when: number) =>
     verifyChainAt({
@@ -191,13 +200,13 @@ function judge(context: AdmissionContext, client: Client, t: number): AdmissionD
       role = 'renewal';
     }
   }
-  const decided = (cause: Cause): AdmissionDecision => ({ connection: client, clientId: client.id, t, cause, verdict, leaf, role });
+  const decided = (cause: Cause): AdmissionDecision => ({ connection, clientId, t, cause, verdict, leaf, role });
   if (verdict.cause !== 'ok') return decided(verdict.cause);
   // Who the certificate is, read as the CA reads a CSR (sim/pki nameIdentity): a subject two readers could read as
   // two devices is refused whatever the client id, so no later step picks one of its CNs.
   if (leaf.identity.kind === 'ambiguous') return decided('ambiguous_identity');
   const commonName = leaf.identity.kind === 'one' ? leaf.identity.commonName : undefined;
-  if (context.clientIdMustMatchCertificate && commonName !== client.id) return decided('client_id_mismatch');
+  if (context.clientIdMustMatchCertificate && commonName !== clientId) return decided('client_id_mismatch');
   const status = context.certificateStatus(leaf);
   if (status === 'inactive' || status === 'pending-activation') return decided('certificate_inactive');
   return decided('ok');

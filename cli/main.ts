@@ -32,6 +32,11 @@ await yargs(hideBin(process.argv))
           describe: 'child processes the device workers are spread over (default 1; each holds at most the open-file limit of sockets)',
         })
         .option('concurrency', { type: 'number', describe: 'devices acting at once per worker (default 64)' })
+        .option('redis', { type: 'string', describe: 'the Redis server (redis://HOST:PORT) that joins the run\'s broker instances and device agents' })
+        .option('broker-instances', {
+          type: 'number',
+          describe: 'run the embedded broker as this many processes joined through --redis, device i on instance i mod B (default: the scenario\'s broker.instances, 1)',
+        })
         .option('on-device-crash', {
           type: 'string',
           choices: ['stop', 'restart'] as const,
@@ -66,6 +71,8 @@ await yargs(hideBin(process.argv))
         workers: args.workers,
         deviceProcesses: args.deviceProcesses,
         concurrency: args.concurrency,
+        redis: args.redis,
+        brokerInstances: args.brokerInstances,
         onDeviceCrash: args.onDeviceCrash,
         thresholds: args.threshold,
         quiet: args.quiet,

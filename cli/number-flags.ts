@@ -10,6 +10,7 @@ export const FLAG_BOUNDS = {
   workers: { min: 1, max: 256, why: 'each worker thread holds its own copy of the fleet plan' },
   'device-processes': { min: 1, max: 64, why: 'each process holds its own worker threads and copy of the fleet plan' },
   concurrency: { min: 1, max: MAX_DEVICES, why: 'at most every device of the fleet acts at once' },
+  'broker-instances': { min: 1, max: 64, why: 'each instance is a broker process with its own listener' },
   'metrics-port': { min: 0, max: 65_535, why: 'a TCP port; 0 picks a free one' },
   port: { min: 0, max: 65_535, why: 'a TCP port; 0 picks a free one' },
 } as const;

@@ -32,6 +32,10 @@ export interface RunArguments {
   workers?: number | undefined;
   deviceProcesses?: number | undefined;
   concurrency?: number | undefined;
+  /** `--redis URL`: the Redis server that joins broker instances (and device agents). */
+  redis?: string | undefined;
+  /** `--broker-instances B`: the embedded broker as B processes (overrides the scenario's broker.instances). */
+  brokerInstances?: number | undefined;
   /** A device process that dies mid-run: end the run (default) or replace it, its devices rebooted. */
   onDeviceCrash?: 'stop' | 'restart' | undefined;
   /** Checks such as "lockedOut == 0", evaluated with the scenario's thresholds. */
@@ -52,6 +56,7 @@ export async function runCommand(args: RunArguments): Promise<number> {
     numericFlagProblem('workers', args.workers),
     numericFlagProblem('device-processes', args.deviceProcesses),
     numericFlagProblem('concurrency', args.concurrency),
+    numericFlagProblem('broker-instances', args.brokerInstances),
     numericFlagProblem('metrics-port', args.metricsPort),
   ].filter((p): p is string => p !== undefined);
   const thresholds = commandLineThresholds(args.thresholds ?? []);
@@ -88,6 +93,8 @@ export async function runCommand(args: RunArguments): Promise<number> {
       workers: args.workers,
       deviceProcesses: args.deviceProcesses,
       concurrency: args.concurrency,
+      redis: args.redis,
+      brokerInstances: args.brokerInstances,
       onDeviceCrash: args.onDeviceCrash,
       onDeviceRestart: (restart) => {
         // Said even with --quiet: the run goes on, but not as planned.

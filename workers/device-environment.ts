@@ -14,7 +14,8 @@ import type { RotationProtocol } from './rotation/rotation-protocol.js';
 export interface DeviceEnvironment {
   seed: number;
   timeline: { start: number; end: number };
-  broker: { address: string; port: number; serverName: string };
+  /** Where device `index` dials (its broker instance: i mod B), and the name it checks and sends in SNI. */
+  broker: { addressOf(deviceIndex: number): { address: string; port: number }; serverName: string };
   options: ShardOptions;
   pool: CertificatePool;
   keyAlgorithm: KeyAlgorithm;

@@ -7,6 +7,17 @@ import type { EncodedHistograms } from '../sim/stats/encoded-histograms.js';
 import type { CohortCounters, StatusCounts } from '../sim/stats/fleet-counters.js';
 
 /**
+ * Where a shard's devices dial. Broker instances (certfleet run --broker-instances B): device i dials
+ * `instances[i mod B]` (workers/broker-address.ts); host and port are then instance 0's. Forwarded unchanged by
+ * whoever hosts the shard (a device process, an agent).
+ */
+export interface BrokerAddress {
+  host: string;
+  port: number;
+  instances?: readonly { host: string; port: number }[] | undefined;
+}
+
+/**
  * The one protocol between the coordinator (main thread) and the device workers. A worker gets one long-lived
  * task (`ShardTask`) carrying a MessagePort; everything after that is these tagged messages.
  */
@@ -17,7 +28,7 @@ export interface ShardTask {
   pki: ScenarioPki;
   /** The factory's first credentials for the devices of this shard, by device id. */
   credentials: Record<string, DeviceCredentials>;
-  broker: { host: string; port: number };
+  broker: BrokerAddress;
   options: ShardOptions;
   /** The true time the devices power on: the timeline's start, or later for devices restarted mid-run. */
   bootAt?: number | undefined;
@@ -91,7 +102,7 @@ export type ToDeviceProcess =
       plan: FleetPlan;
       pki: ScenarioPki;
       credentials: Record<string, DeviceCredentials>;
-      broker: { host: string; port: number };
+      broker: BrokerAddress;
       shards: ShardAssignment;
       options: ShardOptions;
       bootAt?: number | undefined;

@@ -7,14 +7,14 @@ import type { FleetPlan, SessionsDropped } from '../sim/plan/fleet-plan.js';
 import type { ScenarioPki } from '../sim/scenario-pki/build-scenario-pki.js';
 import type { FactoryCredentials } from '../sim/scenario-pki/device-factory.js';
 import { mergeEpochResults, type StatusCounts } from '../sim/stats/fleet-counters.js';
-import type { CoordinatorMessage, ShardAssignment, ShardMessage, ShardOptions, ShardTask } from './protocol.js';
+import type { BrokerAddress, CoordinatorMessage, ShardAssignment, ShardMessage, ShardOptions, ShardTask } from './protocol.js';
 
 /** What any host of devices (a pool of workers, a set of device processes) needs, and where it reports. */
 export interface DeviceHostingOptions {
   plan: FleetPlan;
   pki: ScenarioPki;
   credentials: Record<string, FactoryCredentials>;
-  broker: { host: string; port: number };
+  broker: BrokerAddress;
   shardOptions: ShardOptions;
   onEvents: (events: FleetEvent[]) => void;
   onStats: (message: Extract<ShardMessage, { type: 'stats' }>) => void;

@@ -9,6 +9,7 @@ import { cohortPolicies, type CohortPolicies } from '../sim/policy/cohort-polici
 import { emptyCohortCounters, emptyStatusCounts, type CohortCounters, type StatusCounts } from '../sim/stats/fleet-counters.js';
 import { CertificatePool } from '../sim/verify/certificate-pool.js';
 import { pkiCertificateLookup } from '../sim/scenario-pki/pki-certificate.js';
+import { brokerAddressOf } from './broker-address.js';
 import type { DeviceEnvironment } from './device-environment.js';
 import type { CoordinatorMessage, ShardMessage, ShardTask } from './protocol.js';
 import { SimulatedDevice } from './device/simulated-device.js';
@@ -59,7 +60,7 @@ export class ShardRunner {
     const env: DeviceEnvironment = {
       seed: plan.seed,
       timeline: { start: bootAt, end: scenario.timeline.end },
-      broker: { address: task.broker.host, port: task.broker.port, serverName: scenario.broker.host },
+      broker: { addressOf: (index) => brokerAddressOf(task.broker, index), serverName: scenario.broker.host },
       options: task.options,
       pool,
       keyAlgorithm: scenario.pki.deviceCertificates.key,

@@ -95,7 +95,14 @@ export type FleetEvent =
   | { type: 'broker.registration'; t: number; device: string; ok: boolean; reason?: string | undefined }
   | { type: 'broker.job'; t: number; device: string; jobId: string; status: 'created' | 'succeeded' | 'rejected' }
   | { type: 'broker.server-certificate'; t: number; name: string }
-  | { type: 'broker.restart'; t: number; downFor: number }
+  | {
+      type: 'broker.restart';
+      t: number;
+      downFor: number;
+      /** A broker instance that died and was restarted (not a scenario event): which, and how many sessions it held. */
+      instance?: number | undefined;
+      sessions?: number | undefined;
+    }
   | { type: 'broker.revocation'; t: number; target: string; certificates: number }
   | { type: 'broker.device-authorities'; t: number; authorities: string[] }
   /**

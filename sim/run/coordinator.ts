@@ -31,6 +31,11 @@ export interface CoordinatedBroker {
    */
   offlineNoticesSent?(total: number): void;
   audit(t: number): AuditFinding[];
+  /**
+   * Sessions the broker lost outside the plan since the last epoch (a broker instance that died): their devices
+   * learn it at the next epoch's start, with the sessions that epoch's events end.
+   */
+  unplannedSessionsDropped?(): SessionsDropped;
 }
 
 /** The fleet as the coordinator drives it. */
@@ -127,7 +132,7 @@ export async function coordinate(input: CoordinatorInput): Promise<CoordinationR
   /** The epoch loop; `t` and `epoch` only move once an epoch has completed. */
   async function runEpochs(): Promise<void> {
     while (t < end && !input.signal?.aborted) {
-      const sessionsDropped: SessionsDropped = {};
+      const sessionsDropped: SessionsDropped = { ...broker.unplannedSessionsDropped?.() };
       while (nextEvent < events.length && (events[nextEvent]?.at ?? Infinity) <= t) {
         const event = events[nextEvent];
         const dropped = event ? await broker.applyEvent(event) : {};

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -31,6 +32,7 @@ import { scenarioThresholds, type Threshold } from '../thresholds/define-thresho
 import type { JudgedRunSummary } from '../thresholds/evaluate-thresholds.js';
 import { checkCohortModules } from '../policy/check-cohort-modules.js';
 import { needsOrderedRun } from './ordered-run.js';
+import { brokerInstanceCount, type BrokerInstanceCount } from './broker-instance-count.js';
 import { coordinate, CoordinationFailure, type CoordinationResult, type EpochProgress } from './coordinator.js';
 import { DeviceProcesses, fleetShardCount, type OnDeviceCrash } from './device-processes.js';
 import { serveMetrics, type MetricsServer } from './metrics-server.js';
@@ -69,6 +71,8 @@ export interface RunOptions {
    * docs/distributed-runs.md). Without it a run is the single-machine run.
    */
   redis?: string | undefined;
+  /** `--broker-instances B`: the embedded broker as B processes joined through `redis` (else broker.instances). */
+  brokerInstances?: number | undefined;
   /** Thresholds evaluated in addition to the scenario's (the command line's --threshold). */
   thresholds?: readonly Threshold[] | undefined;
   signal?: AbortSignal | undefined;
@@ -98,6 +102,8 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   const seed = options.seed ?? scenario.seed;
   const started = new Date();
   let brokerTarget = describeBrokerTarget(options.loaded);
+  // Refused before anything is written: instances that cannot be had are bad input.
+  const brokerInstances = brokerInstanceCount(options.loaded, options.brokerInstances, options.redis);
   const plan = onlyDevices(planFleet(scenario, { seed, devices: options.devices }), options.onlyDevices);
   await checkPolicyModules(options.loaded, plan, seed, options);
   const thresholds = [...scenarioThresholds(scenario), ...(options.thresholds ?? [])];
@@ -156,7 +162,7 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
     options.onStage?.('starting the broker');
     const workersPerProcess = Math.ceil(workers / deviceProcesses);
     const shards = fleetShardCount(deviceProcesses, workersPerProcess, plan.devices.length);
-    broker = await startBrokerStack(brokerConfigFrom(scenario, pki, seed, { shards, ...brokerPlanOf(plan) }), brokerChoice(options.loaded, credentials), recorder.onEvent);
+    broker = await startBrokerStack(brokerConfigFrom(scenario, pki, seed, { shards, ...brokerPlanOf(plan) }), brokerChoice(options.loaded, credentials, brokerInstances), recorder.onEvent);
     // What the broker says of itself once it runs (Mosquitto's version): the manifest tells it too.
     brokerTarget = broker.describe();
     await writeFileAtomically(join(dir, 'manifest.json'), `${JSON.stringify({ ...manifest, broker: brokerTarget }, null, 2)}\n`);
@@ -167,7 +173,7 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
       credentials,
       // Devices dial the target's address; the name they check and send in SNI stays the scenario's (broker.host,
       // or their cohort's connectivity.host), as a device dials an address DNS gave it for that name.
-      broker: { host: broker.host, port: broker.port },
+      broker: { host: broker.host, port: broker.port, instances: broker.instances?.addresses },
       processes: deviceProcesses,
       workersPerProcess,
       shardOptions: {
@@ -215,6 +221,8 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
     await broker?.close().catch(() => undefined);
     await metricsServer?.close();
   }
+  const instances = broker?.instances?.report();
+  if (instances) await writeFileAtomically(join(dir, 'broker-instances.json'), `${JSON.stringify(instances, null, 2)}\n`).catch(() => undefined);
 
   if (recorder.failure) interruption = recorder.failure.message;
   await reserve.release();
@@ -257,7 +265,7 @@ function describeBrokerTarget(loaded: LoadedScenario): BrokerDescription {
 }
 
 /** The broker the scenario (or --broker) puts in the loop, with what it needs. */
-function brokerChoice(loaded: LoadedScenario, factory: Readonly<Record<string, FactoryCredentials>>): BrokerChoice {
+function brokerChoice(loaded: LoadedScenario, factory: Readonly<Record<string, FactoryCredentials>>, count: BrokerInstanceCount): BrokerChoice {
   const { broker } = loaded.scenario;
   if (broker.target === 'mosquitto') return { target: 'mosquitto', factory };
   if (broker.target === 'external') {
@@ -266,7 +274,8 @@ function brokerChoice(loaded: LoadedScenario, factory: Readonly<Record<string, F
     if (!external) throw new ScenarioError(loaded.file, ['broker.external: required for broker.target external']);
     return { target: 'external', host: external.host, port: external.port, ...readExternalBrokerFiles(external) };
   }
-  return { target: 'embedded' };
+  // The run's own Redis channels: two runs on one Redis never mix.
+  return { target: 'embedded', ...('redis' in count ? { instances: { instances: count.instances, redis: count.redis, runId: randomUUID().replace(/-/g, '') } } : {}) };
 }
 
 /** The plan restricted to some devices, with only what concerns them. */

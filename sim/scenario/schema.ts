@@ -208,6 +208,8 @@ const cohort = z.strictObject({
   connectivity: connectivity.default({ outages: [], retry: DEFAULT_RETRY }),
 });
 
+/** Broker instances one run may start: each is a process with its own listener. */
+const MAX_BROKER_INSTANCES = 64;
 /** Node's timers hold at most 2^31 - 1 ms; an hour is far beyond any handshake or CONNECT. */
 const MAX_WALL_TIMEOUT_MS = 3_600_000;
 /** The largest packet MQTT 3.1.1 can frame: a fixed header of 5 bytes and a remaining length of 268,435,455. */
@@ -284,6 +286,17 @@ const broker = z.strictObject({
   clientIdMustMatchCertificate: z.boolean().default(true),
   /** fleet-provisioning: how long a certificate ownership token stays valid (AWS: 1 hour). */
   ownershipTokenLifetime: positiveDuration.default(3_600_000),
+  /**
+   * The embedded broker as this many processes joined through Redis (certfleet run --redis), device i on instance
+   * i mod B: more devices than one process's open files allow (docs/architecture.md, "Broker instances").
+   */
+  instances: z
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_BROKER_INSTANCES)
+    .default(1)
+    .describe('embedded target: run the broker as this many processes joined through Redis (needs certfleet run --redis); device i dials instance i mod B'),
 });
 
 const timeline = z.strictObject({

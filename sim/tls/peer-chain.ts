@@ -24,3 +24,20 @@ export function peerChain(socket: TLSSocket, pool: CertificatePool): ParsedCerti
   }
   return chain;
 }
+
+/**
+ * The same chain as `peerChain`, as DER, for a process that judges it elsewhere (a broker instance asks its
+ * coordinator). Reads the X509 objects the handshake decoded, like `peerChain`.
+ */
+export function peerChainDer(socket: TLSSocket): Buffer[] {
+  const chain: Buffer[] = [];
+  const seen = new Set<string>();
+  let node = socket.getPeerX509Certificate();
+  while (node) {
+    if (seen.has(node.fingerprint256)) break;
+    seen.add(node.fingerprint256);
+    chain.push(node.raw);
+    node = node.issuerCertificate;
+  }
+  return chain;
+}

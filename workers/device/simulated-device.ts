@@ -280,8 +280,7 @@ export class SimulatedDevice {
     const serverName = this.#serverName;
     // A partition of the cohort: the broker is unreachable (workers/device/fault-windows.ts).
     const outcome: DialOutcome = this.#faults.partitioned(t) ? { ok: false, cause: 'broker_unreachable' } : await dialBroker({
-      address: env.broker.address,
-      port: env.broker.port,
+      ...env.broker.addressOf(this.#profile.index),
       serverName,
       secureContext: secureContextOf(credentials),
       clientId: this.#profile.clientId,
