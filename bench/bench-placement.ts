@@ -1,7 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { brokerConfigFrom } from '../broker/broker-config.js';
-import { startEmbeddedBroker, type EmbeddedBroker } from '../broker/embedded-broker.js';
+import { startBrokerStack, type BrokerStack } from '../broker/broker-stack.js';
+import { parseRedisUrl } from '../sim/redis/redis-url.js';
 import { DeviceProcesses } from '../sim/run/device-processes.js';
 import type { DeviceHostingOptions } from '../workers/shard-pool.js';
+import { startBenchRedis, type BenchRedis } from './bench-redis.js';
+import { childProcesses } from './child-processes.js';
 import type { BenchFleet } from './fleet-bench.js';
 
 /**
@@ -13,11 +17,12 @@ export interface BenchPlacement {
   description: string;
   brokerInstances: number;
   deviceHosts: number;
+  /** The broker's side: this process (registers, backend, and Aedes itself with one instance), instances, Redis. */
   brokerPids(): number[];
   devicePids(): number[];
   /** Sessions the broker side holds now, over all its instances. */
   brokerConnected(): number;
-  setEpoch(from: number, to: number): void;
+  setEpoch(from: number, to: number): Promise<void>;
   advance: DeviceProcesses['advance'];
   stop(): Promise<void>;
 }
@@ -32,42 +37,62 @@ export interface BenchPlacementOptions {
 }
 
 /**
- * Today's placement: the embedded broker (Aedes + backend) in this process, the devices in `deviceHosts` child
- * processes (`--device-processes`). One broker process holds at most what its open-files limit allows.
+ * The embedded broker (one process: Aedes and the backend in this one; B instances: B processes joined through a
+ * Redis server started for the bench, the registers and backend here), and the devices in `deviceHosts` device
+ * processes (`--device-processes`); device i dials instance i mod B.
  */
 export async function startBenchPlacement(options: BenchPlacementOptions): Promise<BenchPlacement> {
-  if (options.brokerInstances !== 1) throw new Error(`${options.brokerInstances} broker instances: this build runs one broker process (no --broker-instances)`);
   const { plan, pki, credentials } = options.fleet;
-  const broker: EmbeddedBroker = await startEmbeddedBroker(brokerConfigFrom(plan.scenario, pki, 1), () => undefined);
-  let fleet: DeviceProcesses;
+  let redis: BenchRedis | undefined;
+  let broker: BrokerStack | undefined;
+  let fleet: DeviceProcesses | undefined;
   try {
+    const config = brokerConfigFrom(plan.scenario, pki, 1);
+    if (options.brokerInstances > 1) {
+      redis = await startBenchRedis();
+      const instances = { instances: options.brokerInstances, redis: parseRedisUrl(redis.url, '--redis'), runId: randomUUID().replace(/-/g, '') };
+      broker = await startBrokerStack(config, { target: 'embedded', instances }, () => undefined);
+    } else {
+      broker = await startBrokerStack(config, { target: 'embedded' }, () => undefined);
+    }
+    const live = broker;
     fleet = await DeviceProcesses.start({
       plan,
       pki,
       credentials,
-      broker: { host: broker.host, port: broker.port },
+      broker: { host: live.host, port: live.port, instances: live.instances?.addresses },
       processes: options.deviceHosts,
       workersPerProcess: 1,
       shardOptions: { concurrency: options.concurrency, ordered: false, connectTimeoutMs: 120_000, rotationTimeoutMs: 120_000 },
       onEvents: () => undefined,
       onStats: options.onStats,
     });
+    const devices = fleet;
+    const redisPid = redis?.pid;
+    const server = redis;
+    const instances = options.brokerInstances;
+    return {
+      description:
+        instances > 1
+          ? `${instances} embedded broker instances (child processes: TLS, MQTT, topic policy) joined through one redis-server; registers, admission and backend in the bench process; devices in ${options.deviceHosts} device processes, one worker thread each`
+          : `embedded broker (Aedes + backend) in the bench process; devices in ${options.deviceHosts} device process${options.deviceHosts === 1 ? '' : 'es'}, one worker thread each`,
+      brokerInstances: instances,
+      deviceHosts: options.deviceHosts,
+      brokerPids: () => [process.pid, ...childProcesses(process.pid, 'broker-instance-process'), ...(redisPid === undefined ? [] : [redisPid])],
+      devicePids: () => devices.processIds(),
+      brokerConnected: () => live.stats().connected,
+      setEpoch: (from, to) => live.setEpoch(from, to),
+      advance: (epoch, from, to, notices) => devices.advance(epoch, from, to, notices),
+      async stop() {
+        await devices.stop();
+        await live.close();
+        await server?.stop();
+      },
+    };
   } catch (error) {
-    await broker.close();
+    fleet?.destroy();
+    await broker?.close().catch(() => undefined);
+    await redis?.stop();
     throw error;
   }
-  return {
-    description: `embedded broker (Aedes + backend) in the bench process; devices in ${options.deviceHosts} device process${options.deviceHosts === 1 ? '' : 'es'}, one worker thread each`,
-    brokerInstances: 1,
-    deviceHosts: options.deviceHosts,
-    brokerPids: () => [process.pid],
-    devicePids: () => fleet.processIds(),
-    brokerConnected: () => broker.stats().connected,
-    setEpoch: (from, to) => broker.setEpoch(from, to),
-    advance: (epoch, from, to, notices) => fleet.advance(epoch, from, to, notices),
-    async stop() {
-      await fleet.stop();
-      await broker.close();
-    },
-  };
 }

@@ -2,7 +2,8 @@
  * One placement of the same fleet through `runScenario` (what `certfleet run` does): a connect storm in the first
  * epoch, a rotation storm in the second, then epochs in which nothing is due, which cost only the coordination (the
  * coordinator's round trip to every device host and broker instance). Wall and CPU per phase, the CPU read from
- * /proc for every process of the run (this one and all below it: device hosts, broker instances, Redis).
+ * /proc for every process of the run (this one and all below it: device hosts, broker instances, the Redis server
+ * that joins the instances).
  */
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +11,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { runScenario } from '../sim/run/run-scenario.js';
 import { loadScenario } from '../sim/scenario/load-scenario.js';
+import { startBenchRedis } from './bench-redis.js';
 import { descendantProcesses } from './child-processes.js';
 import { CpuTally } from './cpu-tally.js';
 import { benchScenario } from './fleet-bench.js';
@@ -40,8 +42,9 @@ export function overheadScenario(devices: number, emptyEpochs: number): string {
 }
 
 export async function measureOverhead(options: OverheadRunOptions) {
-  if (options.brokerInstances !== 1) return { ...placementOf(options), measured: false as const, reason: 'this build runs one broker process (no --broker-instances)' };
   const dir = mkdtempSync(join(tmpdir(), 'certfleet-overhead-'));
+  // Broker instances are joined through Redis; one broker runs as today, without it.
+  const redis = options.brokerInstances > 1 ? await startBenchRedis() : undefined;
   try {
     const file = join(dir, 'bench-overhead.yaml');
     writeFileSync(file, overheadScenario(options.devices, options.emptyEpochs));
@@ -59,6 +62,8 @@ export async function measureOverhead(options: OverheadRunOptions) {
       workers: options.deviceHosts,
       deviceProcesses: options.deviceHosts,
       concurrency: options.concurrency,
+      redis: redis?.url,
+      brokerInstances: options.brokerInstances,
       outDir: join(dir, 'run'),
       onStage: (stage) => {
         if (stage === 'running') mark();
@@ -104,6 +109,7 @@ export async function measureOverhead(options: OverheadRunOptions) {
       eventBytesPerDevice: Math.round(statSync(join(dir, 'run', 'events.ndjson')).size / options.devices),
     };
   } finally {
+    await redis?.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -61,11 +61,12 @@ export async function measureScale(options: ScaleBenchOptions) {
     const idle = { broker: totalUsage(live.brokerPids()), devices: totalUsage(live.devicePids()) };
     sampler.sample(live);
     reached = { bootMs };
+    let stormMost = 0;
 
     const start = fleet.plan.scenario.timeline.start;
     let epoch = 0;
     const advance = async (from: number, to: number) => {
-      live.setEpoch(from, to);
+      await live.setEpoch(from, to);
       const result = await live.advance(epoch, from, to);
       epoch += 1;
       return result.status.reduce((n, s) => n + s.connected, 0);
@@ -80,7 +81,15 @@ export async function measureScale(options: ScaleBenchOptions) {
     options.log(`connect storm: ${options.devices} devices`);
     const stormStarted = performance.now();
     const cpuBefore = { broker: totalUsage(live.brokerPids()).cpuMs, devices: totalUsage(live.devicePids()).cpuMs };
-    const connected = await advance(start, start + 60_000);
+    // The broker's count while the storm goes on: progress in the log, and how far a storm that failed had come.
+    const progress = setInterval(() => {
+      const now = live.brokerConnected();
+      stormMost = Math.max(stormMost, now);
+      reached.stormSessionsMost = stormMost;
+      sampler.sample(live);
+      options.log(`connect storm: ${now} sessions after ${Math.round((performance.now() - stormStarted) / 1000)} s`);
+    }, 15_000);
+    const connected = await advance(start, start + 60_000).finally(() => clearInterval(progress));
     const stormMs = performance.now() - stormStarted;
     const cpu = { broker: totalUsage(live.brokerPids()).cpuMs - cpuBefore.broker, devices: totalUsage(live.devicePids()).cpuMs - cpuBefore.devices };
     const afterStorm = await counters(start + 60_000);
@@ -145,9 +154,18 @@ export async function measureScale(options: ScaleBenchOptions) {
     };
   } catch (error) {
     // What stopped the fleet (a process out of memory or files, a stalled harness), and what it had reached by then.
-    return { settings, placement: placement?.description, capacity, preparation, ...reached, openFiles: sampler.peaks(), memoryAvailableMiB: { atStart: mib(memoryAtStart), least: mib(sampler.leastAvailable) }, measured: false as const, stoppedBy: (error as Error).message };
+    return { settings, placement: placement?.description, capacity, preparation, ...reached, brokerSessionsMost: brokerMost(placement), openFiles: sampler.peaks(), memoryAvailableMiB: { atStart: mib(memoryAtStart), least: mib(sampler.leastAvailable) }, measured: false as const, stoppedBy: (error as Error).message };
   } finally {
     await placement?.stop().catch(() => undefined);
+  }
+}
+
+/** The sessions the broker side holds as the bench gives up (what a failed storm had reached), if it still answers. */
+function brokerMost(placement: BenchPlacement | undefined): number | undefined {
+  try {
+    return placement?.brokerConnected();
+  } catch {
+    return undefined;
   }
 }
 

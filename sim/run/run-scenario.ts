@@ -114,7 +114,7 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   const deviceProcesses = Math.max(1, Math.min(options.deviceProcesses ?? 1, workers));
   const dir = options.outDir ?? join('results', `${scenario.name}-${compactTime(started)}-seed${seed}`);
   // A placement whose processes cannot hold the fleet's sockets is refused before anything is written.
-  checkOpenFiles({ devices: plan.devices.length, deviceProcesses, brokerProcesses: scenario.broker.target === 'embedded' ? 1 : 0, limit: openFilesLimit() });
+  checkOpenFiles({ devices: plan.devices.length, deviceProcesses, brokerProcesses: scenario.broker.target === 'embedded' ? brokerInstances.instances : 0, limit: openFilesLimit() });
   await prepareRunFolder(dir);
   // Before anything is written: a port that cannot be bound is bad input (MetricsServerError), not a failed run.
   const cohorts = scenario.fleet.cohorts.map((c, i) => ({ name: c.name, devices: plan.devices.filter((d) => d.cohort === i).length }));

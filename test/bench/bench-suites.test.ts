@@ -48,6 +48,16 @@ describe('npm run bench suites', () => {
     expect(json.scale.openFiles.deviceProcessMost).toBeGreaterThanOrEqual(6);
   });
 
+  it('the scale suite holds a tiny fleet across two broker instances joined through a Redis server of its own', () => {
+    const run = runBench(['--suite', 'scale', '--scale-devices', '10', '--device-hosts', '1', '--broker-instances', '2', '--scale-hold', '1']);
+    dirs.push(run.out);
+    expect(run.result.status, run.result.stderr).toBe(0);
+    const json = run.json('scale');
+    expect(json.scale.settings).toMatchObject({ devices: 10, brokerInstances: 2, deviceHosts: 1 });
+    expect(json.scale.hold).toMatchObject({ connectedAfter: 10, reconnects: 0, failures: 0 });
+    expect(json.targets.connectedAtOnce.measured).toBe(10);
+  });
+
   it('the scale suite refuses a placement whose processes cannot hold the fleet, and says so in its JSON', () => {
     const run = runBench(['--suite', 'scale', '--scale-devices', '40000', '--device-hosts', '1', '--broker-instances', '1', '--scale-hold', '1']);
     dirs.push(run.out);
