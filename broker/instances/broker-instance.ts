@@ -38,7 +38,9 @@ export class BrokerInstance {
   static async start(start: Start, send: (message: FromBrokerInstance) => void): Promise<BrokerInstance> {
     const self = new BrokerInstance(start, send);
     const role = `broker instance ${start.instance}`;
-    const [subConn, pubConn] = await Promise.all([connectRedis(start.redis, { role }), connectRedis(start.redis, { role })]);
+    // Redis gone: said to the coordinator, which ends the run with that message rather than waiting on lost messages.
+    const onGone = (error: Error) => send({ type: 'failed', message: error.message });
+    const [subConn, pubConn] = await Promise.all([connectRedis(start.redis, { role, onGone }), connectRedis(start.redis, { role, onGone })]);
     self.#emitter = new RunScopedEmitter(start.channelPrefix, { subConn, pubConn });
     const config = { ...start.config, listen: { ...start.config.listen, port: start.port } };
     self.#server = await startAedesServer(config, {

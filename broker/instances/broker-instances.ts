@@ -122,12 +122,15 @@ export async function startBrokerInstances(config: BrokerConfig, options: Broker
     );
   };
 
+  const failed = (instance: number, message: string) => {
+    failure ??= new Error(`broker instance ${instance}: ${message}`);
+  };
   try {
     const start = (instance: number) => ({ type: 'start' as const, instance, config, port: config.listen.port, redis: options.redis, channelPrefix: `certfleet:run:${options.runId}:broker` });
     // Instance 0 on the configured port, the others on any free port (one port cannot be bound twice).
-    hosts.push(await InstanceHost.launch(start(0), { ...admission.handlers, died }));
+    hosts.push(await InstanceHost.launch(start(0), { ...admission.handlers, died, failed }));
     for (let i = 1; i < options.instances; i += 1) {
-      hosts.push(await InstanceHost.launch({ ...start(i), port: 0 }, { ...admission.handlers, died }));
+      hosts.push(await InstanceHost.launch({ ...start(i), port: 0 }, { ...admission.handlers, died, failed }));
     }
     const address = { host: dialAddress(config.listen.host), port: hosts[0]?.port ?? 0 };
     ({ backend, link } = await connectBackend(
@@ -192,7 +195,9 @@ export async function startBrokerInstances(config: BrokerConfig, options: Broker
       if (failure) throw failure;
       epoch.open(from, to);
       live.setEpoch(from, to);
-      await Promise.all(hosts.map((host) => host.request({ type: 'epoch', from, to })));
+      // Not awaited: the instances judge nobody (admission is here), they only stamp their cuts with the epoch's
+      // time and answer with their counts, which stats() reads as they arrive.
+      for (const host of hosts) void host.request({ type: 'epoch', from, to });
     },
     unplannedSessionsDropped() {
       if (unplanned.length === 0) return {};

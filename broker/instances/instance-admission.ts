@@ -34,7 +34,7 @@ export class InstanceAdmission {
   }
 
   /** What an instance host hands on (its death is the caller's). */
-  get handlers(): Omit<InstanceHandlers, 'died'> {
+  get handlers(): Omit<InstanceHandlers, 'died' | 'failed'> {
     return {
       admit: (instance, message) => this.#admit(instance, message),
       closed: (instance, message) => this.#closed(instance, message),

@@ -20,6 +20,8 @@ export interface InstanceHandlers {
   events(events: FleetEvent[]): void;
   /** The process died when it was not asked to stop (a SIGKILL, a crash). */
   died(instance: number, reason: string): void;
+  /** The instance cannot go on (Redis is gone). */
+  failed(instance: number, message: string): void;
 }
 
 /**
@@ -162,8 +164,10 @@ export class InstanceHost {
         this.#latest = message.stats;
         this.#answer(message.request, message);
         break;
-      case 'ready':
       case 'failed':
+        this.#handlers.failed(this.index, message.message);
+        break;
+      case 'ready':
         break;
     }
   }
