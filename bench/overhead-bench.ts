@@ -3,7 +3,7 @@
  * epoch, a rotation storm in the second, then epochs in which nothing is due, which cost only the coordination (the
  * coordinator's round trip to every device host and broker instance). Wall and CPU per phase, the CPU read from
  * /proc for every process of the run (this one and all below it: device hosts, broker instances, the Redis server
- * that joins the instances).
+ * that joins instances and agents, and the agents, which this process starts).
  */
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { runScenario } from '../sim/run/run-scenario.js';
 import { loadScenario } from '../sim/scenario/load-scenario.js';
+import { startBenchAgents } from './bench-agents.js';
 import { startBenchRedis } from './bench-redis.js';
 import { descendantProcesses } from './child-processes.js';
 import { CpuTally } from './cpu-tally.js';
@@ -18,8 +19,10 @@ import { benchScenario } from './fleet-bench.js';
 
 /** Where the fleet runs: its device hosts and broker instances. */
 export interface OverheadPlacement {
-  /** Device processes (`--device-processes`), one worker thread each. */
+  /** Device processes (`--device-processes`) or agents (`--agents`), one worker thread each. */
   deviceHosts: number;
+  /** The hosts are agents joined through Redis; without, device processes of the coordinator. */
+  agents: boolean;
   brokerInstances: number;
 }
 
@@ -43,8 +46,9 @@ export function overheadScenario(devices: number, emptyEpochs: number): string {
 
 export async function measureOverhead(options: OverheadRunOptions) {
   const dir = mkdtempSync(join(tmpdir(), 'certfleet-overhead-'));
-  // Broker instances are joined through Redis; one broker runs as today, without it.
-  const redis = options.brokerInstances > 1 ? await startBenchRedis() : undefined;
+  // Broker instances and agents are joined through Redis; one broker and device processes run as today, without it.
+  const redis = options.brokerInstances > 1 || options.agents ? await startBenchRedis() : undefined;
+  const agents = options.agents && redis ? startBenchAgents(redis.url, options.deviceHosts) : undefined;
   try {
     const file = join(dir, 'bench-overhead.yaml');
     writeFileSync(file, overheadScenario(options.devices, options.emptyEpochs));
@@ -64,6 +68,7 @@ export async function measureOverhead(options: OverheadRunOptions) {
       concurrency: options.concurrency,
       redis: redis?.url,
       brokerInstances: options.brokerInstances,
+      agents: options.agents ? options.deviceHosts : undefined,
       outDir: join(dir, 'run'),
       onStage: (stage) => {
         if (stage === 'running') mark();
@@ -109,11 +114,12 @@ export async function measureOverhead(options: OverheadRunOptions) {
       eventBytesPerDevice: Math.round(statSync(join(dir, 'run', 'events.ndjson')).size / options.devices),
     };
   } finally {
+    await agents?.stop();
     await redis?.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
 function placementOf(options: OverheadPlacement) {
-  return { deviceHosts: options.deviceHosts, brokerInstances: options.brokerInstances };
+  return { deviceHosts: options.deviceHosts, agents: options.agents, brokerInstances: options.brokerInstances };
 }

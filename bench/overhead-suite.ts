@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- --suite overhead`: connects and rotations per second, and the wall of an epoch in which nothing is
- * due, for the same fleet over 1, 2 and 4 device hosts and 1, 2 and 4 broker instances. On a machine of two cores more
+ * due, for the same fleet over 1, 2 and 4 agents (or device processes) and 1, 2 and 4 broker instances. On a machine of two cores more
  * processes cannot be faster: what the figures show is what coordinating them costs, per connect (CPU) and per epoch
  * (wall), against the single-machine run of one device process and one broker.
  */
@@ -12,6 +12,8 @@ export interface OverheadSuiteSettings {
   'overhead-devices': string;
   'overhead-hosts': string;
   'overhead-instances': string;
+  /** agents (default) or device-processes. */
+  'overhead-hosts-are': string;
   'empty-epochs': string;
   concurrency: string;
   out: string;
@@ -26,16 +28,20 @@ export async function runOverheadSuite(values: OverheadSuiteSettings, log: (line
   const emptyEpochs = Number(values['empty-epochs']);
   const concurrency = Number(values.concurrency);
   const header = benchHeader('overhead', 'certfleet coordination overhead over device hosts and broker instances');
-  const placements: OverheadPlacement[] = [];
+  const agents = values['overhead-hosts-are'] !== 'device-processes';
+  // First the single-machine run (one device process, one broker, no Redis): what every overhead is measured against.
+  const placements: OverheadPlacement[] = [{ deviceHosts: 1, agents: false, brokerInstances: 1 }];
   for (const brokerInstances of counts(values['overhead-instances'])) {
-    for (const deviceHosts of counts(values['overhead-hosts'])) placements.push({ deviceHosts, brokerInstances });
+    for (const deviceHosts of counts(values['overhead-hosts'])) {
+      if (agents || deviceHosts > 1 || brokerInstances > 1) placements.push({ deviceHosts, agents, brokerInstances });
+    }
   }
   const runs = [];
   for (const placement of placements) {
-    log(`overhead: ${devices} devices, ${placement.deviceHosts} device host(s), ${placement.brokerInstances} broker instance(s)`);
+    log(`overhead: ${devices} devices, ${placement.deviceHosts} ${placement.agents ? 'agent(s)' : 'device process(es)'}, ${placement.brokerInstances} broker instance(s)`);
     runs.push(await measureOverhead({ ...placement, devices, emptyEpochs, concurrency, log }).catch((error: unknown) => ({ ...placement, measured: false as const, reason: (error as Error).message })));
   }
-  const baseline = runs.find((r) => r.deviceHosts === 1 && r.brokerInstances === 1 && r.measured);
+  const baseline = runs[0]?.measured ? runs[0] : undefined;
   const withOverhead = runs.map((run) =>
     run.measured && baseline?.measured
       ? {
@@ -51,28 +57,28 @@ export async function runOverheadSuite(values: OverheadSuiteSettings, log: (line
   const result = {
     ...header,
     machine,
-    settings: { devices, emptyEpochs, concurrencyPerWorker: concurrency, workersPerDeviceHost: 1, seed: 1 },
+    settings: { devices, emptyEpochs, deviceHostsAre: agents ? 'agents' : 'device processes', concurrencyPerWorker: concurrency, workersPerDeviceHost: 1, seed: 1 },
     how: {
       scenario: 'bench-fleet (bench/fleet-bench.ts): every device connects at the start, renews 30 minutes in (CSR over MQTT), then one epoch a minute in which nothing is due (a change of the broker\'s device authorities that adds and removes none)',
-      run: 'runScenario, as certfleet run does, with --device-processes set to the device hosts; its run folder in a temporary directory',
+      run: 'runScenario, as certfleet run does: the first run is the single-machine run (one device process, one broker, no Redis); the others --redis with --agents N (certfleet agent processes this bench starts, one worker each) or --device-processes N, and --broker-instances B; run folders in a temporary directory',
       connects: 'connect attempts per wall second of the first epoch (the connect storm)',
       rotations: 'rotations succeeded per wall second of the rotation epoch; each ends with a full mutual-TLS reconnect',
       cpu: 'CPU (user + system, /proc) of this process and every process below it over the same epoch, per operation',
       emptyEpochs: 'median wall and CPU of an epoch in which nothing is due: the coordinator opens it, every device host and broker instance answers',
-      overhead: 'against 1 device host and 1 broker instance: extra CPU per connect and per rotation, extra wall per empty epoch',
+      overhead: 'against the single-machine run: extra CPU per connect and per rotation, extra wall per empty epoch',
     },
     runs: withOverhead,
   };
   const file = writeBenchJson(values.out, header, result);
   console.log(`machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}; ${devices} devices`);
-  console.log('hosts instances  connects/s  ms CPU/connect  rotations/s  ms CPU/rotation  empty epoch ms  overhead: ms CPU/connect, ms/epoch');
+  console.log('hosts(a=agents) instances  connects/s  ms CPU/connect  rotations/s  ms CPU/rotation  empty epoch ms  overhead: ms CPU/connect, ms/epoch');
   for (const run of withOverhead) {
     if (!run.measured) {
-      console.log(`${run.deviceHosts} ${run.brokerInstances}  not measured: ${run.reason}`);
+      console.log(`${run.deviceHosts}${run.agents ? 'a' : ''} ${run.brokerInstances}  not measured: ${run.reason}`);
       continue;
     }
     const extra = 'overhead' in run ? `${run.overhead.cpuMsPerConnect}, ${run.overhead.wallMsPerEpoch}` : '';
-    console.log(`${run.deviceHosts} ${run.brokerInstances}  ${run.connects.perSecond}  ${run.connects.cpuMsPerConnect}  ${run.rotations.perSecond}  ${run.rotations.cpuMsPerRotation}  ${run.emptyEpochs.wallMsMedian}  ${extra}`);
+    console.log(`${run.deviceHosts}${run.agents ? 'a' : ''} ${run.brokerInstances}  ${run.connects.perSecond}  ${run.connects.cpuMsPerConnect}  ${run.rotations.perSecond}  ${run.rotations.cpuMsPerRotation}  ${run.emptyEpochs.wallMsMedian}  ${extra}`);
   }
   console.log(`written: ${file}`);
 }

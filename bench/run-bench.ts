@@ -27,15 +27,17 @@ const { values } = parseArgs({
     'targets-seed': { type: 'string', default: '24' },
     concurrency: { type: 'string', default: '64' },
     // The scale suite: devices held at once, and over how many broker instances and device hosts (default: the
-    // fewest whose open-files limit holds the fleet).
+    // fewest whose open-files limit holds the fleet): --device-hosts device processes, or --agents agents.
     'scale-devices': { type: 'string', default: '100000' },
     'scale-hold': { type: 'string', default: '60' },
     'broker-instances': { type: 'string' },
     'device-hosts': { type: 'string' },
+    agents: { type: 'string' },
     // The overhead suite: the same fleet over each number of device hosts and broker instances.
     'overhead-devices': { type: 'string', default: '1000' },
     'overhead-hosts': { type: 'string', default: '1,2,4' },
     'overhead-instances': { type: 'string', default: '1,2,4' },
+    'overhead-hosts-are': { type: 'string', default: 'agents' },
     'empty-epochs': { type: 'string', default: '30' },
     out: { type: 'string', default: join('results', 'bench') },
   },

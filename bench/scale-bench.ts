@@ -22,6 +22,8 @@ export interface ScaleBenchOptions {
   devices: number;
   brokerInstances: number;
   deviceHosts: number;
+  /** The device hosts are agents joined through Redis rather than device processes. */
+  agents: boolean;
   /** Connects in flight per device worker. */
   concurrency: number;
   holdSeconds: number;
@@ -35,7 +37,7 @@ const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** di
 /** Every device connects at the timeline's start; its certificate is renewed only half an hour later. */
 export async function measureScale(options: ScaleBenchOptions) {
   const capacity = fleetCapacity(options.devices, options.brokerInstances, options.deviceHosts, options.machine);
-  const settings = { devices: options.devices, brokerInstances: options.brokerInstances, deviceHosts: options.deviceHosts, workersPerDeviceHost: 1, concurrencyPerWorker: options.concurrency, holdSeconds: options.holdSeconds };
+  const settings = { devices: options.devices, brokerInstances: options.brokerInstances, deviceHosts: options.deviceHosts, deviceHostsAre: options.agents ? 'agents' : 'device processes', workersPerDeviceHost: 1, concurrencyPerWorker: options.concurrency, holdSeconds: options.holdSeconds };
   if (capacity.problems.length > 0) return { settings, capacity, measured: false as const, stoppedBy: capacity.problems.join('; ') };
 
   const memoryAtStart = availableMemoryBytes();
@@ -53,9 +55,9 @@ export async function measureScale(options: ScaleBenchOptions) {
   let placement: BenchPlacement | undefined;
   let reached: Record<string, unknown> = {};
   try {
-    options.log(`starting ${options.brokerInstances} broker instance(s) and ${options.deviceHosts} device host(s)`);
+    options.log(`starting ${options.brokerInstances} broker instance(s) and ${options.deviceHosts} ${options.agents ? 'agent(s)' : 'device process(es)'}`);
     const bootStarted = performance.now();
-    placement = await startBenchPlacement({ fleet, brokerInstances: options.brokerInstances, deviceHosts: options.deviceHosts, concurrency: options.concurrency, onStats: tally.onStats });
+    placement = await startBenchPlacement({ fleet, brokerInstances: options.brokerInstances, deviceHosts: options.deviceHosts, agents: options.agents, concurrency: options.concurrency, onStats: tally.onStats });
     const live = placement;
     const bootMs = Math.round(performance.now() - bootStarted);
     const idle = { broker: totalUsage(live.brokerPids()), devices: totalUsage(live.devicePids()) };

@@ -12,6 +12,7 @@ export interface ScaleSuiteSettings {
   'scale-devices': string;
   'broker-instances'?: string | undefined;
   'device-hosts'?: string | undefined;
+  agents?: string | undefined;
   'scale-hold': string;
   concurrency: string;
   out: string;
@@ -27,10 +28,12 @@ export async function runScaleSuite(values: ScaleSuiteSettings, log: (line: stri
   const fewest = fleetCapacity(devices, 1, 1, machine).devicesPerProcess;
   const atLeast = Math.max(1, Math.ceil(devices / fewest));
   const brokerInstances = Number(values['broker-instances'] ?? atLeast);
-  const deviceHosts = Number(values['device-hosts'] ?? atLeast);
+  // --agents N: the devices on N agents (certfleet agent) joined through Redis; else on --device-hosts device processes.
+  const agents = values.agents !== undefined;
+  const deviceHosts = Number(values.agents ?? values['device-hosts'] ?? atLeast);
   const holdSeconds = Number(values['scale-hold']);
   const header = benchHeader('scale', 'certfleet devices connected at once');
-  const scale = await measureScale({ devices, brokerInstances, deviceHosts, concurrency: Number(values.concurrency), holdSeconds, machine, log });
+  const scale = await measureScale({ devices, brokerInstances, deviceHosts, agents, concurrency: Number(values.concurrency), holdSeconds, machine, log });
   const held = scale.measured ? scale.connectedAtOnce : 0;
   const memory = scale.measured ? scale.memory.totalBytesPerDevice : undefined;
   const result = {
@@ -44,7 +47,7 @@ export async function runScaleSuite(values: ScaleSuiteSettings, log: (line: stri
   };
   const file = writeBenchJson(values.out, header, result);
   console.log(`machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}; open files per process ${String(machine.openFilesPerProcess?.hard)}`);
-  console.log(`placement: ${brokerInstances} broker instance(s), ${deviceHosts} device host(s), ${devices} devices`);
+  console.log(`placement: ${brokerInstances} broker instance(s), ${deviceHosts} ${agents ? 'agent(s)' : 'device process(es)'}, ${devices} devices`);
   if (scale.measured) {
     console.log(`connect storm: ${scale.storm.connected} connected in ${Math.round(scale.storm.wallMs / 1000)} s (${scale.storm.perSecond}/s)`);
     console.log(`held ${scale.hold.seconds} s: ${scale.hold.connectedAfter} connected, ${scale.hold.reconnects} reconnects, ${scale.hold.failures} failures; target ${CONNECTED_AT_ONCE_TARGET}: ${result.targets.connectedAtOnce.met ? 'met' : 'MISSED'}`);

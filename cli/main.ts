@@ -60,6 +60,14 @@ await yargs(hideBin(process.argv))
         .option('metrics-port', {
           type: 'number',
           describe: 'serve Prometheus metrics at http://127.0.0.1:<port>/metrics during the run (0: any free port, printed on stderr)',
+        })
+        .option('agents', { type: 'number', describe: 'host the devices on N agents (certfleet agent) joined through --redis, instead of child processes here' })
+        .option('agent-wait', { type: 'string', default: '60s', describe: 'how long to wait for the --agents to join; then the missing ones are named and nothing runs (exit 2)' })
+        .option('on-agent-loss', {
+          type: 'string',
+          choices: ['stop', 'reassign'] as const,
+          default: 'stop' as const,
+          describe: 'an agent lost mid-run (died, or cut off from Redis): stop (exit 1 with the partial result) or reassign its shards to a surviving agent, its devices rebooted (counted)',
         }),
     async (args) => {
       process.exitCode = await (await import('./run-command.js')).runCommand({
@@ -79,6 +87,31 @@ await yargs(hideBin(process.argv))
         report: args.report,
         json: args.json,
         metricsPort: args.metricsPort,
+        agents: args.agents,
+        agentWait: args.agentWait,
+        onAgentLoss: args.onAgentLoss,
+      });
+    },
+  )
+  .command(
+    'agent',
+    'host device shards for runs on other machines: register with --redis, serve the one coordinator that claims it (certfleet run --redis URL --agents N), exit 0 when that run ends; exit 1 if Redis is unreachable or gone for 3 s, no coordinator claims it within --wait, or its coordinator goes away mid-run; exit 2 for a bad flag',
+    (y) =>
+      y
+        .option('redis', { type: 'string', demandOption: true, describe: 'the Redis server the coordinator uses, redis://HOST:PORT' })
+        .option('name', { type: 'string', describe: 'the agent\'s name (default: agent-<index>, or <hostname>-<pid> without an index)' })
+        .option('index', { type: 'number', describe: 'its place among the run\'s agents, slots go in index order (default: $JOB_COMPLETION_INDEX of a Kubernetes Indexed Job)' })
+        .option('workers', { type: 'number', describe: 'device worker threads per slot it hosts (default: CPU cores - 1, at least 1); a run uses the fewest any of its agents offers' })
+        .option('wait', { type: 'string', default: '5m', describe: 'how long to wait for a coordinator to claim it' })
+        .option('quiet', { type: 'boolean', default: false, describe: 'no stage lines on stderr' }),
+    async (args) => {
+      process.exitCode = await (await import('./agent-command.js')).agentCommand({
+        redis: args.redis,
+        name: args.name,
+        index: args.index,
+        workers: args.workers,
+        wait: args.wait,
+        quiet: args.quiet,
       });
     },
   )
@@ -178,7 +211,7 @@ await yargs(hideBin(process.argv))
       process.exitCode = await (await import('./compare-command.js')).compareCommand({ runA: args.runA, runB: args.runB, out: args.out });
     },
   )
-  .demandCommand(1, 'name a command: run, broker, clock, validate, repro, report, compare or schema')
+  .demandCommand(1, 'name a command: run, agent, broker, clock, validate, repro, report, compare or schema')
   .strict()
   .fail((message, error, y) => {
     // A command that let bad input through to here still gets exit 2 and no stack trace.

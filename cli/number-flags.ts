@@ -11,6 +11,8 @@ export const FLAG_BOUNDS = {
   'device-processes': { min: 1, max: 64, why: 'each process holds its own worker threads and copy of the fleet plan' },
   concurrency: { min: 1, max: MAX_DEVICES, why: 'at most every device of the fleet acts at once' },
   'broker-instances': { min: 1, max: 64, why: 'each instance is a broker process with its own listener' },
+  agents: { min: 1, max: 1_000, why: 'each agent gets its own inbox stream and heartbeat, checked every quarter second' },
+  index: { min: 0, max: 1_000_000, why: 'an agent\'s place, such as a Kubernetes Indexed Job\'s completion index' },
   'metrics-port': { min: 0, max: 65_535, why: 'a TCP port; 0 picks a free one' },
   port: { min: 0, max: 65_535, why: 'a TCP port; 0 picks a free one' },
 } as const;

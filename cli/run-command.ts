@@ -7,6 +7,9 @@ import { RunFolderError } from '../sim/results/run-folder.js';
 import { OutputWriteError } from '../sim/results/write-failure.js';
 import { MetricsServerError } from '../sim/run/metrics-server.js';
 import { runScenario } from '../sim/run/run-scenario.js';
+import { RedisUnavailableError } from '../sim/redis/connect-redis.js';
+import { parseRedisUrl, RedisUrlError } from '../sim/redis/redis-url.js';
+import { DURATION_HINT, parseDuration } from '../sim/time/duration.js';
 import type { BrokerTargetName } from '../sim/scenario/broker-target-schema.js';
 import type { LoadedScenario } from '../sim/scenario/load-scenario.js';
 import { fleetSizeProblems, timelineWarnings } from '../sim/scenario/timeline-size.js';
@@ -47,6 +50,11 @@ export interface RunArguments {
   json?: boolean | undefined;
   /** Serve Prometheus metrics on 127.0.0.1:<port>/metrics during the run (0: any free port). */
   metricsPort?: number | undefined;
+  /** Host the devices on N agents joined through --redis. */
+  agents?: number | undefined;
+  /** How long to wait for the agents, e.g. "60s". */
+  agentWait?: string | undefined;
+  onAgentLoss?: 'stop' | 'reassign' | undefined;
 }
 
 export async function runCommand(args: RunArguments): Promise<number> {
@@ -58,6 +66,8 @@ export async function runCommand(args: RunArguments): Promise<number> {
     numericFlagProblem('concurrency', args.concurrency),
     numericFlagProblem('broker-instances', args.brokerInstances),
     numericFlagProblem('metrics-port', args.metricsPort),
+    numericFlagProblem('agents', args.agents),
+    ...agentFlagProblems(args),
   ].filter((p): p is string => p !== undefined);
   const thresholds = commandLineThresholds(args.thresholds ?? []);
   problems.push(...thresholds.problems);
@@ -98,7 +108,8 @@ export async function runCommand(args: RunArguments): Promise<number> {
       onDeviceCrash: args.onDeviceCrash,
       onDeviceRestart: (restart) => {
         // Said even with --quiet: the run goes on, but not as planned.
-        process.stderr.write(`\ncertfleet: ${restart.reason}; restarted its ${restart.devices} devices as rebooted devices at ${new Date(restart.t).toISOString()}\n`);
+        const where = restart.replacement === undefined ? '' : ` on ${restart.replacement}`;
+        process.stderr.write(`\ncertfleet: ${restart.reason}; restarted its ${restart.devices} devices as rebooted devices${where} at ${new Date(restart.t).toISOString()}\n`);
       },
       thresholds: thresholds.defined,
       signal: controller.signal,
@@ -112,6 +123,9 @@ export async function runCommand(args: RunArguments): Promise<number> {
         bar.update(p.fraction, progressText(record));
       },
       metricsPort: args.metricsPort,
+      agents: args.agents,
+      agentWaitMs: args.agentWait === undefined ? undefined : parseDuration(args.agentWait),
+      onAgentLoss: args.onAgentLoss,
       onMetricsServing: (url) => {
         // Printed even with --quiet: with port 0 it is the only way to learn the port.
         process.stderr.write(`certfleet: metrics at ${url}\n`);
@@ -134,6 +148,11 @@ export async function runCommand(args: RunArguments): Promise<number> {
     if (error instanceof PolicyProbeInterrupted) {
       process.stderr.write(`certfleet: ${error.message}; nothing was run\n`);
       return EXIT.interrupted;
+    }
+    if (error instanceof RedisUnavailableError) {
+      // The run folder is left empty: nothing ran.
+      process.stderr.write(`certfleet: ${error.message}; nothing was run\n`);
+      return EXIT.runFailed;
     }
     if (error instanceof MetricsServerError) {
       process.stderr.write(`certfleet: --metrics-port: ${error.message}\n`);
@@ -174,6 +193,23 @@ export async function runCommand(args: RunArguments): Promise<number> {
     return controller.signal.aborted ? EXIT.interrupted : EXIT.runFailed;
   }
   return summary.thresholdsPassed ? EXIT.ok : EXIT.thresholdFailed;
+}
+
+/** --redis must be a Redis URL, --agents needs it, --agent-wait is a duration. */
+function agentFlagProblems(args: RunArguments): string[] {
+  const problems: string[] = [];
+  if (args.redis !== undefined) {
+    try {
+      parseRedisUrl(args.redis);
+    } catch (error) {
+      if (!(error instanceof RedisUrlError)) throw error;
+      problems.push(error.message);
+    }
+  }
+  if (args.agents !== undefined && args.redis === undefined) problems.push('--agents: needs --redis redis://HOST:PORT, the Redis server the agents registered with');
+  const wait = args.agentWait === undefined ? 1 : parseDuration(args.agentWait);
+  if (wait === undefined || wait <= 0) problems.push(`--agent-wait: expected ${DURATION_HINT} (positive), got "${args.agentWait ?? ''}"`);
+  return problems;
 }
 
 /** The --threshold checks, or what is wrong with each. The command line names no cohorts, so none are known. */

@@ -21,8 +21,10 @@ export interface RunManifest {
   seed: number;
   devices: number;
   workers: number;
-  /** Processes the device workers were spread over. */
+  /** Processes the device workers were spread over (with agents: the agents holding shards). */
   deviceProcesses: number;
+  /** With --agents: which agent (name, host, pid) held which shards and how many devices at the start. */
+  agents?: { name: string; host: string; pid: number; index?: number; slot: number; shards: number[]; devices: number }[];
   startedAt: string;
 }
 

@@ -27,6 +27,8 @@ export interface HarnessRestart {
   process: number;
   devices: number;
   reason: string;
+  /** Who took the devices over, when another machine's agent did (--on-agent-loss reassign). */
+  replacement?: string | undefined;
 }
 
 export interface SummaryInput {

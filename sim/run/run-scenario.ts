@@ -35,6 +35,10 @@ import { needsOrderedRun } from './ordered-run.js';
 import { brokerInstanceCount, type BrokerInstanceCount } from './broker-instance-count.js';
 import { coordinate, CoordinationFailure, type CoordinationResult, type EpochProgress } from './coordinator.js';
 import { DeviceProcesses, fleetShardCount, type OnDeviceCrash } from './device-processes.js';
+import type { DeviceRestart } from './device-slots.js';
+import { UserInputError } from '../input/user-input-error.js';
+import type { DeviceSlots } from './device-slots.js';
+import { AgentRun, type OnAgentLoss } from './agents/agent-run.js';
 import { serveMetrics, type MetricsServer } from './metrics-server.js';
 import { checkOpenFiles, openFilesLimit } from './open-files-budget.js';
 
@@ -73,6 +77,12 @@ export interface RunOptions {
   redis?: string | undefined;
   /** `--broker-instances B`: the embedded broker as B processes joined through `redis` (else broker.instances). */
   brokerInstances?: number | undefined;
+  /** Host the devices on this many agents joined through `redis` (certfleet agent) instead of child processes here. */
+  agents?: number | undefined;
+  /** How long to wait for the agents to join (default 60 s). */
+  agentWaitMs?: number | undefined;
+  /** An agent lost mid-run ends the run ('stop', default) or its slots go to a surviving agent ('reassign'). */
+  onAgentLoss?: OnAgentLoss | undefined;
   /** Thresholds evaluated in addition to the scenario's (the command line's --threshold). */
   thresholds?: readonly Threshold[] | undefined;
   signal?: AbortSignal | undefined;
@@ -114,12 +124,17 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   const deviceProcesses = Math.max(1, Math.min(options.deviceProcesses ?? 1, workers));
   const dir = options.outDir ?? join('results', `${scenario.name}-${compactTime(started)}-seed${seed}`);
   // A placement whose processes cannot hold the fleet's sockets is refused before anything is written.
-  checkOpenFiles({ devices: plan.devices.length, deviceProcesses, brokerProcesses: scenario.broker.target === 'embedded' ? brokerInstances.instances : 0, limit: openFilesLimit() });
+  checkOpenFiles({ devices: plan.devices.length, deviceProcesses: options.agents === undefined ? deviceProcesses : undefined, brokerProcesses: scenario.broker.target === 'embedded' ? brokerInstances.instances : 0, limit: openFilesLimit() });
   await prepareRunFolder(dir);
+  // The agents join before anything is written: a run whose agents do not all come leaves an empty folder.
+  const agentRun = await joinAgents(options, plan, ordered);
   // Before anything is written: a port that cannot be bound is bad input (MetricsServerError), not a failed run.
   const cohorts = scenario.fleet.cohorts.map((c, i) => ({ name: c.name, devices: plan.devices.filter((d) => d.cohort === i).length }));
   const metrics = options.metricsPort === undefined ? undefined : new FleetMetrics({ scenario: scenario.name, seed });
-  const metricsServer: MetricsServer | undefined = metrics && (await serveMetrics(options.metricsPort ?? 0, metrics));
+  const metricsServer: MetricsServer | undefined = metrics && (await serveMetrics(options.metricsPort ?? 0, metrics).catch(async (error: unknown) => {
+    await agentRun?.end();
+    throw error;
+  }));
   if (metricsServer) options.onMetricsServing?.(metricsServer.url);
   const manifest = buildManifest({
     scenarioName: scenario.name,
@@ -129,14 +144,17 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
     timelineStart: scenario.timeline.startsNow ? scenario.timeline.start : undefined,
     seed,
     devices: plan.devices.length,
-    workers,
-    deviceProcesses,
+    workers: agentRun?.shards ?? workers,
+    deviceProcesses: agentRun?.slots ?? deviceProcesses,
     startedAt: started,
   });
+  // Which agent hosts which shards and devices (names, hosts): a reassignment mid-run is told in harness.restarts.
+  if (agentRun) manifest.agents = agentRun.placements();
   try {
     await writeFileAtomically(join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   } catch (error) {
     await metricsServer?.close();
+    await agentRun?.end();
     throw error;
   }
 
@@ -149,7 +167,7 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   let markers: TimelineMarker[] = [];
   const wallStart = performance.now();
   let broker: BrokerStack | undefined;
-  let fleet: DeviceProcesses | undefined;
+  let fleet: DeviceSlots | undefined;
   let result: CoordinationResult | undefined;
   let interruption: string | undefined;
   const restarts: HarnessRestart[] = [];
@@ -161,13 +179,17 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
     const credentials = manufactureDevices(plan, pki);
     options.onStage?.('starting the broker');
     const workersPerProcess = Math.ceil(workers / deviceProcesses);
-    const shards = fleetShardCount(deviceProcesses, workersPerProcess, plan.devices.length);
+    const shards = agentRun?.shards ?? fleetShardCount(deviceProcesses, workersPerProcess, plan.devices.length);
     broker = await startBrokerStack(brokerConfigFrom(scenario, pki, seed, { shards, ...brokerPlanOf(plan) }), brokerChoice(options.loaded, credentials, brokerInstances), recorder.onEvent);
     // What the broker says of itself once it runs (Mosquitto's version): the manifest tells it too.
     brokerTarget = broker.describe();
     await writeFileAtomically(join(dir, 'manifest.json'), `${JSON.stringify({ ...manifest, broker: brokerTarget }, null, 2)}\n`);
-    options.onStage?.(`starting ${workers} device worker${workers === 1 ? '' : 's'} in ${deviceProcesses} process${deviceProcesses === 1 ? '' : 'es'}`);
-    fleet = await DeviceProcesses.start({
+    options.onStage?.(
+      agentRun
+        ? `starting ${agentRun.shards} device worker${agentRun.shards === 1 ? '' : 's'} on ${agentRun.slots} agent${agentRun.slots === 1 ? '' : 's'}`
+        : `starting ${workers} device worker${workers === 1 ? '' : 's'} in ${deviceProcesses} process${deviceProcesses === 1 ? '' : 'es'}`,
+    );
+    const hosting = {
       plan,
       pki,
       credentials,
@@ -189,13 +211,15 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
       },
       onEvents: recorder.onEvents,
       onStats: recorder.onStats,
-      onCrash: options.onDeviceCrash,
-      onRestart: (restart) => {
-        const record = { t: restart.at, process: restart.process, devices: restart.devices, reason: restart.reason };
+      onRestart: (restart: DeviceRestart) => {
+        const record = { t: restart.at, process: restart.process, devices: restart.devices, reason: restart.reason, replacement: restart.replacement };
         restarts.push(record);
         options.onDeviceRestart?.(record);
       },
-    });
+    };
+    fleet = agentRun
+      ? await agentRun.startFleet({ ...hosting, onLoss: options.onAgentLoss ?? 'stop' })
+      : await DeviceProcesses.start({ ...hosting, processes: deviceProcesses, workersPerProcess, onCrash: options.onDeviceCrash });
     options.onStage?.('running');
     const liveBroker = broker;
     result = await coordinate({
@@ -218,6 +242,7 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
     interruption = (error as Error).message;
   } finally {
     await fleet?.stop().catch(() => undefined);
+    await agentRun?.end();
     await broker?.close().catch(() => undefined);
     await metricsServer?.close();
   }
@@ -246,6 +271,14 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
     deliveries: result?.deliveries ?? { pushed: 0, queued: 0 },
   }, thresholds);
   return { dir, summary, outputFailure: recorder.failure };
+}
+
+/** With --agents: the Redis connection and the agents claimed, or AgentsMissingError naming who did not come. */
+async function joinAgents(options: RunOptions, plan: FleetPlan, ordered: boolean): Promise<AgentRun | undefined> {
+  if (options.agents === undefined) return undefined;
+  if (options.redis === undefined) throw new UserInputError('--agents', ['needs --redis redis://HOST:PORT, the Redis server the agents registered with']);
+  options.onStage?.(`waiting for ${options.agents} agent${options.agents === 1 ? '' : 's'} at ${options.redis}`);
+  return AgentRun.join({ url: options.redis, agents: options.agents, waitMs: options.agentWaitMs ?? 60_000, plan, ordered });
 }
 
 /**
