@@ -15,7 +15,7 @@ interface BenchJson {
   settings: unknown;
   scale: { measured: boolean; stoppedBy?: string; settings: unknown; hold: unknown; openFiles: { deviceProcessMost: number } };
   targets: { connectedAtOnce: { measured: number }; memoryPerDevice: { measuredBytes?: number } };
-  runs: { overhead?: unknown }[];
+  runs: { overhead?: object }[];
 }
 
 /** The bench as `npm run bench -- ...` runs it (after the build), its JSON files in a folder of the test's own. */
@@ -68,15 +68,18 @@ describe('npm run bench suites', () => {
     expect(json.targets.connectedAtOnce.measured).toBe(0);
   });
 
-  it('the overhead suite runs the fleet through runScenario and reports connects, rotations and empty epochs', () => {
+  it('the overhead suite runs the single-machine run, then the fleet on an agent, and reports connects, rotations, empty epochs and the overhead', () => {
     const run = runBench(['--suite', 'overhead', '--overhead-devices', '10', '--overhead-hosts', '1', '--overhead-instances', '1', '--empty-epochs', '3']);
     dirs.push(run.out);
     expect(run.result.status, run.result.stderr).toBe(0);
     const json = run.json('overhead');
-    expect(json.settings).toMatchObject({ devices: 10, emptyEpochs: 3 });
-    expect(json.runs).toHaveLength(1);
-    expect(json.runs[0]).toMatchObject({ deviceHosts: 1, brokerInstances: 1, measured: true, connects: { count: 10 }, rotations: { count: 10, failed: 0 }, emptyEpochs: { count: 3 }, epochs: 5 });
+    expect(json.settings).toMatchObject({ devices: 10, emptyEpochs: 3, deviceHostsAre: 'agents' });
+    expect(json.runs).toHaveLength(2);
+    const same = { measured: true, connects: { count: 10 }, rotations: { count: 10, failed: 0 }, emptyEpochs: { count: 3 }, epochs: 5 };
+    expect(json.runs[0]).toMatchObject({ deviceHosts: 1, agents: false, brokerInstances: 1, ...same });
     expect(json.runs[0]?.overhead).toEqual({ cpuMsPerConnect: 0, cpuMsPerRotation: 0, wallMsPerEpoch: 0 });
+    expect(json.runs[1]).toMatchObject({ deviceHosts: 1, agents: true, brokerInstances: 1, ...same });
+    expect(Object.keys(json.runs[1]?.overhead ?? {})).toEqual(['cpuMsPerConnect', 'cpuMsPerRotation', 'wallMsPerEpoch']);
   });
 
   it('an unknown suite is refused with the list of suites, exit 2', () => {
