@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { build, decodeFromCompressedBase64, type Histogram } from 'hdr-histogram-js';
+import type { Histogram } from 'hdr-histogram-js';
 import { brokerConfigFrom } from '../broker/broker-config.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../broker/embedded-broker.js';
 import { planFleet, type FleetPlan } from '../sim/plan/fleet-plan.js';
@@ -9,9 +9,9 @@ import { DeviceProcesses } from '../sim/run/device-processes.js';
 import { buildScenarioPki, type ScenarioPki } from '../sim/scenario-pki/build-scenario-pki.js';
 import { manufactureDevices, type FactoryCredentials } from '../sim/scenario-pki/device-factory.js';
 import { parseScenario } from '../sim/scenario/load-scenario.js';
-import { addCohortCounters, emptyCohortCounters, sumValues, type CohortCounters } from '../sim/stats/fleet-counters.js';
-import type { EncodedHistograms } from '../sim/stats/encoded-histograms.js';
+import { sumValues } from '../sim/stats/fleet-counters.js';
 import { processUsage, totalUsage, type ProcessUsage } from './process-usage.js';
+import { StatsTally } from './stats-tally.js';
 
 /**
  * The bench fleet: every device connects at the first instant (a storm of full EC P-256 mutual-TLS handshakes plus
@@ -20,13 +20,15 @@ import { processUsage, totalUsage, type ProcessUsage } from './process-usage.js'
  * full handshake). `validFrom` places the certificates in time: the simulated 2030 by default, or around the real
  * date for a broker that judges at the host clock (Mosquitto).
  */
-export function benchScenario(devices: number, start = Date.parse('2030-01-01T00:00:00Z')): string {
+export function benchScenario(devices: number, start = Date.parse('2030-01-01T00:00:00Z'), timeline: BenchTimeline = {}): string {
   const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
   const day = 86_400_000;
+  // A change to the accepted device authorities that adds none and removes none: it ends an epoch and changes nothing.
+  const events = (timeline.emptyEpochsAt ?? []).map((at) => `\n  - { type: broker-device-authorities, at: ${iso(at)} }`).join('');
   return `
 name: bench-fleet
 description: connect storm, hold, rotation storm (npm run bench)
-timeline: { start: ${iso(start)}, end: ${iso(start + day)}, step: 1h }
+timeline: { start: ${iso(start)}, end: ${iso(timeline.end ?? start + day)}, step: ${timeline.step ?? '1h'} }
 pki:
   authorities:
     - { name: server-root, subject: { CN: Bench Server Root }, notBefore: ${iso(start - 3650 * day)}, notAfter: ${iso(start + 3650 * day)} }
@@ -46,7 +48,14 @@ fleet:
   devices: ${devices}
   cohorts:
     - { name: bench, share: 1, trustStore: { anchors: [server-root] }, renewal: { at: 0.5 } }
-`;
+${events ? `events:${events}\n` : ''}`;
+}
+
+/** A bench timeline other than the default day in hourly epochs: its end, its step, and epochs in which nothing is due. */
+export interface BenchTimeline {
+  end?: number | undefined;
+  step?: string | undefined;
+  emptyEpochsAt?: readonly number[] | undefined;
 }
 
 export interface BenchFleet {
@@ -125,7 +134,7 @@ export async function measureFleet(options: FleetBenchOptions): Promise<FleetMea
   let broker: EmbeddedBroker | undefined;
   if (!options.external) broker = await startEmbeddedBroker(brokerConfigFrom(scenario, pki, 1), () => undefined);
   const address = options.external ?? { host: broker?.host ?? '127.0.0.1', port: broker?.port ?? 0 };
-  const stats = new Map<number, { counters: CohortCounters[]; histograms: EncodedHistograms }>();
+  const stats = new StatsTally();
   const bootStarted = performance.now();
   const fleet = await DeviceProcesses.start({
     plan,
@@ -136,7 +145,7 @@ export async function measureFleet(options: FleetBenchOptions): Promise<FleetMea
     workersPerProcess: options.workersPerProcess,
     shardOptions: { concurrency: options.concurrency, ordered: false, connectTimeoutMs: 120_000, rotationTimeoutMs: 120_000 },
     onEvents: () => undefined,
-    onStats: (m) => stats.set(m.shard, m),
+    onStats: stats.onStats,
   });
   const bootMs = Math.round(performance.now() - bootStarted);
   const devicePids = fleet.processIds();
@@ -169,7 +178,7 @@ export async function measureFleet(options: FleetBenchOptions): Promise<FleetMea
     broker?.setEpoch(at, at + 1);
     await fleet.advance(epoch, at, at + 1);
     epoch += 1;
-    return merged(stats);
+    return stats.merged();
   };
 
   const connectPhase = await phase(start, start + 60_000);
@@ -244,18 +253,6 @@ export async function measureFleet(options: FleetBenchOptions): Promise<FleetMea
         final.rotation,
       ),
   };
-}
-
-function merged(stats: Map<number, { counters: CohortCounters[]; histograms: EncodedHistograms }>): { counters: CohortCounters; connect: Histogram; rotation: Histogram } {
-  const counters = emptyCohortCounters();
-  const connect = build();
-  const rotation = build();
-  for (const s of stats.values()) {
-    s.counters.forEach((c) => addCohortCounters(counters, c));
-    connect.add(decodeFromCompressedBase64(s.histograms.connectLatencyMs));
-    rotation.add(decodeFromCompressedBase64(s.histograms.rotationLatencyMs));
-  }
-  return { counters: structuredClone(counters), connect, rotation };
 }
 
 function measurement(

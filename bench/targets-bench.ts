@@ -13,7 +13,7 @@ import type { BrokerTargetName } from '../sim/scenario/broker-target-schema.js';
 import { runScenario } from '../sim/run/run-scenario.js';
 import { loadScenario } from '../sim/scenario/load-scenario.js';
 import { childProcesses } from './child-processes.js';
-import { processUsage } from './process-usage.js';
+import { CpuTally } from './cpu-tally.js';
 
 const DAY = 86_400_000;
 
@@ -28,29 +28,6 @@ export interface TargetsBenchOptions {
 }
 
 const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
-
-/** Sums the CPU each process has used since it was first seen; a process that ended keeps its last reading. */
-class CpuTally {
-  private readonly first = new Map<number, number>();
-  private readonly last = new Map<number, number>();
-  constructor(private readonly find: () => number[]) {}
-  sample(): void {
-    for (const pid of this.find()) {
-      try {
-        const { cpuMs } = processUsage(pid);
-        if (!this.first.has(pid)) this.first.set(pid, cpuMs);
-        this.last.set(pid, cpuMs);
-      } catch {
-        // It ended since it was listed: its last reading stands.
-      }
-    }
-  }
-  get ms(): number {
-    let total = 0;
-    for (const [pid, last] of this.last) total += last - (this.first.get(pid) ?? last);
-    return total;
-  }
-}
 
 async function measureTarget(options: TargetsBenchOptions, target: BrokerTargetName) {
   const file = fileURLToPath(new URL(`../../scenarios/${options.scenario}.yaml`, import.meta.url));

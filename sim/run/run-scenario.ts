@@ -41,6 +41,7 @@ import type { DeviceSlots } from './device-slots.js';
 import { AgentRun, type OnAgentLoss } from './agents/agent-run.js';
 import { serveMetrics, type MetricsServer } from './metrics-server.js';
 import { advertisedBroker, brokerListening, checkListenable, listenChoice, type BrokerListening } from './broker-listener.js';
+import { checkOpenFiles, openFilesLimit } from './open-files-budget.js';
 
 /** How long the harness waits for a broker answer before it declares itself stalled (generous: busy CI machines). */
 const HARNESS_GUARD_MS = 120_000;
@@ -132,6 +133,8 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   const listen = listenChoice(options.loaded, { listen: options.listen, port: options.brokerPort, advertise: options.advertise });
   // An address this host does not have, or a port in use: bad input (ListenAddressError), before anything is written.
   if (scenario.broker.target !== 'external') await checkListenable(listen);
+  // A placement whose processes cannot hold the fleet's sockets is refused before anything is written.
+  checkOpenFiles({ devices: plan.devices.length, deviceProcesses: options.agents === undefined ? deviceProcesses : undefined, brokerProcesses: scenario.broker.target === 'embedded' ? brokerInstances.instances : 0, limit: openFilesLimit() });
   await prepareRunFolder(dir);
   // The agents join before anything is written: a run whose agents do not all come leaves an empty folder.
   const agentRun = await joinAgents(options, plan, ordered);
