@@ -84,8 +84,9 @@ export async function measureOverhead(options: OverheadRunOptions) {
     const storm = phase(0);
     const rotation = phase(1);
     const empty = Array.from({ length: marks.length - 3 }, (_, i) => phase(i + 2));
-    // Connect attempts (the reconnect that ends each rotation is counted with the rotation, not here).
-    const connects = summary.connects.attempted;
+    // The storm's connects: every dial is a connect attempt (docs/architecture.md, "Counting connects"), so the
+    // reconnect that ends each successful rotation is taken off here and counted with the rotation.
+    const connects = summary.connects.attempted - summary.rotations.succeeded;
     const rotations = summary.rotations.succeeded;
     return {
       ...placementOf(options),
