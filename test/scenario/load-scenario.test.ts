@@ -81,6 +81,7 @@ describe('parseScenario on valid text', () => {
       clock: { offset: 0, driftPpm: 0 },
       host: 'localhost',
       endpoints: [],
+      instances: 1,
       bootstrapAuthorities: [],
       ownershipTokenLifetime: 3_600_000,
       clientIdMustMatchCertificate: true,
