@@ -27,6 +27,8 @@ export function exportConnect(folder: string, event: TracedConnect): void {
   const at = Math.floor(trace.clockReading / 1000);
   const hostname = /^\d{1,3}(\.\d{1,3}){3}$/.test(trace.serverName) ? `-verify_ip ${trace.serverName}` : `-verify_hostname ${trace.serverName}`;
   const common = `-attime ${at} -purpose sslserver ${hostname}`;
+  const asPresented = `openssl verify ${common} -CAfile anchors.pem${intermediates ? ' -untrusted presented-intermediates.pem' : ''} leaf.pem`;
+  const asBuilt = `openssl verify ${common} -CAfile path-anchor.pem${pathIntermediates ? ' -untrusted path-intermediates.pem' : ''} leaf.pem`;
   const lines = [
     '#!/bin/sh',
     `# ${event.device} at ${new Date(event.t).toISOString()} (true time); its clock read ${new Date(trace.clockReading).toISOString()}.`,
@@ -34,15 +36,10 @@ export function exportConnect(folder: string, event: TracedConnect): void {
       `${event.failed ? `, decided by "${event.failed}"` : ''}; policy ${trace.pathBuilding}, anchor expiry ${trace.anchorExpiry}.`,
     'cd "$(dirname "$0")"',
     '# 1. The chain as presented, against every anchor the device held (OpenSSL: trusted-first, anchor expiry enforced):',
-    `openssl verify ${common} -CAfile anchors.pem${intermediates ? ' -untrusted presented-intermediates.pem' : ''} leaf.pem`,
+    asPresented,
   ];
-  if (pathAnchor) {
-    lines.push(
-      '# 2. The path the device built, anchored where it anchored it:',
-      `openssl verify ${common} -CAfile path-anchor.pem${pathIntermediates ? ' -untrusted path-intermediates.pem' : ''} leaf.pem`,
-    );
-  }
-  const policy = opensslPolicyCheck(trace, common, { intermediates, pathIntermediates });
+  if (pathAnchor) lines.push('# 2. The path the device built, anchored where it anchored it:', asBuilt);
+  const policy = opensslPolicyCheck(trace, common, { asPresented, asBuilt });
   for (const [name, pems] of Object.entries(policy.files)) write(name, pems);
   // The last command is the device's policy as openssl models it: `certfleet repro --check` runs it.
   lines.push(`# 3. This device's policy as openssl models it (${policy.note}):`, policy.command);

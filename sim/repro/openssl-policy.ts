@@ -18,10 +18,9 @@ export interface OpensslPolicyCheck {
  * - untrusted-first path building (OpenSSL 1.0.2): OpenSSL 3 always builds trusted-first (`-no_alt_chains` has no
  *   effect since 1.1.0), so the path the device built is checked as built, against the anchor it chose.
  */
-export function opensslPolicyCheck(trace: ConnectTrace, common: string, files: { intermediates: boolean; pathIntermediates: boolean }): OpensslPolicyCheck {
+export function opensslPolicyCheck(trace: ConnectTrace, common: string, checks: { asPresented: string; asBuilt: string }): OpensslPolicyCheck {
   const { path } = trace;
-  const asPresented = `openssl verify ${common} -CAfile anchors.pem${files.intermediates ? ' -untrusted presented-intermediates.pem' : ''} leaf.pem`;
-  const asBuilt = `openssl verify ${common} -CAfile path-anchor.pem${files.pathIntermediates ? ' -untrusted path-intermediates.pem' : ''} leaf.pem`;
+  const { asPresented, asBuilt } = checks;
   if (path.length < 2) {
     return { command: asPresented, files: {}, note: 'the device built no path to an anchor: the chain as presented, against every anchor it held' };
   }
