@@ -12,6 +12,9 @@ import { RunScopedEmitter } from './run-scoped-emitter.js';
 type Start = Extract<ToBrokerInstance, { type: 'start' }>;
 type Verdict = Extract<ToBrokerInstance, { type: 'verdict' }>;
 
+/** How often an instance looks whether its counts changed and, if so, sends them. */
+const STATS_EVERY_MS = 1_000;
+
 /**
  * One broker instance, in its own process: Aedes behind its TLS listener with the topic policy, routing through
  * Redis (mqemitter-redis) to the other instances. It judges nobody itself: each CONNECT goes to the coordinator, which
@@ -29,6 +32,8 @@ export class BrokerInstance {
   #nextRequest = 0;
   #server: AedesServer | undefined;
   #emitter: RunScopedEmitter | undefined;
+  #statsTimer: NodeJS.Timeout | undefined;
+  #statsSent = '';
 
   private constructor(start: Start, send: (message: FromBrokerInstance) => void) {
     this.#send = send;
@@ -53,6 +58,8 @@ export class BrokerInstance {
       mq: self.#emitter,
     });
     send({ type: 'ready', port: self.#server.port });
+    // Between epochs too (a connect storm, a long hold), the coordinator's sessions and counts stay current.
+    self.#statsTimer = setInterval(() => self.#sendChangedStats(), STATS_EVERY_MS).unref();
     return self;
   }
 
@@ -96,8 +103,17 @@ export class BrokerInstance {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.#statsTimer);
     await this.#server?.close();
     await new Promise<void>((resolve) => (this.#emitter ? this.#emitter.close(resolve) : resolve()));
+  }
+
+  #sendChangedStats(): void {
+    const stats = this.stats();
+    const key = JSON.stringify(stats);
+    if (key === this.#statsSent) return;
+    this.#statsSent = key;
+    this.#send({ type: 'stats', stats });
   }
 
   readonly #authenticate: Authenticate = (client, username, _password, done) => {

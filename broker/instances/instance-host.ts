@@ -164,6 +164,9 @@ export class InstanceHost {
         this.#latest = message.stats;
         this.#answer(message.request, message);
         break;
+      case 'stats':
+        this.#latest = message.stats;
+        break;
       case 'failed':
         this.#handlers.failed(this.index, message.message);
         break;

@@ -35,6 +35,8 @@ export type FromBrokerInstance =
   | { type: 'closed'; connection: number; clientId: string; sessionEnded: boolean }
   | { type: 'events'; events: FleetEvent[] }
   | { type: 'done'; request: number; stats: InstanceStats; clientIds?: string[] | undefined }
+  /** Its counts, sent when they changed (at most once a second): live between epochs, and little lost if it dies. */
+  | { type: 'stats'; stats: InstanceStats }
   | { type: 'failed'; message: string };
 
 /** What an instance counts itself: topic-policy denials, cuts, TLS errors and its live device sessions. */
