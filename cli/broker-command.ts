@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { listenAddressProblem } from '../broker/listen-address.js';
-import { RunFolderError } from '../sim/results/run-folder.js';
+import { compactTime, RunFolderError } from '../sim/results/run-folder.js';
 import { parseLiveSpeed, parseLiveTime } from '../sim/run/live-clock.js';
 import { startStandaloneBroker, type StandaloneBroker } from '../sim/run/standalone-broker.js';
 import { BROKER_TARGETS, type BrokerTargetName } from '../sim/scenario/broker-target-schema.js';
@@ -143,8 +143,4 @@ function describe(value: unknown): string {
   if (Array.isArray(value)) return `${value.length} values: give it once`;
   if (typeof value === 'number' && Number.isNaN(value)) return 'something that is not a number';
   return String(value);
-}
-
-function compactTime(date: Date): string {
-  return date.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
 }

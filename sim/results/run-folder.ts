@@ -83,3 +83,8 @@ async function underAFile(dir: string): Promise<string> {
   }
   return 'a part of the path is a file, so no folder can be made there';
 }
+
+/** A time as default folder names carry it: 20301231T235959Z (no characters a file system or shell trips on). */
+export function compactTime(date: Date): string {
+  return date.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+}

@@ -1,15 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { brokerConfigFrom } from '../../broker/broker-config.js';
-import { startBrokerStack, type BrokerChoice, type BrokerStack } from '../../broker/broker-stack.js';
-import { MOSQUITTO_CLOCK } from '../../broker/mosquitto/mosquitto-broker.js';
-import { findMosquittoPrograms } from '../../broker/mosquitto/mosquitto-programs.js';
+import { startBrokerStack, type BrokerStack } from '../../broker/broker-stack.js';
 import { REAL_BROKER_DIALECT } from '../../workers/broker-dialect.js';
-import { readExternalBrokerFiles } from '../scenario/external-broker-files.js';
-import type { FactoryCredentials } from '../scenario-pki/device-factory.js';
-import { describeEmbeddedBroker } from '../../broker/embedded-broker-description.js';
 import { brokerPlanOf } from '../plan/broker-plan.js';
 import { planFleet, type FleetPlan } from '../plan/fleet-plan.js';
 import { writeFileAtomically } from '../results/atomic-file.js';
@@ -17,22 +11,23 @@ import { buildManifest } from '../results/manifest.js';
 import type { LiveCounts } from '../results/live-counts.js';
 import { liveSnapshot } from '../results/metrics-snapshot.js';
 import { FleetMetrics } from '../results/prometheus-metrics.js';
-import { prepareRunFolder } from '../results/run-folder.js';
+import { compactTime, prepareRunFolder } from '../results/run-folder.js';
 import { SpaceReserve } from '../results/space-reserve.js';
 import { RunRecorder } from '../results/run-recorder.js';
 import { timelineMarkers, type TimelineMarker } from '../results/timeline-markers.js';
 import type { OutputWriteError } from '../results/write-failure.js';
 import type { HarnessRestart } from '../results/run-summary.js';
-import type { BrokerDescription } from '../results/broker-description.js';
 import { buildScenarioPki } from '../scenario-pki/build-scenario-pki.js';
 import { emptyBrokerStats } from '../stats/broker-stats.js';
 import { manufactureDevices } from '../scenario-pki/device-factory.js';
-import { ScenarioError, type LoadedScenario } from '../scenario/load-scenario.js';
+import type { LoadedScenario } from '../scenario/load-scenario.js';
 import { scenarioThresholds, type Threshold } from '../thresholds/define-threshold.js';
 import type { JudgedRunSummary } from '../thresholds/evaluate-thresholds.js';
-import { checkCohortModules } from '../policy/check-cohort-modules.js';
 import { needsOrderedRun } from './ordered-run.js';
-import { brokerInstanceCount, type BrokerInstanceCount } from './broker-instance-count.js';
+import { brokerInstanceCount } from './broker-instance-count.js';
+import { brokerChoice, describeBrokerTarget } from './broker-choice.js';
+import { checkPolicyModules } from './policy-module-check.js';
+import { onlyDevices } from '../plan/only-devices.js';
 import { coordinate, CoordinationFailure, type CoordinationResult, type EpochProgress } from './coordinator.js';
 import { DeviceProcesses, fleetShardCount, type OnDeviceCrash } from './device-processes.js';
 import type { DeviceRestart } from './device-slots.js';
@@ -297,61 +292,4 @@ async function joinAgents(options: RunOptions, plan: FleetPlan, ordered: boolean
   if (options.redis === undefined) throw new UserInputError('--agents', ['needs --redis redis://HOST:PORT, the Redis server the agents registered with']);
   options.onStage?.(`waiting for ${options.agents} agent${options.agents === 1 ? '' : 's'} at ${options.redis}`);
   return AgentRun.join({ url: options.redis, agents: options.agents, waitMs: options.agentWaitMs ?? 60_000, plan, ordered, signal: options.signal });
-}
-
-/**
- * What the run's manifest says about its broker before it starts (the broker's own description replaces it once it
- * runs). A mosquitto target whose programs are missing is bad input, refused before anything is written.
- */
-function describeBrokerTarget(loaded: LoadedScenario): BrokerDescription {
-  switch (loaded.scenario.broker.target) {
-    case 'embedded':
-      return describeEmbeddedBroker();
-    case 'mosquitto':
-      findMosquittoPrograms();
-      return { target: 'mosquitto', version: 'not started yet', clock: MOSQUITTO_CLOCK };
-    case 'external':
-      return { target: 'external', version: 'not known to certfleet', clock: 'its own real clock: the run is on real time' };
-  }
-}
-
-/** The broker the scenario (or --broker) puts in the loop, with what it needs. */
-function brokerChoice(loaded: LoadedScenario, factory: Readonly<Record<string, FactoryCredentials>>, count: BrokerInstanceCount): BrokerChoice {
-  const { broker } = loaded.scenario;
-  if (broker.target === 'mosquitto') return { target: 'mosquitto', factory };
-  if (broker.target === 'external') {
-    // The scenario check made sure the section is there and its files read (sim/scenario/target-support.ts).
-    const external = broker.external;
-    if (!external) throw new ScenarioError(loaded.file, ['broker.external: required for broker.target external']);
-    return { target: 'external', host: external.host, port: external.port, ...readExternalBrokerFiles(external) };
-  }
-  // The run's own Redis channels: two runs on one Redis never mix.
-  return { target: 'embedded', ...('redis' in count ? { instances: { instances: count.instances, redis: count.redis, runId: randomUUID().replace(/-/g, '') } } : {}) };
-}
-
-/** The plan restricted to some devices, with only what concerns them. */
-function onlyDevices(plan: FleetPlan, ids: readonly string[] | undefined): FleetPlan {
-  if (ids === undefined) return plan;
-  const keep = new Set(ids);
-  return {
-    ...plan,
-    devices: plan.devices.filter((d) => keep.has(d.id)),
-    deliveries: plan.deliveries.filter((d) => keep.has(d.deviceId)),
-    brokerEvents: plan.brokerEvents.map((e) => (e.kind === 'revoke-devices' ? { ...e, deviceIds: e.deviceIds.filter((id) => keep.has(id)) } : e)),
-  };
-}
-
-/**
- * The teams' own policy modules load and answer before anything starts, each in a throwaway worker with a time budget
- * (no module code runs in this thread); a broken one is bad input, not a crash or a hang.
- */
-async function checkPolicyModules(loaded: LoadedScenario, plan: FleetPlan, seed: number, options: Pick<RunOptions, 'signal' | 'onStage'>): Promise<void> {
-  if (loaded.scenario.fleet.cohorts.every((c) => c.renewal.module === undefined)) return;
-  options.onStage?.('checking the renewal policy modules');
-  const problems = (await checkCohortModules(loaded.scenario, plan.devices, seed, options.signal)).flatMap((c) => (c.ok ? [] : [c.problem]));
-  if (problems.length > 0) throw new ScenarioError(loaded.file, problems);
-}
-
-function compactTime(date: Date): string {
-  return date.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
 }

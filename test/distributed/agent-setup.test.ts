@@ -6,6 +6,10 @@ import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { AgentRoster } from '../../sim/run/agents/agent-roster.js';
+import { agentKeys, CLAIM_TTL_MS } from '../../sim/redis/agent-keys.js';
+import { connectRedis } from '../../sim/redis/connect-redis.js';
+import { parseRedisUrl } from '../../sim/redis/redis-url.js';
 import { runCli, startCli } from '../support/cli.js';
 import { startDeviceAgents } from '../support/device-agents.js';
 import { freeLoopbackPort, startTestRedis } from '../support/redis-server.js';
@@ -79,4 +83,25 @@ describe.concurrent('setting up a run on agents', () => {
       await redis.stop();
     }
   }, 180_000);
+
+  it('holds the agents it claimed through a preparation longer than a claim lives, before it refreshes anything', async ({ expect }) => {
+    const redis = await startTestRedis();
+    const agents = await startDeviceAgents(redis.url, 1);
+    const address = parseRedisUrl(redis.url);
+    const [coordinator, observer] = await Promise.all([connectRedis(address, { role: 'the coordinator' }), connectRedis(address, { role: 'the test' })]);
+    try {
+      const roster = await AgentRoster.join({ redis: coordinator, runId: 'preparing', wanted: 1, waitMs: 10_000, describeSlot: () => '', url: redis.url });
+      // Asked in the same turn join resolved in, as a coordinator that goes straight on to manufacture a large fleet
+      // (minutes with its thread blocked): what the claim holds now is all the agent has until the fleet starts.
+      const ttl = observer.pttl(agentKeys('agent-0').claim);
+      roster.stopWatching();
+      expect(await ttl).toBeGreaterThan(CLAIM_TTL_MS);
+      await expect.poll(() => agents.agents[0]?.stderr(), { timeout: 10_000 }).toContain('claimed by run preparing');
+    } finally {
+      coordinator.disconnect();
+      observer.disconnect();
+      await agents.stop();
+      await redis.stop();
+    }
+  }, 60_000);
 });

@@ -95,6 +95,10 @@ export class AgentRoster {
       }
       await sleep(LOOK_EVERY_MS);
     }
+    // Held for the preparation before the caller goes on: building the PKI and manufacturing the devices block this
+    // thread for minutes on a large fleet, so no refresh could run, and a claim let expire would send an agent back
+    // to waiting (it reads a missing claim as a coordinator that gave up) while its start message sat in its inbox.
+    for (const name of claimed.keys()) await redis.pexpire(agentKeys(name).claim, PREPARING_CLAIM_TTL_MS);
     return new AgentRoster(redis, runId, inSlotOrder([...claimed.values()]));
   }
 
