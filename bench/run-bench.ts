@@ -27,7 +27,7 @@ const { values } = parseArgs({
     'targets-seed': { type: 'string', default: '24' },
     concurrency: { type: 'string', default: '64' },
     // The scale suite: devices held at once, and over how many broker instances and device hosts (default: the
-    // fewest whose open-files limit holds the fleet): --device-hosts device processes, or --agents agents.
+    // fewest whose open-files limit holds the fleet): --agents agents (the default), or --device-hosts device processes.
     'scale-devices': { type: 'string', default: '100000' },
     'scale-hold': { type: 'string', default: '60' },
     'broker-instances': { type: 'string' },

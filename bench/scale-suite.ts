@@ -28,8 +28,9 @@ export async function runScaleSuite(values: ScaleSuiteSettings, log: (line: stri
   const fewest = fleetCapacity(devices, 1, 1, machine).devicesPerProcess;
   const atLeast = Math.max(1, Math.ceil(devices / fewest));
   const brokerInstances = Number(values['broker-instances'] ?? atLeast);
-  // --agents N: the devices on N agents (certfleet agent) joined through Redis; else on --device-hosts device processes.
-  const agents = values.agents !== undefined;
+  // The devices on agents (certfleet agent, --agents N) joined through Redis, as a fleet across machines would be;
+  // on device processes of the bench's own (--device-hosts N) when asked.
+  const agents = values['device-hosts'] === undefined || values.agents !== undefined;
   const deviceHosts = Number(values.agents ?? values['device-hosts'] ?? atLeast);
   const holdSeconds = Number(values['scale-hold']);
   const header = benchHeader('scale', 'certfleet devices connected at once');

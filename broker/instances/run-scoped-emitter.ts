@@ -1,3 +1,4 @@
+import type { EventEmitter } from 'node:events';
 import type { Redis } from 'ioredis';
 import MQEmitterRedis from 'mqemitter-redis';
 import { topicMatchesFilter } from '../backend/topic-filter.js';
@@ -28,6 +29,8 @@ const TOPIC = 'certfleetTopic';
  */
 export class RunScopedEmitter implements TopicEmitter {
   readonly #inner: MQEmitterRedis.MQEmitterRedis;
+  readonly #connections: readonly Redis[];
+  #closed: Promise<void> | undefined;
   readonly #prefix: string;
   /** Each listener's wrapper, by filter, so removeListener finds it. */
   readonly #wrappers = new Map<string, Map<Listener, Listener>>();
@@ -35,6 +38,11 @@ export class RunScopedEmitter implements TopicEmitter {
   constructor(prefix: string, connections: { subConn: Redis; pubConn: Redis }) {
     this.#prefix = `${prefix}/`;
     this.#inner = MQEmitterRedis({ ...connections, matchEmptyLevels: true });
+    this.#connections = [connections.subConn, connections.pubConn];
+    // mqemitter-redis re-emits its connections' errors (an EPIPE as a connection closes) as 'error' on its `state`
+    // emitter, where its own tests listen; with no listener an EventEmitter throws, ending the instance. A Redis that
+    // is really gone is told by the connections themselves (connectRedis's onGone).
+    (this.#inner as unknown as { state: EventEmitter }).state.on('error', () => undefined);
   }
 
   on(filter: string, listener: Listener, callback?: () => void): this {
@@ -82,10 +90,23 @@ export class RunScopedEmitter implements TopicEmitter {
   }
 
   emit(message: Message, callback?: (error?: Error) => void): void {
-    this.#inner.emit({ ...message, [TOPIC]: message.topic, topic: this.#prefix + channelOf(message.topic) }, callback);
+    // Always with a callback: without one, mqemitter-redis reports a failed PUBLISH (the connection closing as the
+    // instance stops) as an 'error' event nobody listens to, which throws inside its promise chain and ends the
+    // process with an unhandled rejection. Redis lost for good is told by the connection (connectRedis's onGone).
+    this.#inner.emit({ ...message, [TOPIC]: message.topic, topic: this.#prefix + channelOf(message.topic) }, callback ?? ignoreFailedPublish);
   }
 
+  /**
+   * Quits both connections (aedes calls this as it closes, the instance again after it). Not mqemitter-redis's
+   * close(): it sends QUIT on both connections and drops the promises, and ioredis rejects a QUIT whose socket closes
+   * before the reply comes ("Connection is closed."), which ends the process as an unhandled rejection. Messages
+   * emitted after this fail into their callbacks.
+   */
   close(callback: () => void): void {
-    this.#inner.close(callback);
+    this.#closed ??= Promise.allSettled(this.#connections.map((connection) => connection.quit())).then(() => undefined);
+    void this.#closed.then(callback);
   }
 }
+
+/** A message nobody waits for (an aedes $SYS notice, a will) that Redis did not take: nothing to tell anyone. */
+const ignoreFailedPublish = (): void => undefined;

@@ -58,6 +58,15 @@ describe('npm run bench suites', () => {
     expect(json.targets.connectedAtOnce.measured).toBe(10);
   });
 
+  it('the scale suite puts the devices on agents joined through its Redis unless told device processes', () => {
+    const run = runBench(['--suite', 'scale', '--scale-devices', '10', '--broker-instances', '2', '--scale-hold', '1']);
+    dirs.push(run.out);
+    expect(run.result.status, run.result.stderr).toBe(0);
+    const json = run.json('scale');
+    expect(json.scale.settings).toMatchObject({ devices: 10, brokerInstances: 2, deviceHosts: 1, deviceHostsAre: 'agents' });
+    expect(json.scale.hold).toMatchObject({ connectedAfter: 10, brokerSessionsLeast: 10, reconnects: 0, failures: 0 });
+  });
+
   it('the scale suite refuses a placement whose processes cannot hold the fleet, and says so in its JSON', () => {
     const run = runBench(['--suite', 'scale', '--scale-devices', '40000', '--device-hosts', '1', '--broker-instances', '1', '--scale-hold', '1']);
     dirs.push(run.out);
