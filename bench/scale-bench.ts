@@ -83,8 +83,8 @@ export async function measureScale(options: ScaleBenchOptions) {
     options.log(`connect storm: ${options.devices} devices`);
     const stormStarted = performance.now();
     const cpuBefore = { broker: totalUsage(live.brokerPids()).cpuMs, devices: totalUsage(live.devicePids()).cpuMs };
-    // Sockets the device side opened since it was idle (broker instances report their sessions only at epoch ends):
-    // progress in the log, and how far a storm that failed had come.
+    // Sockets the device side opened since it was idle, dialled or connected: progress in the log, and how far a
+    // storm that failed had come.
     const idleSockets = live.devicePids().reduce((n, pid) => n + openFiles(pid), 0);
     const progress = setInterval(() => {
       const now = live.devicePids().reduce((n, pid) => n + openFiles(pid), 0) - idleSockets;
