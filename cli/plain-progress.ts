@@ -8,6 +8,7 @@ export class PlainProgress {
   readonly #startedAt = Date.now();
   #fraction = 0;
   #text = 'starting';
+  #epochSeen = false;
 
   constructor(write: (line: string) => void, enabled: boolean, everyMs = 15_000) {
     this.#write = write;
@@ -18,6 +19,15 @@ export class PlainProgress {
   update(fraction: number, text: string): void {
     this.#fraction = fraction;
     this.#text = text;
+    this.#epochSeen = true;
+  }
+
+  /**
+   * What the run is doing before its first epoch ends (manufacturing, starting the devices, the first connect storm,
+   * which takes minutes for a large fleet): a line then says that rather than "starting".
+   */
+  stage(text: string): void {
+    if (!this.#epochSeen) this.#text = text;
   }
 
   done(): void {

@@ -135,6 +135,7 @@ export async function runCommand(args: RunArguments): Promise<number> {
       signal: controller.signal,
       onStage: (stage) => {
         if (!args.quiet) process.stderr.write(`certfleet: ${stage}\n`);
+        plain.stage(stage === 'running' ? 'running the first epoch' : stage);
       },
       onProgress: (p) => {
         const now = performance.now();

@@ -15,6 +15,17 @@ describe('progress off a terminal', () => {
     expect(lines[0]).toMatch(/^certfleet: progress 25% after \d+s: 2030-01-01T00:00Z connected 3\/4\n$/);
   });
 
+  it('says the stage the run is in until its first epoch ends, then only epoch progress', async () => {
+    const lines: string[] = [];
+    const progress = new PlainProgress((line) => lines.push(line), true, 40);
+    progress.stage('manufacturing 20000 devices');
+    await expect.poll(() => lines.at(-1), { timeout: 2_000 }).toMatch(/^certfleet: progress 0% after \d+s: manufacturing 20000 devices\n$/);
+    progress.update(0.1, '2030-01-01T01:00Z connected 4/4');
+    progress.stage('a stage after the first epoch is not progress');
+    await expect.poll(() => lines.at(-1), { timeout: 2_000 }).toMatch(/: 2030-01-01T01:00Z connected 4\/4\n$/);
+    progress.done();
+  });
+
   it('prints nothing when disabled (--quiet, --json, a terminal)', async () => {
     const lines: string[] = [];
     const progress = new PlainProgress((line) => lines.push(line), false, 10);
