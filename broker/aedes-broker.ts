@@ -1,19 +1,15 @@
 import type { Client } from 'aedes';
 import type { FleetEvent } from '../sim/events/fleet-event.js';
 import type { BrokerEvent, SessionsDropped } from '../sim/plan/fleet-plan.js';
-import { pkiCertificateLookup } from '../sim/scenario-pki/pki-certificate.js';
-import { emptyBrokerStats, type BrokerStats } from '../sim/stats/broker-stats.js';
-import { DeviceClock } from '../sim/time/device-clock.js';
+import type { BrokerStats } from '../sim/stats/broker-stats.js';
 import type { CertificatePool } from '../sim/verify/certificate-pool.js';
 import type { ParsedCertificate } from '../sim/verify/types.js';
-import { admissionContext } from './admission-context.js';
-import { AdmissionLedger } from './admission-ledger.js';
-import { applyBrokerEventToRegisters, cutEnds, droppedBy, type BrokerEventRegisters } from './broker-event-effect.js';
+import { applyBrokerEventToRegisters, cutEnds, droppedBy } from './broker-event-effect.js';
+import { BrokerJudge } from './broker-judge.js';
 import { startAedesServer } from './aedes-server.js';
 import type { BrokerConfig } from './broker-config.js';
 import { deviceAdmission, type AdmissionDecision, type SessionRole } from './device-admission.js';
 import type { DeviceRegistry } from './device-registry.js';
-import { EpochWindow } from './epoch-window.js';
 import type { CapacityGate } from './limits/capacity-gate.js';
 import type { RevocationRegistry } from './revocation-registry.js';
 
@@ -51,13 +47,9 @@ export interface AedesBroker {
  * clock with the registers it shares with the backend.
  */
 export async function startAedesBroker(config: BrokerConfig, registers: BrokerRegisters, onEvent: (event: FleetEvent) => void): Promise<AedesBroker> {
-  const { pool, registry, revocations, capacity } = registers;
-  const clock = new DeviceClock(config.clock.model, config.clock.start);
-  const certificate = pkiCertificateLookup(config.pki, pool);
-  let deviceAnchors = config.deviceAuthorities.map(certificate);
-  const epoch = new EpochWindow(config.clock.start);
-  const stats = emptyBrokerStats();
-  const ledger = new AdmissionLedger(registry, stats, config.recordDecisions, onEvent);
+  const { registry } = registers;
+  const judge = new BrokerJudge(config, registers, onEvent);
+  const { epoch, stats, ledger } = judge;
 
   const onAdmission = (decision: AdmissionDecision) => {
     ledger.record(decision);
@@ -69,26 +61,14 @@ export async function startAedesBroker(config: BrokerConfig, registers: BrokerRe
     }
   };
   const server = await startAedesServer(config, {
-    authenticate: deviceAdmission(
-      admissionContext(config, { pool, clock, epoch, anchors: () => deviceAnchors, certificate, registry, revocations, capacity, onAdmission, backend: registers.backend }),
-    ),
+    authenticate: deviceAdmission(judge.admissionContext(onAdmission)),
     roleOf: (client) => ledger.roleOf(client),
     stats,
     epoch,
     onEvent,
     onClientDisconnect: (client) => ledger.sessionEnded(client, client.id),
   });
-  const eventRegisters: BrokerEventRegisters = {
-    config,
-    clock,
-    registry,
-    revocations,
-    capacity,
-    certificate,
-    deviceAnchors: { get: () => deviceAnchors, set: (anchors) => (deviceAnchors = [...anchors]) },
-    useServerCertificate: (name) => server.useServerCertificate(name),
-    onEvent,
-  };
+  const eventRegisters = judge.eventRegisters((name) => server.useServerCertificate(name));
 
   return {
     host: server.host,
@@ -108,9 +88,9 @@ export async function startAedesBroker(config: BrokerConfig, registers: BrokerRe
     setEpoch(from, to) {
       epoch.open(from, to);
     },
-    deviceAuthorities: () => deviceAnchors,
-    sessionRoleOf: (clientId) => ledger.sessionRoleOf(clientId),
-    concurrentUse: ledger.concurrentUse,
+    deviceAuthorities: () => judge.deviceAuthorities(),
+    sessionRoleOf: (clientId) => judge.sessionRoleOf(clientId),
+    concurrentUse: judge.concurrentUse,
     stats: () => ({
       ...stats,
       refused: { ...stats.refused },

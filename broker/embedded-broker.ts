@@ -5,6 +5,7 @@ import type { BrokerStats } from '../sim/stats/broker-stats.js';
 import { DeviceClock } from '../sim/time/device-clock.js';
 import { CertificatePool } from '../sim/verify/certificate-pool.js';
 import type { AuditFinding } from '../sim/audit/audit-checks.js';
+import { backendRegisters } from './broker-judge.js';
 import { startAedesBroker } from './aedes-broker.js';
 import { backendIdentityFor } from './backend/backend-identity.js';
 import { connectBackend } from './backend/connect-backend.js';
@@ -64,11 +65,8 @@ export async function startEmbeddedBroker(
   const revocations = new RevocationRegistry();
   const capacity = new CapacityGate(config.limits, config.shards, config.deviceIndex);
   const identity = backendIdentityFor(config, pool);
-  const broker = await startAedesBroker(
-    config,
-    { pool, registry, revocations, capacity, backend: { clientId: identity.clientId, fingerprint: identity.fingerprint } },
-    onEvent,
-  );
+  const registers = { pool, registry, revocations, capacity, backend: { clientId: identity.clientId, fingerprint: identity.fingerprint } };
+  const broker = await startAedesBroker(config, registers, onEvent);
   const clock = new DeviceClock(config.clock.model, config.clock.start);
   let backend;
   try {
@@ -76,16 +74,7 @@ export async function startEmbeddedBroker(
       config,
       // The backend connects before the first epoch, at the broker's reading of the timeline's start.
       scenarioBackendConnection(config, identity, broker, pool, () => clock.read(config.clock.start)),
-      {
-        pool,
-        registry,
-        revocations,
-        issuanceSlot: (deviceId, t) => capacity.issuanceSlot(deviceId, t),
-        registrationSlot: (deviceId, t) => capacity.registrationSlot(deviceId, t),
-        deviceAuthorities: () => broker.deviceAuthorities(),
-        sessionRoleOf: (deviceId) => broker.sessionRoleOf(deviceId),
-        concurrentUse: broker.concurrentUse,
-      },
+      backendRegisters(registers, broker),
       onEvent,
     ));
   } catch (error) {

@@ -2,22 +2,18 @@ import type { AuditFinding } from '../../sim/audit/audit-checks.js';
 import type { FleetEvent } from '../../sim/events/fleet-event.js';
 import type { BrokerEvent, Delivery, SessionsDropped } from '../../sim/plan/fleet-plan.js';
 import type { RedisAddress } from '../../sim/redis/redis-url.js';
-import { pkiCertificateLookup } from '../../sim/scenario-pki/pki-certificate.js';
-import { admissionContext } from '../admission-context.js';
-import { emptyBrokerStats, type BrokerStats } from '../../sim/stats/broker-stats.js';
-import { DeviceClock } from '../../sim/time/device-clock.js';
+import { backendRegisters, BrokerJudge } from '../broker-judge.js';
+import type { BrokerStats } from '../../sim/stats/broker-stats.js';
 import { CertificatePool } from '../../sim/verify/certificate-pool.js';
-import { AdmissionLedger } from '../admission-ledger.js';
 import { backendIdentityFor } from '../backend/backend-identity.js';
 import type { Backend } from '../backend/backend.js';
 import { scenarioBackendConnection } from '../backend/broker-chain-check.js';
 import type { ReconnectableBrokerLink } from '../backend/broker-link.js';
 import { connectBackend } from '../backend/connect-backend.js';
 import type { BrokerConfig } from '../broker-config.js';
-import { applyBrokerEventToRegisters, cutEnds, droppedBy, type BrokerEventRegisters } from '../broker-event-effect.js';
+import { applyBrokerEventToRegisters, cutEnds, droppedBy } from '../broker-event-effect.js';
 import type { DeliveryOutcome } from '../delivery-service.js';
 import { DeviceRegistry } from '../device-registry.js';
-import { EpochWindow } from '../epoch-window.js';
 import { CapacityGate } from '../limits/capacity-gate.js';
 import { dialAddress } from '../listen-address.js';
 import { RevocationRegistry } from '../revocation-registry.js';
@@ -62,31 +58,21 @@ export interface BrokerInstances {
  */
 export async function startBrokerInstances(config: BrokerConfig, options: BrokerInstancesOptions, onEvent: (event: FleetEvent) => void): Promise<BrokerInstances> {
   const pool = new CertificatePool();
-  const clock = new DeviceClock(config.clock.model, config.clock.start);
-  const certificate = pkiCertificateLookup(config.pki, pool);
-  const registry = new DeviceRegistry();
-  const revocations = new RevocationRegistry();
-  const capacity = new CapacityGate(config.limits, config.shards, config.deviceIndex);
-  const epoch = new EpochWindow(config.clock.start);
-  const stats = emptyBrokerStats();
-  const ledger = new AdmissionLedger(registry, stats, config.recordDecisions, onEvent);
-  const sessions = new InstanceSessions();
   const identity = backendIdentityFor(config, pool);
-  let deviceAnchors = config.deviceAuthorities.map(certificate);
+  const registers = {
+    pool,
+    registry: new DeviceRegistry(),
+    revocations: new RevocationRegistry(),
+    capacity: new CapacityGate(config.limits, config.shards, config.deviceIndex),
+    backend: { clientId: identity.clientId, fingerprint: identity.fingerprint },
+  };
+  const { registry } = registers;
+  const judge = new BrokerJudge(config, registers, onEvent);
+  const { clock, epoch, stats, ledger } = judge;
+  const sessions = new InstanceSessions();
   const hosts: InstanceHost[] = [];
   const admission = new InstanceAdmission({
-    context: admissionContext(config, {
-      pool,
-      clock,
-      epoch,
-      anchors: () => deviceAnchors,
-      certificate,
-      registry,
-      revocations,
-      capacity,
-      onAdmission: (decision) => ledger.record(decision),
-      backend: { clientId: identity.clientId, fingerprint: identity.fingerprint },
-    }),
+    context: judge.admissionContext((decision) => ledger.record(decision)),
     ledger,
     sessions,
     instances: options.instances,
@@ -135,16 +121,7 @@ export async function startBrokerInstances(config: BrokerConfig, options: Broker
       config,
       // The backend connects before the first epoch, at the broker's reading of the timeline's start.
       scenarioBackendConnection(config, identity, address, pool, () => clock.read(config.clock.start)),
-      {
-        pool,
-        registry,
-        revocations,
-        issuanceSlot: (deviceId, t) => capacity.issuanceSlot(deviceId, t),
-        registrationSlot: (deviceId, t) => capacity.registrationSlot(deviceId, t),
-        deviceAuthorities: () => deviceAnchors,
-        sessionRoleOf: (deviceId) => ledger.sessionRoleOf(deviceId),
-        concurrentUse: ledger.concurrentUse,
-      },
+      backendRegisters(registers, judge),
       onEvent,
     ));
   } catch (error) {
@@ -153,17 +130,7 @@ export async function startBrokerInstances(config: BrokerConfig, options: Broker
   }
   const live: Backend = backend;
 
-  const eventRegisters: BrokerEventRegisters = {
-    config,
-    clock,
-    registry,
-    revocations,
-    capacity,
-    certificate,
-    deviceAnchors: { get: () => deviceAnchors, set: (anchors) => (deviceAnchors = [...anchors]) },
-    useServerCertificate: (use) => hosts.forEach((host) => host.send({ type: 'server-certificate', use })),
-    onEvent,
-  };
+  const eventRegisters = judge.eventRegisters((use) => hosts.forEach((host) => host.send({ type: 'server-certificate', use })));
   const instanceStats = () => hosts.reduce((sum, host) => addInstanceStats(sum, host.stats()), noInstanceStats());
 
   return {
