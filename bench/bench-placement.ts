@@ -7,7 +7,7 @@ import { DeviceProcesses } from '../sim/run/device-processes.js';
 import type { DeviceSlots } from '../sim/run/device-slots.js';
 import type { DeviceHostingOptions } from '../workers/shard-pool.js';
 import { startBenchAgents, type BenchAgents } from './bench-agents.js';
-import { startBenchRedis, type BenchRedis } from './bench-redis.js';
+import { startRedisServer, type LocalRedis } from './redis-server.js';
 import { childProcesses } from './child-processes.js';
 import type { BenchFleet } from './fleet-bench.js';
 
@@ -49,14 +49,14 @@ export interface BenchPlacementOptions {
  */
 export async function startBenchPlacement(options: BenchPlacementOptions): Promise<BenchPlacement> {
   const { plan, pki, credentials } = options.fleet;
-  let redis: BenchRedis | undefined;
+  let redis: LocalRedis | undefined;
   let broker: BrokerStack | undefined;
   let fleet: DeviceSlots | undefined;
   let agents: BenchAgents | undefined;
   let agentRun: AgentRun | undefined;
   try {
     const config = brokerConfigFrom(plan.scenario, pki, 1);
-    if (options.brokerInstances > 1 || options.agents) redis = await startBenchRedis();
+    if (options.brokerInstances > 1 || options.agents) redis = await startRedisServer({ stopSignal: 'SIGTERM' });
     if (options.agents && redis) {
       agents = startBenchAgents(redis.url, options.deviceHosts);
       agentRun = await AgentRun.join({ url: redis.url, agents: options.deviceHosts, waitMs: 60_000, plan, ordered: false });
@@ -81,7 +81,7 @@ export async function startBenchPlacement(options: BenchPlacementOptions): Promi
     const devices = fleet;
     const hosts = agents;
     const run = agentRun;
-    const redisPid = redis?.pid;
+    const redisPid = redis?.process.pid;
     const server = redis;
     const instances = options.brokerInstances;
     return {

@@ -12,7 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { runScenario } from '../sim/run/run-scenario.js';
 import { loadScenario } from '../sim/scenario/load-scenario.js';
 import { startBenchAgents } from './bench-agents.js';
-import { startBenchRedis } from './bench-redis.js';
+import { startRedisServer } from './redis-server.js';
 import { descendantProcesses } from './child-processes.js';
 import { CpuTally } from './cpu-tally.js';
 import { benchScenario } from './fleet-bench.js';
@@ -47,7 +47,7 @@ export function overheadScenario(devices: number, emptyEpochs: number): string {
 export async function measureOverhead(options: OverheadRunOptions) {
   const dir = mkdtempSync(join(tmpdir(), 'certfleet-overhead-'));
   // Broker instances and agents are joined through Redis; one broker and device processes run as today, without it.
-  const redis = options.brokerInstances > 1 || options.agents ? await startBenchRedis() : undefined;
+  const redis = options.brokerInstances > 1 || options.agents ? await startRedisServer({ stopSignal: 'SIGTERM' }) : undefined;
   const agents = options.agents && redis ? startBenchAgents(redis.url, options.deviceHosts) : undefined;
   try {
     const file = join(dir, 'bench-overhead.yaml');
